@@ -1,0 +1,41 @@
+/*
+ * buf: a growable byte buffer with a hard ceiling, used to build every
+ * response body, email and query string. Appends past the ceiling fail and
+ * leave the buffer marked as failed, so a caller may check once at the end.
+ */
+#ifndef CONVENE_BUF_H
+#define CONVENE_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char	*data;	/* NUL-terminated when non-NULL */
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;	/* ceiling on len, in bytes */
+	int	 failed;	/* an append failed: out of memory or over max */
+};
+
+/* Prepare an empty buffer that may grow to max bytes. Allocates nothing. */
+void	 buf_init(struct buf *b, size_t max);
+/* Append n bytes; 0 on success, -1 (and b->failed set) otherwise. */
+int	 buf_append(struct buf *b, const void *s, size_t n);
+/* Append a NUL-terminated string. */
+int	 buf_puts(struct buf *b, const char *s);
+/* Append formatted text (vsnprintf, result checked). */
+int	 buf_printf(struct buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+/* The contents as a C string; "" for an empty buffer. Owned by b. */
+const char *buf_cstr(const struct buf *b);
+/* Hand the allocation to the caller (free() it); b becomes empty. Never NULL
+ * unless out of memory. */
+char	*buf_steal(struct buf *b, size_t *lenp);
+/* Empty the buffer, keep the allocation and the ceiling. */
+void	 buf_reset(struct buf *b);
+/* Release the allocation; accepts a zeroed or already freed buffer. */
+void	 buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * config: the service's settings, from CONVENE_* environment variables with
+ * command-line flags overriding them. Invalid settings fail at start with one
+ * clear line; nothing reads the environment after start-up.
+ */
+#ifndef CONVENE_CONFIG_H
+#define CONVENE_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_STR	1024
+
+struct config {
+	char	database_url[CONFIG_STR];	/* "" = embedded PostgreSQL */
+	char	stats_database_url[CONFIG_STR];	/* "" = same as database */
+	char	listen[128];		/* "127.0.0.1:8080" */
+	char	listen_host[64];
+	int	listen_port;
+	char	base_url[256];		/* "http://127.0.0.1:8080" */
+	int	https;			/* base_url starts with https:// */
+	char	data_dir[512];		/* "./var" */
+	char	assets_dir[512];	/* govuk-frontend dist, web/ */
+	char	templates_dir[512];	/* ics-templates/ */
+	char	smtp_url[512];
+	char	smtp_user[256];
+	char	smtp_password[256];
+	char	smtp_from[256];
+	int	threads;		/* HTTP worker threads */
+	int	db_pool;		/* database connections */
+	int	demo;			/* load demo data into an empty database */
+};
+
+/* Fill c with defaults, then the environment. 0, or -1 with err set. */
+int	 config_from_env(struct config *c, char *err, size_t errlen);
+/*
+ * Apply one flag ("--listen", value). Returns 1 when the flag was consumed
+ * with its value, 0 when it is not a config flag, -1 (err set) when the value
+ * is invalid.
+ */
+int	 config_flag(struct config *c, const char *flag, const char *value,
+	    char *err, size_t errlen);
+/* Cross-field checks and derived values after all flags. */
+int	 config_finish(struct config *c, char *err, size_t errlen);
+
+#endif

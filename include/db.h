@@ -1,0 +1,67 @@
+/*
+ * db: the one wrapper around libpq. A struct db owns a connection; a struct
+ * db_res owns a PGresult. Every statement is parameterised (PQexecParams);
+ * nothing here formats SQL from data. A small pool hands connections to
+ * request threads and reconnects after the server has gone away.
+ */
+#ifndef CONVENE_DB_H
+#define CONVENE_DB_H
+
+#include <stddef.h>
+#include <libpq-fe.h>
+
+#define DB_MAX_PARAMS	32
+#define DB_POOL_MAX	32
+
+struct db {
+	PGconn	*conn;
+	int	 in_tx;
+	int	 broken;	/* connection lost: the pool reconnects it */
+};
+
+struct db_res {
+	PGresult	*res;
+};
+
+struct db_pool;
+
+/* Connect; 0 on success. On failure writes a line (no secrets) to err. */
+int	 db_open(struct db *db, const char *conninfo, char *err, size_t errlen);
+void	 db_close(struct db *db);
+
+/* Run one parameterised statement. params may hold NULLs (SQL NULL). Returns
+ * 0 when the statement succeeded (r owns the result, free with db_res_free);
+ * -1 otherwise (logged; r left empty). The SQLSTATE of the last failure is
+ * kept in db_last_sqlstate() (thread-local) so callers can map 23505 etc. */
+int	 db_exec(struct db *db, struct db_res *r, const char *sql,
+	    int nparams, const char *const *params);
+/* Same, for statements whose result is not needed. */
+int	 db_cmd(struct db *db, const char *sql, int nparams,
+	    const char *const *params);
+const char *db_last_sqlstate(void);
+
+void	 db_res_init(struct db_res *r);
+void	 db_res_free(struct db_res *r);
+int	 db_res_rows(const struct db_res *r);
+/* Value at (row, col); NULL for SQL NULL or out of range. Owned by r. */
+const char *db_res_get(const struct db_res *r, int row, int col);
+/* Integer value; def when NULL or unparsable. */
+long	 db_res_long(const struct db_res *r, int row, int col, long def);
+/* "t" -> 1, anything else 0. */
+int	 db_res_bool(const struct db_res *r, int row, int col);
+
+/* Transactions: begin/commit/rollback. db_rollback is safe when no
+ * transaction is open, so cleanup paths call it unconditionally. */
+int	 db_begin(struct db *db);
+int	 db_commit(struct db *db);
+void	 db_rollback(struct db *db);
+
+/* Pool of n connections to conninfo (n <= DB_POOL_MAX), opened lazily. */
+struct db_pool *db_pool_new(const char *conninfo, int n);
+void	 db_pool_free(struct db_pool *p);
+/* Borrow a healthy connection, waiting up to timeout_ms; NULL when the
+ * database is unreachable (the caller answers 503). */
+struct db *db_pool_get(struct db_pool *p, int timeout_ms);
+void	 db_pool_put(struct db_pool *p, struct db *db);
+
+#endif

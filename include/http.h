@@ -1,0 +1,104 @@
+/*
+ * http: the libmicrohttpd front end. It reads a request within explicit
+ * limits, finds its route, authenticates, checks the role and CSRF token
+ * before any handler runs, then sends what the handler built. Handlers fill a
+ * struct http_resp and return; they never touch libmicrohttpd.
+ */
+#ifndef CONVENE_HTTP_H
+#define CONVENE_HTTP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "form.h"
+
+#define HTTP_MAX_URI		2048
+#define HTTP_MAX_BODY		(256 * 1024)	/* request bodies */
+#define HTTP_MAX_RESPONSE	(64 * 1024 * 1024)
+#define HTTP_MAX_PARAMS		4		/* {id} captures in a path */
+#define HTTP_MAX_HEADERS	12		/* extra response headers */
+#define HTTP_CONN_TIMEOUT	30		/* seconds idle */
+#define HTTP_CONN_LIMIT		512
+#define HTTP_PER_IP_LIMIT	128
+
+struct app;
+struct route;
+struct db;
+
+struct http_req {
+	void			*conn;		/* struct MHD_Connection * */
+	struct app		*app;
+	const char		*method;
+	char			 path[HTTP_MAX_URI];
+	const struct route	*route;
+	const char		*params[HTTP_MAX_PARAMS];
+	char			 parambuf[HTTP_MAX_URI];
+	size_t			 nparams;
+	struct buf		 body;
+	int			 body_too_large;
+	struct form		 form;		/* urlencoded POST body */
+	int			 authenticated;
+	int			 via_session;	/* signed in by cookie */
+	struct auth_user	 user;
+	struct db		*db;		/* borrowed from the pool */
+	struct timespec		 started;
+	int			 is_api;	/* path under /api/ */
+	int			 session_expired;
+};
+
+struct http_header {
+	char	name[64];
+	char	value[1024];
+};
+
+struct http_resp {
+	int			 status;
+	char			 content_type[96];
+	struct buf		 body;
+	struct http_header	 headers[HTTP_MAX_HEADERS];
+	size_t			 nheaders;
+	int			 is_file;	/* body is a static file */
+};
+
+struct http_server;
+
+/* Start listening (threads start here). NULL, with err set, on failure. */
+struct http_server *http_start(struct app *app, char *err, size_t errlen);
+void	 http_stop(struct http_server *s);
+
+/* Request accessors; returned strings are owned by libmicrohttpd. */
+const char *http_query(const struct http_req *rq, const char *key);
+const char *http_header(const struct http_req *rq, const char *name);
+const char *http_cookie(const struct http_req *rq, const char *name);
+/* A path capture as a positive id; 0 on success. */
+int	 http_param_id(const struct http_req *rq, size_t i, long *out);
+
+/* Response helpers. Headers with CR/LF in them are refused. */
+int	 http_resp_header(struct http_resp *rs, const char *name,
+	    const char *value);
+/* Send JSON o (reference stolen) with status. Returns status. */
+int	 http_json(struct http_resp *rs, int status, json_t *o);
+/* Send raw bytes with a content type. */
+int	 http_send(struct http_resp *rs, int status, const char *ctype,
+	    const char *data, size_t len);
+/* Redirect (303 See Other) to a local path. */
+int	 http_redirect(struct http_resp *rs, const char *location);
+/*
+ * The one error responder. API routes get
+ * {"error":{"code":...,"message":...,"field":...}}; pages get an HTML error
+ * page. message is for a person and must not echo raw request text beyond a
+ * field name. Returns status.
+ */
+int	 http_error(struct http_req *rq, struct http_resp *rs, int status,
+	    const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+
+/* Set by a web module to render the HTML error page; NULL = plain text. */
+extern int (*http_error_page)(struct http_req *rq, struct http_resp *rs,
+    int status, const char *message);
+
+#endif

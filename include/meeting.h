@@ -1,0 +1,78 @@
+/*
+ * meeting: strategy discussions: validating what a caller asks for, storing
+ * it in one transaction with its participants and audit entry, classifying
+ * agency presence when booked and when attendance is recorded, and reading it
+ * back as JSON. Used by the JSON API and the web pages alike.
+ */
+#ifndef CONVENE_MEETING_H
+#define CONVENE_MEETING_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define MEETING_MAX_PARTICIPANTS	60
+#define MEETING_MAX_CHILDREN		12
+#define MEETING_MAX_ACTIONS		50
+#define MEETING_MAX_DURATION		(8 * 60)	/* minutes */
+#define MEETING_NAME_MAX		200		/* characters */
+#define MEETING_TEXT_MAX		2000
+#define MEETING_LONG_TEXT_MAX		5000
+#define MEETING_PAGE_MAX		100
+
+struct auth_user;
+struct db;
+
+/* A validation or access failure: status (400/403/404/409/422), the field
+ * it concerns (JSON path such as "participants[1].email") and a message a
+ * person can act on. */
+struct verr {
+	int	status;
+	char	field[96];
+	char	msg[256];
+};
+
+/* Record a failure in e; returns -1 for "return verr_set(...)". */
+int	 verr_set(struct verr *e, int status, const char *field,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Each operation below validates body (a JSON object; the reference stays the
+ * caller's), runs in one transaction on db, writes the audit log, and on
+ * success returns 0 with *out set to the meeting as JSON (caller owns it).
+ * On failure returns -1 with e filled; e->status 500 means an internal or
+ * database error and nothing was changed.
+ */
+int	 meeting_create(struct db *db, const struct auth_user *u, json_t *body,
+	    json_t **out, struct verr *e);
+int	 meeting_update(struct db *db, const struct auth_user *u, long id,
+	    json_t *body, json_t **out, struct verr *e);
+int	 meeting_cancel(struct db *db, const struct auth_user *u, long id,
+	    json_t *body, json_t **out, struct verr *e);
+int	 meeting_record_attendance(struct db *db, const struct auth_user *u,
+	    long id, json_t *body, json_t **out, struct verr *e);
+
+/* Read one meeting the user may see; 404 in e otherwise. */
+int	 meeting_get(struct db *db, const struct auth_user *u, long id,
+	    json_t **out, struct verr *e);
+
+struct meeting_filter {
+	const char	*from;		/* YYYY-MM-DD inclusive, London */
+	const char	*to;
+	const char	*classification;
+	const char	*status;
+	const char	*team;		/* team name */
+	const char	*q;		/* case reference prefix */
+	long		 page;		/* from 1 */
+	long		 per_page;
+};
+
+/* List meetings visible to u: {"meetings": [...], "page", "per_page",
+ * "total"}. */
+int	 meeting_list(struct db *db, const struct auth_user *u,
+	    const struct meeting_filter *f, json_t **out, struct verr *e);
+
+/* Read a JSON body: 400 with a message when it is not a JSON object. */
+json_t	*meeting_parse_body(const char *data, size_t len, struct verr *e);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * router: the table of every route: method, path pattern, how the caller
+ * authenticates, which roles may call it, and the handler. Each feature
+ * module exports its own table; router.c lists the tables. Patterns are
+ * literal segments, "{name}" captures one segment, and a trailing "*"
+ * captures the rest of the path.
+ */
+#ifndef CONVENE_ROUTER_H
+#define CONVENE_ROUTER_H
+
+#include <stddef.h>
+
+struct http_req;
+struct http_resp;
+
+enum route_auth {
+	AUTH_NONE,	/* public: health checks, static files, sign-in */
+	AUTH_TOKEN,	/* API: "Authorization: Bearer <token>" or a session */
+	AUTH_SESSION	/* pages: session cookie; POSTs need the CSRF token */
+};
+
+enum route_flags {
+	ROUTE_NO_DB	= 1 << 0,	/* handler needs no database */
+	ROUTE_NO_CSRF	= 1 << 1,	/* session POST without CSRF (sign-in) */
+	ROUTE_RAW_BODY	= 1 << 2	/* body is not JSON/form (text/calendar) */
+};
+
+typedef int (*route_handler)(struct http_req *, struct http_resp *);
+
+struct route {
+	const char	*method;
+	const char	*pattern;
+	enum route_auth	 auth;
+	unsigned	 roles;		/* enum auth_role mask */
+	route_handler	 handler;
+	unsigned	 flags;
+	const char	*summary;	/* one line, for docs and the matrix */
+};
+
+/*
+ * Find the route for method and path. On a match fills params (pointers into
+ * parambuf, which must hold strlen(path)+1 bytes) and returns it. Returns NULL
+ * with *path_known set when the path exists under another method (405).
+ */
+const struct route *router_match(const char *method, const char *path,
+	    const char **params, size_t maxparams, size_t *nparams,
+	    char *parambuf, size_t bufsize, int *path_known);
+/* Call fn for every route, in table order. */
+void	 router_each(void (*fn)(const struct route *, void *), void *arg);
+
+/* Module tables, each ending with a zeroed entry. */
+extern const struct route api_routes[];
+
+#endif

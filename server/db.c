@@ -1,0 +1,316 @@
+/*
+ * db: the only code that talks to libpq. Results are owned by struct db_res
+ * and freed on every path; statements are always parameterised; the pool
+ * hands a connection to one request thread at a time and reconnects a broken
+ * one, so the service recovers by itself after PostgreSQL restarts.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "str.h"
+
+static _Thread_local char last_sqlstate[6];
+
+struct db_pool {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	char		*conninfo;
+	int		 n;
+	int		 nfree;
+	struct db	 conns[DB_POOL_MAX];
+	int		 busy[DB_POOL_MAX];
+};
+
+static void
+notice_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;	/* NOTICEs would leak statement text into our logs */
+}
+
+int
+db_open(struct db *db, const char *conninfo, char *err, size_t errlen)
+{
+	memset(db, 0, sizeof(*db));
+	db->conn = PQconnectdb(conninfo);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		const char *m = db->conn ? PQerrorMessage(db->conn) : "no memory";
+		if (err != NULL && errlen > 0) {
+			str_copy(err, m, errlen);
+			err[strcspn(err, "\n")] = '\0';
+		}
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return -1;
+	}
+	PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
+	/* Timestamps leave the database as ISO 8601 with the London offset. */
+	if (db_cmd(db, "SET TIME ZONE 'Europe/London'", 0, NULL) != 0) {
+		if (err != NULL && errlen > 0)
+			str_copy(err, "could not set the time zone", errlen);
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->in_tx = 0;
+}
+
+void
+db_res_init(struct db_res *r)
+{
+	r->res = NULL;
+}
+
+void
+db_res_free(struct db_res *r)
+{
+	if (r == NULL)
+		return;
+	PQclear(r->res);
+	r->res = NULL;
+}
+
+const char *
+db_last_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
+int
+db_exec(struct db *db, struct db_res *r, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult *res;
+	ExecStatusType st;
+	const char *state;
+
+	db_res_init(r);
+	last_sqlstate[0] = '\0';
+	if (db == NULL || db->conn == NULL || nparams > DB_MAX_PARAMS)
+		return -1;
+	res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		r->res = res;
+		return 0;
+	}
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	str_copy(last_sqlstate, state ? state : "", sizeof(last_sqlstate));
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		db->broken = 1;
+	/* Constraint violations are expected input errors, mapped by callers;
+	 * anything else is worth a log line (state only: the message may
+	 * quote data). */
+	if (state == NULL || strncmp(state, "23", 2) != 0)
+		log_error("db", "statement failed sqlstate=%s",
+		    state ? state : "none");
+	PQclear(res);
+	return -1;
+}
+
+int
+db_cmd(struct db *db, const char *sql, int nparams, const char *const *params)
+{
+	struct db_res r;
+	int rc;
+
+	rc = db_exec(db, &r, sql, nparams, params);
+	db_res_free(&r);
+	return rc;
+}
+
+int
+db_res_rows(const struct db_res *r)
+{
+	return r->res ? PQntuples(r->res) : 0;
+}
+
+const char *
+db_res_get(const struct db_res *r, int row, int col)
+{
+	if (r->res == NULL || row < 0 || row >= PQntuples(r->res) ||
+	    col < 0 || col >= PQnfields(r->res) ||
+	    PQgetisnull(r->res, row, col))
+		return NULL;
+	return PQgetvalue(r->res, row, col);
+}
+
+long
+db_res_long(const struct db_res *r, int row, int col, long def)
+{
+	const char *v = db_res_get(r, row, col);
+	long n;
+
+	if (v == NULL || str_to_long(v, -9223372036854775807L - 1,
+	    9223372036854775807L, &n) != 0)
+		return def;
+	return n;
+}
+
+int
+db_res_bool(const struct db_res *r, int row, int col)
+{
+	const char *v = db_res_get(r, row, col);
+
+	return v != NULL && v[0] == 't';
+}
+
+int
+db_begin(struct db *db)
+{
+	if (db_cmd(db, "BEGIN", 0, NULL) != 0)
+		return -1;
+	db->in_tx = 1;
+	return 0;
+}
+
+int
+db_commit(struct db *db)
+{
+	int rc;
+
+	if (!db->in_tx)
+		return -1;
+	rc = db_cmd(db, "COMMIT", 0, NULL);
+	db->in_tx = 0;
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db == NULL || !db->in_tx)
+		return;
+	(void)db_cmd(db, "ROLLBACK", 0, NULL);
+	db->in_tx = 0;
+}
+
+struct db_pool *
+db_pool_new(const char *conninfo, int n)
+{
+	struct db_pool *p;
+
+	if (n < 1 || n > DB_POOL_MAX)
+		return NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if ((p->conninfo = strdup(conninfo)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->n = n;
+	p->nfree = n;
+	return p;
+}
+
+void
+db_pool_free(struct db_pool *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		db_close(&p->conns[i]);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->conninfo);
+	free(p);
+}
+
+/* Make a borrowed slot usable: connect if closed, reconnect if broken. */
+static int
+slot_ready(struct db_pool *p, struct db *db)
+{
+	char err[256];
+
+	if (db->conn != NULL && !db->broken &&
+	    PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	db_close(db);
+	if (db_open(db, p->conninfo, err, sizeof(err)) != 0) {
+		log_error("db", "connect failed: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+struct db *
+db_pool_get(struct db_pool *p, int timeout_ms)
+{
+	struct timespec until;
+	struct db *db = NULL;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->nfree == 0) {
+		if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT)
+			break;
+	}
+	if (p->nfree > 0) {
+		for (i = 0; i < p->n; i++) {
+			if (!p->busy[i]) {
+				p->busy[i] = 1;
+				p->nfree--;
+				db = &p->conns[i];
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (db == NULL)
+		return NULL;
+	/* Connecting happens outside the lock: a slow or absent server must
+	 * not stall threads that hold healthy connections. */
+	if (slot_ready(p, db) != 0) {
+		db_pool_put(p, db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+db_pool_put(struct db_pool *p, struct db *db)
+{
+	int i;
+
+	if (p == NULL || db == NULL)
+		return;
+	db_rollback(db);
+	if (db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK)
+		db->broken = 1;
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < p->n; i++) {
+		if (&p->conns[i] == db && p->busy[i]) {
+			p->busy[i] = 0;
+			p->nfree++;
+			break;
+		}
+	}
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}

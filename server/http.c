@@ -1,0 +1,481 @@
+/*
+ * http: request flow, top to bottom: read within limits -> route -> database
+ * -> authenticate -> role -> CSRF -> handler -> reply -> log. Every check
+ * happens before the handler, so handlers only do their one job. Responses
+ * are queued on the second access-handler call at the earliest: queuing on
+ * the first makes libmicrohttpd 0.9.75 close keep-alive connections.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <microhttpd.h>
+
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+#include "session.h"
+#include "str.h"
+
+struct http_server {
+	struct MHD_Daemon	*d;
+	struct app		*app;
+};
+
+struct ctx {
+	struct http_req		rq;
+	int			calls;
+	int			early_status;	/* decided before the body */
+	char			early_msg[128];
+	const char		*early_field;
+};
+
+int (*http_error_page)(struct http_req *, struct http_resp *, int,
+    const char *) = NULL;
+
+const char *
+http_query(const struct http_req *rq, const char *key)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *
+http_header(const struct http_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_cookie(const struct http_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
+}
+
+int
+http_param_id(const struct http_req *rq, size_t i, long *out)
+{
+	if (i >= rq->nparams)
+		return -1;
+	return str_to_long(rq->params[i], 1, 9007199254740991L, out);
+}
+
+int
+http_resp_header(struct http_resp *rs, const char *name, const char *value)
+{
+	struct http_header *h;
+
+	if (rs->nheaders >= HTTP_MAX_HEADERS || str_has_ctl(name) ||
+	    str_has_ctl(value))
+		return -1;
+	h = &rs->headers[rs->nheaders];
+	if (str_copy(h->name, name, sizeof(h->name)) >= sizeof(h->name) ||
+	    str_copy(h->value, value, sizeof(h->value)) >= sizeof(h->value))
+		return -1;
+	rs->nheaders++;
+	return 0;
+}
+
+int
+http_send(struct http_resp *rs, int status, const char *ctype,
+    const char *data, size_t len)
+{
+	buf_reset(&rs->body);
+	str_copy(rs->content_type, ctype, sizeof(rs->content_type));
+	if (buf_append(&rs->body, data, len) != 0)
+		return rs->status = 500;
+	return rs->status = status;
+}
+
+int
+http_json(struct http_resp *rs, int status, json_t *o)
+{
+	char *s;
+
+	if (o == NULL)
+		return rs->status = 500;
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s == NULL)
+		return rs->status = 500;
+	http_send(rs, status, "application/json; charset=utf-8", s, strlen(s));
+	free(s);
+	return rs->status;
+}
+
+int
+http_redirect(struct http_resp *rs, const char *location)
+{
+	buf_reset(&rs->body);
+	if (location[0] != '/' || location[1] == '/' ||
+	    http_resp_header(rs, "Location", location) != 0)
+		return rs->status = 500;
+	str_copy(rs->content_type, "text/plain", sizeof(rs->content_type));
+	return rs->status = 303;
+}
+
+static const char *
+status_code_name(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 409: return "conflict";
+	case 413: return "too_large";
+	case 414: return "uri_too_long";
+	case 415: return "unsupported_media_type";
+	case 422: return "invalid";
+	case 429: return "too_many_requests";
+	case 503: return "unavailable";
+	default: return "internal";
+	}
+}
+
+int
+http_error(struct http_req *rq, struct http_resp *rs, int status,
+    const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *e;
+
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		str_copy(msg, "error", sizeof(msg));
+	va_end(ap);
+	if (!str_utf8_valid(msg, strlen(msg)))
+		str_copy(msg, "invalid input", sizeof(msg));
+	rs->nheaders = 0;
+	if (status == 401 && rq->is_api)
+		http_resp_header(rs, "WWW-Authenticate", "Bearer");
+	if (!rq->is_api && http_error_page != NULL)
+		return http_error_page(rq, rs, status, msg);
+	if (!rq->is_api)
+		return http_send(rs, status, "text/plain; charset=utf-8", msg,
+		    strlen(msg));
+	e = json_pack("{s:s, s:s}", "code", status_code_name(status),
+	    "message", msg);
+	if (e != NULL && field != NULL)
+		json_object_set_new(e, "field", json_string(field));
+	return http_json(rs, status, json_pack("{s:o*}", "error", e));
+}
+
+static void
+security_headers(struct MHD_Response *r, const struct app *app)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'self'; script-src 'self'; style-src 'self'; "
+	    "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+	    "form-action 'self'; frame-ancestors 'none'");
+	if (app->cfg.https)
+		MHD_add_response_header(r, "Strict-Transport-Security",
+		    "max-age=31536000; includeSubDomains");
+}
+
+static enum MHD_Result
+send_resp(struct MHD_Connection *c, struct http_req *rq, struct http_resp *rs)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len, i;
+	char *data;
+	int cache_set = 0;
+
+	data = buf_steal(&rs->body, &len);
+	r = MHD_create_response_from_buffer(len, data ? data : "",
+	    data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	if (rs->content_type[0] != '\0')
+		MHD_add_response_header(r, "Content-Type", rs->content_type);
+	for (i = 0; i < rs->nheaders; i++) {
+		MHD_add_response_header(r, rs->headers[i].name,
+		    rs->headers[i].value);
+		if (str_casecmp(rs->headers[i].name, "Cache-Control") == 0)
+			cache_set = 1;
+	}
+	/* Anything not explicitly cacheable may show case data. */
+	if (!cache_set)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	security_headers(r, rq->app);
+	ret = MHD_queue_response(c, (unsigned)rs->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Authenticate by bearer token (API) or session cookie. 0 when signed in,
+ * 1 when not, -1 on a database error. */
+static int
+authenticate(struct http_req *rq)
+{
+	const char *h = http_header(rq, "Authorization");
+	int rc;
+
+	if (h != NULL && strncmp(h, "Bearer ", 7) == 0 &&
+	    rq->route->auth == AUTH_TOKEN) {
+		rc = auth_token_lookup(rq->db, h + 7, &rq->user);
+		return rc;
+	}
+	rc = session_authenticate(rq);
+	if (rc == 0)
+		rq->via_session = 1;
+	return rc;
+}
+
+static int
+check_access(struct http_req *rq, struct http_resp *rs)
+{
+	const struct route *r = rq->route;
+	int rc;
+
+	if (r->auth == AUTH_NONE) {
+		/* Public pages may still want to know who is signed in. */
+		if (!(r->flags & ROUTE_NO_DB) && session_authenticate(rq) == 0)
+			rq->authenticated = 1;
+		return 0;
+	}
+	if ((rc = authenticate(rq)) < 0)
+		return http_error(rq, rs, 503, NULL,
+		    "the database is not available; try again shortly");
+	if (rc > 0) {
+		if (!rq->is_api && strcmp(rq->method, "GET") == 0)
+			return http_redirect(rs, "/sign-in");
+		return http_error(rq, rs, 401, NULL, rq->session_expired ?
+		    "your session has expired; sign in again" :
+		    "sign in or send an API token");
+	}
+	rq->authenticated = 1;
+	if (!(r->roles & (unsigned)rq->user.role))
+		return http_error(rq, rs, 403, NULL,
+		    "your role may not do this");
+	/* Any change made with a cookie needs the session's CSRF token, on
+	 * API routes too; a bearer token is not sent by browsers on their own. */
+	if (rq->via_session && strcmp(rq->method, "GET") != 0 &&
+	    strcmp(rq->method, "HEAD") != 0 && !(r->flags & ROUTE_NO_CSRF) &&
+	    session_csrf_ok(rq) != 0)
+		return http_error(rq, rs, 403, "csrf_token",
+		    "the form has expired; go back, reload the page and try again");
+	return 0;
+}
+
+static int
+is_form(const struct http_req *rq)
+{
+	const char *ct = http_header(rq, "Content-Type");
+
+	return strcmp(rq->method, "POST") == 0 && ct != NULL &&
+	    strncmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+static void
+dispatch(struct ctx *cx, struct http_resp *rs)
+{
+	struct http_req *rq = &cx->rq;
+	const struct route *r = rq->route;
+
+	if (cx->early_status != 0) {
+		http_error(rq, rs, cx->early_status, cx->early_field, "%s",
+		    cx->early_msg);
+		return;
+	}
+	if (rq->body_too_large) {
+		http_error(rq, rs, 413, NULL, "the request body is larger than "
+		    "%d bytes", HTTP_MAX_BODY);
+		return;
+	}
+	if (is_form(rq) && form_parse(&rq->form, rq->body.data ?
+	    rq->body.data : "", rq->body.len) != 0) {
+		http_error(rq, rs, 400, NULL, "the form could not be read");
+		return;
+	}
+	if (!(r->flags & ROUTE_NO_DB) &&
+	    (rq->db = db_pool_get(rq->app->pool, 5000)) == NULL) {
+		http_error(rq, rs, 503, NULL,
+		    "the database is not available; try again shortly");
+		return;
+	}
+	if (check_access(rq, rs) != 0)
+		return;
+	rs->status = 500;
+	r->handler(rq, rs);
+	/* A handler that failed because the database went away answers 503,
+	 * so clients and load balancers retry rather than give up. */
+	if (rs->status == 500 && rq->db != NULL && rq->db->broken)
+		http_error(rq, rs, 503, NULL,
+		    "the database is not available; try again shortly");
+	else if (rs->status == 500 && rs->body.len == 0)
+		http_error(rq, rs, 500, NULL, "something went wrong; nothing "
+		    "was changed");
+}
+
+static void
+early(struct ctx *cx, int status, const char *field, const char *msg)
+{
+	cx->early_status = status;
+	cx->early_field = field;
+	str_copy(cx->early_msg, msg, sizeof(cx->early_msg));
+}
+
+static const struct route not_found_route = {
+	"GET", "(unmatched)", AUTH_NONE, 0, NULL, ROUTE_NO_DB, NULL
+};
+
+/* First call: decide everything that does not need the body. */
+static void
+begin(struct ctx *cx, struct MHD_Connection *c, const char *url,
+    const char *method)
+{
+	struct http_req *rq = &cx->rq;
+	const char *cl;
+	int known = 0;
+	long n;
+
+	rq->conn = c;
+	rq->method = method;
+	clock_gettime(CLOCK_MONOTONIC, &rq->started);
+	buf_init(&rq->body, HTTP_MAX_BODY);
+	rq->route = &not_found_route;
+	rq->is_api = strncmp(url, "/api/", 5) == 0;
+	if (str_copy(rq->path, url, sizeof(rq->path)) >= sizeof(rq->path)) {
+		early(cx, 414, NULL, "the address is too long");
+		return;
+	}
+	rq->route = router_match(method, rq->path, rq->params, HTTP_MAX_PARAMS,
+	    &rq->nparams, rq->parambuf, sizeof(rq->parambuf), &known);
+	if (rq->route == NULL) {
+		rq->route = &not_found_route;
+		if (known)
+			early(cx, 405, NULL, "this address does not accept "
+			    "that method");
+		else
+			early(cx, 404, NULL, "there is nothing at this address");
+		return;
+	}
+	cl = http_header(rq, "Content-Length");
+	if (cl != NULL && (str_to_long(cl, 0, HTTP_MAX_BODY, &n) != 0))
+		rq->body_too_large = 1;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct ctx *cx = *con_cls;
+	struct http_resp rs;
+	struct timespec now;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (cx == NULL) {
+		if ((cx = calloc(1, sizeof(*cx))) == NULL)
+			return MHD_NO;
+		cx->rq.app = s->app;
+		*con_cls = cx;
+		begin(cx, c, url, method);
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!cx->rq.body_too_large && cx->early_status == 0 &&
+		    buf_append(&cx->rq.body, upload_data, *upload_data_size))
+			cx->rq.body_too_large = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	memset(&rs, 0, sizeof(rs));
+	buf_init(&rs.body, HTTP_MAX_RESPONSE);
+	rs.status = 500;
+	dispatch(cx, &rs);
+	if (cx->rq.db != NULL) {
+		db_pool_put(s->app->pool, cx->rq.db);
+		cx->rq.db = NULL;
+	}
+	ret = send_resp(c, &cx->rq, &rs);
+	buf_free(&rs.body);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	log_request(method, cx->rq.route->pattern, rs.status,
+	    (double)(now.tv_sec - cx->rq.started.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - cx->rq.started.tv_nsec) / 1e6);
+	return ret;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct ctx *cx = *con_cls;
+
+	(void)c;
+	(void)toe;
+	if (cx == NULL)
+		return;
+	if (cx->rq.db != NULL)
+		db_pool_put(s->app->pool, cx->rq.db);
+	buf_free(&cx->rq.body);
+	form_free(&cx->rq.form);
+	free(cx);
+	*con_cls = NULL;
+}
+
+struct http_server *
+http_start(struct app *app, char *err, size_t errlen)
+{
+	struct http_server *s;
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)app->cfg.listen_port);
+	if (inet_pton(AF_INET, app->cfg.listen_host, &sin.sin_addr) != 1) {
+		snprintf(err, errlen, "CONVENE_LISTEN: %s is not an IPv4 "
+		    "address", app->cfg.listen_host);
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->app = app;
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_END);
+	if (s->d == NULL) {
+		snprintf(err, errlen, "could not listen on %s: %s",
+		    app->cfg.listen, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+http_stop(struct http_server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

@@ -1,0 +1,309 @@
+/*
+ * main: the convene command. Parses the subcommand and settings, brings up
+ * the database (embedded unless a URL is given), applies migrations, and runs
+ * the subcommand. Invalid settings stop it with one clear line.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libical/ical.h>
+
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "demo.h"
+#include "http.h"
+#include "log.h"
+#include "ltime.h"
+#include "migrate.h"
+#include "pgembed.h"
+#include "router.h"
+#include "str.h"
+#include "worker.h"
+
+static const char usage[] =
+"usage: convene COMMAND [options]\n"
+"\n"
+"commands:\n"
+"  serve [--demo]           run the web service (--demo: load demo data into\n"
+"                           an empty database first)\n"
+"  migrate                  apply database migrations and exit\n"
+"  user add NAME --role social_worker|manager|admin [--team TEAM]\n"
+"           [--authority CODE]\n"
+"                           create a user; prints the password last\n"
+"  token create USER        create an API token; prints the token last\n"
+"  demo-data                load the demo council (prints credentials)\n"
+"  routes                   print the route table as JSON\n"
+"\n"
+"options (each also an environment variable):\n"
+"  --database-url URL       CONVENE_DATABASE_URL (default: embedded\n"
+"                           PostgreSQL under DATA_DIR/pg)\n"
+"  --stats-database-url URL CONVENE_STATS_DATABASE_URL (read replica)\n"
+"  --listen HOST:PORT       CONVENE_LISTEN (default 127.0.0.1:8080)\n"
+"  --base-url URL           CONVENE_BASE_URL (default http://LISTEN)\n"
+"  --data-dir DIR           CONVENE_DATA_DIR (default ./var)\n"
+"  --smtp-url URL           CONVENE_SMTP_URL (default: write .eml files)\n"
+"  --smtp-user USER         CONVENE_SMTP_USER (password: CONVENE_SMTP_PASSWORD)\n"
+"  --smtp-from ADDRESS      CONVENE_SMTP_FROM (organiser mailbox)\n"
+"  --threads N              CONVENE_THREADS (HTTP threads, default 4)\n";
+
+struct cmd {
+	struct app	 app;
+	struct pgembed	 pg;
+	struct db	 db;
+	int		 argc;		/* positional arguments left */
+	char		*argv[8];
+	const char	*role, *team, *authority;
+	int		 demo;
+};
+
+static int
+fail(const char *msg)
+{
+	fprintf(stderr, "convene: %s\n", msg);
+	return 1;
+}
+
+/* Split argv into settings flags, command flags and positional words. */
+static int
+parse_args(struct cmd *c, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *val;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--demo") == 0) {
+			c->demo = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--role") == 0 ||
+		    strcmp(argv[i], "--team") == 0 ||
+		    strcmp(argv[i], "--authority") == 0) {
+			if (val == NULL) {
+				snprintf(err, errlen, "%s needs a value", argv[i]);
+				return -1;
+			}
+			if (argv[i][2] == 'r')
+				c->role = val;
+			else if (argv[i][2] == 't')
+				c->team = val;
+			else
+				c->authority = val;
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--", 2) == 0) {
+			rc = config_flag(&c->app.cfg, argv[i], val, err, errlen);
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				snprintf(err, errlen, "unknown option %.64s "
+				    "(see convene --help)", argv[i]);
+				return -1;
+			}
+			i++;
+			continue;
+		}
+		if (c->argc >= (int)(sizeof(c->argv) / sizeof(c->argv[0]))) {
+			snprintf(err, errlen, "too many arguments");
+			return -1;
+		}
+		c->argv[c->argc++] = argv[i];
+	}
+	return 0;
+}
+
+/* Connect (starting the embedded server when no URL is set) and migrate. */
+static int
+open_database(struct cmd *c, char *err, size_t errlen)
+{
+	struct config *cfg = &c->app.cfg;
+
+	if (cfg->database_url[0] == '\0') {
+		if (pgembed_start(&c->pg, cfg->data_dir, err, errlen) != 0)
+			return -1;
+		str_copy(cfg->database_url, c->pg.conninfo,
+		    sizeof(cfg->database_url));
+	}
+	if (db_open(&c->db, cfg->database_url, err, errlen) != 0)
+		return -1;
+	if (migrate_run(&c->db, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+print_route(const struct route *r, void *arg)
+{
+	json_t *list = arg;
+	json_t *roles = json_array();
+	static const char *const auth[] = { "none", "token", "session" };
+
+	if (r->roles & ROLE_SOCIAL_WORKER)
+		json_array_append_new(roles, json_string("social_worker"));
+	if (r->roles & ROLE_MANAGER)
+		json_array_append_new(roles, json_string("manager"));
+	if (r->roles & ROLE_ADMIN)
+		json_array_append_new(roles, json_string("admin"));
+	json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, s:s}",
+	    "method", r->method, "pattern", r->pattern, "auth", auth[r->auth],
+	    "roles", roles, "summary", r->summary ? r->summary : ""));
+}
+
+static int
+cmd_routes(void)
+{
+	json_t *list = json_array();
+
+	router_each(print_route, list);
+	json_dumpf(list, stdout, JSON_INDENT(1));
+	putchar('\n');
+	json_decref(list);
+	return 0;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static int
+cmd_serve(struct cmd *c)
+{
+	struct http_server *s;
+	struct worker *w = NULL;
+	sigset_t set;
+	char err[512];
+	int sig = 0;
+
+	if (c->demo && demo_load(&c->db, 1, stdout) < 0)
+		return fail("could not load the demo data");
+	/* Block the stop signals in every thread; main waits for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((c->app.pool = db_pool_new(c->app.cfg.database_url,
+	    c->app.cfg.db_pool)) == NULL)
+		return fail("could not create the database pool");
+	if ((s = http_start(&c->app, err, sizeof(err))) == NULL)
+		return fail(err);
+	w = worker_start(&c->app);
+	log_info("main", "listening on %s", c->app.cfg.base_url);
+	printf("Convene is running at %s/ (Ctrl-C stops it)\n",
+	    c->app.cfg.base_url);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	log_info("main", "stopping on signal %d", sig);
+	c->app.stopping = 1;
+	http_stop(s);
+	worker_stop(w);
+	db_pool_free(c->app.pool);
+	c->app.pool = NULL;
+	return 0;
+}
+
+static int
+cmd_user_add(struct cmd *c)
+{
+	enum auth_role role;
+	char pw[64];
+	int rc;
+
+	if (c->argc != 3 || strcmp(c->argv[1], "add") != 0)
+		return fail("usage: convene user add NAME --role ROLE "
+		    "[--team TEAM] [--authority CODE]");
+	if (auth_role_parse(c->role, &role) != 0)
+		return fail("--role: must be social_worker, manager or admin");
+	if (role != ROLE_ADMIN && c->team == NULL)
+		return fail("--team: required for social workers and managers");
+	rc = auth_user_add(&c->db, c->argv[2], role, c->team,
+	    c->authority ? c->authority : "default", pw, sizeof(pw));
+	if (rc == 1)
+		return fail("a user with that name already exists");
+	if (rc != 0)
+		return fail("could not create the user (names: letters, digits, "
+		    ". _ @ -)");
+	printf("created %s (%s)\npassword:\n%s\n", c->argv[2],
+	    auth_role_name(role), pw);
+	return 0;
+}
+
+static int
+cmd_token(struct cmd *c)
+{
+	char token[AUTH_TOKEN_LEN + 1];
+	int rc;
+
+	if (c->argc != 3 || strcmp(c->argv[1], "create") != 0)
+		return fail("usage: convene token create USER");
+	rc = auth_token_create(&c->db, c->argv[2], token, sizeof(token));
+	if (rc == 1)
+		return fail("no active user has that name");
+	if (rc != 0)
+		return fail("could not create the token");
+	printf("API token for %s (shown once; send it as "
+	    "\"Authorization: Bearer TOKEN\"):\n%s\n", c->argv[2], token);
+	return 0;
+}
+
+static int
+run(struct cmd *c)
+{
+	const char *name = c->argv[0];
+
+	if (strcmp(name, "serve") == 0)
+		return cmd_serve(c);
+	if (strcmp(name, "migrate") == 0) {
+		printf("database is up to date\n");
+		return 0;
+	}
+	if (strcmp(name, "user") == 0)
+		return cmd_user_add(c);
+	if (strcmp(name, "token") == 0)
+		return cmd_token(c);
+	if (strcmp(name, "demo-data") == 0)
+		return demo_load(&c->db, 0, stdout) == 0 ? 0 :
+		    fail("could not load the demo data");
+	return fail("unknown command (see convene --help)");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct cmd c;
+	char err[512];
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (config_from_env(&c.app.cfg, err, sizeof(err)) != 0 ||
+	    parse_args(&c, argc, argv, err, sizeof(err)) != 0 ||
+	    config_finish(&c.app.cfg, err, sizeof(err)) != 0)
+		return fail(err);
+	if (c.argc == 0)
+		return fail("no command given (see convene --help)");
+	if (strcmp(c.argv[0], "routes") == 0)
+		return cmd_routes();
+	icalerror_set_errors_are_fatal(0);
+	if (auth_init() != 0 || ltime_init() != 0)
+		return fail("could not initialise libsodium or the Europe/London "
+		    "time zone");
+	if (strcmp(c.argv[0], "serve") != 0)
+		log_set_quiet(1);
+	if (open_database(&c, err, sizeof(err)) != 0) {
+		pgembed_stop(&c.pg);
+		return fail(err);
+	}
+	rc = run(&c);
+	db_close(&c.db);
+	pgembed_stop(&c.pg);
+	return rc;
+}

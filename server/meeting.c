@@ -1,0 +1,1287 @@
+/*
+ * meeting: booking, changing, cancelling and recording strategy discussions.
+ * Every operation is one transaction: validate the whole request first, then
+ * write, classify, audit, and commit, or roll everything back. Visibility is
+ * decided in SQL (authority always, team for social workers), and a meeting
+ * the caller may not see is reported as not found so that its existence is
+ * not revealed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "classify.h"
+#include "db.h"
+#include "input.h"
+#include "invite.h"
+#include "ltime.h"
+#include "meeting.h"
+#include "str.h"
+
+#define ID_LEN	24
+
+static const char *const kinds[] = { "meeting", "discussion", NULL };
+static const char *const formats[] = { "in_person", "video", "phone", NULL };
+static const char *const attendances[] = { "attended", "contributed",
+	"apologies", "absent", NULL };
+static const char *const decisions[] = { "s47_joint", "s47_single_agency",
+	"no_s47_further_assessment", "no_further_action", NULL };
+static const char *const classes[] = { "multi_agency", "partial",
+	"single_agency", NULL };
+static const char *const statuses[] = { "scheduled", "held", "cancelled",
+	NULL };
+
+int
+verr_set(struct verr *e, int status, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	str_copy(e->field, field ? field : "", sizeof(e->field));
+	va_start(ap, fmt);
+	if (vsnprintf(e->msg, sizeof(e->msg), fmt, ap) < 0)
+		str_copy(e->msg, "invalid", sizeof(e->msg));
+	va_end(ap);
+	return -1;
+}
+
+static int
+internal(struct verr *e)
+{
+	return verr_set(e, 500, NULL, "something went wrong; nothing was "
+	    "changed");
+}
+
+json_t *
+meeting_parse_body(const char *data, size_t len, struct verr *e)
+{
+	json_error_t jerr;
+	json_t *o;
+
+	if (len == 0)
+		return verr_set(e, 400, "body", "body: a JSON object is "
+		    "required"), NULL;
+	o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL) {
+		verr_set(e, 400, "body", "body: not valid JSON (line %d, "
+		    "column %d)", jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		verr_set(e, 400, "body", "body: must be a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+#define MEETING_JSON_SQL \
+	"SELECT json_build_object(" \
+	"'id', d.id, 'uid', d.uid, 'case_ref', c.case_ref, 'team', t.name," \
+	"'team_id', d.team_id, 'kind', d.kind, 'reason', d.reason," \
+	"'concern_received_at', d.concern_received_at," \
+	"'starts_at', d.starts_at, 'ends_at', d.ends_at," \
+	"'duration_minutes'," \
+	" (extract(epoch FROM d.ends_at - d.starts_at) / 60)::int," \
+	"'format', d.format, 'location', d.location, 'chair', d.chair," \
+	"'status', d.status, 'sequence', d.sequence," \
+	"'planned_classification', d.planned_classification," \
+	"'planned_missing_agencies', to_json(d.planned_missing)," \
+	"'missing_agency_reason', d.missing_agency_reason," \
+	"'classification', d.actual_classification," \
+	"'missing_agencies', to_json(CASE WHEN d.status = 'held' " \
+	" THEN d.actual_missing ELSE d.planned_missing END)," \
+	"'contributed_agencies', to_json(coalesce(d.actual_contributed, '{}'))," \
+	"'absence_reason', d.absence_reason," \
+	"'child_views_recorded', d.child_views_recorded," \
+	"'child_views', d.child_views," \
+	"'next_review_date', d.next_review_date," \
+	"'cancel_reason', d.cancel_reason," \
+	"'created_at', d.created_at, 'updated_at', d.updated_at," \
+	"'children', (SELECT coalesce(json_agg(json_build_object('id', ch.id," \
+	" 'name', ch.name, 'date_of_birth', ch.date_of_birth) ORDER BY ch.id)," \
+	" '[]') FROM children ch WHERE ch.case_id = d.case_id)," \
+	"'participants', (SELECT coalesce(json_agg(json_build_object(" \
+	" 'id', p.id, 'contact_id', p.contact_id, 'name', p.name," \
+	" 'email', p.email, 'agency', p.agency," \
+	" 'organisation', p.organisation, 'role', p.role," \
+	" 'added_on_day', p.added_on_day, 'attendance', p.attendance," \
+	" 'response', p.partstat, 'removed', p.removed_at IS NOT NULL)" \
+	" ORDER BY p.id), '[]') FROM participants p" \
+	" WHERE p.discussion_id = d.id)," \
+	"'outcomes', (SELECT coalesce(json_agg(json_build_object(" \
+	" 'child_id', o.child_id, 'child', ch.name, 'decision', o.decision," \
+	" 'rationale', o.rationale) ORDER BY o.child_id), '[]')" \
+	" FROM outcomes o JOIN children ch ON ch.id = o.child_id" \
+	" WHERE o.discussion_id = d.id)," \
+	"'actions', (SELECT coalesce(json_agg(json_build_object(" \
+	" 'what', a.what, 'owner', a.owner, 'due', a.due_date) ORDER BY a.id)," \
+	" '[]') FROM actions a WHERE a.discussion_id = d.id)" \
+	") FROM discussions d JOIN cases c ON c.id = d.case_id" \
+	" JOIN teams t ON t.id = d.team_id WHERE d.id = $1"
+
+/* Load meeting id as JSON (no visibility check: callers have done it). */
+static json_t *
+load_json(struct db *db, long id)
+{
+	char sid[ID_LEN];
+	const char *p[1] = { sid };
+	struct db_res r;
+	json_t *o = NULL;
+	const char *v;
+
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_exec(db, &r, MEETING_JSON_SQL, 1, p) != 0)
+		return NULL;
+	if ((v = db_res_get(&r, 0, 0)) != NULL)
+		o = json_loads(v, 0, NULL);
+	db_res_free(&r);
+	return o;
+}
+
+/* The audit snapshot: the meeting without children, outcomes (which name
+ * children) or the children's views. */
+static json_t *
+audit_snapshot(json_t *m)
+{
+	json_t *s;
+
+	if (m == NULL || (s = json_deep_copy(m)) == NULL)
+		return NULL;
+	json_object_set_new(s, "children",
+	    json_integer((json_int_t)json_array_size(json_object_get(m,
+	    "children"))));
+	json_object_del(s, "outcomes");
+	json_object_del(s, "child_views");
+	return s;
+}
+
+/*
+ * Check that u may see (write: and change) meeting id; lock it for writing.
+ * Fills status (16 bytes) and authority. 0, or -1 with e set (404).
+ */
+static int
+visible(struct db *db, const struct auth_user *u, long id, int lock,
+    char *status, long *authority, struct verr *e)
+{
+	char sid[ID_LEN], aid[ID_LEN], tid[ID_LEN];
+	const char *p[3] = { sid, aid, NULL };
+	struct db_res r;
+	int rc = -1;
+
+	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
+	snprintf(tid, sizeof(tid), "%ld", u->team_id);
+	if (u->role == ROLE_SOCIAL_WORKER)
+		p[2] = tid;
+	if (db_exec(db, &r, lock ?
+	    "SELECT status, authority_id FROM discussions WHERE id = $1 AND "
+	    "authority_id = $2 AND ($3::bigint IS NULL OR team_id = $3) "
+	    "FOR UPDATE" :
+	    "SELECT status, authority_id FROM discussions WHERE id = $1 AND "
+	    "authority_id = $2 AND ($3::bigint IS NULL OR team_id = $3)",
+	    3, p) != 0)
+		return internal(e);
+	if (db_res_rows(&r) == 0) {
+		verr_set(e, 404, NULL, "there is no strategy discussion %ld that "
+		    "you can see", id);
+		goto out;
+	}
+	str_copy(status, db_res_get(&r, 0, 0), 16);
+	*authority = db_res_long(&r, 0, 1, 0);
+	rc = 0;
+out:
+	db_res_free(&r);
+	return rc;
+}
+
+int
+meeting_get(struct db *db, const struct auth_user *u, long id, json_t **out,
+    struct verr *e)
+{
+	char status[16];
+	long authority;
+
+	if (visible(db, u, id, 0, status, &authority, e) != 0)
+		return -1;
+	if ((*out = load_json(db, id)) == NULL)
+		return internal(e);
+	return 0;
+}
+
+/* ---- classification ----------------------------------------------------- */
+
+struct statutory {
+	size_t	 n;
+	char	 codes[CLASSIFY_MAX_AGENCIES][33];
+	const char *ptrs[CLASSIFY_MAX_AGENCIES];
+};
+
+static int
+load_statutory(struct db *db, long authority, struct statutory *st)
+{
+	char aid[ID_LEN];
+	const char *p[1] = { aid };
+	struct db_res r;
+	int i;
+
+	snprintf(aid, sizeof(aid), "%ld", authority);
+	if (db_exec(db, &r, "SELECT s.agency FROM statutory_agencies s JOIN "
+	    "agencies a ON a.code = s.agency WHERE s.authority_id = $1 "
+	    "ORDER BY a.sort_order, a.code", 1, p) != 0)
+		return -1;
+	st->n = 0;
+	for (i = 0; i < db_res_rows(&r) && st->n < CLASSIFY_MAX_AGENCIES; i++) {
+		str_copy(st->codes[st->n], db_res_get(&r, i, 0), 33);
+		st->ptrs[st->n] = st->codes[st->n];
+		st->n++;
+	}
+	db_res_free(&r);
+	return 0;
+}
+
+/* Postgres text[] literal of names, e.g. {health,police}. */
+static void
+array_literal(const char *const *names, size_t n, char *out, size_t outlen)
+{
+	size_t i, used = 1;
+
+	str_copy(out, "{", outlen);
+	for (i = 0; i < n && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+		    i ? "," : "", names[i]);
+	if (used < outlen)
+		snprintf(out + used, outlen - used, "}");
+}
+
+/* Human list "health and police" for messages. */
+static void
+agency_list(const char *const *names, size_t n, char *out, size_t outlen)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+		    i == 0 ? "" : (i + 1 == n ? " and " : ", "), names[i]);
+}
+
+/*
+ * Classify meeting id from its current participants. actual=0: everyone
+ * still invited counts as present (planned); actual=1: by attendance.
+ */
+static int
+classify_meeting(struct db *db, long id, long authority, int actual,
+    struct classify_result *res, struct statutory *st)
+{
+	struct classify_participant parts[MEETING_MAX_PARTICIPANTS * 2];
+	char sid[ID_LEN];
+	const char *p[1] = { sid };
+	const char *att;
+	struct db_res r;
+	int i, n, rc = -1;
+
+	if (load_statutory(db, authority, st) != 0)
+		return -1;
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_exec(db, &r, "SELECT agency, attendance FROM participants WHERE "
+	    "discussion_id = $1 AND removed_at IS NULL ORDER BY id", 1, p) != 0)
+		return -1;
+	n = db_res_rows(&r);
+	if (n > (int)(sizeof(parts) / sizeof(parts[0])))
+		goto out;
+	for (i = 0; i < n; i++) {
+		parts[i].agency = db_res_get(&r, i, 0);
+		att = db_res_get(&r, i, 1);
+		if (!actual)
+			parts[i].presence = CLASSIFY_PRESENT;
+		else if (att != NULL && strcmp(att, "attended") == 0)
+			parts[i].presence = CLASSIFY_PRESENT;
+		else if (att != NULL && strcmp(att, "contributed") == 0)
+			parts[i].presence = CLASSIFY_CONTRIBUTED;
+		else
+			parts[i].presence = CLASSIFY_NOT_PRESENT;
+	}
+	rc = classify(parts, (size_t)n, st->ptrs, st->n, res);
+out:
+	db_res_free(&r);
+	return rc;
+}
+
+/*
+ * Store the planned classification; when a statutory agency has no
+ * invitee, a reason (given now or stored before) is required.
+ */
+static int
+store_planned(struct db *db, long id, long authority, const char *reason,
+    struct verr *e)
+{
+	struct classify_result res;
+	struct statutory st;
+	char sid[ID_LEN], miss[256], human[256];
+	const char *p[4] = { sid, NULL, miss, reason };
+	struct db_res r;
+	int have_reason;
+
+	if (classify_meeting(db, id, authority, 0, &res, &st) != 0)
+		return internal(e);
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (res.nmissing > 0 && (reason == NULL || reason[0] == '\0')) {
+		if (db_exec(db, &r, "SELECT coalesce(missing_agency_reason, '') "
+		    "<> '' FROM discussions WHERE id = $1", 1, p) != 0)
+			return internal(e);
+		have_reason = db_res_bool(&r, 0, 0);
+		db_res_free(&r);
+		if (!have_reason) {
+			agency_list(res.missing, res.nmissing, human,
+			    sizeof(human));
+			return verr_set(e, 422, "missing_agency_reason",
+			    "missing_agency_reason: %s %s no invitee; say why, "
+			    "or invite someone from %s", human,
+			    res.nmissing > 1 ? "have" : "has",
+			    res.nmissing > 1 ? "each" : "it");
+		}
+	}
+	p[1] = classify_name(res.cls);
+	array_literal(res.missing, res.nmissing, miss, sizeof(miss));
+	if (db_cmd(db, "UPDATE discussions SET planned_classification = $2, "
+	    "planned_missing = $3::text[], missing_agency_reason = "
+	    "coalesce($4, missing_agency_reason), updated_at = now() "
+	    "WHERE id = $1", 4, p) != 0)
+		return internal(e);
+	return 0;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Find or create the case; check the team; add children not yet on it. */
+static int
+resolve_case(struct db *db, const struct auth_user *u, json_t *body,
+    long *case_id, struct verr *e)
+{
+	static const char *const child_keys[] = { "name", "date_of_birth",
+		NULL };
+	char aid[ID_LEN], tid[ID_LEN], cid[ID_LEN], uid[ID_LEN], fname[64];
+	char dob[11];
+	const char *p[4], *ref, *name;
+	json_t *children = json_object_get(body, "children"), *ch;
+	struct db_res r;
+	size_t i;
+	int rc;
+
+	if (input_str(body, "case_ref", "case_ref", INPUT_REQUIRED, 40, &ref,
+	    e) != 0)
+		return -1;
+	if (strspn(ref, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_-") != strlen(ref) || ref[0] == '/' || ref[0] == '-' ||
+	    ref[0] == '_')
+		return verr_set(e, 422, "case_ref", "case_ref: use letters, "
+		    "digits, '-', '_' or '/' only, like SC-104233");
+	if (children != NULL && (!json_is_array(children) ||
+	    json_array_size(children) > MEETING_MAX_CHILDREN))
+		return verr_set(e, 422, "children", "children: must be a list "
+		    "of at most %d children", MEETING_MAX_CHILDREN);
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
+	snprintf(tid, sizeof(tid), "%ld", u->team_id);
+	snprintf(uid, sizeof(uid), "%ld", u->id);
+	p[0] = aid;
+	p[1] = ref;
+	p[2] = tid;
+	p[3] = uid;
+	if (db_exec(db, &r, "WITH i AS (INSERT INTO cases (authority_id, "
+	    "case_ref, team_id, allocated_worker_id) VALUES ($1, $2, $3, $4) "
+	    "ON CONFLICT (authority_id, case_ref) DO NOTHING RETURNING id, "
+	    "team_id, true) SELECT * FROM i UNION ALL SELECT id, team_id, false "
+	    "FROM cases WHERE authority_id = $1 AND case_ref = $2 LIMIT 1", 4,
+	    p) != 0)
+		return internal(e);
+	*case_id = db_res_long(&r, 0, 0, 0);
+	rc = db_res_long(&r, 0, 1, 0) != u->team_id;
+	if (db_res_bool(&r, 0, 2) && json_array_size(children) == 0) {
+		db_res_free(&r);
+		return verr_set(e, 422, "children", "children: a new case needs "
+		    "at least one child");
+	}
+	db_res_free(&r);
+	if (rc)
+		return verr_set(e, 403, "case_ref", "case_ref: this case belongs "
+		    "to another team");
+	snprintf(cid, sizeof(cid), "%ld", *case_id);
+	json_array_foreach(children, i, ch) {
+		snprintf(fname, sizeof(fname), "children[%zu].", i);
+		if (!json_is_object(ch))
+			return verr_set(e, 422, "children", "children[%zu]: must "
+			    "be an object with name and date_of_birth", i);
+		if (input_known_keys(ch, child_keys, fname, e) != 0)
+			return -1;
+		snprintf(fname, sizeof(fname), "children[%zu].name", i);
+		if (input_str(ch, "name", fname, INPUT_REQUIRED,
+		    MEETING_NAME_MAX, &name, e) != 0)
+			return -1;
+		snprintf(fname, sizeof(fname), "children[%zu].date_of_birth", i);
+		if (input_date(ch, "date_of_birth", fname, INPUT_OPTIONAL, dob,
+		    NULL, e) != 0)
+			return -1;
+		p[0] = cid;
+		p[1] = name;
+		p[2] = dob[0] ? dob : NULL;
+		if (db_cmd(db, "INSERT INTO children (case_id, name, "
+		    "date_of_birth) VALUES ($1, $2, $3::date) ON CONFLICT "
+		    "(case_id, name) DO UPDATE SET date_of_birth = "
+		    "coalesce(EXCLUDED.date_of_birth, children.date_of_birth)",
+		    3, p) != 0)
+			return internal(e);
+	}
+	return 0;
+}
+
+/*
+ * Add one participant from the JSON object jp: a directory contact by
+ * contact_id, or a person by name/email/agency/organisation/role.
+ * attendance may be NULL (invited, not yet recorded).
+ */
+static int
+add_participant(struct db *db, long id, json_t *jp, const char *prefix,
+    int on_day, struct verr *e)
+{
+	static const char *const keys[] = { "contact_id", "name", "email",
+		"agency", "organisation", "role", "attendance", NULL };
+	const char *name, *email, *agency, *org, *role, *att, *p[8];
+	char sid[ID_LEN], cid[ID_LEN], f[96];
+	struct db_res r;
+	long contact;
+	int has_contact, ok;
+
+	if (!json_is_object(jp))
+		return verr_set(e, 422, prefix, "%s: must be an object", prefix);
+	snprintf(f, sizeof(f), "%s.", prefix);
+	if (input_known_keys(jp, keys, f, e) != 0)
+		return -1;
+#define F(k) (snprintf(f, sizeof(f), "%s.%s", prefix, k), f)
+	if (input_int(jp, "contact_id", F("contact_id"), INPUT_OPTIONAL, 1,
+	    9007199254740991L, &contact, &has_contact, e) != 0 ||
+	    input_enum(jp, "attendance", F("attendance"), on_day ?
+	    INPUT_REQUIRED : INPUT_OPTIONAL, attendances, &att, e) != 0)
+		return -1;
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (has_contact) {
+		snprintf(cid, sizeof(cid), "%ld", contact);
+		p[0] = sid;
+		p[1] = cid;
+		p[2] = on_day ? "t" : "f";
+		p[3] = att;
+		if (db_exec(db, &r, "INSERT INTO participants (discussion_id, "
+		    "contact_id, name, email, agency, organisation, role, "
+		    "added_on_day, attendance) SELECT $1, c.id, c.name, c.email, "
+		    "o.agency, o.name, c.role, $3, $4 FROM contacts c JOIN "
+		    "organisations o ON o.id = c.organisation_id WHERE c.id = $2 "
+		    "AND c.active RETURNING id", 4, p) != 0)
+			return internal(e);
+		ok = db_res_rows(&r) == 1;
+		db_res_free(&r);
+		if (!ok)
+			return verr_set(e, 422, F("contact_id"), "%s: no active "
+			    "contact has this id", f);
+		return 0;
+	}
+	if (input_str(jp, "name", F("name"), INPUT_REQUIRED, MEETING_NAME_MAX,
+	    &name, e) != 0 ||
+	    input_email(jp, "email", F("email"), INPUT_OPTIONAL, &email, e) ||
+	    input_str(jp, "agency", F("agency"), INPUT_REQUIRED, 32, &agency,
+	    e) != 0 ||
+	    input_str(jp, "organisation", F("organisation"), INPUT_OPTIONAL,
+	    MEETING_NAME_MAX, &org, e) != 0 ||
+	    input_str(jp, "role", F("role"), INPUT_OPTIONAL, MEETING_NAME_MAX,
+	    &role, e) != 0)
+		return -1;
+	p[0] = sid;
+	p[1] = name;
+	p[2] = email;
+	p[3] = agency;
+	p[4] = org ? org : "";
+	p[5] = role ? role : "";
+	p[6] = on_day ? "t" : "f";
+	p[7] = att;
+	if (db_exec(db, &r, "INSERT INTO participants (discussion_id, name, "
+	    "email, agency, organisation, role, added_on_day, attendance) "
+	    "SELECT $1, $2, $3, a.code, $5, $6, $7, $8 FROM agencies a WHERE "
+	    "a.code = $4 RETURNING id", 8, p) != 0)
+		return internal(e);
+	ok = db_res_rows(&r) == 1;
+	db_res_free(&r);
+	if (!ok)
+		return verr_set(e, 422, F("agency"), "%s: is not a known agency "
+		    "(social_care, police, health, education, probation, "
+		    "housing, other)", f);
+#undef F
+	return 0;
+}
+
+static int
+add_participants(struct db *db, long id, json_t *list, const char *key,
+    int on_day, struct verr *e)
+{
+	char prefix[64];
+	json_t *jp;
+	size_t i;
+
+	if (list == NULL || json_is_null(list))
+		return 0;
+	if (!json_is_array(list) ||
+	    json_array_size(list) > MEETING_MAX_PARTICIPANTS)
+		return verr_set(e, 422, key, "%s: must be a list of at most %d "
+		    "people", key, MEETING_MAX_PARTICIPANTS);
+	json_array_foreach(list, i, jp) {
+		snprintf(prefix, sizeof(prefix), "%s[%zu]", key, i);
+		if (add_participant(db, id, jp, prefix, on_day, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Validated scheduling fields common to create and update. */
+struct when {
+	time_t	 concern, starts, ends;
+	int	 has_concern, has_starts, has_ends, has_duration;
+	long	 duration;
+};
+
+static int
+read_when(json_t *body, int opts, struct when *w, struct verr *e)
+{
+	memset(w, 0, sizeof(*w));
+	if (input_time(body, "concern_received_at", "concern_received_at", opts,
+	    &w->concern, &w->has_concern, e) != 0 ||
+	    input_time(body, "starts_at", "starts_at", opts, &w->starts,
+	    &w->has_starts, e) != 0 ||
+	    input_time(body, "ends_at", "ends_at", INPUT_OPTIONAL, &w->ends,
+	    &w->has_ends, e) != 0 ||
+	    input_int(body, "duration_minutes", "duration_minutes",
+	    INPUT_OPTIONAL, 5, MEETING_MAX_DURATION, &w->duration,
+	    &w->has_duration, e) != 0)
+		return -1;
+	if (w->has_ends && w->has_duration)
+		return verr_set(e, 422, "ends_at", "ends_at: give either ends_at "
+		    "or duration_minutes, not both");
+	if (w->has_ends && w->has_starts && w->ends <= w->starts)
+		return verr_set(e, 422, "ends_at", "ends_at: must be after "
+		    "starts_at");
+	if (w->has_ends && w->has_starts &&
+	    w->ends - w->starts > MEETING_MAX_DURATION * 60)
+		return verr_set(e, 422, "ends_at", "ends_at: a discussion lasts "
+		    "at most %d hours", MEETING_MAX_DURATION / 60);
+	if (w->has_concern && w->has_starts && w->starts < w->concern)
+		return verr_set(e, 422, "starts_at", "starts_at: must not be "
+		    "before concern_received_at");
+	return 0;
+}
+
+static const char *const create_keys[] = { "case_ref", "children", "kind",
+	"reason", "concern_received_at", "starts_at", "ends_at",
+	"duration_minutes", "format", "location", "chair", "participants",
+	"missing_agency_reason", NULL };
+
+int
+meeting_create(struct db *db, const struct auth_user *u, json_t *body,
+    json_t **out, struct verr *e)
+{
+	const char *kind, *reason, *format, *location, *chair, *missing, *p[13];
+	char aid[ID_LEN], tid[ID_LEN], cid[ID_LEN], uid_s[ID_LEN];
+	char concern[LTIME_ISO_MAX], starts[LTIME_ISO_MAX], ends[LTIME_ISO_MAX];
+	char rnd[33], uid[64];
+	struct db_res r;
+	struct when w;
+	long case_id, id = 0;
+	json_t *m = NULL, *snap = NULL;
+	int result = -1;
+
+	*out = NULL;
+	if (u->team_id == 0)
+		return verr_set(e, 403, NULL, "you are not in a team, so you "
+		    "cannot book for one");
+	if (input_known_keys(body, create_keys, "", e) != 0 ||
+	    input_enum(body, "kind", "kind", INPUT_REQUIRED, kinds, &kind,
+	    e) != 0 ||
+	    input_str(body, "reason", "reason", INPUT_REQUIRED |
+	    INPUT_MULTILINE, MEETING_TEXT_MAX, &reason, e) != 0 ||
+	    read_when(body, INPUT_REQUIRED, &w, e) != 0 ||
+	    input_enum(body, "format", "format", INPUT_REQUIRED, formats,
+	    &format, e) != 0 ||
+	    input_str(body, "location", "location", INPUT_OPTIONAL, 500,
+	    &location, e) != 0 ||
+	    input_str(body, "chair", "chair", INPUT_OPTIONAL, MEETING_NAME_MAX,
+	    &chair, e) != 0 ||
+	    input_str(body, "missing_agency_reason", "missing_agency_reason",
+	    INPUT_MULTILINE, MEETING_TEXT_MAX, &missing, e) != 0)
+		return -1;
+	if (!w.has_ends)
+		w.ends = w.starts + (w.has_duration ? w.duration : 60) * 60;
+	if (db_begin(db) != 0)
+		return internal(e);
+	if (resolve_case(db, u, body, &case_id, e) != 0)
+		goto out;
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
+	snprintf(tid, sizeof(tid), "%ld", u->team_id);
+	snprintf(cid, sizeof(cid), "%ld", case_id);
+	snprintf(uid_s, sizeof(uid_s), "%ld", u->id);
+	ltime_format_utc(w.concern, concern, sizeof(concern));
+	ltime_format_utc(w.starts, starts, sizeof(starts));
+	ltime_format_utc(w.ends, ends, sizeof(ends));
+	if (auth_random_hex(rnd, sizeof(rnd), 16) != 0)
+		goto fail;
+	snprintf(uid, sizeof(uid), "%s@convene", rnd);
+	p[0] = aid; p[1] = cid; p[2] = tid; p[3] = kind; p[4] = reason;
+	p[5] = concern; p[6] = starts; p[7] = ends; p[8] = format;
+	p[9] = location ? location : ""; p[10] = chair ? chair : "";
+	p[11] = uid; p[12] = uid_s;
+	if (db_exec(db, &r, "INSERT INTO discussions (authority_id, case_id, "
+	    "team_id, kind, reason, concern_received_at, starts_at, ends_at, "
+	    "format, location, chair, uid, created_by, planned_classification) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+	    "'single_agency') RETURNING id", 13, p) != 0)
+		goto fail;
+	id = db_res_long(&r, 0, 0, 0);
+	db_res_free(&r);
+	if (add_participants(db, id, json_object_get(body, "participants"),
+	    "participants", 0, e) != 0 ||
+	    store_planned(db, id, u->authority_id, missing, e) != 0)
+		goto out;
+	if ((m = load_json(db, id)) == NULL ||
+	    (snap = audit_snapshot(m)) == NULL ||
+	    audit_record(db, u, "meeting.create", "discussion", id, NULL,
+	    snap) != 0 ||
+	    invite_queue(db, id, INVITE_NEW, NULL) != 0 ||
+	    db_commit(db) != 0)
+		goto fail;
+	*out = m;
+	m = NULL;
+	result = 0;
+	goto out;
+fail:
+	internal(e);
+out:
+	db_rollback(db);
+	json_decref(m);
+	json_decref(snap);
+	return result;
+}
+
+static const char *const update_keys[] = { "reason", "concern_received_at",
+	"starts_at", "ends_at", "duration_minutes", "format", "location",
+	"chair", "add_participants", "remove_participants",
+	"missing_agency_reason", NULL };
+
+/* Apply the remove_participants list; counts removals into *n. */
+static int
+remove_participants(struct db *db, long id, json_t *list, long *removed,
+    size_t *n, struct verr *e)
+{
+	char sid[ID_LEN], pid[ID_LEN];
+	const char *p[2] = { sid, pid };
+	struct db_res r;
+	json_t *v;
+	size_t i;
+	int ok;
+
+	*n = 0;
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list) ||
+	    json_array_size(list) > MEETING_MAX_PARTICIPANTS)
+		return verr_set(e, 422, "remove_participants",
+		    "remove_participants: must be a list of participant ids");
+	snprintf(sid, sizeof(sid), "%ld", id);
+	json_array_foreach(list, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			return verr_set(e, 422, "remove_participants",
+			    "remove_participants[%zu]: must be a participant "
+			    "id", i);
+		snprintf(pid, sizeof(pid), "%lld",
+		    (long long)json_integer_value(v));
+		if (db_exec(db, &r, "UPDATE participants SET removed_at = now() "
+		    "WHERE discussion_id = $1 AND id = $2 AND removed_at IS NULL "
+		    "RETURNING id", 2, p) != 0)
+			return internal(e);
+		ok = db_res_rows(&r) == 1;
+		db_res_free(&r);
+		if (!ok)
+			return verr_set(e, 422, "remove_participants",
+			    "remove_participants[%zu]: %s is not an invited "
+			    "participant of this meeting", i, pid);
+		removed[(*n)++] = (long)json_integer_value(v);
+	}
+	return 0;
+}
+
+/* Update the scheduling columns that were given. */
+static int
+update_fields(struct db *db, long id, json_t *body, struct verr *e)
+{
+	const char *reason, *format, *location, *chair, *p[8];
+	char sid[ID_LEN], concern[LTIME_ISO_MAX], starts[LTIME_ISO_MAX];
+	char ends[LTIME_ISO_MAX], dur[ID_LEN];
+	struct when w;
+
+	if (input_str(body, "reason", "reason", INPUT_MULTILINE,
+	    MEETING_TEXT_MAX, &reason, e) != 0 ||
+	    read_when(body, INPUT_OPTIONAL, &w, e) != 0 ||
+	    input_enum(body, "format", "format", INPUT_OPTIONAL, formats,
+	    &format, e) != 0 ||
+	    input_str(body, "location", "location", INPUT_OPTIONAL, 500,
+	    &location, e) != 0 ||
+	    input_str(body, "chair", "chair", INPUT_OPTIONAL, MEETING_NAME_MAX,
+	    &chair, e) != 0)
+		return -1;
+	if (reason != NULL && reason[0] == '\0')
+		return verr_set(e, 422, "reason", "reason: must not be empty");
+	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(dur, sizeof(dur), "%ld", w.duration);
+	if (w.has_concern)
+		ltime_format_utc(w.concern, concern, sizeof(concern));
+	if (w.has_starts)
+		ltime_format_utc(w.starts, starts, sizeof(starts));
+	if (w.has_ends)
+		ltime_format_utc(w.ends, ends, sizeof(ends));
+	p[0] = sid;
+	p[1] = reason;
+	p[2] = w.has_concern ? concern : NULL;
+	p[3] = w.has_starts ? starts : NULL;
+	p[4] = w.has_ends ? ends : NULL;
+	p[5] = w.has_duration ? dur : NULL;
+	p[6] = format;
+	p[7] = location;
+	/* The meeting keeps its length when only the start moves. */
+	if (db_cmd(db, "UPDATE discussions SET "
+	    "reason = coalesce($2, reason), "
+	    "concern_received_at = coalesce($3::timestamptz, concern_received_at), "
+	    "ends_at = coalesce($5::timestamptz, coalesce($3::timestamptz, "
+	    " starts_at) + coalesce(make_interval(mins => $6::int), "
+	    " ends_at - starts_at)), "
+	    "starts_at = coalesce($4::timestamptz, starts_at), "
+	    "format = coalesce($7, format), location = coalesce($8, location) "
+	    "WHERE id = $1", 8, p) != 0)
+		goto db_error;
+	p[1] = chair;
+	if (db_cmd(db, "UPDATE discussions SET chair = coalesce($2, chair) "
+	    "WHERE id = $1", 2, p) != 0)
+		goto db_error;
+	return 0;
+db_error:
+	if (strcmp(db_last_sqlstate(), "23514") == 0)
+		return verr_set(e, 422, "starts_at", "starts_at: the meeting "
+		    "must end after it starts");
+	return internal(e);
+}
+
+int
+meeting_update(struct db *db, const struct auth_user *u, long id,
+    json_t *body, json_t **out, struct verr *e)
+{
+	long removed[MEETING_MAX_PARTICIPANTS], authority;
+	char status[16], sid[ID_LEN];
+	const char *missing, *p[1] = { sid };
+	json_t *before = NULL, *m = NULL, *a = NULL, *b = NULL;
+	size_t nremoved = 0;
+	int result = -1;
+
+	*out = NULL;
+	if (input_known_keys(body, update_keys, "", e) != 0 ||
+	    input_str(body, "missing_agency_reason", "missing_agency_reason",
+	    INPUT_MULTILINE, MEETING_TEXT_MAX, &missing, e) != 0)
+		return -1;
+	if (json_object_size(body) == 0)
+		return verr_set(e, 422, "body", "body: nothing to change");
+	if (db_begin(db) != 0)
+		return internal(e);
+	if (visible(db, u, id, 1, status, &authority, e) != 0)
+		goto out;
+	if (strcmp(status, "scheduled") != 0) {
+		verr_set(e, 409, "status", "status: a %s meeting cannot be "
+		    "changed", status);
+		goto out;
+	}
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if ((before = load_json(db, id)) == NULL)
+		goto fail;
+	/* The time check (starts before ends) must see the start it keeps,
+	 * so the fields go in before participants are touched. */
+	if (update_fields(db, id, body, e) != 0 ||
+	    remove_participants(db, id, json_object_get(body,
+	    "remove_participants"), removed, &nremoved, e) != 0 ||
+	    add_participants(db, id, json_object_get(body, "add_participants"),
+	    "add_participants", 0, e) != 0 ||
+	    store_planned(db, id, authority, missing, e) != 0)
+		goto out;
+	/* Only the organiser moves SEQUENCE, and once per change. */
+	if (db_cmd(db, "UPDATE discussions SET sequence = sequence + 1, "
+	    "updated_at = now() WHERE id = $1", 1, p) != 0 ||
+	    (m = load_json(db, id)) == NULL ||
+	    (b = audit_snapshot(before)) == NULL ||
+	    (a = audit_snapshot(m)) == NULL ||
+	    audit_record(db, u, "meeting.update", "discussion", id, b, a) ||
+	    invite_queue(db, id, INVITE_UPDATE, NULL) != 0)
+		goto fail;
+	for (size_t i = 0; i < nremoved; i++)
+		if (invite_queue(db, id, INVITE_REMOVED, &removed[i]) != 0)
+			goto fail;
+	if (db_commit(db) != 0)
+		goto fail;
+	*out = m;
+	m = NULL;
+	result = 0;
+	goto out;
+fail:
+	internal(e);
+out:
+	db_rollback(db);
+	json_decref(before);
+	json_decref(m);
+	json_decref(a);
+	json_decref(b);
+	return result;
+}
+
+int
+meeting_cancel(struct db *db, const struct auth_user *u, long id,
+    json_t *body, json_t **out, struct verr *e)
+{
+	static const char *const keys[] = { "reason", NULL };
+	char status[16], sid[ID_LEN];
+	const char *reason, *p[2] = { sid, NULL };
+	json_t *before = NULL, *m = NULL, *a = NULL, *b = NULL;
+	long authority;
+	int result = -1;
+
+	*out = NULL;
+	if (input_known_keys(body, keys, "", e) != 0 ||
+	    input_str(body, "reason", "reason", INPUT_REQUIRED |
+	    INPUT_MULTILINE, MEETING_TEXT_MAX, &reason, e) != 0)
+		return -1;
+	if (db_begin(db) != 0)
+		return internal(e);
+	if (visible(db, u, id, 1, status, &authority, e) != 0)
+		goto out;
+	if (strcmp(status, "scheduled") != 0) {
+		verr_set(e, 409, "status", "status: a %s meeting cannot be "
+		    "cancelled", status);
+		goto out;
+	}
+	snprintf(sid, sizeof(sid), "%ld", id);
+	p[1] = reason;
+	if ((before = load_json(db, id)) == NULL ||
+	    db_cmd(db, "UPDATE discussions SET status = 'cancelled', "
+	    "cancel_reason = $2, sequence = sequence + 1, updated_at = now() "
+	    "WHERE id = $1", 2, p) != 0 ||
+	    (m = load_json(db, id)) == NULL ||
+	    (b = audit_snapshot(before)) == NULL ||
+	    (a = audit_snapshot(m)) == NULL ||
+	    audit_record(db, u, "meeting.cancel", "discussion", id, b, a) ||
+	    invite_queue(db, id, INVITE_CANCEL, NULL) != 0 ||
+	    db_commit(db) != 0)
+		goto fail;
+	*out = m;
+	m = NULL;
+	result = 0;
+	goto out;
+fail:
+	internal(e);
+out:
+	db_rollback(db);
+	json_decref(before);
+	json_decref(m);
+	json_decref(a);
+	json_decref(b);
+	return result;
+}
+
+/* ---- attendance ---------------------------------------------------------- */
+
+static int
+set_attendance(struct db *db, long id, json_t *list, struct verr *e)
+{
+	char sid[ID_LEN], pid[ID_LEN], f[64];
+	const char *att, *p[3] = { sid, pid, NULL };
+	struct db_res r;
+	json_t *jp, *jid;
+	size_t i;
+	int ok;
+
+	if (list == NULL || !json_is_array(list) ||
+	    json_array_size(list) > MEETING_MAX_PARTICIPANTS * 2)
+		return verr_set(e, 422, "participants", "participants: must be a "
+		    "list giving each participant's attendance");
+	snprintf(sid, sizeof(sid), "%ld", id);
+	json_array_foreach(list, i, jp) {
+		snprintf(f, sizeof(f), "participants[%zu]", i);
+		jid = json_is_object(jp) ? json_object_get(jp, "id") : NULL;
+		if (jid == NULL) {
+			if (add_participant(db, id, jp, f, 1, e) != 0)
+				return -1;
+			continue;
+		}
+		if (json_object_size(jp) != 2 || !json_is_integer(jid))
+			return verr_set(e, 422, f, "%s: give id and attendance "
+			    "only", f);
+		snprintf(f, sizeof(f), "participants[%zu].attendance", i);
+		if (input_enum(jp, "attendance", f, INPUT_REQUIRED, attendances,
+		    &att, e) != 0)
+			return -1;
+		snprintf(pid, sizeof(pid), "%lld",
+		    (long long)json_integer_value(jid));
+		p[2] = att;
+		if (db_exec(db, &r, "UPDATE participants SET attendance = $3 "
+		    "WHERE discussion_id = $1 AND id = $2 AND removed_at IS NULL "
+		    "RETURNING id", 3, p) != 0)
+			return internal(e);
+		ok = db_res_rows(&r) == 1;
+		db_res_free(&r);
+		if (!ok)
+			return verr_set(e, 422, f, "participants[%zu].id: %s is "
+			    "not a participant of this meeting", i, pid);
+	}
+	if (db_exec(db, &r, "SELECT id, name FROM participants WHERE "
+	    "discussion_id = $1 AND removed_at IS NULL AND attendance IS NULL "
+	    "ORDER BY id LIMIT 1", 1, p) != 0)
+		return internal(e);
+	ok = db_res_rows(&r) == 0;
+	if (!ok)
+		verr_set(e, 422, "participants", "participants: say whether %s "
+		    "(participant %s) attended", db_res_get(&r, 0, 1),
+		    db_res_get(&r, 0, 0));
+	db_res_free(&r);
+	return ok ? 0 : -1;
+}
+
+static int
+set_outcomes(struct db *db, long id, json_t *list, struct verr *e)
+{
+	static const char *const keys[] = { "child", "child_id", "decision",
+		"rationale", NULL };
+	char sid[ID_LEN], cid[ID_LEN], f[64];
+	const char *child, *decision, *rationale, *p[5];
+	struct db_res r;
+	json_t *o;
+	size_t i;
+	long child_id;
+	int has_id, ok;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) > MEETING_MAX_CHILDREN)
+		return verr_set(e, 422, "outcomes", "outcomes: must be a list, "
+		    "one per child");
+	snprintf(sid, sizeof(sid), "%ld", id);
+	json_array_foreach(list, i, o) {
+		snprintf(f, sizeof(f), "outcomes[%zu].", i);
+		if (!json_is_object(o))
+			return verr_set(e, 422, "outcomes", "outcomes[%zu]: must "
+			    "be an object", i);
+		if (input_known_keys(o, keys, f, e) != 0)
+			return -1;
+#define F(k) (snprintf(f, sizeof(f), "outcomes[%zu].%s", i, k), f)
+		if (input_int(o, "child_id", F("child_id"), INPUT_OPTIONAL, 1,
+		    9007199254740991L, &child_id, &has_id, e) != 0 ||
+		    input_str(o, "child", F("child"), has_id ? INPUT_OPTIONAL :
+		    INPUT_REQUIRED, MEETING_NAME_MAX, &child, e) != 0 ||
+		    input_enum(o, "decision", F("decision"), INPUT_REQUIRED,
+		    decisions, &decision, e) != 0 ||
+		    input_str(o, "rationale", F("rationale"), INPUT_MULTILINE,
+		    MEETING_LONG_TEXT_MAX, &rationale, e) != 0)
+			return -1;
+		snprintf(cid, sizeof(cid), "%ld", has_id ? child_id : 0);
+		p[0] = sid;
+		p[1] = has_id ? cid : NULL;
+		p[2] = has_id ? NULL : child;
+		p[3] = decision;
+		p[4] = rationale ? rationale : "";
+		if (db_exec(db, &r, "INSERT INTO outcomes (discussion_id, "
+		    "child_id, decision, rationale) SELECT d.id, ch.id, $4, $5 "
+		    "FROM discussions d JOIN children ch ON ch.case_id = d.case_id "
+		    "WHERE d.id = $1 AND (ch.id = $2::bigint OR lower(ch.name) = "
+		    "lower($3)) LIMIT 1 ON CONFLICT (discussion_id, child_id) DO "
+		    "UPDATE SET decision = EXCLUDED.decision, rationale = "
+		    "EXCLUDED.rationale RETURNING id", 5, p) != 0)
+			return internal(e);
+		ok = db_res_rows(&r) == 1;
+		db_res_free(&r);
+		if (!ok)
+			return verr_set(e, 422, F(has_id ? "child_id" : "child"),
+			    "%s: is not a child on this case", f);
+#undef F
+	}
+	return 0;
+}
+
+static int
+set_actions(struct db *db, long id, json_t *list, struct verr *e)
+{
+	static const char *const keys[] = { "what", "owner", "due", NULL };
+	char sid[ID_LEN], due[11], f[64];
+	const char *what, *owner, *p[4];
+	json_t *o;
+	size_t i;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) > MEETING_MAX_ACTIONS)
+		return verr_set(e, 422, "actions", "actions: must be a list of at "
+		    "most %d actions", MEETING_MAX_ACTIONS);
+	snprintf(sid, sizeof(sid), "%ld", id);
+	p[0] = sid;
+	if (db_cmd(db, "DELETE FROM actions WHERE discussion_id = $1", 1, p))
+		return internal(e);
+	json_array_foreach(list, i, o) {
+		snprintf(f, sizeof(f), "actions[%zu].", i);
+		if (!json_is_object(o))
+			return verr_set(e, 422, "actions", "actions[%zu]: must be "
+			    "an object", i);
+		if (input_known_keys(o, keys, f, e) != 0)
+			return -1;
+#define F(k) (snprintf(f, sizeof(f), "actions[%zu].%s", i, k), f)
+		if (input_str(o, "what", F("what"), INPUT_REQUIRED |
+		    INPUT_MULTILINE, MEETING_TEXT_MAX, &what, e) != 0 ||
+		    input_str(o, "owner", F("owner"), INPUT_REQUIRED,
+		    MEETING_NAME_MAX, &owner, e) != 0 ||
+		    input_date(o, "due", F("due"), INPUT_OPTIONAL, due, NULL,
+		    e) != 0)
+			return -1;
+#undef F
+		p[1] = what;
+		p[2] = owner;
+		p[3] = due[0] ? due : NULL;
+		if (db_cmd(db, "INSERT INTO actions (discussion_id, what, owner, "
+		    "due_date) VALUES ($1, $2, $3, $4::date)", 4, p) != 0)
+			return internal(e);
+	}
+	return 0;
+}
+
+static int
+store_actual(struct db *db, long id, long authority, const char *absence,
+    struct verr *e)
+{
+	struct classify_result res;
+	struct statutory st;
+	char sid[ID_LEN], miss[256], contrib[256], human[256];
+	const char *p[5] = { sid, NULL, miss, contrib, absence };
+
+	if (classify_meeting(db, id, authority, 1, &res, &st) != 0)
+		return internal(e);
+	if (res.nmissing > 0 && (absence == NULL || absence[0] == '\0')) {
+		agency_list(res.missing, res.nmissing, human, sizeof(human));
+		return verr_set(e, 422, "absence_reason", "absence_reason: %s "
+		    "did not attend; record why", human);
+	}
+	snprintf(sid, sizeof(sid), "%ld", id);
+	p[1] = classify_name(res.cls);
+	array_literal(res.missing, res.nmissing, miss, sizeof(miss));
+	array_literal(res.contributed, res.ncontributed, contrib,
+	    sizeof(contrib));
+	if (db_cmd(db, "UPDATE discussions SET status = 'held', "
+	    "actual_classification = $2, actual_missing = $3::text[], "
+	    "actual_contributed = $4::text[], absence_reason = $5, "
+	    "held_recorded_at = now(), updated_at = now() WHERE id = $1",
+	    5, p) != 0)
+		return internal(e);
+	return 0;
+}
+
+static const char *const attendance_keys[] = { "participants", "outcomes",
+	"child_views_recorded", "child_views", "actions", "next_review_date",
+	"absence_reason", NULL };
+
+static int
+read_views(json_t *body, char *review, const char **absence, int *views,
+    const char **text, struct verr *e)
+{
+	if (input_bool(body, "child_views_recorded", "child_views_recorded",
+	    INPUT_REQUIRED, views, NULL, e) != 0 ||
+	    input_str(body, "child_views", "child_views", INPUT_MULTILINE,
+	    MEETING_LONG_TEXT_MAX, text, e) != 0 ||
+	    input_date(body, "next_review_date", "next_review_date",
+	    INPUT_OPTIONAL, review, NULL, e) != 0 ||
+	    input_str(body, "absence_reason", "absence_reason",
+	    INPUT_MULTILINE, MEETING_TEXT_MAX, absence, e) != 0)
+		return -1;
+	if (*views && (*text == NULL || (*text)[0] == '\0'))
+		return verr_set(e, 422, "child_views", "child_views: summarise "
+		    "the child's views, or set child_views_recorded to false");
+	return 0;
+}
+
+int
+meeting_record_attendance(struct db *db, const struct auth_user *u, long id,
+    json_t *body, json_t **out, struct verr *e)
+{
+	char status[16], sid[ID_LEN], review[11];
+	const char *absence, *views_text, *p[4];
+	json_t *before = NULL, *m = NULL, *a = NULL, *b = NULL;
+	long authority;
+	int views, result = -1;
+
+	*out = NULL;
+	if (input_known_keys(body, attendance_keys, "", e) != 0 ||
+	    read_views(body, review, &absence, &views, &views_text, e) != 0)
+		return -1;
+	if (db_begin(db) != 0)
+		return internal(e);
+	if (visible(db, u, id, 1, status, &authority, e) != 0)
+		goto out;
+	if (strcmp(status, "cancelled") == 0) {
+		verr_set(e, 409, "status", "status: a cancelled meeting has no "
+		    "attendance");
+		goto out;
+	}
+	snprintf(sid, sizeof(sid), "%ld", id);
+	p[0] = sid;
+	p[1] = views ? "t" : "f";
+	p[2] = views_text;
+	p[3] = review[0] ? review : NULL;
+	if ((before = load_json(db, id)) == NULL)
+		goto fail;
+	if (set_attendance(db, id, json_object_get(body, "participants"),
+	    e) != 0 ||
+	    set_outcomes(db, id, json_object_get(body, "outcomes"), e) != 0 ||
+	    set_actions(db, id, json_object_get(body, "actions"), e) != 0)
+		goto out;
+	if (db_cmd(db, "UPDATE discussions SET child_views_recorded = $2, "
+	    "child_views = $3, next_review_date = $4::date WHERE id = $1", 4,
+	    p) != 0)
+		goto fail;
+	if (store_actual(db, id, authority, absence, e) != 0)
+		goto out;
+	if ((m = load_json(db, id)) == NULL ||
+	    (b = audit_snapshot(before)) == NULL ||
+	    (a = audit_snapshot(m)) == NULL ||
+	    audit_record(db, u, "meeting.attendance", "discussion", id, b, a) ||
+	    db_commit(db) != 0)
+		goto fail;
+	*out = m;
+	m = NULL;
+	result = 0;
+	goto out;
+fail:
+	internal(e);
+out:
+	db_rollback(db);
+	json_decref(before);
+	json_decref(m);
+	json_decref(a);
+	json_decref(b);
+	return result;
+}
+
+/* ---- listing --------------------------------------------------------------- */
+
+static int
+check_filter(const struct meeting_filter *f, char *from, char *to,
+    struct verr *e)
+{
+	char err[160];
+	int y, m, d;
+	size_t i;
+
+	from[0] = to[0] = '\0';
+	if (f->from != NULL && f->from[0] != '\0') {
+		if (ltime_parse_date(f->from, &y, &m, &d, err, sizeof(err)))
+			return verr_set(e, 400, "from", "from: %s", err);
+		snprintf(from, 11, "%04d-%02d-%02d", y, m, d);
+	}
+	if (f->to != NULL && f->to[0] != '\0') {
+		if (ltime_parse_date(f->to, &y, &m, &d, err, sizeof(err)))
+			return verr_set(e, 400, "to", "to: %s", err);
+		snprintf(to, 11, "%04d-%02d-%02d", y, m, d);
+	}
+	if (f->classification != NULL && f->classification[0] != '\0') {
+		for (i = 0; classes[i] && strcmp(classes[i], f->classification);
+		    i++)
+			;
+		if (classes[i] == NULL)
+			return verr_set(e, 400, "classification", "classification:"
+			    " must be multi_agency, partial or single_agency");
+	}
+	if (f->status != NULL && f->status[0] != '\0') {
+		for (i = 0; statuses[i] && strcmp(statuses[i], f->status); i++)
+			;
+		if (statuses[i] == NULL)
+			return verr_set(e, 400, "status", "status: must be "
+			    "scheduled, held or cancelled");
+	}
+	return 0;
+}
+
+#define LIST_WHERE \
+	" FROM discussions d JOIN cases c ON c.id = d.case_id" \
+	" JOIN teams t ON t.id = d.team_id" \
+	" WHERE d.authority_id = $1 AND ($2::bigint IS NULL OR d.team_id = $2)" \
+	" AND ($3::date IS NULL OR d.starts_at >= ($3::date)::timestamp" \
+	"  AT TIME ZONE 'Europe/London')" \
+	" AND ($4::date IS NULL OR d.starts_at < ($4::date + 1)::timestamp" \
+	"  AT TIME ZONE 'Europe/London')" \
+	" AND ($5::text IS NULL OR coalesce(d.actual_classification," \
+	"  d.planned_classification) = $5)" \
+	" AND ($6::text IS NULL OR d.status = $6)" \
+	" AND ($7::text IS NULL OR t.name = $7)" \
+	" AND ($8::text IS NULL OR c.case_ref ILIKE" \
+	"  replace(replace($8, '%', ''), '_', '\\_') || '%')"
+
+int
+meeting_list(struct db *db, const struct auth_user *u,
+    const struct meeting_filter *f, json_t **out, struct verr *e)
+{
+	char aid[ID_LEN], tid[ID_LEN], from[11], to[11], lim[ID_LEN],
+	    off[ID_LEN];
+	const char *p[10];
+	struct db_res r;
+	long page = f->page > 0 ? f->page : 1;
+	long per = f->per_page > 0 ? f->per_page : 50;
+	json_t *list;
+
+	*out = NULL;
+	if (check_filter(f, from, to, e) != 0)
+		return -1;
+	if (per > MEETING_PAGE_MAX)
+		per = MEETING_PAGE_MAX;
+	if (page > 100000)
+		return verr_set(e, 400, "page", "page: too large");
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
+	snprintf(tid, sizeof(tid), "%ld", u->team_id);
+	snprintf(lim, sizeof(lim), "%ld", per);
+	snprintf(off, sizeof(off), "%ld", (page - 1) * per);
+#define NZ(s) ((s) != NULL && (s)[0] != '\0' ? (s) : NULL)
+	p[0] = aid;
+	p[1] = u->role == ROLE_SOCIAL_WORKER ? tid : NULL;
+	p[2] = NZ(from);
+	p[3] = NZ(to);
+	p[4] = NZ(f->classification);
+	p[5] = NZ(f->status);
+	p[6] = NZ(f->team);
+	p[7] = NZ(f->q);
+	p[8] = lim;
+	p[9] = off;
+#undef NZ
+	if (db_exec(db, &r, "SELECT json_build_object('meetings', coalesce("
+	    "(SELECT json_agg(x) FROM (SELECT d.id, d.uid, c.case_ref, "
+	    "t.name AS team, d.kind, d.format, d.starts_at, d.ends_at, d.status, "
+	    "d.planned_classification, d.actual_classification AS "
+	    "classification, CASE WHEN d.status = 'held' THEN d.actual_missing "
+	    "ELSE d.planned_missing END AS missing_agencies, d.sequence"
+	    LIST_WHERE " ORDER BY d.starts_at DESC, d.id DESC LIMIT $9 OFFSET "
+	    "$10) x), '[]'), 'total', (SELECT count(*)" LIST_WHERE "))",
+	    10, p) != 0)
+		return internal(e);
+	list = json_loads(db_res_get(&r, 0, 0) ? db_res_get(&r, 0, 0) : "",
+	    0, NULL);
+	db_res_free(&r);
+	if (list == NULL)
+		return internal(e);
+	json_object_set_new(list, "page", json_integer(page));
+	json_object_set_new(list, "per_page", json_integer(per));
+	*out = list;
+	return 0;
+}

@@ -49,6 +49,9 @@ const struct route *router_match(const char *method, const char *path,
 void	 router_each(void (*fn)(const struct route *, void *), void *arg);
 
 /* Module tables, each ending with a zeroed entry. */
-extern const struct route api_routes[];
+extern const struct route api_routes[];		/* server/api.c */
+extern const struct route web_routes[];		/* server/web.c */
+extern const struct route invite_routes[];	/* server/invite_api.c */
+extern const struct route stats_routes[];	/* server/stats_api.c */
 
 #endif

@@ -9,6 +9,9 @@
 
 static const struct route *const tables[] = {
 	api_routes,
+	invite_routes,
+	stats_routes,
+	web_routes,
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))

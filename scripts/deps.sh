@@ -80,7 +80,16 @@ done
 
 if [ "${#missing[@]}" -gt 0 ]; then
 	echo "deps.sh: installing: ${missing[*]}"
-	apt_opts=(-y -q --no-install-recommends -o DPkg::Lock::Timeout=300)
+	apt_opts=(-y -q --no-install-recommends -o DPkg::Lock::Timeout=300
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+	# Debian's postgresql package would create and start a system cluster
+	# on port 5432; Convene starts its own servers (pgembed, test.sh), so
+	# ask postgresql-common not to (kept: --force-confold).
+	if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+		"${SUDO[@]}" mkdir -p /etc/postgresql-common
+		echo "create_main_cluster = false" |
+			"${SUDO[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+	fi
 	# Only refresh the package lists when an install is needed at all; once.
 	"${SUDO[@]}" apt-get update -q -o DPkg::Lock::Timeout=300
 	"${SUDO[@]}" apt-get install "${apt_opts[@]}" "${missing[@]}"

@@ -790,7 +790,7 @@ pgembed_start(struct pgembed *pg, const char *data_dir, char *err,
     size_t errlen)
 {
 	char base[PATH_MAX], log_path[PATH_MAX], initdb[PATH_MAX];
-	char pg_ctl[PATH_MAX];
+	char pg_ctl[PATH_MAX], why[256];
 	const char *argv[MAX_ARGV];
 	struct runas ra;
 	struct stat st;
@@ -936,8 +936,17 @@ pgembed_start(struct pgembed *pg, const char *data_dir, char *err,
 		prog_failed("pg_ctl status", code, log_path, err, errlen);
 		goto out;
 	}
-	if (ensure_database(pg, err, errlen) != 0)
+	if (ensure_database(pg, err, errlen) != 0) {
+		if (!pg->started && err != NULL && errlen > 0) {
+			/* A postmaster.pid naming a live process that is not
+			 * our server (a PID reused after a container restart). */
+			copy_trunc(why, err, sizeof(why));
+			seterr(err, errlen, "%s; pg_ctl says a server is running "
+			    "for %s: if none is, remove %s/postmaster.pid", why,
+			    pg->data_dir, pg->data_dir);
+		}
 		goto out;
+	}
 	rc = 0;
 out:
 	if (rc != 0) {

@@ -29,6 +29,7 @@ COPY server/ server/
 COPY sql/ sql/
 COPY web/ web/
 COPY ics-templates/ ics-templates/
+COPY templates/ templates/
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
  && cmake --build build --target convene -j"$(nproc)" \
  && strip build/convene
@@ -45,9 +46,10 @@ RUN apt-get update \
 	--create-home --shell /usr/sbin/nologin convene
 
 COPY --from=build /src/build/convene /usr/local/bin/convene
-COPY --from=build /src/node_modules/govuk-frontend/dist /usr/share/convene/govuk-frontend
+COPY --from=build /src/node_modules/govuk-frontend/dist/govuk /usr/share/convene/govuk-frontend
 COPY --from=build /src/web /usr/share/convene/web
 COPY --from=build /src/ics-templates /usr/share/convene/ics-templates
+COPY --from=build /src/templates /usr/share/convene/templates
 
 ENV CONVENE_LISTEN=0.0.0.0:8080 \
     CONVENE_DATA_DIR=/var/lib/convene \

@@ -21,6 +21,8 @@ struct config {
 	char	data_dir[512];		/* "./var" */
 	char	assets_dir[512];	/* govuk-frontend dist, web/ */
 	char	templates_dir[512];	/* ics-templates/ */
+	char	pages_dir[512];		/* HTML page templates, templates/ */
+	char	govuk_dir[512];		/* govuk-frontend dist/govuk */
 	char	smtp_url[512];
 	char	smtp_user[256];
 	char	smtp_password[256];
@@ -28,6 +30,7 @@ struct config {
 	int	threads;		/* HTTP worker threads */
 	int	db_pool;		/* database connections */
 	int	demo;			/* load demo data into an empty database */
+	char	metrics_token[256];	/* "" = /metrics for loopback only */
 };
 
 /* Fill c with defaults, then the environment. 0, or -1 with err set. */

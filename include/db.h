@@ -63,5 +63,22 @@ void	 db_pool_free(struct db_pool *p);
  * database is unreachable (the caller answers 503). */
 struct db *db_pool_get(struct db_pool *p, int timeout_ms);
 void	 db_pool_put(struct db_pool *p, struct db *db);
+/* Connections of p lent out right now, and the pool's size (for /metrics).
+ * Both 0 for a NULL pool. */
+int	 db_pool_in_use(struct db_pool *p);
+int	 db_pool_size(struct db_pool *p);
+
+/*
+ * Borrow a connection for reading statistics: from replica (a hot standby)
+ * when it is set and reachable, otherwise from primary, with a warning in
+ * the log (at most one a minute). After the replica fails, it is not tried
+ * again for DB_REPLICA_RETRY_SECONDS, so a dead replica costs one failed
+ * connect, not one per request. *owner is set to the pool the connection
+ * came from: give it back with db_pool_put(*owner, db). NULL only when the
+ * primary is unreachable too (the caller answers 503).
+ */
+#define DB_REPLICA_RETRY_SECONDS	10
+struct db *db_pool_get_fallback(struct db_pool *replica,
+	    struct db_pool *primary, int timeout_ms, struct db_pool **owner);
 
 #endif

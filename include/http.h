@@ -74,6 +74,8 @@ void	 http_stop(struct http_server *s);
 const char *http_query(const struct http_req *rq, const char *key);
 const char *http_header(const struct http_req *rq, const char *name);
 const char *http_cookie(const struct http_req *rq, const char *name);
+/* 1 when the peer's address is loopback (127.0.0.0/8 or ::1). */
+int	 http_peer_loopback(const struct http_req *rq);
 /* A path capture as a positive id; 0 on success. */
 int	 http_param_id(const struct http_req *rq, size_t i, long *out);
 

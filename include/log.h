@@ -10,6 +10,10 @@ void	 log_info(const char *module, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 log_error(const char *module, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Something an operator should look at, but service continues (a replica
+ * down, a fallback taken). Never silenced. */
+void	 log_warn(const char *module, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* The request line: method, the route's pattern (not the raw path), status
  * and duration in milliseconds. */
 void	 log_request(const char *method, const char *route, int status,

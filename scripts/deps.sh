@@ -54,6 +54,9 @@ test_pkgs=(
 	clang			# fuzz targets (-DCONVENE_FUZZ=ON)
 	postgresql-client
 	python3-aiosmtpd python3-icalendar python3-psycopg2 python3-yaml
+	python3-prometheus-client	# parses GET /metrics (test_metrics.py)
+	nginx			# load balancer in test_multi_instance.py
+	systemd			# systemd-analyze verify (test_deploy_files.py)
 	chromium
 )
 

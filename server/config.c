@@ -29,10 +29,13 @@ static const struct setting settings[] = {
 	S("CONVENE_DATA_DIR", "--data-dir", data_dir),
 	S("CONVENE_ASSETS_DIR", "--assets-dir", assets_dir),
 	S("CONVENE_TEMPLATES_DIR", "--templates-dir", templates_dir),
+	S("CONVENE_PAGES_DIR", "--pages-dir", pages_dir),
+	S("CONVENE_GOVUK_DIR", "--govuk-dir", govuk_dir),
 	S("CONVENE_SMTP_URL", "--smtp-url", smtp_url),
 	S("CONVENE_SMTP_USER", "--smtp-user", smtp_user),
 	S("CONVENE_SMTP_PASSWORD", NULL, smtp_password),
 	S("CONVENE_SMTP_FROM", "--smtp-from", smtp_from),
+	S("CONVENE_METRICS_TOKEN", NULL, metrics_token),
 };
 
 static int
@@ -193,9 +196,20 @@ config_finish(struct config *c, char *err, size_t errlen)
 		    "address");
 		return -1;
 	}
+	if (c->metrics_token[0] != '\0' && (strlen(c->metrics_token) < 32 ||
+	    str_has_ctl(c->metrics_token) || strchr(c->metrics_token, ' '))) {
+		snprintf(err, errlen, "CONVENE_METRICS_TOKEN: must be at least "
+		    "32 characters without spaces (e.g. openssl rand -hex 32)");
+		return -1;
+	}
 	default_dir(c->assets_dir, sizeof(c->assets_dir), "web",
 	    "/usr/share/convene/web");
 	default_dir(c->templates_dir, sizeof(c->templates_dir),
 	    "ics-templates", "/usr/share/convene/ics-templates");
+	default_dir(c->pages_dir, sizeof(c->pages_dir), "templates",
+	    "/usr/share/convene/templates");
+	default_dir(c->govuk_dir, sizeof(c->govuk_dir),
+	    "node_modules/govuk-frontend/dist/govuk",
+	    "/usr/share/convene/govuk-frontend");
 	return 0;
 }

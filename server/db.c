@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,8 @@ struct db_pool {
 	int		 nfree;
 	struct db	 conns[DB_POOL_MAX];
 	int		 busy[DB_POOL_MAX];
+	_Atomic long	 down_until;	/* replica: skip it until (s) */
+	_Atomic long	 warned_at;	/* last fallback warning (s) */
 };
 
 static void
@@ -252,8 +255,10 @@ slot_ready(struct db_pool *p, struct db *db)
 	return 0;
 }
 
-struct db *
-db_pool_get(struct db_pool *p, int timeout_ms)
+/* Take a free slot, waiting up to timeout_ms; NULL when none came free. The
+ * slot may still need connecting (slot_ready). */
+static struct db *
+pool_borrow(struct db_pool *p, int timeout_ms)
 {
 	struct timespec until;
 	struct db *db = NULL;
@@ -282,7 +287,15 @@ db_pool_get(struct db_pool *p, int timeout_ms)
 		}
 	}
 	pthread_mutex_unlock(&p->mu);
-	if (db == NULL)
+	return db;
+}
+
+struct db *
+db_pool_get(struct db_pool *p, int timeout_ms)
+{
+	struct db *db;
+
+	if ((db = pool_borrow(p, timeout_ms)) == NULL)
 		return NULL;
 	/* Connecting happens outside the lock: a slow or absent server must
 	 * not stall threads that hold healthy connections. */
@@ -290,6 +303,79 @@ db_pool_get(struct db_pool *p, int timeout_ms)
 		db_pool_put(p, db);
 		return NULL;
 	}
+	return db;
+}
+
+int
+db_pool_in_use(struct db_pool *p)
+{
+	int n;
+
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	n = p->n - p->nfree;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+int
+db_pool_size(struct db_pool *p)
+{
+	return p == NULL ? 0 : p->n;
+}
+
+/* Has the server closed this idle connection (stopped, restarted, crashed)?
+ * Reads what is waiting on the socket without a round trip and without
+ * blocking: a server that shut down sent a FATAL message and closed, which
+ * takes one read for the message, parsing it, and a second read for the end
+ * of the stream. */
+static int
+conn_lost(struct db *db)
+{
+	if (db->conn == NULL || db->broken)
+		return 1;
+	if (PQconsumeInput(db->conn) == 0)
+		return 1;
+	(void)PQisBusy(db->conn);
+	if (PQconsumeInput(db->conn) == 0)
+		return 1;
+	return PQstatus(db->conn) != CONNECTION_OK;
+}
+
+struct db *
+db_pool_get_fallback(struct db_pool *replica, struct db_pool *primary,
+    int timeout_ms, struct db_pool **owner)
+{
+	struct timespec now;
+	struct db *db;
+	long last;
+
+	if (replica != NULL) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (atomic_load(&replica->down_until) <= now.tv_sec &&
+		    (db = pool_borrow(replica, timeout_ms)) != NULL) {
+			if (conn_lost(db))
+				db->broken = 1;
+			if (slot_ready(replica, db) == 0) {
+				*owner = replica;
+				return db;
+			}
+			db_pool_put(replica, db);
+			atomic_store(&replica->down_until, (long)now.tv_sec +
+			    DB_REPLICA_RETRY_SECONDS);
+			last = atomic_load(&replica->warned_at);
+			if ((last == 0 || now.tv_sec - last >= 60) &&
+			    atomic_compare_exchange_strong(&replica->warned_at,
+			    &last, (long)now.tv_sec))
+				log_warn("db", "statistics replica unavailable; "
+				    "reading statistics from the primary");
+		}
+		/* A busy replica pool is not a dead replica: the primary
+		 * answers this request and the replica the next. */
+	}
+	if ((db = db_pool_get(primary, timeout_ms)) != NULL)
+		*owner = primary;
 	return db;
 }
 

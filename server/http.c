@@ -20,6 +20,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "router.h"
 #include "session.h"
 #include "str.h"
@@ -56,6 +57,29 @@ const char *
 http_cookie(const struct http_req *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
+}
+
+int
+http_peer_loopback(const struct http_req *rq)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+
+	ci = MHD_get_connection_info(rq->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+	}
+	return 0;
 }
 
 int
@@ -380,6 +404,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	struct http_resp rs;
 	struct timespec now;
 	enum MHD_Result ret;
+	double ms;
 
 	(void)version;
 	if (cx == NULL) {
@@ -408,9 +433,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	ret = send_resp(c, &cx->rq, &rs);
 	buf_free(&rs.body);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	log_request(method, cx->rq.route->pattern, rs.status,
-	    (double)(now.tv_sec - cx->rq.started.tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - cx->rq.started.tv_nsec) / 1e6);
+	ms = (double)(now.tv_sec - cx->rq.started.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - cx->rq.started.tv_nsec) / 1e6;
+	log_request(method, cx->rq.route->pattern, rs.status, ms);
+	metrics_request(method, cx->rq.route->pattern, rs.status, ms);
 	return ret;
 }
 

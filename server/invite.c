@@ -1,23 +1,643 @@
 /*
- * invite: XXX queuing of iCalendar emails is not built yet (issue 4); until
- * it is, changes queue nothing and this says so in the log once.
+ * invite: turns a change to a meeting into outbox rows, one per recipient,
+ * each a finished iMIP email. It reads only what an invite may carry: the
+ * case reference, times, format, place, chair, the participants (who are
+ * professionals) and the agencies invited. Never the reason typed by the
+ * social worker, the children or anything else from the case: the purpose
+ * wording comes from ics-templates/purpose.txt. Everything runs in the
+ * caller's transaction on the caller's connection.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "ics.h"
 #include "invite.h"
 #include "log.h"
+#include "ltime.h"
+#include "mail.h"
+#include "outbox.h"
+#include "rsvp.h"
+#include "str.h"
+
+#define ID_LEN		24
+#define TEXT_MAX	(256 * 1024)	/* a rendered template */
+#define URL_MAX		512
+#define MAX_PARTS	ICS_MAX_ATTENDEES
+
+static struct {
+	char	templates_dir[512];
+	char	from[256];
+	char	base_url[256];
+	int	ready;
+} settings;
+
+static const char *const kind_names[] = { "new", "update", "cancel",
+	"removed" };
+
+/* ---- templates ----------------------------------------------------------- */
+
+enum var {
+	V_CASE_REF, V_PURPOSE, V_KIND, V_WHEN, V_STARTS, V_FORMAT, V_PLACE,
+	V_CHAIR, V_AGENCIES, V_ORGANISER, V_RECIPIENT, V_ACCEPT, V_TENTATIVE,
+	V_DECLINE, NVARS
+};
+
+static const char *const var_names[NVARS] = {
+	"case_ref", "purpose", "meeting_kind", "when", "starts", "format",
+	"place", "chair", "agencies", "organiser", "recipient_name",
+	"accept_url", "tentative_url", "decline_url"
+};
+
+struct tpls {
+	char	*purpose, *summary, *description;
+	char	*subject, *text, *html;
+};
+
+static void
+tpls_free(struct tpls *t)
+{
+	free(t->purpose);
+	free(t->summary);
+	free(t->description);
+	free(t->subject);
+	free(t->text);
+	free(t->html);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Load the shared templates and those of one kind; logs the missing file. */
+static int
+tpls_load(struct tpls *t, enum invite_kind kind)
+{
+	char name[3][32];
+	char **dst[6] = { &t->purpose, &t->summary, &t->description,
+		&t->subject, &t->text, &t->html };
+	const char *files[6] = { "purpose.txt", "summary.txt",
+		"description.txt", name[0], name[1], name[2] };
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(name[0], sizeof(name[0]), "%s.subject", kind_names[kind]);
+	snprintf(name[1], sizeof(name[1]), "%s.txt", kind_names[kind]);
+	snprintf(name[2], sizeof(name[2]), "%s.html", kind_names[kind]);
+	for (i = 0; i < 6; i++) {
+		*dst[i] = mail_template_load(settings.templates_dir, files[i]);
+		if (*dst[i] == NULL) {
+			log_error("invite", "template %s is missing, too large "
+			    "or not UTF-8", files[i]);
+			tpls_free(t);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Strip trailing white space (template files end with a newline). */
+static void
+rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' ||
+	    s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+}
+
+/* Render tpl into a new string; one_line turns CR/LF/TAB into spaces. */
+static char *
+render(const char *tpl, const struct mail_var *vars, enum mail_escape esc,
+    int one_line)
+{
+	struct buf b;
+	char *s, *p;
+
+	buf_init(&b, TEXT_MAX);
+	if (mail_render(tpl, vars, NVARS, esc, &b) != 0 ||
+	    buf_puts(&b, "") != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	if ((s = buf_steal(&b, NULL)) == NULL)
+		return NULL;
+	rtrim(s);
+	if (one_line)
+		for (p = s; *p != '\0'; p++)
+			if (*p == '\r' || *p == '\n' || *p == '\t')
+				*p = ' ';
+	return s;
+}
+
+int
+invite_init(const struct config *cfg)
+{
+	static const char *const parts[] = { "summary", "description",
+		"subject", "text", "html" };
+	struct mail_var vars[NVARS];
+	struct tpls t;
+	const char *tpl[5];
+	char *s;
+	int k, i, result = 0;
+
+	str_copy(settings.templates_dir, cfg->templates_dir,
+	    sizeof(settings.templates_dir));
+	str_copy(settings.from, cfg->smtp_from, sizeof(settings.from));
+	str_copy(settings.base_url, cfg->base_url, sizeof(settings.base_url));
+	settings.ready = 1;
+	for (i = 0; i < NVARS; i++) {
+		vars[i].name = var_names[i];
+		vars[i].value = "x";
+	}
+	for (k = INVITE_NEW; k <= INVITE_REMOVED; k++) {
+		if (tpls_load(&t, (enum invite_kind)k) != 0) {
+			result = -1;
+			continue;
+		}
+		tpl[0] = t.summary;
+		tpl[1] = t.description;
+		tpl[2] = t.subject;
+		tpl[3] = t.text;
+		tpl[4] = t.html;
+		for (i = 0; i < 5; i++) {
+			if ((s = render(tpl[i], vars, MAIL_ESC_TEXT, 0)) == NULL) {
+				log_error("invite", "template %s of %s has an "
+				    "unknown or broken {{placeholder}}",
+				    parts[i], kind_names[k]);
+				result = -1;
+			}
+			free(s);
+		}
+		if (strstr(t.purpose, "{{") != NULL) {
+			log_error("invite", "template purpose.txt must not "
+			    "contain placeholders");
+			result = -1;
+		}
+		tpls_free(&t);
+	}
+	return result;
+}
+
+/* ---- the meeting as an invite sees it --------------------------------------- */
+
+struct mtg {
+	long			 id;
+	struct db_res		 m, p, a;
+	const char		*uid, *status, *case_ref, *format, *location;
+	const char		*chair, *kind;
+	long			 sequence;
+	time_t			 starts, ends;
+	int			 past;
+	size_t			 natt;
+	struct ics_attendee	 att[MAX_PARTS];
+	long			 pid[MAX_PARTS];
+	int			 removed[MAX_PARTS];
+	char			 agencies[1024];
+	char			 when[128], starts_h[64];
+};
+
+static void
+mtg_free(struct mtg *g)
+{
+	db_res_free(&g->m);
+	db_res_free(&g->p);
+	db_res_free(&g->a);
+}
+
+static void
+agency_names(struct mtg *g)
+{
+	size_t used = 0;
+	int i, n = db_res_rows(&g->a);
+
+	g->agencies[0] = '\0';
+	for (i = 0; i < n && used < sizeof(g->agencies); i++)
+		used += (size_t)snprintf(g->agencies + used,
+		    sizeof(g->agencies) - used, "%s%s", i == 0 ? "" :
+		    (i + 1 == n ? " and " : ", "), db_res_get(&g->a, i, 0));
+}
+
+/*
+ * Load meeting id: the row, the agencies of its current participants and
+ * its participants (current ones, plus removed_pid when not 0) with a
+ * usable email. 0 on success, 1 when there is no such meeting, -1 error.
+ */
+static int
+mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
+{
+	char sid[ID_LEN], rid[ID_LEN], end[16];
+	const char *p[2] = { sid, removed_pid > 0 ? rid : NULL };
+	const char *email, *chair;
+	int i, n, y, mo, d, h, mi;
+
+	memset(g, 0, sizeof(*g));
+	g->id = id;
+	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(rid, sizeof(rid), "%ld", removed_pid);
+	if (db_exec(db, &g->m, "SELECT d.uid, d.sequence, "
+	    "extract(epoch FROM d.starts_at)::bigint, "
+	    "extract(epoch FROM d.ends_at)::bigint, d.status, c.case_ref, "
+	    "d.format, d.location, d.chair, d.kind, d.ends_at <= now() "
+	    "FROM discussions d JOIN cases c ON c.id = d.case_id "
+	    "WHERE d.id = $1", 1, p) != 0)
+		return -1;
+	if (db_res_rows(&g->m) != 1)
+		return 1;
+	g->uid = db_res_get(&g->m, 0, 0);
+	g->sequence = db_res_long(&g->m, 0, 1, 0);
+	g->starts = (time_t)db_res_long(&g->m, 0, 2, 0);
+	g->ends = (time_t)db_res_long(&g->m, 0, 3, 0);
+	g->status = db_res_get(&g->m, 0, 4);
+	g->case_ref = db_res_get(&g->m, 0, 5);
+	g->format = db_res_get(&g->m, 0, 6);
+	g->location = db_res_get(&g->m, 0, 7);
+	g->chair = db_res_get(&g->m, 0, 8);
+	g->kind = db_res_get(&g->m, 0, 9);
+	g->past = db_res_bool(&g->m, 0, 10);
+	if (db_exec(db, &g->a, "SELECT a.name FROM agencies a WHERE a.code IN "
+	    "(SELECT agency FROM participants WHERE discussion_id = $1 AND "
+	    "removed_at IS NULL) ORDER BY a.sort_order, a.code", 1, p) != 0)
+		return -1;
+	agency_names(g);
+	if (db_exec(db, &g->p, "SELECT p.id, p.name, p.email, "
+	    "s.agency IS NOT NULL, p.removed_at IS NOT NULL, p.partstat "
+	    "FROM participants p JOIN discussions d ON d.id = p.discussion_id "
+	    "LEFT JOIN statutory_agencies s ON s.authority_id = d.authority_id "
+	    "AND s.agency = p.agency WHERE p.discussion_id = $1 AND "
+	    "(p.removed_at IS NULL OR p.id = $2::bigint) ORDER BY p.id", 2,
+	    p) != 0)
+		return -1;
+	n = db_res_rows(&g->p);
+	chair = g->chair != NULL ? g->chair : "";
+	for (i = 0; i < n; i++) {
+		email = db_res_get(&g->p, i, 2);
+		if (email == NULL || !str_email_valid(email))
+			continue;	/* nobody to send to */
+		if (g->natt >= MAX_PARTS) {
+			log_error("invite", "meeting %ld has more than %d "
+			    "participants with an email address", id,
+			    MAX_PARTS);
+			return -1;
+		}
+		g->pid[g->natt] = db_res_long(&g->p, i, 0, 0);
+		g->removed[g->natt] = db_res_bool(&g->p, i, 4);
+		g->att[g->natt].name = db_res_get(&g->p, i, 1);
+		g->att[g->natt].email = email;
+		g->att[g->natt].role = chair[0] != '\0' &&
+		    str_casecmp(chair, g->att[g->natt].name) == 0 ?
+		    ICS_ROLE_CHAIR : db_res_bool(&g->p, i, 3) ? ICS_ROLE_REQ :
+		    ICS_ROLE_OPT;
+		g->att[g->natt].partstat = db_res_get(&g->p, i, 5);
+		g->natt++;
+	}
+	if (ltime_format_human(g->starts, g->starts_h, sizeof(g->starts_h)) ||
+	    ltime_local(g->ends, &y, &mo, &d, &h, &mi) != 0)
+		return -1;
+	snprintf(end, sizeof(end), "%02d:%02d", h, mi);
+	snprintf(g->when, sizeof(g->when), "%s to %s", g->starts_h, end);
+	return 0;
+}
+
+static const char *
+format_words(const char *f)
+{
+	if (f != NULL && strcmp(f, "video") == 0)
+		return "Video call";
+	if (f != NULL && strcmp(f, "phone") == 0)
+		return "Phone call";
+	return "In person";
+}
+
+static void
+vars_fill(struct mail_var *vars, const struct mtg *g, const char *purpose)
+{
+	int i;
+
+	for (i = 0; i < NVARS; i++) {
+		vars[i].name = var_names[i];
+		vars[i].value = "";
+	}
+	vars[V_CASE_REF].value = g->case_ref;
+	vars[V_PURPOSE].value = purpose;
+	vars[V_KIND].value = g->kind != NULL && strcmp(g->kind,
+	    "discussion") == 0 ? "strategy discussion" : "strategy meeting";
+	vars[V_WHEN].value = g->when;
+	vars[V_STARTS].value = g->starts_h;
+	vars[V_FORMAT].value = format_words(g->format);
+	vars[V_PLACE].value = g->location != NULL && g->location[0] != '\0' ?
+	    g->location : "To be confirmed";
+	vars[V_CHAIR].value = g->chair != NULL && g->chair[0] != '\0' ?
+	    g->chair : "To be confirmed";
+	vars[V_AGENCIES].value = g->agencies[0] != '\0' ? g->agencies :
+	    "None yet";
+	vars[V_ORGANISER].value = settings.from;
+}
+
+/* A joining link in the location becomes the event's URL too. */
+static const char *
+event_url(const char *location)
+{
+	if (location != NULL && strncmp(location, "https://", 8) == 0 &&
+	    strcspn(location, " \t") == strlen(location))
+		return location;
+	return NULL;
+}
+
+/* Fill ev from g; attendees are g's, PARTSTAT as given (NULL: none). */
+static void
+event_fill(struct ics_event *ev, const struct mtg *g, const char *summary,
+    const char *description, struct ics_attendee *att, size_t natt)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->uid = g->uid;
+	ev->sequence = g->sequence;
+	ev->dtstamp = time(NULL);
+	ev->starts = g->starts;
+	ev->ends = g->ends;
+	ev->cancelled = g->status != NULL && strcmp(g->status,
+	    "cancelled") == 0;
+	ev->summary = summary;
+	ev->description = description;
+	ev->location = g->location;
+	ev->url = event_url(g->location);
+	ev->organizer_email = settings.from;
+	ev->organizer_name = g->chair;
+	ev->attendees = att;
+	ev->nattendees = natt;
+}
+
+/* The RSVP link for one answer, into out (URL_MAX). */
+static int
+rsvp_url(const unsigned char *key, long pid, time_t expires,
+    enum rsvp_answer a, char *out)
+{
+	char token[RSVP_TOKEN_MAX];
+	int n;
+
+	if (rsvp_token_sign(key, pid, expires, token, sizeof(token)) != 0)
+		return -1;
+	n = snprintf(out, URL_MAX, "%s/rsvp/%s/%s", settings.base_url, token,
+	    rsvp_answer_word(a));
+	return n < 0 || n >= URL_MAX ? -1 : 0;
+}
+
+/* Render and queue one message to attendee i of g. */
+static int
+queue_one(struct db *db, const struct mtg *g, size_t i, enum invite_kind kind,
+    const char *method, const struct tpls *t, struct mail_var *vars,
+    const char *subject, const char *ics, size_t ics_len,
+    const unsigned char *key)
+{
+	char accept[URL_MAX], tentative[URL_MAX], decline[URL_MAX];
+	char msgid[MAIL_MESSAGE_ID_MAX + 1];
+	char *text = NULL, *html = NULL, *msg = NULL;
+	struct mail_msg m;
+	struct buf b;
+	int result = -1;
+
+	accept[0] = tentative[0] = decline[0] = '\0';
+	buf_init(&b, MAIL_MESSAGE_MAX);
+	if (strcmp(method, "REQUEST") == 0 && (
+	    rsvp_url(key, g->pid[i], g->ends, RSVP_ACCEPT, accept) != 0 ||
+	    rsvp_url(key, g->pid[i], g->ends, RSVP_TENTATIVE, tentative) != 0 ||
+	    rsvp_url(key, g->pid[i], g->ends, RSVP_DECLINE, decline) != 0))
+		goto out;
+	vars[V_RECIPIENT].value = g->att[i].name;
+	vars[V_ACCEPT].value = accept;
+	vars[V_TENTATIVE].value = tentative;
+	vars[V_DECLINE].value = decline;
+	if ((text = render(t->text, vars, MAIL_ESC_TEXT, 0)) == NULL ||
+	    (html = render(t->html, vars, MAIL_ESC_HTML, 0)) == NULL ||
+	    mail_message_id(settings.from, msgid, sizeof(msgid)) != 0)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	m.from_addr = settings.from;
+	m.from_name = "Strategy meetings (Convene)";
+	m.to_addr = g->att[i].email;
+	m.to_name = g->att[i].name;
+	m.subject = subject;
+	m.message_id = msgid;
+	m.date = time(NULL);
+	m.text = text;
+	m.html = html;
+	m.ics = ics;
+	m.ics_len = ics_len;
+	m.method = method;
+	if (mail_build(&m, &b) != 0 || (msg = buf_steal(&b, NULL)) == NULL)
+		goto out;
+	if (outbox_add(db, g->id, g->pid[i], kind_names[kind], method,
+	    g->sequence, g->att[i].email, msgid, msg) != 0)
+		goto out;
+	result = 0;
+out:
+	vars[V_RECIPIENT].value = vars[V_ACCEPT].value = "";
+	vars[V_TENTATIVE].value = vars[V_DECLINE].value = "";
+	buf_free(&b);
+	free(text);
+	free(html);
+	free(msg);
+	return result;
+}
 
 int
 invite_queue(struct db *db, long id, enum invite_kind kind,
     const long *participant)
 {
-	static int said;
+	struct ics_attendee att[MAX_PARTS];
+	struct mail_var vars[NVARS];
+	unsigned char key[RSVP_KEY_BYTES];
+	struct ics_event ev;
+	struct tpls t;
+	struct mtg g;
+	char *summary = NULL, *description = NULL, *subject = NULL;
+	char *ics = NULL, *seen = NULL;
+	const char *method;
+	size_t i, j, natt = 0, ics_len = 0;
+	long removed = 0;
+	int rc, result = -1;
 
-	(void)db;
-	(void)id;
-	(void)kind;
-	(void)participant;
-	if (!said) {
-		said = 1;
-		log_info("invite", "invites are not sent yet");
+	memset(&t, 0, sizeof(t));
+	memset(&g, 0, sizeof(g));
+	if (!settings.ready || (unsigned)kind > INVITE_REMOVED) {
+		log_error("invite", "invite_queue called before invite_init");
+		return -1;
 	}
-	return 0;
+	if (kind == INVITE_REMOVED) {
+		if (participant == NULL || *participant < 1)
+			return -1;
+		removed = *participant;
+	}
+	if ((rc = mtg_load(db, id, removed, &g)) != 0) {
+		if (rc > 0)
+			log_error("invite", "no meeting %ld to invite to", id);
+		goto out;
+	}
+	/* Nobody needs an invitation to a meeting that is over (recording a
+	 * discussion after it took place, or demo history). */
+	if (g.past) {
+		result = 0;
+		goto out;
+	}
+	method = kind == INVITE_NEW || kind == INVITE_UPDATE ? "REQUEST" :
+	    "CANCEL";
+	/* Attendees: everyone still invited, or the removed one alone. */
+	for (i = 0; i < g.natt; i++) {
+		if (g.removed[i] != (kind == INVITE_REMOVED))
+			continue;
+		att[natt] = g.att[i];
+		att[natt].partstat = "NEEDS-ACTION";
+		natt++;
+	}
+	if (natt == 0) {
+		result = 0;
+		goto out;
+	}
+	if (tpls_load(&t, kind) != 0)
+		goto out;
+	rtrim(t.purpose);
+	vars_fill(vars, &g, t.purpose);
+	if ((summary = render(t.summary, vars, MAIL_ESC_TEXT, 1)) == NULL ||
+	    (description = render(t.description, vars, MAIL_ESC_TEXT,
+	    0)) == NULL ||
+	    (subject = render(t.subject, vars, MAIL_ESC_TEXT, 1)) == NULL) {
+		log_error("invite", "a %s template could not be rendered",
+		    kind_names[kind]);
+		goto out;
+	}
+	event_fill(&ev, &g, summary, description, att, natt);
+	if ((ics = ics_calendar(strcmp(method, "REQUEST") == 0 ?
+	    ICS_METHOD_REQUEST : ICS_METHOD_CANCEL, &ev, 1, &ics_len)) == NULL) {
+		log_error("invite", "could not build the invitation for "
+		    "meeting %ld", id);
+		goto out;
+	}
+	if (strcmp(method, "REQUEST") == 0 && rsvp_key(db, key) != 0)
+		goto out;
+	if ((seen = calloc(g.natt, 1)) == NULL)
+		goto out;
+	for (i = 0; i < g.natt; i++) {
+		if (g.removed[i] != (kind == INVITE_REMOVED))
+			continue;
+		/* One message per address, even if listed twice. */
+		for (j = 0; j < i; j++)
+			if (seen[j] && str_casecmp(g.att[j].email,
+			    g.att[i].email) == 0)
+				break;
+		if (j < i)
+			continue;
+		seen[i] = 1;
+		if (queue_one(db, &g, i, kind, method, &t, vars, subject, ics,
+		    ics_len, key) != 0) {
+			log_error("invite", "could not queue a message for "
+			    "meeting %ld, participant %ld", id, g.pid[i]);
+			goto out;
+		}
+	}
+	result = 0;
+out:
+	sodium_memzero(key, sizeof(key));
+	free(seen);
+	free(ics);
+	free(summary);
+	free(description);
+	free(subject);
+	tpls_free(&t);
+	mtg_free(&g);
+	return result;
+}
+
+int
+invite_at_risk(struct db *db, long id, char *out, size_t outlen)
+{
+	char sid[ID_LEN];
+	const char *p[1] = { sid };
+	struct db_res r;
+	size_t used = 0;
+	int i, n;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_exec(db, &r, "SELECT s.agency FROM discussions d "
+	    "JOIN statutory_agencies s ON s.authority_id = d.authority_id "
+	    "JOIN agencies a ON a.code = s.agency "
+	    "WHERE d.id = $1 AND d.status = 'scheduled' AND d.starts_at > now() "
+	    "AND NOT EXISTS (SELECT 1 FROM participants p WHERE "
+	    "p.discussion_id = d.id AND p.removed_at IS NULL AND "
+	    "p.agency = s.agency AND p.partstat = 'ACCEPTED') "
+	    "ORDER BY a.sort_order, a.code", 1, p) != 0)
+		return -1;
+	n = db_res_rows(&r);
+	for (i = 0; i < n; i++) {
+		if (used + strlen(db_res_get(&r, i, 0)) + 2 > outlen) {
+			db_res_free(&r);
+			return -1;
+		}
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+		    i ? "," : "", db_res_get(&r, i, 0));
+	}
+	db_res_free(&r);
+	return n;
+}
+
+char *
+invite_calendar(struct db *db, const long *ids, size_t n, size_t *lenp)
+{
+	struct ics_attendee *att = NULL;
+	struct ics_event *ev = NULL;
+	struct mail_var vars[NVARS];
+	struct mtg *g = NULL;
+	struct tpls t;
+	char **texts = NULL, *cal = NULL;
+	size_t i, j, k, loaded = 0, natt = 0;
+
+	memset(&t, 0, sizeof(t));
+	if (!settings.ready || n > 100000 || tpls_load(&t, INVITE_NEW) != 0)
+		return NULL;
+	rtrim(t.purpose);
+	if (n > 0 && ((g = calloc(n, sizeof(*g))) == NULL ||
+	    (ev = calloc(n, sizeof(*ev))) == NULL ||
+	    (texts = calloc(2 * n, sizeof(*texts))) == NULL ||
+	    (att = calloc(n * MAX_PARTS, sizeof(*att))) == NULL))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (mtg_load(db, ids[i], 0, &g[i]) != 0) {
+			mtg_free(&g[i]);
+			goto out;
+		}
+		loaded++;
+		vars_fill(vars, &g[i], t.purpose);
+		if ((texts[2 * i] = render(t.summary, vars, MAIL_ESC_TEXT,
+		    1)) == NULL || (texts[2 * i + 1] = render(t.description,
+		    vars, MAIL_ESC_TEXT, 0)) == NULL)
+			goto out;
+		for (j = 0, k = 0; j < g[i].natt; j++) {
+			if (g[i].removed[j])
+				continue;
+			att[natt + k] = g[i].att[j];
+			att[natt + k].partstat = NULL;
+			k++;
+		}
+		event_fill(&ev[i], &g[i], texts[2 * i], texts[2 * i + 1],
+		    &att[natt], k);
+		natt += k;
+	}
+	cal = ics_calendar(ICS_METHOD_NONE, ev, n, lenp);
+out:
+	for (i = 0; i < loaded; i++)
+		mtg_free(&g[i]);
+	for (i = 0; texts != NULL && i < 2 * n; i++)
+		free(texts[i]);
+	free(texts);
+	free(att);
+	free(ev);
+	free(g);
+	tpls_free(&t);
+	return cal;
 }

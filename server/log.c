@@ -79,6 +79,16 @@ log_error(const char *module, const char *fmt, ...)
 }
 
 void
+log_warn(const char *module, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("warning", module, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_request(const char *method, const char *route, int status, double ms)
 {
 	json_t *o;

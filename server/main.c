@@ -18,12 +18,14 @@
 #include "db.h"
 #include "demo.h"
 #include "http.h"
+#include "invite.h"
 #include "log.h"
 #include "ltime.h"
 #include "migrate.h"
 #include "pgembed.h"
 #include "router.h"
 #include "str.h"
+#include "web.h"
 #include "worker.h"
 
 static const char usage[] =
@@ -190,6 +192,15 @@ cmd_serve(struct cmd *c)
 	if ((c->app.pool = db_pool_new(c->app.cfg.database_url,
 	    c->app.cfg.db_pool)) == NULL)
 		return fail("could not create the database pool");
+	/* Statistics read from the replica when one is configured; stats code
+	 * falls back to the primary pool when the replica is down. */
+	if (c->app.cfg.stats_database_url[0] != '\0' &&
+	    (c->app.stats_pool = db_pool_new(c->app.cfg.stats_database_url,
+	    c->app.cfg.db_pool)) == NULL)
+		return fail("could not create the statistics database pool");
+	/* Page templates load (and fail loudly) before anyone can connect. */
+	if (web_init(&c->app, err, sizeof(err)) != 0)
+		return fail(err);
 	if ((s = http_start(&c->app, err, sizeof(err))) == NULL)
 		return fail(err);
 	w = worker_start(&c->app);
@@ -203,7 +214,10 @@ cmd_serve(struct cmd *c)
 	http_stop(s);
 	worker_stop(w);
 	db_pool_free(c->app.pool);
+	db_pool_free(c->app.stats_pool);
+	web_free();
 	c->app.pool = NULL;
+	c->app.stats_pool = NULL;
 	return 0;
 }
 
@@ -296,6 +310,9 @@ main(int argc, char **argv)
 	if (auth_init() != 0 || ltime_init() != 0)
 		return fail("could not initialise libsodium or the Europe/London "
 		    "time zone");
+	if (invite_init(&c.app.cfg) != 0)
+		return fail("invite templates (CONVENE_TEMPLATES_DIR) are "
+		    "missing or broken; the log line above names the file");
 	if (strcmp(c.argv[0], "serve") != 0)
 		log_set_quiet(1);
 	if (open_database(&c, err, sizeof(err)) != 0) {

@@ -759,7 +759,7 @@ update_fields(struct db *db, long id, json_t *body, struct verr *e)
 	if (db_cmd(db, "UPDATE discussions SET "
 	    "reason = coalesce($2, reason), "
 	    "concern_received_at = coalesce($3::timestamptz, concern_received_at), "
-	    "ends_at = coalesce($5::timestamptz, coalesce($3::timestamptz, "
+	    "ends_at = coalesce($5::timestamptz, coalesce($4::timestamptz, "
 	    " starts_at) + coalesce(make_interval(mins => $6::int), "
 	    " ends_at - starts_at)), "
 	    "starts_at = coalesce($4::timestamptz, starts_at), "

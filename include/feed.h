@@ -1,0 +1,53 @@
+/*
+ * feed: calendar subscriptions (webcal:// or https://) for one directory
+ * contact or one organisation: a METHOD-less VCALENDAR of the upcoming
+ * meetings they are invited to, with the same UID and SEQUENCE as the
+ * emails so calendar clients merge the two. The URL holds an unguessable
+ * token (32 random bytes, hex) of which only a hash is stored; revoking it
+ * is permanent. Responses carry an ETag computed from the database without
+ * rendering, so If-None-Match answers 304 cheaply, and rendered bodies are
+ * cached in memory by that ETag.
+ */
+#ifndef CONVENE_FEED_H
+#define CONVENE_FEED_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define FEED_TOKEN_HEX	64
+#define FEED_MAX_EVENTS	500	/* meetings in one feed, soonest first */
+#define FEED_CACHE_MAX	64	/* rendered feeds kept in memory */
+#define FEED_ETAG_MAX	72
+
+struct auth_user;
+struct db;
+
+/*
+ * Create a feed for a contact (contact_id > 0) or an organisation
+ * (organisation_id > 0). The token goes to token (FEED_TOKEN_HEX + 1 bytes)
+ * and the new row's id to *id. 0 on success, 1 when the contact or
+ * organisation does not exist, -1 on error. One transaction, audited.
+ */
+int	 feed_create(struct db *db, const struct auth_user *u, long contact_id,
+	    long organisation_id, char *token, long *id);
+/* Revoke feed id: 0 done, 1 no such active feed, -1 error. Audited. */
+int	 feed_revoke(struct db *db, const struct auth_user *u, long id);
+/* Every feed (no tokens): {"feeds": [...]}; NULL on error. */
+json_t	*feed_list(struct db *db);
+
+struct feed_body {
+	int	 status;		/* 200, 304 or 404 */
+	char	 etag[FEED_ETAG_MAX];	/* quoted, for the ETag header */
+	char	*data;			/* 200 only; free() */
+	size_t	 len;
+};
+
+/*
+ * Answer GET /feeds/<token>.ics. if_none_match may be NULL. 0 with out
+ * filled (status 404 for an unknown or revoked token), -1 on error.
+ */
+int	 feed_get(struct db *db, const char *token, const char *if_none_match,
+	    struct feed_body *out);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * ics: building iCalendar objects with libical 3.0. Nothing here writes
+ * iCalendar text by hand: libical escapes TEXT values, quotes parameters and
+ * folds lines at 75 octets. Times are written as Europe/London wall-clock
+ * times with TZID=Europe/London and an embedded VTIMEZONE in the two-rule
+ * (RRULE) form that Outlook, Gmail and Apple Calendar all read correctly.
+ * Pure functions: no database, safe from any thread after ltime_init().
+ */
+#ifndef CONVENE_ICS_H
+#define CONVENE_ICS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define ICS_MAX_ATTENDEES	128
+#define ICS_TZID		"Europe/London"
+#define ICS_PRODID		"-//Convene//Strategy meetings 1.0//EN"
+
+enum ics_method {
+	ICS_METHOD_NONE,	/* feeds and downloads: no METHOD */
+	ICS_METHOD_REQUEST,
+	ICS_METHOD_CANCEL
+};
+
+enum ics_role {
+	ICS_ROLE_CHAIR,
+	ICS_ROLE_REQ,		/* a statutory agency's invitee */
+	ICS_ROLE_OPT
+};
+
+struct ics_attendee {
+	const char	*name;		/* CN; may be NULL */
+	const char	*email;		/* required, without "mailto:" */
+	enum ics_role	 role;
+	/* "NEEDS-ACTION" etc. with RSVP=TRUE; NULL leaves out PARTSTAT and
+	 * RSVP (feeds, which nobody replies to) */
+	const char	*partstat;
+};
+
+struct ics_event {
+	const char			*uid;
+	long				 sequence;
+	time_t				 dtstamp;	/* UTC */
+	time_t				 starts, ends;
+	int				 cancelled;	/* STATUS:CANCELLED */
+	const char			*summary;
+	const char			*description;
+	const char			*location;	/* may be NULL or "" */
+	const char			*url;		/* may be NULL */
+	const char			*organizer_email;
+	const char			*organizer_name; /* CN; may be "" */
+	const struct ics_attendee	*attendees;
+	size_t				 nattendees;
+};
+
+/* "REQUEST", "CANCEL", or "" for ICS_METHOD_NONE. */
+const char *ics_method_name(enum ics_method m);
+
+/*
+ * Serialise one VCALENDAR (VERSION, PRODID, METHOD unless NONE, the
+ * Europe/London VTIMEZONE when n > 0) holding the n events. Returns text
+ * with CRLF line ends that the caller frees with free(), and its length in
+ * *lenp when lenp is not NULL; NULL on error (bad time, missing UID or
+ * organiser, too many attendees, out of memory).
+ */
+char	*ics_calendar(enum ics_method m, const struct ics_event *ev, size_t n,
+	    size_t *lenp);
+
+/*
+ * Parse text with libical, apply libical's iTIP restriction checks, and
+ * return the number of errors it reports (X-LIC-ERROR properties); -1 when
+ * the text is not a VCALENDAR at all.
+ */
+int	 ics_count_errors(const char *text);
+
+#endif

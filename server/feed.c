@@ -1,0 +1,289 @@
+/*
+ * feed: subscription feeds. The ETag is a BLAKE2b hash of the feed's token
+ * hash and, for each meeting in it, id, SEQUENCE, status and updated_at:
+ * every change that alters what a feed shows (reschedule, participants,
+ * cancellation, attendance) moves SEQUENCE or updated_at, and a meeting
+ * that ends leaves the set. Because it comes from the database, two
+ * instances give the same ETag for the same feed, and a change made
+ * through either is seen by both. The rendered body is cached per token
+ * hash together with the ETag it was rendered for.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "buf.h"
+#include "db.h"
+#include "feed.h"
+#include "invite.h"
+#include "str.h"
+
+#define ID_LEN		24
+#define FEED_VERSION	"1"	/* bump when the rendering changes */
+
+struct entry {
+	char	 hash[65];
+	char	 etag[FEED_ETAG_MAX];
+	char	*data;
+	size_t	 len;
+};
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct entry cache[FEED_CACHE_MAX];
+static size_t cache_next;
+
+int
+feed_create(struct db *db, const struct auth_user *u, long contact_id,
+    long organisation_id, char *token, long *id)
+{
+	char hash[65], cid[ID_LEN], oid[ID_LEN], uid[ID_LEN];
+	const char *p[4] = { hash, contact_id > 0 ? cid : NULL,
+		organisation_id > 0 ? oid : NULL, uid };
+	struct db_res r;
+	json_t *after = NULL;
+	int result = -1;
+
+	if ((contact_id > 0) == (organisation_id > 0))
+		return -1;
+	snprintf(cid, sizeof(cid), "%ld", contact_id);
+	snprintf(oid, sizeof(oid), "%ld", organisation_id);
+	snprintf(uid, sizeof(uid), "%ld", u->id);
+	if (auth_random_hex(token, FEED_TOKEN_HEX + 1, FEED_TOKEN_HEX / 2) ||
+	    auth_hash_hex(token, hash, sizeof(hash)) != 0 || db_begin(db) != 0)
+		return -1;
+	if (db_exec(db, &r, "INSERT INTO feed_tokens (token_hash, contact_id, "
+	    "organisation_id, created_by) SELECT $1, $2::bigint, $3::bigint, $4 "
+	    "WHERE ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM contacts WHERE "
+	    "id = $2::bigint)) AND ($3::bigint IS NULL OR EXISTS (SELECT 1 "
+	    "FROM organisations WHERE id = $3::bigint)) RETURNING id", 4,
+	    p) != 0)
+		goto out;
+	if (db_res_rows(&r) == 0) {
+		db_res_free(&r);
+		result = 1;
+		goto out;
+	}
+	*id = db_res_long(&r, 0, 0, 0);
+	db_res_free(&r);
+	after = json_pack("{s:I, s:I}", contact_id > 0 ? "contact_id" :
+	    "organisation_id", (json_int_t)(contact_id > 0 ? contact_id :
+	    organisation_id), "feed_id", (json_int_t)*id);
+	if (after == NULL || audit_record(db, u, "feed.create", "feed", *id,
+	    NULL, after) != 0 || db_commit(db) != 0)
+		goto out;
+	result = 0;
+out:
+	if (result != 0)
+		sodium_memzero(token, FEED_TOKEN_HEX + 1);
+	db_rollback(db);
+	json_decref(after);
+	return result;
+}
+
+int
+feed_revoke(struct db *db, const struct auth_user *u, long id)
+{
+	char sid[ID_LEN];
+	const char *p[1] = { sid };
+	struct db_res r;
+	int result = -1, n;
+
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_begin(db) != 0)
+		return -1;
+	if (db_exec(db, &r, "UPDATE feed_tokens SET revoked_at = now() WHERE "
+	    "id = $1 AND revoked_at IS NULL RETURNING id", 1, p) != 0)
+		goto out;
+	n = db_res_rows(&r);
+	db_res_free(&r);
+	if (n == 0) {
+		result = 1;
+		goto out;
+	}
+	if (audit_record(db, u, "feed.revoke", "feed", id, NULL, NULL) != 0 ||
+	    db_commit(db) != 0)
+		goto out;
+	result = 0;
+out:
+	db_rollback(db);
+	return result;
+}
+
+json_t *
+feed_list(struct db *db)
+{
+	struct db_res r;
+	json_t *o = NULL;
+	const char *v;
+
+	if (db_exec(db, &r, "SELECT json_build_object('feeds', coalesce("
+	    "json_agg(json_build_object('id', f.id, 'contact_id', f.contact_id, "
+	    "'organisation_id', f.organisation_id, 'created_at', f.created_at, "
+	    "'revoked_at', f.revoked_at) ORDER BY f.id), '[]')) "
+	    "FROM feed_tokens f", 0, NULL) != 0)
+		return NULL;
+	if ((v = db_res_get(&r, 0, 0)) != NULL)
+		o = json_loads(v, 0, NULL);
+	db_res_free(&r);
+	return o;
+}
+
+/* The meetings of the feed whose token hashes to hash: id, sequence,
+ * status, updated_at as text; soonest first. 1 when no active feed. */
+static int
+feed_meetings(struct db *db, const char *hash, struct db_res *r)
+{
+	char lim[ID_LEN];
+	const char *p[2] = { hash, lim };
+	struct db_res f;
+	int found;
+
+	if (db_exec(db, &f, "SELECT 1 FROM feed_tokens WHERE token_hash = $1 "
+	    "AND revoked_at IS NULL", 1, p) != 0)
+		return -1;
+	found = db_res_rows(&f) == 1;
+	db_res_free(&f);
+	if (!found)
+		return 1;
+	snprintf(lim, sizeof(lim), "%d", FEED_MAX_EVENTS);
+	return db_exec(db, r, "WITH f AS (SELECT contact_id, organisation_id "
+	    "FROM feed_tokens WHERE token_hash = $1 AND revoked_at IS NULL), "
+	    "who AS (SELECT c.id, lower(c.email) AS email FROM contacts c, f "
+	    "WHERE c.id = f.contact_id OR c.organisation_id = "
+	    "f.organisation_id) "
+	    "SELECT d.id, d.sequence, d.status, "
+	    "extract(epoch FROM d.updated_at)::text FROM discussions d "
+	    "WHERE d.ends_at > now() AND d.status <> 'held' AND EXISTS "
+	    "(SELECT 1 FROM participants p JOIN who ON who.id = p.contact_id "
+	    "OR who.email = lower(p.email) WHERE p.discussion_id = d.id AND "
+	    "p.removed_at IS NULL) ORDER BY d.starts_at, d.id LIMIT $2::int",
+	    2, p) == 0 ? 0 : -1;
+}
+
+static void
+make_etag(const char *hash, const struct db_res *r, char *etag)
+{
+	crypto_generichash_state st;
+	unsigned char h[16];
+	char hex[33];
+	int i, c;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)FEED_VERSION, 1);
+	crypto_generichash_update(&st, (const unsigned char *)hash,
+	    strlen(hash));
+	for (i = 0; i < db_res_rows(r); i++)
+		for (c = 0; c < 4; c++) {
+			const char *v = db_res_get(r, i, c);
+			crypto_generichash_update(&st, (const unsigned char *)
+			    (v ? v : ""), strlen(v ? v : "") + 1);
+		}
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(etag, FEED_ETAG_MAX, "\"%s\"", hex);
+}
+
+/* 1 when the If-None-Match list holds etag (or is "*"). */
+static int
+etag_matches(const char *inm, const char *etag)
+{
+	if (inm == NULL)
+		return 0;
+	/* Weak comparison (RFC 9110 13.1.2): W/"x" matches "x". */
+	return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
+}
+
+static int
+cache_get(const char *hash, const char *etag, struct feed_body *out)
+{
+	size_t i;
+	int hit = 0;
+
+	pthread_mutex_lock(&cache_mu);
+	for (i = 0; i < FEED_CACHE_MAX; i++) {
+		if (cache[i].data == NULL || strcmp(cache[i].hash, hash) != 0 ||
+		    strcmp(cache[i].etag, etag) != 0)
+			continue;
+		if ((out->data = malloc(cache[i].len + 1)) != NULL) {
+			memcpy(out->data, cache[i].data, cache[i].len + 1);
+			out->len = cache[i].len;
+			hit = 1;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return hit;
+}
+
+static void
+cache_put(const char *hash, const char *etag, const char *data, size_t len)
+{
+	struct entry *e = NULL;
+	char *copy;
+	size_t i;
+
+	if ((copy = malloc(len + 1)) == NULL)
+		return;
+	memcpy(copy, data, len + 1);
+	pthread_mutex_lock(&cache_mu);
+	for (i = 0; i < FEED_CACHE_MAX; i++)
+		if (cache[i].data != NULL && strcmp(cache[i].hash, hash) == 0)
+			e = &cache[i];
+	if (e == NULL) {
+		e = &cache[cache_next];
+		cache_next = (cache_next + 1) % FEED_CACHE_MAX;
+	}
+	free(e->data);
+	str_copy(e->hash, hash, sizeof(e->hash));
+	str_copy(e->etag, etag, sizeof(e->etag));
+	e->data = copy;
+	e->len = len;
+	pthread_mutex_unlock(&cache_mu);
+}
+
+int
+feed_get(struct db *db, const char *token, const char *if_none_match,
+    struct feed_body *out)
+{
+	long ids[FEED_MAX_EVENTS];
+	char hash[65];
+	struct db_res r;
+	size_t n, i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->status = 404;
+	if (token == NULL || strlen(token) != FEED_TOKEN_HEX ||
+	    strspn(token, "0123456789abcdef") != FEED_TOKEN_HEX)
+		return 0;
+	if (auth_hash_hex(token, hash, sizeof(hash)) != 0)
+		return -1;
+	db_res_init(&r);
+	if ((rc = feed_meetings(db, hash, &r)) != 0)
+		return rc > 0 ? 0 : -1;
+	make_etag(hash, &r, out->etag);
+	if (etag_matches(if_none_match, out->etag)) {
+		db_res_free(&r);
+		out->status = 304;
+		return 0;
+	}
+	if (cache_get(hash, out->etag, out)) {
+		db_res_free(&r);
+		out->status = 200;
+		return 0;
+	}
+	n = (size_t)db_res_rows(&r);
+	for (i = 0; i < n && i < FEED_MAX_EVENTS; i++)
+		ids[i] = db_res_long(&r, (int)i, 0, 0);
+	db_res_free(&r);
+	if ((out->data = invite_calendar(db, ids, n, &out->len)) == NULL)
+		return -1;
+	cache_put(hash, out->etag, out->data, out->len);
+	out->status = 200;
+	return 0;
+}

@@ -1,0 +1,297 @@
+/*
+ * ics: every iCalendar object Convene sends is assembled here from libical
+ * components and properties and serialised with the _r serialiser, so
+ * escaping, parameter quoting and folding are libical's. The Europe/London
+ * VTIMEZONE is built from its two current rules rather than copied from
+ * libical's zone, whose historical RDATE blocks Outlook misreads; the local
+ * times it describes come from ltime (libical's zone), and the unit tests
+ * check that both agree across the clock changes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libical/ical.h>
+
+#include "ics.h"
+#include "ltime.h"
+
+const char *
+ics_method_name(enum ics_method m)
+{
+	switch (m) {
+	case ICS_METHOD_REQUEST:
+		return "REQUEST";
+	case ICS_METHOD_CANCEL:
+		return "CANCEL";
+	default:
+		return "";
+	}
+}
+
+/* London wall-clock time of t as a floating icaltimetype (the TZID
+ * parameter is added by the caller). -1 outside ltime's range. */
+static int
+local_time(time_t t, struct icaltimetype *out)
+{
+	struct icaltimetype tt = icaltime_null_time();
+	int y, mo, d, h, mi;
+
+	if (ltime_local(t, &y, &mo, &d, &h, &mi) != 0)
+		return -1;
+	tt.year = y;
+	tt.month = mo;
+	tt.day = d;
+	tt.hour = h;
+	tt.minute = mi;
+	tt.second = (int)(((t % 60) + 60) % 60);
+	tt.is_date = 0;
+	tt.is_daylight = 0;
+	tt.zone = NULL;
+	*out = tt;
+	return 0;
+}
+
+/* A STANDARD or DAYLIGHT block: DTSTART (local, 1970), RRULE, offsets. */
+static icalcomponent *
+tz_rule(int daylight, int month, int day, int hour, int from, int to,
+    const char *name, const char *rrule)
+{
+	struct icaltimetype start = icaltime_null_time();
+	struct icalrecurrencetype rt;
+	icalcomponent *c;
+
+	c = daylight ? icalcomponent_new_xdaylight() :
+	    icalcomponent_new_xstandard();
+	if (c == NULL)
+		return NULL;
+	start.year = 1970;
+	start.month = month;
+	start.day = day;
+	start.hour = hour;
+	start.is_date = 0;
+	rt = icalrecurrencetype_from_string(rrule);
+	icalcomponent_add_property(c, icalproperty_new_tzname(name));
+	icalcomponent_add_property(c, icalproperty_new_tzoffsetfrom(from));
+	icalcomponent_add_property(c, icalproperty_new_tzoffsetto(to));
+	icalcomponent_add_property(c, icalproperty_new_dtstart(start));
+	icalcomponent_add_property(c, icalproperty_new_rrule(rt));
+	return c;
+}
+
+/*
+ * Europe/London since 1996 (EU rules): BST from 01:00 UTC on the last Sunday
+ * of March (01:00 GMT local), GMT from 01:00 UTC on the last Sunday of
+ * October (02:00 BST local).
+ */
+static icalcomponent *
+london_vtimezone(void)
+{
+	icalcomponent *tz, *std, *dst;
+
+	if ((tz = icalcomponent_new_vtimezone()) == NULL)
+		return NULL;
+	icalcomponent_add_property(tz, icalproperty_new_tzid(ICS_TZID));
+	std = tz_rule(0, 10, 25, 2, 3600, 0, "GMT",
+	    "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU");
+	dst = tz_rule(1, 3, 29, 1, 0, 3600, "BST",
+	    "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU");
+	if (std == NULL || dst == NULL) {
+		if (std != NULL)
+			icalcomponent_free(std);
+		if (dst != NULL)
+			icalcomponent_free(dst);
+		icalcomponent_free(tz);
+		return NULL;
+	}
+	icalcomponent_add_component(tz, std);
+	icalcomponent_add_component(tz, dst);
+	return tz;
+}
+
+static icalproperty *
+zoned(icalproperty *(*make)(struct icaltimetype), time_t t)
+{
+	struct icaltimetype tt;
+	icalproperty *p;
+
+	if (local_time(t, &tt) != 0 || (p = make(tt)) == NULL)
+		return NULL;
+	icalproperty_add_parameter(p, icalparameter_new_tzid(ICS_TZID));
+	return p;
+}
+
+static icalparameter_partstat
+partstat_value(const char *s)
+{
+	if (strcmp(s, "ACCEPTED") == 0)
+		return ICAL_PARTSTAT_ACCEPTED;
+	if (strcmp(s, "DECLINED") == 0)
+		return ICAL_PARTSTAT_DECLINED;
+	if (strcmp(s, "TENTATIVE") == 0)
+		return ICAL_PARTSTAT_TENTATIVE;
+	return ICAL_PARTSTAT_NEEDSACTION;
+}
+
+/* "mailto:" + address, into out. -1 when it does not fit. */
+static int
+mailto(const char *addr, char *out, size_t outlen)
+{
+	size_t n = strlen(addr);
+
+	if (n == 0 || n + 8 > outlen)
+		return -1;
+	memcpy(out, "mailto:", 7);
+	memcpy(out + 7, addr, n + 1);
+	return 0;
+}
+
+static int
+add_attendee(icalcomponent *ev, const struct ics_attendee *a)
+{
+	static const icalparameter_role roles[] = {
+		[ICS_ROLE_CHAIR] = ICAL_ROLE_CHAIR,
+		[ICS_ROLE_REQ] = ICAL_ROLE_REQPARTICIPANT,
+		[ICS_ROLE_OPT] = ICAL_ROLE_OPTPARTICIPANT,
+	};
+	char addr[300];
+	icalproperty *p;
+
+	if (a->email == NULL || mailto(a->email, addr, sizeof(addr)) != 0 ||
+	    (unsigned)a->role > ICS_ROLE_OPT)
+		return -1;
+	if ((p = icalproperty_new_attendee(addr)) == NULL)
+		return -1;
+	if (a->name != NULL && a->name[0] != '\0')
+		icalproperty_add_parameter(p, icalparameter_new_cn(a->name));
+	icalproperty_add_parameter(p,
+	    icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
+	icalproperty_add_parameter(p, icalparameter_new_role(roles[a->role]));
+	if (a->partstat != NULL) {
+		icalproperty_add_parameter(p,
+		    icalparameter_new_partstat(partstat_value(a->partstat)));
+		icalproperty_add_parameter(p,
+		    icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+	}
+	icalcomponent_add_property(ev, p);
+	return 0;
+}
+
+static icalcomponent *
+build_event(const struct ics_event *e)
+{
+	char addr[300];
+	icalcomponent *ev;
+	icalproperty *p, *ds, *de;
+	size_t i;
+
+	if (e->uid == NULL || e->uid[0] == '\0' || e->organizer_email == NULL ||
+	    mailto(e->organizer_email, addr, sizeof(addr)) != 0 ||
+	    e->ends <= e->starts || e->sequence < 0 ||
+	    e->sequence > 2147483647L || e->nattendees > ICS_MAX_ATTENDEES ||
+	    e->summary == NULL || e->description == NULL)
+		return NULL;
+	ds = zoned(icalproperty_new_dtstart, e->starts);
+	de = zoned(icalproperty_new_dtend, e->ends);
+	if (ds == NULL || de == NULL || (ev = icalcomponent_new_vevent()) ==
+	    NULL) {
+		if (ds != NULL)
+			icalproperty_free(ds);
+		if (de != NULL)
+			icalproperty_free(de);
+		return NULL;
+	}
+	icalcomponent_add_property(ev, icalproperty_new_uid(e->uid));
+	icalcomponent_add_property(ev, icalproperty_new_sequence(
+	    (int)e->sequence));
+	icalcomponent_add_property(ev, icalproperty_new_dtstamp(
+	    icaltime_from_timet_with_zone(e->dtstamp, 0,
+	    icaltimezone_get_utc_timezone())));
+	icalcomponent_add_property(ev, ds);
+	icalcomponent_add_property(ev, de);
+	icalcomponent_add_property(ev, icalproperty_new_summary(e->summary));
+	icalcomponent_add_property(ev,
+	    icalproperty_new_description(e->description));
+	if (e->location != NULL && e->location[0] != '\0')
+		icalcomponent_add_property(ev,
+		    icalproperty_new_location(e->location));
+	if (e->url != NULL && e->url[0] != '\0')
+		icalcomponent_add_property(ev, icalproperty_new_url(e->url));
+	icalcomponent_add_property(ev,
+	    icalproperty_new_class(ICAL_CLASS_CONFIDENTIAL));
+	icalcomponent_add_property(ev, icalproperty_new_status(e->cancelled ?
+	    ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(ev,
+	    icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
+	p = icalproperty_new_organizer(addr);
+	if (p == NULL)
+		goto fail;
+	if (e->organizer_name != NULL && e->organizer_name[0] != '\0')
+		icalproperty_add_parameter(p,
+		    icalparameter_new_cn(e->organizer_name));
+	icalcomponent_add_property(ev, p);
+	for (i = 0; i < e->nattendees; i++)
+		if (add_attendee(ev, &e->attendees[i]) != 0)
+			goto fail;
+	return ev;
+fail:
+	icalcomponent_free(ev);
+	return NULL;
+}
+
+char *
+ics_calendar(enum ics_method m, const struct ics_event *ev, size_t n,
+    size_t *lenp)
+{
+	icalcomponent *cal = NULL, *c, *tz;
+	char *text = NULL;
+	size_t i;
+
+	if (ltime_zone() == NULL || (n > 0 && ev == NULL))
+		goto out;
+	if ((cal = icalcomponent_new_vcalendar()) == NULL)
+		goto out;
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_prodid(ICS_PRODID));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	if (m == ICS_METHOD_REQUEST)
+		icalcomponent_add_property(cal,
+		    icalproperty_new_method(ICAL_METHOD_REQUEST));
+	else if (m == ICS_METHOD_CANCEL)
+		icalcomponent_add_property(cal,
+		    icalproperty_new_method(ICAL_METHOD_CANCEL));
+	if (n > 0) {
+		if ((tz = london_vtimezone()) == NULL)
+			goto out;
+		icalcomponent_add_component(cal, tz);
+	}
+	for (i = 0; i < n; i++) {
+		if ((c = build_event(&ev[i])) == NULL)
+			goto out;
+		icalcomponent_add_component(cal, c);
+	}
+	text = icalcomponent_as_ical_string_r(cal);
+	if (text != NULL && lenp != NULL)
+		*lenp = strlen(text);
+out:
+	if (cal != NULL)
+		icalcomponent_free(cal);
+	return text;
+}
+
+int
+ics_count_errors(const char *text)
+{
+	icalcomponent *c;
+	int n;
+
+	if (text == NULL || (c = icalparser_parse_string(text)) == NULL)
+		return -1;
+	if (icalcomponent_isa(c) != ICAL_VCALENDAR_COMPONENT) {
+		icalcomponent_free(c);
+		return -1;
+	}
+	(void)icalrestriction_check(c);
+	n = icalcomponent_count_errors(c);
+	icalcomponent_free(c);
+	return n;
+}

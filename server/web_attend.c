@@ -1,0 +1,538 @@
+/*
+ * web_attend: recording who attended a strategy discussion and what was
+ * decided: a status per participant, people who joined on the day, a
+ * decision per child, whether the child's views were recorded, actions with
+ * owners and dates, the next review, and why a statutory agency was absent.
+ * The whole form is checked before meeting_record_attendance stores it in
+ * one transaction; the result page then shows the classification.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "classify.h"
+#include "db.h"
+#include "form.h"
+#include "http.h"
+#include "meeting.h"
+#include "str.h"
+#include "web.h"
+
+static const char *const attendances[] = { "attended", "Attended",
+	"contributed", "Sent information", "apologies", "Apologies",
+	"absent", "Absent", NULL };
+static const char *const decisions[] = {
+	"s47_joint", "Section 47 enquiry, joint with police",
+	"s47_single_agency", "Section 47 enquiry, single agency",
+	"no_s47_further_assessment", "No Section 47, further assessment",
+	"no_further_action", "No further action", NULL };
+static const char *const yes_no[] = { "yes", "Yes", "no", "No", NULL };
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static int
+one_of(const char *v, const char *const *pairs)
+{
+	size_t i;
+
+	for (i = 0; pairs[i] != NULL; i += 2)
+		if (strcmp(v, pairs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+load(struct http_req *rq, struct http_resp *rs, long *id, json_t **m)
+{
+	struct verr e = { 0 };
+
+	*m = NULL;
+	if (http_param_id(rq, 0, id) != 0) {
+		http_error(rq, rs, 404, NULL, "there is nothing at this address");
+		return -1;
+	}
+	if (meeting_get(rq->db, &rq->user, *id, m, &e) != 0) {
+		web_fail(rq, rs, &e);
+		return -1;
+	}
+	if (strcmp(jstr(*m, "status"), "cancelled") == 0) {
+		json_decref(*m);
+		*m = NULL;
+		http_error(rq, rs, 409, NULL, "this strategy discussion was "
+		    "cancelled, so it has no attendance");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rows_field(const struct http_req *rq, const char *key, int max, int more)
+{
+	char v[16];
+	long n;
+
+	if (str_to_long(web_field(rq, key, v, sizeof(v)), 1, max, &n) != 0)
+		n = 1;
+	if (more && n < max)
+		n++;
+	return (int)n;
+}
+
+/* ---- the form ------------------------------------------------------------------- */
+
+/* Current value of a field: the form's when posted, else from the record. */
+static const char *
+val(const struct http_req *rq, const char *key, const char *stored,
+    char *buf, size_t len)
+{
+	if (rq->form.n > 0)
+		return web_field(rq, key, buf, len);
+	return stored ? stored : "";
+}
+
+static json_t *
+people_view(const struct http_req *rq, const struct web_errors *we,
+    json_t *m)
+{
+	json_t *groups = web_participant_groups(m, 0), *g, *p, *f;
+	char key[48], label[300], v[32];
+	size_t i, j;
+
+	json_array_foreach(groups, i, g)
+		json_array_foreach(json_object_get(g, "people"), j, p) {
+			snprintf(key, sizeof(key), "att-%lld", (long long)
+			    json_integer_value(json_object_get(p, "id")));
+			snprintf(label, sizeof(label), "%s", jstr(p, "name"));
+			f = web_fld(we, key, label, jstr(p, "organisation")[0] ?
+			    jstr(p, "organisation") : NULL, val(rq, key,
+			    jstr(p, "attendance_code"), v, sizeof(v)));
+			json_object_set_new(f, "items", web_choices(key,
+			    attendances, json_string_value(json_object_get(f,
+			    "value"))));
+			json_object_set_new(f, "inline", json_true());
+			json_object_set_new(f, "small", json_true());
+			json_object_set_new(p, "f_att", f);
+		}
+	return groups;
+}
+
+static json_t *
+children_view(const struct http_req *rq, const struct web_errors *we,
+    json_t *m)
+{
+	json_t *out = json_array(), *ch, *o, *f, *stored, *row;
+	char key[48], label[300], v[5100];
+	const char *dec, *rat;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(m, "children"), i, ch) {
+		dec = rat = NULL;
+		json_array_foreach(json_object_get(m, "outcomes"), k, stored)
+			if (json_equal(json_object_get(stored, "child_id"),
+			    json_object_get(ch, "id"))) {
+				dec = jstr(stored, "decision");
+				rat = jstr(stored, "rationale");
+			}
+		row = json_pack("{s:s}", "name", jstr(ch, "name"));
+		snprintf(key, sizeof(key), "outcome-%lld", (long long)
+		    json_integer_value(json_object_get(ch, "id")));
+		snprintf(label, sizeof(label), "Decision for %s", jstr(ch,
+		    "name"));
+		f = web_fld(we, key, label, NULL, val(rq, key, dec, v,
+		    sizeof(v)));
+		json_object_set_new(f, "items", web_choices(key, decisions,
+		    json_string_value(json_object_get(f, "value"))));
+		json_object_set_new(row, "f_decision", f);
+		snprintf(key, sizeof(key), "rationale-%lld", (long long)
+		    json_integer_value(json_object_get(ch, "id")));
+		o = web_fld(we, key, "Why (optional)", NULL, val(rq, key, rat,
+		    v, sizeof(v)));
+		json_object_set_new(o, "rows", json_integer(3));
+		json_object_set_new(row, "f_rationale", o);
+		json_array_append_new(out, row);
+	}
+	return out;
+}
+
+static json_t *
+actions_view(const struct http_req *rq, const struct web_errors *we,
+    json_t *m, int n)
+{
+	json_t *out = json_array(), *a, *row, *f;
+	char key[48], v[2100];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		a = rq->form.n > 0 ? NULL : json_array_get(json_object_get(m,
+		    "actions"), (size_t)i);
+		row = json_pack("{s:i}", "number", i + 1);
+		snprintf(key, sizeof(key), "action-%d-what", i);
+		f = web_fld(we, key, "What needs doing", NULL, val(rq, key,
+		    jstr(a, "what"), v, sizeof(v)));
+		json_object_set_new(f, "rows", json_integer(2));
+		json_object_set_new(row, "f_what", f);
+		snprintf(key, sizeof(key), "action-%d-owner", i);
+		json_object_set_new(row, "f_owner", web_fld(we, key,
+		    "Who will do it", "A name and agency", val(rq, key,
+		    jstr(a, "owner"), v, sizeof(v))));
+		snprintf(key, sizeof(key), "action-%d-due", i);
+		f = web_fld_date(we, rq->form.n > 0 ? rq : NULL, key,
+		    "By when (optional)", "For example, 4 4 2026", 0);
+		if (a != NULL)
+			web_fld_set_date(f, jstr(a, "due"), NULL);
+		json_object_set_new(row, "f_due", f);
+		json_array_append_new(out, row);
+	}
+	return out;
+}
+
+static int
+attend_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
+    struct web_errors *we, int more_day, int more_actions)
+{
+	char v[5100];
+	json_t *d, *f, *views = json_object_get(m, "child_views_recorded");
+	int nday, nact, posted = rq->form.n > 0;
+
+	nday = posted ? rows_field(rq, "days_n", WEB_MAX_EXTRA, more_day) : 1;
+	nact = posted ? rows_field(rq, "actions_n", MEETING_MAX_ACTIONS,
+	    more_actions) : (int)json_array_size(json_object_get(m,
+	    "actions"));
+	if (nact < 1)
+		nact = 1;
+	d = json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:i, s:b, s:b}", "id",
+	    (json_int_t)id, "m", web_meeting_row(m), "groups",
+	    people_view(rq, we, m), "day", web_extra_rows(rq, we, "day", nday,
+	    1), "children", children_view(rq, we, m), "days_n", nday,
+	    "actions_n", nact, "can_add_day", nday < WEB_MAX_EXTRA,
+	    "can_add_action", nact < MEETING_MAX_ACTIONS);
+	json_object_set_new(d, "actions", actions_view(rq, we, m, nact));
+	f = web_fld(we, "views", "Were the child's views recorded?", NULL,
+	    val(rq, "views", json_is_true(views) ? "yes" : json_is_false(views)
+	    ? "no" : "", v, sizeof(v)));
+	json_object_set_new(f, "items", web_choices("views", yes_no,
+	    json_string_value(json_object_get(f, "value"))));
+	json_object_set_new(f, "inline", json_true());
+	json_object_set_new(d, "f_views", f);
+	f = web_fld(we, "child_views", "Summary of the child's views",
+	    "Needed when they were recorded", val(rq, "child_views",
+	    jstr(m, "child_views"), v, sizeof(v)));
+	json_object_set_new(f, "rows", json_integer(4));
+	json_object_set_new(d, "f_child_views", f);
+	f = web_fld_date(we, posted ? rq : NULL, "review",
+	    "Date of the next strategy discussion or review (optional)",
+	    "For example, 14 4 2026", 0);
+	if (!posted)
+		web_fld_set_date(f, json_string_value(json_object_get(m,
+		    "next_review_date")), NULL);
+	json_object_set_new(d, "f_review", f);
+	f = web_fld(we, "absence_reason", "If social care, police or health "
+	    "did not attend, say why", "Managers see this reason",
+	    val(rq, "absence_reason", jstr(m, "absence_reason"), v,
+	    sizeof(v)));
+	json_object_set_new(f, "rows", json_integer(3));
+	json_object_set_new(d, "f_absence", f);
+	json_object_set_new(d, "back", json_pack("{s:s}", "text", "Back"));
+	json_object_set_new(json_object_get(d, "back"), "href",
+	    json_sprintf("/meetings/%ld", id));
+	if (we != NULL)
+		web_errors_put(we, d);
+	return web_page(rq, rs, 200, "attendance", "Record attendance and "
+	    "outcome", d);
+}
+
+int
+web_attend_form(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *m;
+	long id;
+	int status;
+
+	if (load(rq, rs, &id, &m) != 0)
+		return rs->status;
+	status = attend_page(rq, rs, id, m, NULL, 0, 0);
+	json_decref(m);
+	return status;
+}
+
+/* ---- checking and saving ---------------------------------------------------------- */
+
+struct attend {
+	json_t	*body;
+	json_t	*keys;		/* participants[i] -> form field key */
+	json_t	*present;	/* [{agency, presence}] for the check */
+};
+
+static void
+parse_people(struct http_req *rq, struct web_errors *we, json_t *m,
+    struct attend *a)
+{
+	json_t *parts = json_array(), *p, *x;
+	const char *agency, *att;
+	char key[48], v[32];
+	size_t i;
+	int k, nday;
+
+	json_array_foreach(json_object_get(m, "participants"), i, p) {
+		if (json_is_true(json_object_get(p, "removed")))
+			continue;
+		snprintf(key, sizeof(key), "att-%lld", (long long)
+		    json_integer_value(json_object_get(p, "id")));
+		att = web_field(rq, key, v, sizeof(v));
+		if (!one_of(att, attendances)) {
+			web_error(we, key, NULL, "Select whether %s attended",
+			    jstr(p, "name"));
+			continue;
+		}
+		json_array_append_new(parts, json_pack("{s:O, s:s}", "id",
+		    json_object_get(p, "id"), "attendance", att));
+		json_array_append_new(a->keys, json_string(key));
+		json_array_append_new(a->present, json_pack("{s:s, s:s}",
+		    "agency", jstr(p, "agency"), "att", att));
+	}
+	nday = rows_field(rq, "days_n", WEB_MAX_EXTRA, 0);
+	for (k = 0; k < nday; k++) {
+		if ((x = web_parse_person(rq, we, "day", k, &agency)) == NULL)
+			continue;
+		snprintf(key, sizeof(key), "day-%d-attendance", k);
+		att = web_field(rq, key, v, sizeof(v));
+		if (!one_of(att, attendances)) {
+			web_error(we, key, NULL, "Select whether person %d "
+			    "attended or sent information", k + 1);
+			json_decref(x);
+			continue;
+		}
+		if (json_is_null(x)) {
+			json_decref(x);
+			continue;
+		}
+		json_object_set_new(x, "attendance", json_string(att));
+		json_array_append_new(parts, x);
+		snprintf(key, sizeof(key), "day-%d-name", k);
+		json_array_append_new(a->keys, json_string(key));
+		json_array_append_new(a->present, json_pack("{s:s, s:s}",
+		    "agency", agency, "att", att));
+	}
+	json_object_set_new(a->body, "participants", parts);
+}
+
+static void
+parse_outcome(struct http_req *rq, struct web_errors *we, json_t *m,
+    struct attend *a)
+{
+	json_t *outs = json_array(), *acts = json_array(), *ch;
+	char key[48], v[5100], what[2100], owner[300], due[11], label[40];
+	size_t i;
+	int k, n;
+
+	json_array_foreach(json_object_get(m, "children"), i, ch) {
+		snprintf(key, sizeof(key), "outcome-%lld", (long long)
+		    json_integer_value(json_object_get(ch, "id")));
+		web_field(rq, key, v, sizeof(v));
+		if (!one_of(v, decisions)) {
+			web_error(we, key, NULL, "Select the decision for %s",
+			    jstr(ch, "name"));
+			continue;
+		}
+		json_array_append_new(outs, json_pack("{s:O, s:s}", "child_id",
+		    json_object_get(ch, "id"), "decision", v));
+		snprintf(key, sizeof(key), "rationale-%lld", (long long)
+		    json_integer_value(json_object_get(ch, "id")));
+		web_field(rq, key, v, sizeof(v));
+		if (web_check_text(we, key, v, 0, MEETING_LONG_TEXT_MAX, 1,
+		    "the reason for the decision") == 0)
+			json_object_set_new(json_array_get(outs,
+			    json_array_size(outs) - 1), "rationale",
+			    json_string(v));
+	}
+	json_object_set_new(a->body, "outcomes", outs);
+	n = rows_field(rq, "actions_n", MEETING_MAX_ACTIONS, 0);
+	for (k = 0; k < n; k++) {
+		snprintf(key, sizeof(key), "action-%d-what", k);
+		web_field(rq, key, what, sizeof(what));
+		snprintf(key, sizeof(key), "action-%d-owner", k);
+		web_field(rq, key, owner, sizeof(owner));
+		snprintf(key, sizeof(key), "action-%d-due", k);
+		snprintf(label, sizeof(label), "action %d's date", k + 1);
+		if (web_date(rq, we, key, 0, label, due) != 0 ||
+		    (what[0] == '\0' && owner[0] == '\0' && due[0] == '\0'))
+			continue;
+		snprintf(key, sizeof(key), "action-%d-what", k);
+		if (web_check_text(we, key, what, 1, MEETING_TEXT_MAX, 1,
+		    "what needs doing") != 0)
+			continue;
+		snprintf(key, sizeof(key), "action-%d-owner", k);
+		if (web_check_text(we, key, owner, 1, MEETING_NAME_MAX, 0,
+		    "who will do it") != 0)
+			continue;
+		json_array_append_new(acts, json_pack("{s:s, s:s, s:s?}",
+		    "what", what, "owner", owner, "due", due[0] ? due : NULL));
+	}
+	json_object_set_new(a->body, "actions", acts);
+}
+
+/* The statutory agencies nobody attended for; errors when no reason. */
+static int
+parse_views(struct http_req *rq, struct web_errors *we, struct attend *a)
+{
+	struct classify_participant cp[MEETING_MAX_PARTICIPANTS * 2];
+	const char *st[CLASSIFY_MAX_AGENCIES], *att;
+	struct classify_result res;
+	json_t *stat, *x, *missing;
+	char v[5100], review[11], human[200];
+	size_t i, n = 0, ns = 0;
+
+	web_field(rq, "views", v, sizeof(v));
+	if (!one_of(v, yes_no))
+		web_error(we, "views", NULL, "Select whether the child's views "
+		    "were recorded");
+	json_object_set_new(a->body, "child_views_recorded",
+	    json_boolean(strcmp(v, "yes") == 0));
+	web_field(rq, "child_views", v, sizeof(v));
+	if (web_check_text(we, "child_views", v, json_is_true(json_object_get(
+	    a->body, "child_views_recorded")), MEETING_LONG_TEXT_MAX, 1,
+	    "a summary of the child's views") == 0 && v[0] != '\0')
+		json_object_set_new(a->body, "child_views", json_string(v));
+	if (web_date(rq, we, "review", 0, "the next review date", review) == 0 &&
+	    review[0] != '\0')
+		json_object_set_new(a->body, "next_review_date",
+		    json_string(review));
+	if ((stat = web_statutory(rq->db, rq->user.authority_id)) == NULL)
+		return -1;
+	json_array_foreach(stat, i, x)
+		if (ns < CLASSIFY_MAX_AGENCIES)
+			st[ns++] = json_string_value(x);
+	json_array_foreach(a->present, i, x) {
+		if (n == sizeof(cp) / sizeof(cp[0]))
+			break;
+		att = jstr(x, "att");
+		cp[n].agency = jstr(x, "agency");
+		cp[n++].presence = strcmp(att, "attended") == 0 ?
+		    CLASSIFY_PRESENT : strcmp(att, "contributed") == 0 ?
+		    CLASSIFY_CONTRIBUTED : CLASSIFY_NOT_PRESENT;
+	}
+	if (classify(cp, n, st, ns, &res) != 0) {
+		json_decref(stat);
+		return -1;
+	}
+	missing = json_array();
+	for (i = 0; i < res.nmissing; i++)
+		json_array_append_new(missing, json_string(res.missing[i]));
+	web_agency_list(missing, human, sizeof(human));
+	json_decref(missing);
+	json_decref(stat);
+	web_field(rq, "absence_reason", v, sizeof(v));
+	if (res.nmissing > 0 && v[0] == '\0')
+		web_error(we, "absence_reason", NULL, "No one from %s attended: "
+		    "say why", human);
+	else if (web_check_text(we, "absence_reason", v, 0, MEETING_TEXT_MAX,
+	    1, "the reason") == 0 && v[0] != '\0')
+		json_object_set_new(a->body, "absence_reason", json_string(v));
+	return 0;
+}
+
+/* A model error, mapped back to this form's fields. */
+static void
+model_error(struct web_errors *we, const struct verr *e, struct attend *a)
+{
+	static const char *const map[] = { "child_views_recorded", "views",
+		"child_views", "child_views", "next_review_date",
+		"review#review-day", "absence_reason", "absence_reason",
+		"status", "form", NULL };
+	const char *key;
+	long i;
+
+	if (strncmp(e->field, "participants[", 13) == 0 &&
+	    str_to_long_n(e->field + 13, strcspn(e->field + 13, "]"), 0, 999,
+	    &i) == 0 && (key = json_string_value(json_array_get(a->keys,
+	    (size_t)i))) != NULL) {
+		web_error(we, key, NULL, "%s", e->msg);
+		return;
+	}
+	web_error_verr(we, e, map);
+}
+
+int
+web_attend_post(struct http_req *rq, struct http_resp *rs)
+{
+	struct web_errors we;
+	struct verr e = { 0 };
+	struct attend a = { NULL, NULL, NULL };
+	char action[16];
+	json_t *m = NULL, *out = NULL;
+	long id;
+	int status = 500;
+
+	web_errors_init(&we);
+	if (load(rq, rs, &id, &m) != 0) {
+		status = rs->status;
+		goto out;
+	}
+	web_field(rq, "action", action, sizeof(action));
+	if (strcmp(action, "add-day") == 0 || strcmp(action, "add-action") == 0) {
+		status = attend_page(rq, rs, id, m, NULL, action[4] == 'd',
+		    action[4] == 'a');
+		goto out;
+	}
+	a.body = json_object();
+	a.keys = json_array();
+	a.present = json_array();
+	parse_people(rq, &we, m, &a);
+	parse_outcome(rq, &we, m, &a);
+	if (parse_views(rq, &we, &a) != 0)
+		goto out;
+	if (!web_errors_any(&we) && meeting_record_attendance(rq->db,
+	    &rq->user, id, a.body, &out, &e) != 0) {
+		if (e.status == 500)
+			goto out;
+		model_error(&we, &e, &a);
+	}
+	if (web_errors_any(&we)) {
+		status = attend_page(rq, rs, id, m, &we, 0, 0);
+		goto out;
+	}
+	status = web_redirectf(rs, "/meetings/%ld/recorded", id);
+out:
+	json_decref(m);
+	json_decref(out);
+	json_decref(a.body);
+	json_decref(a.keys);
+	json_decref(a.present);
+	web_errors_free(&we);
+	return rs->status = status;
+}
+
+int
+web_attend_done(struct http_req *rq, struct http_resp *rs)
+{
+	char miss[200], contrib[200];
+	const char *cls;
+	json_t *m, *d;
+	long id;
+
+	if (load(rq, rs, &id, &m) != 0)
+		return rs->status;
+	cls = json_string_value(json_object_get(m, "classification"));
+	if (cls == NULL) {
+		json_decref(m);
+		return web_redirectf(rs, "/meetings/%ld", id);
+	}
+	web_agency_list(json_object_get(m, "missing_agencies"), miss,
+	    sizeof(miss));
+	web_agency_list(json_object_get(m, "contributed_agencies"), contrib,
+	    sizeof(contrib));
+	d = json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:b}", "id",
+	    (json_int_t)id, "m", web_meeting_row(m), "tag",
+	    web_class_tag(cls), "class_text", web_class_name(cls), "missing",
+	    miss, "contributed", contrib, "absence_reason", jstr(m,
+	    "absence_reason"), "multi", strcmp(cls, "multi_agency") == 0);
+	json_decref(m);
+	return web_page(rq, rs, 200, "attendance_done", "Attendance recorded",
+	    d);
+}

@@ -1,0 +1,138 @@
+/*
+ * web_home: the first page after signing in. Staff see what needs them:
+ * upcoming strategy discussions, those whose attendance is not yet
+ * recorded, and recent ones flagged single-agency or partial. Everything is
+ * read through meeting_list, so a social worker sees only their team's.
+ * Administrators see their own tasks.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "http.h"
+#include "ltime.h"
+#include "meeting.h"
+#include "web.h"
+
+#define HOME_ROWS	10
+#define FLAG_DAYS	90	/* how far back flags need attention */
+
+/* Rows of meetings matching f whose start is after (future=1) or before
+ * (future=0) now, at most HOME_ROWS; soonest first when future. */
+static json_t *
+rows(struct http_req *rq, struct meeting_filter *f, int future, int *more)
+{
+	struct verr e = { 0 };
+	json_t *list, *out = json_array(), *m;
+	char err[128];
+	time_t now = time(NULL), t;
+	size_t i, n;
+
+	*more = 0;
+	f->per_page = MEETING_PAGE_MAX;
+	if (meeting_list(rq->db, &rq->user, f, &list, &e) != 0) {
+		json_decref(out);
+		return NULL;
+	}
+	n = json_array_size(json_object_get(list, "meetings"));
+	for (i = 0; i < n; i++) {
+		/* meeting_list is newest first: walk backwards for soonest. */
+		m = json_array_get(json_object_get(list, "meetings"),
+		    future ? n - 1 - i : i);
+		if (ltime_parse(json_string_value(json_object_get(m,
+		    "starts_at")), &t, err, sizeof(err)) != 0)
+			continue;
+		if ((future && t < now) || (!future && t >= now))
+			continue;
+		if (json_array_size(out) == HOME_ROWS) {
+			*more = 1;
+			break;
+		}
+		json_array_append_new(out, web_meeting_row(m));
+	}
+	json_decref(list);
+	return out;
+}
+
+static json_t *
+flags(struct http_req *rq, const char *from)
+{
+	static const char *const classes[] = { "single_agency", "partial",
+		NULL };
+	struct meeting_filter f;
+	struct verr e = { 0 };
+	json_t *out = json_array(), *list, *m;
+	size_t i, k;
+
+	for (k = 0; classes[k] != NULL; k++) {
+		memset(&f, 0, sizeof(f));
+		f.from = from;
+		f.classification = classes[k];
+		f.per_page = HOME_ROWS;
+		if (meeting_list(rq->db, &rq->user, &f, &list, &e) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+		json_array_foreach(json_object_get(list, "meetings"), i, m)
+			if (strcmp(json_string_value(json_object_get(m,
+			    "status")), "cancelled") != 0)
+				json_array_append_new(out, web_meeting_row(m));
+		json_decref(list);
+	}
+	return out;
+}
+
+/* The view of one table for the meeting_table partial; rows is stolen. */
+static json_t *
+table(json_t *rows, int more, const char *caption, const char *empty,
+    const char *more_href)
+{
+	return json_pack("{s:o, s:b, s:b, s:s, s:s, s:s?}", "rows", rows,
+	    "any", json_array_size(rows) > 0, "more", more, "caption", caption,
+	    "empty", empty, "more_href", more_href);
+}
+
+int
+web_home(struct http_req *rq, struct http_resp *rs)
+{
+	struct meeting_filter f;
+	char today[16], from[16];
+	json_t *d, *up = NULL, *await = NULL, *fl = NULL;
+	time_t t = time(NULL) - (time_t)FLAG_DAYS * 86400;
+	int y, m, dd, h, mi, more_up = 0, more_await = 0;
+
+	if (rq->user.role == ROLE_ADMIN)
+		return web_page(rq, rs, 200, "home_admin", "Home",
+		    json_object());
+	web_today(today, sizeof(today));
+	ltime_local(t, &y, &m, &dd, &h, &mi);
+	snprintf(from, sizeof(from), "%04d-%02d-%02d", y, m, dd);
+	memset(&f, 0, sizeof(f));
+	f.from = today;
+	f.status = "scheduled";
+	if ((up = rows(rq, &f, 1, &more_up)) == NULL)
+		goto fail;
+	memset(&f, 0, sizeof(f));
+	f.to = today;
+	f.status = "scheduled";
+	if ((await = rows(rq, &f, 0, &more_await)) == NULL ||
+	    (fl = flags(rq, from)) == NULL)
+		goto fail;
+	d = json_pack("{s:o, s:o, s:o}",
+	    "upcoming", table(up, more_up, "Upcoming", "There are no "
+	    "upcoming strategy discussions.", "/meetings?status=scheduled"),
+	    "awaiting", table(await, more_await, "Attendance not yet recorded",
+	    "Every strategy discussion that has happened has its attendance "
+	    "recorded.", "/meetings?status=scheduled"),
+	    "flags", table(fl, 0, "Flagged in the last 90 days: single-agency "
+	    "or partial", "No strategy discussion in the last 90 days was "
+	    "flagged.", NULL));
+	up = await = fl = NULL;
+	return web_page(rq, rs, 200, "home", "Home", d);
+fail:
+	json_decref(up);
+	json_decref(await);
+	json_decref(fl);
+	return rs->status = 500;
+}

@@ -1,0 +1,230 @@
+// harness: what the browser tests share. Real parts only: a fresh
+// PostgreSQL database on the cluster scripts/test.sh started, the real
+// `convene` binary (serve, user add), and headless Chromium driven by
+// playwright-core with axe-core checking every page.
+//
+// Environment (scripts/test.sh exports it; ctest adds CONVENE_BIN and
+// CONVENE_SOURCE_DIR):
+//   CONVENE_TEST_PG_ADMIN_URL, CONVENE_TEST_DATABASE_URL   required
+//   CONVENE_BIN              the binary (default build-test/convene)
+//   CONVENE_TEST_OUTPUT_DIR  screenshots go to $it/browser/
+//   CONVENE_TEST_CHROMIUM    default /usr/bin/chromium
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, openSync, closeSync }
+  from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const sourceDir = process.env.CONVENE_SOURCE_DIR ||
+  path.resolve(here, '..', '..', '..');
+export const outputDir = path.join(process.env.CONVENE_TEST_OUTPUT_DIR ||
+  path.join(sourceDir, 'tests', 'output'), 'browser');
+const chromiumPath = process.env.CONVENE_TEST_CHROMIUM || '/usr/bin/chromium';
+
+function conveneBin() {
+  return process.env.CONVENE_BIN ||
+    path.join(sourceDir, 'build-test', 'convene');
+}
+
+export function requireEnv() {
+  const missing = ['CONVENE_TEST_PG_ADMIN_URL', 'CONVENE_TEST_DATABASE_URL']
+    .filter((k) => !process.env[k]);
+  if (missing.length) {
+    throw new Error(`${missing.join(', ')} not set: run through ` +
+      'scripts/test.sh (it starts the PostgreSQL this test uses)');
+  }
+}
+
+function withDb(url, name) {
+  const u = new URL(url);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+function psql(url, sql) {
+  return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1',
+    url, '-c', sql], { encoding: 'utf8' });
+}
+
+// Drop and create database `name` owned by the test role; its URL.
+export function freshDatabase(name) {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error('bad database name');
+  const admin = process.env.CONVENE_TEST_PG_ADMIN_URL;
+  const base = process.env.CONVENE_TEST_DATABASE_URL;
+  const owner = new URL(base).username || 'convene';
+  psql(admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity ` +
+    `WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+  psql(admin, `DROP DATABASE IF EXISTS "${name}"`);
+  psql(admin, `CREATE DATABASE "${name}" OWNER "${owner}"`);
+  return withDb(base, name);
+}
+
+export function dropDatabase(name) {
+  const admin = process.env.CONVENE_TEST_PG_ADMIN_URL;
+  psql(admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity ` +
+    `WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+  psql(admin, `DROP DATABASE IF EXISTS "${name}"`);
+}
+
+export function query(url, sql) {
+  return psql(url, sql).trim();
+}
+
+// `convene user add`; the generated password (its last line).
+export function addUser(url, name, role, team) {
+  const args = ['user', 'add', name, '--role', role, '--database-url', url];
+  if (team) args.push('--team', team);
+  const out = execFileSync(conveneBin(), args, { encoding: 'utf8' });
+  const lines = out.trim().split('\n');
+  return lines[lines.length - 1].trim();
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function freePort() {
+  for (let i = 0; i < 200; i++) {
+    const p = 20000 + Math.floor(Math.random() * 10000);
+    if (await portFree(p)) return p;
+  }
+  throw new Error('no free port in 20000..29999');
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// `convene serve` on a free loopback port; resolves when /healthz says 200.
+export async function startServer(databaseUrl) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'convene-web-'));
+  const logPath = path.join(dataDir, 'stderr.log');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const log = openSync(logPath, 'a');
+    const proc = spawn(conveneBin(), ['serve', '--listen', `127.0.0.1:${port}`,
+      '--database-url', databaseUrl, '--data-dir', dataDir],
+    { stdio: ['ignore', 'ignore', log] });
+    closeSync(log);
+    let exited = null;
+    proc.on('exit', (code, sig) => { exited = { code, sig }; });
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 90000;
+    while (Date.now() < deadline && exited === null) {
+      try {
+        const r = await fetch(base + '/healthz');
+        if (r.status === 200) {
+          return { proc, base, dataDir, logPath, exited: () => exited };
+        }
+      } catch { /* not up yet */ }
+      await sleep(100);
+    }
+    const text = readFileSync(logPath, 'utf8');
+    if (exited === null) proc.kill('SIGKILL');
+    if (!text.includes('could not listen')) {
+      throw new Error('convene serve did not start:\n' + text.slice(-3000));
+    }
+  }
+  throw new Error('could not find a port for convene serve');
+}
+
+// SIGTERM; the exit status and anything a sanitizer said.
+export async function stopServer(srv) {
+  if (srv.exited() === null) {
+    srv.proc.kill('SIGTERM');
+    const deadline = Date.now() + 60000;
+    while (srv.exited() === null && Date.now() < deadline) await sleep(50);
+    if (srv.exited() === null) srv.proc.kill('SIGKILL');
+  }
+  const log = readFileSync(srv.logPath, 'utf8');
+  const e = srv.exited() || { code: null };
+  rmSync(srv.dataDir, { recursive: true, force: true });
+  return { code: e.code, log,
+    sanitizer: /AddressSanitizer|LeakSanitizer|runtime error:/.test(log) };
+}
+
+// A fresh Chromium profile and the flags the project runs it with.
+export async function launchBrowser(options = {}) {
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'convene-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu',
+      '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+    viewport: { width: 1100, height: 900 },
+    ...options,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const axeSource = readFileSync(path.join(sourceDir, 'node_modules',
+  'axe-core', 'axe.min.js'), 'utf8');
+
+// axe-core on the current page: violations of serious or critical impact.
+// (page.evaluate runs through the DevTools protocol, so the page's CSP,
+// which forbids inline script, does not have to be relaxed for it.)
+export async function axeViolations(page) {
+  await page.evaluate(axeSource + '\n;0');
+  const res = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact,
+      help: v.help, targets: v.nodes.slice(0, 5).map((n) =>
+        n.target.join(' ')) }));
+  });
+  return {
+    serious: res.filter((v) => v.impact === 'serious' ||
+      v.impact === 'critical'),
+    other: res.filter((v) => v.impact !== 'serious' &&
+      v.impact !== 'critical'),
+  };
+}
+
+// Pass/fail bookkeeping with a summary at the end.
+export class Checks {
+  constructor(title) {
+    this.title = title;
+    this.results = [];
+  }
+
+  ok(name, cond, detail = '') {
+    this.results.push({ name, pass: !!cond, detail });
+    const mark = cond ? 'PASS' : 'FAIL';
+    console.log(`${mark}  ${name}${!cond && detail ? ' -- ' + detail : ''}`);
+    return !!cond;
+  }
+
+  // Like ok, but stops the scenario: later steps depend on this one.
+  must(name, cond, detail = '') {
+    if (!this.ok(name, cond, detail)) {
+      throw new Error(`stopped: ${name}`);
+    }
+  }
+
+  summary() {
+    const failed = this.results.filter((r) => !r.pass);
+    console.log('');
+    console.log(`${this.title}: ${this.results.length - failed.length} ` +
+      `passed, ${failed.length} failed`);
+    for (const f of failed) console.log(`  FAILED: ${f.name} ${f.detail}`);
+    return failed.length === 0 && this.results.length > 0;
+  }
+}
+
+export function ensureOutputDir() {
+  mkdirSync(outputDir, { recursive: true });
+  return outputDir;
+}

@@ -1,0 +1,610 @@
+"""convene_test: what every integration test shares.
+
+Real parts only: a real PostgreSQL, the real `convene` binary (the ASan/UBSan
+build under scripts/test.sh), real HTTP over loopback. Standard library plus
+Debian's python3-psycopg2; run the tests with /usr/bin/python3.
+
+Environment (scripts/test.sh exports these; ctest adds CONVENE_BIN):
+  CONVENE_BIN                  the convene binary
+  CONVENE_TEST_DATABASE_URL    postgresql://convene@127.0.0.1:PORT/convene_test
+  CONVENE_TEST_PG_ADMIN_URL    postgresql://postgres@127.0.0.1:PORT/postgres
+  CONVENE_TEST_PG_BINDIR       initdb, pg_ctl, postgres
+When the two URLs are missing (a developer running one file by hand) the
+first call to fresh_database() starts a throwaway PostgreSQL itself (initdb
+as the `postgres` user in a temporary directory, a loopback port below 32768)
+and removes it when the process exits.
+
+The API below is used by every integration test; keep it stable:
+  fresh_database(name) -> url
+  Server(database_url, data_dir=None, env=None, args=()) with start(),
+      stop() (SIGTERM, asserts exit status 0), kill(), log_text(), base
+  cli(url, *args, data_dir=None, env=None) -> stdout
+  add_user(url, name, role, team=None, authority=None) -> password
+  token(url, user) -> API token
+  api(method, base, path, token=None, json=None, raw=None, headers=None)
+      -> (status, headers, parsed JSON or text)
+  counts(url) -> {table: rows}, query(url, sql, params=None) -> rows
+  sign_in(base, username, password) -> session cookie value (the form way)
+  session_csrf(url, cookie) -> that session's CSRF token
+  form(method, base, path, fields, cookie=None, csrf=None) -> like api()
+  Postgres: a throwaway cluster of our own (start/stop/url)
+"""
+
+import atexit
+import glob
+import hashlib
+import json as jsonlib
+import os
+import pwd
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import psycopg2
+import psycopg2.extensions
+
+# Sanitizer settings as scripts/test.sh sets them, for hand runs: any report
+# ends the process with a non-zero status, which Server.stop() asserts.
+os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
+os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+
+SERVER_PORTS = (20000, 29999)	# test servers (DEVELOPERS.md: below 32768)
+PG_PORTS = (16000, 19999)	# throwaway PostgreSQL clusters
+START_TIMEOUT = 90		# seconds; an embedded initdb under ASan is slow
+STOP_TIMEOUT = 60
+
+
+def convene_bin():
+    """The convene binary under test (CONVENE_BIN, else a build dir)."""
+    b = os.environ.get("CONVENE_BIN")
+    if b:
+        return b
+    root = os.environ.get("CONVENE_SOURCE_DIR") or os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for cand in (os.path.join(root, "build-test", "convene"),
+                 os.path.join(root, "build", "convene")):
+        if os.access(cand, os.X_OK):
+            return cand
+    raise RuntimeError("set CONVENE_BIN to the convene binary")
+
+
+def tmpdir(prefix="convene-"):
+    """A temporary directory removed at exit. Mode 0711 so that the
+    postgres user can pass through it to an embedded cluster."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(d, 0o711)
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
+def port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def free_port(lo=SERVER_PORTS[0], hi=SERVER_PORTS[1]):
+    """A loopback port in [lo, hi] nothing listens on right now (another
+    process may take it before we bind: callers retry)."""
+    for _ in range(200):
+        p = random.randint(lo, hi)
+        if port_free(p):
+            return p
+    raise RuntimeError("no free port in %d..%d" % (lo, hi))
+
+
+# ---- PostgreSQL -------------------------------------------------------------
+
+def pg_bindir():
+    d = os.environ.get("CONVENE_TEST_PG_BINDIR")
+    if d and os.access(os.path.join(d, "initdb"), os.X_OK):
+        return d
+
+    def ver(p):
+        try:
+            return int(p.split("/")[-2])
+        except ValueError:
+            return 0
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=ver,
+                    reverse=True):
+        if all(os.access(os.path.join(d, x), os.X_OK)
+               for x in ("initdb", "pg_ctl", "postgres")):
+            return d
+    raise RuntimeError("no PostgreSQL server programs in "
+                       "/usr/lib/postgresql/*/bin")
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster of our own on 127.0.0.1 (trust auth),
+    run as the `postgres` user when we are root. For the fallback when
+    scripts/test.sh's cluster is not there, and for tests that must stop a
+    database under a running server."""
+
+    def __init__(self):
+        self.bindir = pg_bindir()
+        self.root = tmpdir("convene-pg-")
+        self.data = os.path.join(self.root, "data")
+        self.log = os.path.join(self.root, "postgresql.log")
+        self.port = None
+        self.running = False
+        self.as_pg = []
+        self._uid = None
+        if os.geteuid() == 0:
+            self.as_pg = ["runuser", "-u", "postgres", "--"]
+            pw = pwd.getpwnam("postgres")
+            self._uid = (pw.pw_uid, pw.pw_gid)
+            os.chown(self.root, *self._uid)
+        os.chmod(self.root, 0o700)
+        self._run("initdb", "-D", self.data, "--username=postgres",
+                  "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+                  "--no-sync")
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+            f.write("\nlisten_addresses = '127.0.0.1'\n"
+                    "unix_socket_directories = '%s'\n"
+                    "fsync = off\nsynchronous_commit = off\n"
+                    "full_page_writes = off\nmax_connections = 200\n"
+                    % self.root)
+        atexit.register(self.stop)
+
+    def _run(self, prog, *args, check=True):
+        cmd = self.as_pg + [os.path.join(self.bindir, prog)] + list(args)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        if check and p.returncode != 0:
+            raise RuntimeError("%s failed (%d): %s" % (prog, p.returncode,
+                                                       p.stdout[-2000:]))
+        return p
+
+    def start(self):
+        """Start on a free port (the same one again after stop())."""
+        if self.running:
+            return self
+        for _ in range(20):
+            port = self.port or free_port(*PG_PORTS)
+            p = self._run("pg_ctl", "start", "-D", self.data, "-l", self.log,
+                          "-w", "-t", "60", "-s", "-o", "-p %d" % port,
+                          check=False)
+            if p.returncode == 0:
+                self.port = port
+                self.running = True
+                return self
+            if self.port is not None:
+                break
+        raise RuntimeError("PostgreSQL did not start: " + self.log_text()[-2000:])
+
+    def stop(self):
+        if self.running:
+            self.running = False
+            self._run("pg_ctl", "stop", "-D", self.data, "-m", "fast", "-w",
+                      "-t", "60", "-s", check=False)
+
+    def log_text(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def url(self, user="postgres", dbname="postgres"):
+        return "postgresql://%s@127.0.0.1:%d/%s" % (user, self.port, dbname)
+
+
+_fallback = None
+
+
+def _ensure_cluster():
+    """Use scripts/test.sh's cluster, or start our own once per process."""
+    global _fallback
+    if os.environ.get("CONVENE_TEST_PG_ADMIN_URL") and \
+            os.environ.get("CONVENE_TEST_DATABASE_URL"):
+        return
+    _fallback = Postgres().start()
+    admin = _fallback.url()
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CREATE ROLE convene LOGIN CREATEDB NOSUPERUSER "
+                    "NOCREATEROLE")
+        cur.execute("CREATE DATABASE convene_test OWNER convene")
+    conn.close()
+    os.environ["CONVENE_TEST_PG_ADMIN_URL"] = admin
+    os.environ["CONVENE_TEST_DATABASE_URL"] = _fallback.url(
+        "convene", "convene_test")
+    os.environ["CONVENE_TEST_PG_BINDIR"] = _fallback.bindir
+    os.environ["CONVENE_TEST_PG_DATADIR"] = _fallback.data
+
+
+def _with_dbname(url, name):
+    u = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, u.query,
+                                    u.fragment))
+
+
+def fresh_database(name):
+    """Drop and create database `name`, owned by the role of
+    CONVENE_TEST_DATABASE_URL, and return its URL (same server and role)."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError("database name: letters, digits and _ only")
+    _ensure_cluster()
+    base = os.environ["CONVENE_TEST_DATABASE_URL"]
+    owner = urllib.parse.urlsplit(base).username or "convene"
+    conn = psycopg2.connect(os.environ["CONVENE_TEST_PG_ADMIN_URL"])
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(pid) FROM "
+                        "pg_stat_activity WHERE datname = %s AND "
+                        "pid <> pg_backend_pid()", (name,))
+            cur.execute('DROP DATABASE IF EXISTS "%s"' % name)
+            cur.execute('CREATE DATABASE "%s" OWNER "%s"' % (name, owner))
+    finally:
+        conn.close()
+    return _with_dbname(base, name)
+
+
+def query(url, sql, params=None):
+    """Run one statement in its own autocommit connection; rows (a list of
+    tuples) when it returns any, else []."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description is not None else []
+    finally:
+        conn.close()
+
+
+def counts(url):
+    """Rows in every table of the public schema, for "nothing changed"."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = 'public' AND "
+                        "table_type = 'BASE TABLE' ORDER BY 1")
+            tables = [r[0] for r in cur.fetchall()]
+            out = {}
+            for t in tables:
+                cur.execute('SELECT count(*) FROM "%s"' % t)
+                out[t] = cur.fetchone()[0]
+            return out
+    finally:
+        conn.close()
+
+
+# ---- the convene command ----------------------------------------------------
+
+class CliError(AssertionError):
+    def __init__(self, args, code, stdout, stderr):
+        super().__init__("convene %s exited %d\nstdout: %s\nstderr: %s" % (
+            " ".join(args), code, stdout[-2000:], stderr[-4000:]))
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def run_cli(url, *args, data_dir=None, env=None, timeout=120):
+    """Run convene ARGS against url (or, url None, the embedded PostgreSQL
+    under data_dir); the CompletedProcess, whatever its exit status."""
+    cmd = [convene_bin()] + list(args)
+    if url is not None:
+        cmd += ["--database-url", url]
+    if data_dir is not None:
+        cmd += ["--data-dir", data_dir]
+    e = dict(os.environ)
+    e.pop("CONVENE_DATABASE_URL", None)
+    if env:
+        e.update(env)
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=e, timeout=timeout)
+
+
+def cli(url, *args, data_dir=None, env=None):
+    """Run convene ARGS --database-url URL; its stdout. Fails (CliError) on a
+    non-zero exit status."""
+    p = run_cli(url, *args, data_dir=data_dir, env=env)
+    if p.returncode != 0:
+        raise CliError(list(args), p.returncode, p.stdout, p.stderr)
+    return p.stdout
+
+
+def _last_line(out):
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    if not lines:
+        raise AssertionError("no output")
+    return lines[-1].strip()
+
+
+def add_user(url, name, role, team=None, authority=None, data_dir=None):
+    """convene user add; returns the password (its last line)."""
+    args = ["user", "add", name, "--role", role]
+    if team is not None:
+        args += ["--team", team]
+    if authority is not None:
+        args += ["--authority", authority]
+    return _last_line(cli(url, *args, data_dir=data_dir))
+
+
+def token(url, user, data_dir=None):
+    """convene token create; returns the token (its last line)."""
+    return _last_line(cli(url, "token", "create", user, data_dir=data_dir))
+
+
+# ---- the server -------------------------------------------------------------
+
+class _PortTaken(Exception):
+    pass
+
+
+class Server:
+    """`convene serve` on a free loopback port in 20000..29999.
+
+    database_url None means the embedded PostgreSQL under data_dir. stderr
+    (the JSON log) goes to a file: log_text(). env and args are passed
+    through (SMTP settings and the like)."""
+
+    def __init__(self, database_url, data_dir=None, env=None, args=(),
+                 start=True):
+        self.database_url = database_url
+        self.data_dir = data_dir or tmpdir("convene-data-")
+        self.env = dict(env or {})
+        self.args = list(args)
+        self.proc = None
+        self.port = None
+        self.base = None
+        self.returncode = None
+        d = tmpdir("convene-log-")
+        self.log_path = os.path.join(d, "stderr.log")
+        self.out_path = os.path.join(d, "stdout.log")
+        if start:
+            self.start()
+
+    def _spawn(self, port):
+        cmd = [convene_bin(), "serve", "--listen", "127.0.0.1:%d" % port,
+               "--data-dir", self.data_dir]
+        if self.database_url is not None:
+            cmd += ["--database-url", self.database_url]
+        cmd += self.args
+        e = dict(os.environ)
+        e.pop("CONVENE_DATABASE_URL", None)
+        e.update(self.env)
+        out = open(self.out_path, "ab")
+        err = open(self.log_path, "ab")
+        try:
+            return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=err, env=e)
+        finally:
+            out.close()
+            err.close()
+
+    def spawn(self):
+        """Start the process on a free port without waiting for it (then
+        wait_healthy()); start() is both, retrying on another port."""
+        assert self.proc is None, "already running"
+        port = free_port()
+        self.proc = self._spawn(port)
+        self.port = port
+        self.base = "http://127.0.0.1:%d" % port
+        self.returncode = None
+        return self
+
+    def wait_healthy(self, timeout=START_TIMEOUT):
+        """Wait until /healthz answers 200; AssertionError when the process
+        exits first (_PortTaken when its port was taken) or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rc = self.proc.poll()
+            if rc is not None:
+                self.proc = None
+                self.returncode = rc
+                if "could not listen" in self.log_text()[-600:]:
+                    raise _PortTaken()
+                raise AssertionError("convene serve exited %d at start:\n%s"
+                                     % (rc, self.log_text()[-4000:]))
+            try:
+                st, _, _ = api("GET", self.base, "/healthz", timeout=2)
+                if st == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise AssertionError("convene serve did not become healthy in %ds:"
+                             "\n%s" % (timeout, self.log_text()[-4000:]))
+
+    def start(self):
+        """Start and wait until /healthz answers 200 (retrying on another
+        port if ours was taken meanwhile)."""
+        for _ in range(5):
+            self.spawn()
+            try:
+                return self.wait_healthy()
+            except _PortTaken:
+                continue
+        raise AssertionError("could not find a port for convene serve")
+
+    def stop(self):
+        """SIGTERM, wait, and assert a clean exit (status 0, no sanitizer
+        report in the log)."""
+        if self.proc is None:
+            return self.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+            raise AssertionError("convene serve ignored SIGTERM for %ds" %
+                                 STOP_TIMEOUT)
+        self.proc = None
+        self.returncode = rc
+        log = self.log_text()
+        if rc != 0 or "AddressSanitizer" in log or \
+                "LeakSanitizer" in log or "runtime error:" in log:
+            raise AssertionError("convene serve exited %d on SIGTERM:\n%s" %
+                                 (rc, log[-6000:]))
+        return rc
+
+    def kill(self):
+        """SIGKILL: a crash, nothing cleaned up."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.returncode = self.proc.wait()
+            self.proc = None
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stdout_text(self):
+        try:
+            with open(self.out_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def api(self, method, path, **kw):
+        return api(method, self.base, path, **kw)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.stop()
+        else:
+            self.kill()
+        return False
+
+
+# ---- HTTP -------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def api(method, base, path, token=None, json=None, raw=None, headers=None,
+        timeout=30):
+    """One HTTP request; (status, headers, body) where body is the parsed
+    JSON when the response says it is JSON, else text. Redirects are not
+    followed (a 303 comes back as 303). json= sends a JSON document, raw=
+    sends bytes as they are."""
+    data = None
+    h = {}
+    if json is not None:
+        data = jsonlib.dumps(json).encode("utf-8")
+        h["Content-Type"] = "application/json"
+    elif raw is not None:
+        data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+        h["Content-Type"] = "application/json"
+    if token is not None:
+        h["Authorization"] = "Bearer " + token
+    h.update(headers or {})
+    if data is None and method in ("POST", "PUT", "PATCH"):
+        data = b""
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers=h)
+    try:
+        resp = _opener.open(req, timeout=timeout)
+        status, rh, body = resp.status, resp.headers, resp.read()
+        resp.close()
+    except urllib.error.HTTPError as e:
+        status, rh, body = e.code, e.headers, e.read()
+        e.close()
+    ctype = rh.get("Content-Type", "") if rh is not None else ""
+    text = body.decode("utf-8", "replace")
+    if ctype.startswith("application/json"):
+        return status, rh, jsonlib.loads(body.decode("utf-8"))
+    return status, rh, text
+
+
+# ---- the web pages ----------------------------------------------------------
+
+SESSION_COOKIE = "convene_session"
+SIGNIN_COOKIE = "convene_signin"
+
+
+def _cookie(headers, name):
+    for c in headers.get_all("Set-Cookie") or []:
+        k, _, rest = c.partition("=")
+        if k.strip() == name:
+            return rest.split(";")[0]
+    return None
+
+
+def form(method, base, path, fields=None, cookie=None, csrf=None,
+         cookies=None, headers=None):
+    """A form submission (application/x-www-form-urlencoded) or a page
+    request, signed in with the session cookie when given; csrf adds the
+    csrf_token field. Returns api()'s (status, headers, body)."""
+    h = dict(headers or {})
+    jar = dict(cookies or {})
+    if cookie is not None:
+        jar[SESSION_COOKIE] = cookie
+    if jar:
+        h["Cookie"] = "; ".join("%s=%s" % kv for kv in jar.items())
+    raw = None
+    if method != "GET" and method != "HEAD":
+        f = list((fields or {}).items()) if isinstance(fields, dict) \
+            else list(fields or [])
+        if csrf is not None:
+            f.append(("csrf_token", csrf))
+        raw = urllib.parse.urlencode(f).encode()
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+    return api(method, base, path, raw=raw, headers=h)
+
+
+def sign_in(base, username, password):
+    """Sign in through the sign-in form (its double-submit token included);
+    returns the session cookie value. AssertionError when refused."""
+    st, h, page = api("GET", base, "/sign-in")
+    token = _cookie(h, SIGNIN_COOKIE)
+    if st != 200 or token is None:
+        raise AssertionError("GET /sign-in: %d, no form cookie" % st)
+    st, h, page = form("POST", base, "/sign-in",
+                       {"username": username, "password": password,
+                        "csrf_token": token},
+                       cookies={SIGNIN_COOKIE: token})
+    cookie = _cookie(h, SESSION_COOKIE)
+    if st != 303 or not cookie:
+        raise AssertionError("sign-in as %s: %d %s" % (
+            username, st, re.sub(r"\s+", " ", str(page))[:300]))
+    return cookie
+
+
+def session_csrf(url, cookie):
+    """The CSRF token of the session whose cookie this is (sessions keeps
+    the BLAKE2b-256 hash of the cookie, as libsodium's generichash)."""
+    h = hashlib.blake2b(cookie.encode(), digest_size=32).hexdigest()
+    rows = query(url, "SELECT csrf FROM sessions WHERE id_hash = %s", (h,))
+    if not rows:
+        raise AssertionError("no session for that cookie")
+    return rows[0][0]

@@ -1,0 +1,545 @@
+"""Role enforcement: every route of `convene routes` x every kind of caller.
+
+ROUTES below is the access table: for each route, what each caller gets, and
+how to call it. A route that `convene routes` lists and the table does not
+(or the other way round) fails the test, so a new route cannot ship without
+its row. To add one: a row with the expected result per caller and a request
+builder (path and body for that caller; it may book a fresh meeting so that a
+successful write does not disturb the next call).
+
+Callers:
+  sw_own    social worker of team A, which owns the meetings under test
+  sw_other  social worker of team B, same authority
+  manager   manager (team A), same authority: reads every team, books nothing
+  admin     administrator: the directory and users, not case data
+  mgr_far   manager of another authority: sees none of this authority's cases
+  sw_far    social worker of another authority
+  none      no credentials
+  bad       a well-formed but unknown bearer token / session cookie
+API routes (auth "token") are called with each caller's bearer token, pages
+(auth "session", and public pages) with each caller's session cookie, signed
+in through the sign-in form.
+
+Expected results: a status code, or for pages
+  OK     let through: not 401/403/404/405, no 5xx, not sent to sign in
+  LOGIN  sent to sign in: 303 to /sign-in for GET, 401 otherwise
+
+Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_roles.py -v
+"""
+
+import itertools
+import json
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import convene_test as ct  # noqa: E402
+
+CALLERS = ("sw_own", "sw_other", "manager", "admin", "mgr_far", "sw_far",
+           "none", "bad")
+SIGNED_IN = CALLERS[:6]
+OK, LOGIN = "ok", "login"
+BAD_SECRET = "0123456789abcdef" * 4
+
+
+def row(sw_own, sw_other, manager, admin, mgr_far, sw_far, none, bad):
+    return dict(zip(CALLERS, (sw_own, sw_other, manager, admin, mgr_far,
+                              sw_far, none, bad)))
+
+
+# Common rows for pages.
+ANYONE = row(OK, OK, OK, OK, OK, OK, OK, OK)
+SIGNED = row(OK, OK, OK, OK, OK, OK, LOGIN, LOGIN)
+STAFF = row(OK, OK, OK, 403, OK, OK, LOGIN, LOGIN)
+SW = row(OK, OK, 403, 403, 403, OK, LOGIN, LOGIN)
+ADMIN = row(403, 403, 403, OK, 403, 403, LOGIN, LOGIN)
+# Someone else's meeting is "not found" (its existence is not revealed).
+READ_MEETING = row(OK, 404, OK, 403, 404, 404, LOGIN, LOGIN)
+WRITE_MEETING = row(OK, 404, 403, 403, 403, 404, LOGIN, LOGIN)
+
+CASE_REF = "ROLE-A-1"
+_n = itertools.count(1)
+
+
+def meeting_body(t):
+    return {"case_ref": CASE_REF,
+            "children": [{"name": "Robin Roles",
+                          "date_of_birth": "2018-05-05"}],
+            "kind": "meeting", "reason": "Disclosure at school",
+            "concern_received_at": "2026-12-01T09:00",
+            "starts_at": "2026-12-02T10:00", "duration_minutes": 60,
+            "format": "in_person", "location": "Civic Centre",
+            "participants": [{"contact_id": c} for c in t.contacts]}
+
+
+# Request builders: (test, caller) -> dict(path=, json= | form=, cookie=).
+def fixed(path, **kw):
+    return lambda t, c: dict(path=path, **kw)
+
+
+def fresh(suffix="", **kw):
+    """A new meeting of team A."""
+    return lambda t, c: dict(path="/api/v1/meetings/%d%s" %
+                             (t.book()["id"], suffix), **kw)
+
+
+def page(suffix="", **kw):
+    return lambda t, c: dict(path="/meetings/%d%s" % (t.book()["id"],
+                                                      suffix), **kw)
+
+
+def held_page(suffix):
+    return lambda t, c: dict(path="/meetings/%d%s" % (t.held()["id"],
+                                                      suffix))
+
+
+def api_attendance(t, c):
+    m = t.book()
+    return dict(path="/api/v1/meetings/%d/attendance" % m["id"],
+                json={"participants": [{"id": p["id"],
+                                        "attendance": "attended"}
+                                       for p in m["participants"]],
+                      "child_views_recorded": False})
+
+
+def sign_in_post(t, c):
+    """The sign-in form, submitted properly: the caller's own account for
+    signed-in callers, an unknown one otherwise."""
+    st, h, _ = ct.api("GET", t.srv.base, "/sign-in")
+    token = ct._cookie(h, ct.SIGNIN_COOKIE)
+    user, pw = t.accounts.get(c, ("nobody-here", "not-a-password"))
+    return dict(path="/sign-in", form={"username": user, "password": pw,
+                                       "csrf_token": token},
+                cookies={ct.SIGNIN_COOKIE: token}, no_csrf=True)
+
+
+def sign_out_post(t, c):
+    """Signing out ends the session: use a throwaway one."""
+    if c not in t.accounts:
+        return dict(path="/sign-out", form={})
+    cookie = ct.sign_in(t.srv.base, *t.accounts[c])
+    return dict(path="/sign-out", form={}, cookie=cookie,
+                csrf=ct.session_csrf(t.db, cookie))
+
+
+ROUTES = {
+    # ---- public ---------------------------------------------------------
+    ("GET", "/healthz"): (row(*[200] * 8), fixed("/healthz")),
+    ("GET", "/metrics"): (ANYONE, fixed("/metrics")),
+    ("GET", "/assets/*"): (row(*[200] * 8),
+                           fixed("/assets/convene/convene.css")),
+    ("GET", "/sign-in"): (ANYONE, fixed("/sign-in")),
+    ("POST", "/sign-in"): (ANYONE, sign_in_post),
+    # ---- JSON API (bearer tokens) -----------------------------------------
+    # sw_other: the case belongs to team A (403 on case_ref); sw_far: the
+    # same reference in another authority is another case.
+    ("POST", "/api/v1/meetings"):
+        (row(201, 403, 403, 403, 403, 201, 401, 401),
+         lambda t, c: dict(path="/api/v1/meetings", json=meeting_body(t))),
+    ("GET", "/api/v1/meetings"):
+        (row(200, 200, 200, 403, 200, 200, 401, 401),
+         fixed("/api/v1/meetings")),
+    ("GET", "/api/v1/meetings/{id}"):
+        (row(200, 404, 200, 403, 404, 404, 401, 401), fresh()),
+    ("PATCH", "/api/v1/meetings/{id}"):
+        (row(200, 404, 403, 403, 403, 404, 401, 401),
+         fresh(json={"location": "Room 4"})),
+    ("POST", "/api/v1/meetings/{id}/cancel"):
+        (row(200, 404, 403, 403, 403, 404, 401, 401),
+         fresh("/cancel", json={"reason": "No longer needed"})),
+    ("PUT", "/api/v1/meetings/{id}/attendance"):
+        (row(200, 404, 403, 403, 403, 404, 401, 401), api_attendance),
+    ("GET", "/api/v1/contacts"):
+        (row(200, 200, 200, 200, 200, 200, 401, 401),
+         fixed("/api/v1/contacts")),
+    ("POST", "/api/v1/contacts"):
+        (row(403, 403, 403, 201, 403, 403, 401, 401),
+         lambda t, c: dict(path="/api/v1/contacts", json={
+             "name": "Role Contact", "email": "role%d@example.org" % next(_n),
+             "agency": "other", "organisation": "Role Org"})),
+    # ---- pages (session cookie; POSTs carry the CSRF token) ----------------
+    ("POST", "/sign-out"): (SIGNED, sign_out_post),
+    ("GET", "/"): (SIGNED, fixed("/")),
+    ("GET", "/meetings"): (STAFF, fixed("/meetings")),
+    ("GET", "/meetings/new"): (SW, fixed("/meetings/new")),
+    ("POST", "/meetings/new"): (SW, fixed("/meetings/new", form={})),
+    ("GET", "/meetings/{id}"): (READ_MEETING, page()),
+    ("GET", "/meetings/{id}/booked"): (READ_MEETING, page("/booked")),
+    ("GET", "/meetings/{id}/reschedule"): (WRITE_MEETING,
+                                           page("/reschedule")),
+    ("POST", "/meetings/{id}/reschedule"): (WRITE_MEETING,
+                                            page("/reschedule", form={})),
+    ("GET", "/meetings/{id}/invitees"): (WRITE_MEETING, page("/invitees")),
+    ("POST", "/meetings/{id}/invitees"): (WRITE_MEETING,
+                                          page("/invitees", form={})),
+    ("GET", "/meetings/{id}/cancel"): (WRITE_MEETING, page("/cancel")),
+    ("POST", "/meetings/{id}/cancel"): (WRITE_MEETING,
+                                        page("/cancel", form={})),
+    ("GET", "/meetings/{id}/attendance"): (WRITE_MEETING,
+                                           page("/attendance")),
+    ("POST", "/meetings/{id}/attendance"): (WRITE_MEETING,
+                                            page("/attendance", form={})),
+    ("GET", "/meetings/{id}/recorded"): (READ_MEETING,
+                                         held_page("/recorded")),
+    ("GET", "/directory"): (SIGNED, fixed("/directory")),
+    ("GET", "/directory/contacts/new"): (ADMIN,
+                                         fixed("/directory/contacts/new")),
+    ("POST", "/directory/contacts/new"): (ADMIN, fixed(
+        "/directory/contacts/new", form={})),
+    ("GET", "/directory/contacts/{id}"): (ADMIN, lambda t, c: dict(
+        path="/directory/contacts/%d" % t.spare_contact)),
+    ("POST", "/directory/contacts/{id}"): (ADMIN, lambda t, c: dict(
+        path="/directory/contacts/%d" % t.spare_contact, form={})),
+    ("GET", "/directory/organisations/new"): (ADMIN, fixed(
+        "/directory/organisations/new")),
+    ("POST", "/directory/organisations/new"): (ADMIN, fixed(
+        "/directory/organisations/new", form={})),
+    ("GET", "/directory/organisations/{id}"): (ADMIN, lambda t, c: dict(
+        path="/directory/organisations/%d" % t.spare_org)),
+    ("POST", "/directory/organisations/{id}"): (ADMIN, lambda t, c: dict(
+        path="/directory/organisations/%d" % t.spare_org, form={})),
+    ("GET", "/admin/users"): (ADMIN, fixed("/admin/users")),
+    ("GET", "/admin/users/new"): (ADMIN, fixed("/admin/users/new")),
+    ("POST", "/admin/users/new"): (ADMIN, fixed("/admin/users/new",
+                                                form={})),
+    ("POST", "/admin/teams"): (ADMIN, fixed("/admin/teams", form={})),
+}
+
+
+class RolesTest(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = ct.fresh_database("convene_it_roles")
+        users = (("r-sw-a", "social_worker", "Team A", None),
+                 ("r-sw-b", "social_worker", "Team B", None),
+                 ("r-mgr", "manager", "Team A", None),
+                 ("r-admin", "admin", None, None),
+                 ("r-mgr-far", "manager", "Far Team", "farshire"),
+                 ("r-sw-far", "social_worker", "Far Team", "farshire"))
+        cls.accounts = {}
+        for caller, (name, role, team, authority) in zip(SIGNED_IN, users):
+            cls.accounts[caller] = (name, ct.add_user(
+                cls.db, name, role, team=team, authority=authority))
+        cls.tokens = {c: ct.token(cls.db, cls.accounts[c][0])
+                      for c in SIGNED_IN}
+        cls.tokens["none"] = None
+        cls.tokens["bad"] = BAD_SECRET
+        cls.srv = ct.Server(cls.db)
+        cls.cookies = {c: ct.sign_in(cls.srv.base, *cls.accounts[c])
+                       for c in SIGNED_IN}
+        cls.cookies["none"] = None
+        cls.cookies["bad"] = BAD_SECRET
+        cls.contacts = []
+        for agency in ("social_care", "police", "health", "other"):
+            st, _, c = ct.api("POST", cls.srv.base, "/api/v1/contacts",
+                              token=cls.tokens["admin"],
+                              json={"name": "Role %s" % agency,
+                                    "email": "%s@roles.example" % agency,
+                                    "agency": agency,
+                                    "organisation": "Org %s" % agency})
+            assert st == 201, c
+            cls.contacts.append(c["id"])
+        # The last one is for the directory edit pages to play with.
+        cls.spare_contact = cls.contacts.pop()
+        cls.spare_org = ct.query(cls.db, "SELECT organisation_id FROM "
+                                 "contacts WHERE id = %s",
+                                 (cls.spare_contact,))[0][0]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    # ---- helpers ------------------------------------------------------------
+
+    def book(self):
+        st, _, m = ct.api("POST", self.srv.base, "/api/v1/meetings",
+                          token=self.tokens["sw_own"],
+                          json=meeting_body(self))
+        self.assertEqual(st, 201, m)
+        return m
+
+    def held(self):
+        m = self.book()
+        st, _, r = ct.api("PUT", self.srv.base,
+                          "/api/v1/meetings/%d/attendance" % m["id"],
+                          token=self.tokens["sw_own"],
+                          json={"participants": [
+                              {"id": p["id"], "attendance": "attended"}
+                              for p in m["participants"]],
+                              "child_views_recorded": False})
+        self.assertEqual(st, 200, r)
+        return r
+
+    def routes(self):
+        out = ct.cli(None, "routes")
+        return {(r["method"], r["pattern"]): r for r in json.loads(out)}
+
+    def send(self, method, route, caller, req, use_csrf=True):
+        """Call route as caller: bearer token for API routes, session
+        cookie for pages."""
+        if route["auth"] == "token" or route["pattern"] == "/healthz":
+            return ct.api(method, self.srv.base, req["path"],
+                          token=self.tokens[caller], json=req.get("json"))
+        cookie = req.get("cookie", self.cookies[caller])
+        csrf = req.get("csrf")
+        if csrf is None and use_csrf and cookie is not None and \
+                caller in SIGNED_IN and method != "GET" and \
+                not req.get("no_csrf"):
+            csrf = ct.session_csrf(self.db, cookie)
+        return ct.form(method, self.srv.base, req["path"], req.get("form"),
+                       cookie=cookie, csrf=csrf, cookies=req.get("cookies"))
+
+    def check(self, method, want, st, h, body):
+        where = h.get("Location")
+        desc = "%s %s" % (st, re.sub(r"\s+", " ", str(body))[:300])
+        to_sign_in = st == 303 and where == "/sign-in"
+        if want == OK:
+            self.assertLess(st, 500, desc)
+            self.assertNotIn(st, (401, 403, 404, 405), desc)
+            self.assertFalse(to_sign_in, desc)
+        elif want == LOGIN:
+            if method == "GET":
+                self.assertTrue(to_sign_in, desc)
+            else:
+                self.assertEqual(st, 401, desc)
+        else:
+            self.assertEqual(st, want, desc)
+            if st in (401, 403, 404) and isinstance(body, dict):
+                self.assertEqual(body["error"]["code"], {
+                    401: "unauthorized", 403: "forbidden",
+                    404: "not_found"}[st])
+                self.assertTrue(body["error"]["message"])
+
+    # ---- the table ----------------------------------------------------------
+
+    def test_table_covers_every_route(self):
+        listed = set(self.routes())
+        self.assertEqual(sorted(listed - set(ROUTES)), [],
+                         "routes without a row in ROUTES")
+        self.assertEqual(sorted(set(ROUTES) - listed), [],
+                         "rows in ROUTES for routes that do not exist")
+
+    def test_every_route_every_caller(self):
+        routes = self.routes()
+        role_of = {"sw_own": "social_worker", "manager": "manager",
+                   "admin": "admin"}
+        for key in sorted(routes):
+            if key not in ROUTES:
+                continue	# test_table_covers_every_route fails for it
+            method, pattern = key
+            expected, build = ROUTES[key]
+            for caller in CALLERS:
+                want = expected[caller]
+                with self.subTest(route="%s %s" % key, caller=caller):
+                    req = build(self, caller)
+                    refused = want not in (OK,) and (
+                        want == LOGIN or want >= 400)
+                    before = ct.counts(self.db) if refused else None
+                    st, h, body = self.send(method, routes[key], caller, req)
+                    self.check(method, want, st, h, body)
+                    if st == 401 and routes[key]["auth"] == "token":
+                        self.assertEqual(h.get("WWW-Authenticate"), "Bearer")
+                    if refused:
+                        self.assertEqual(ct.counts(self.db), before)
+                    # `convene routes` agrees with the table for the roles.
+                    if caller in role_of and routes[key]["auth"] != "none":
+                        self.assertEqual(role_of[caller] in
+                                         routes[key]["roles"], want != 403,
+                                         routes[key])
+
+    def test_tokens_do_not_open_pages(self):
+        """A bearer token is for the API: pages want a session."""
+        for key, route in sorted(self.routes().items()):
+            if route["auth"] != "session" or key not in ROUTES:
+                continue
+            method = key[0]
+            with self.subTest(route="%s %s" % key):
+                req = ROUTES[key][1](self, "sw_own")
+                before = ct.counts(self.db)
+                st, h, body = ct.api(method, self.srv.base, req["path"],
+                                     token=self.tokens["sw_own"],
+                                     raw=b"" if method != "GET" else None)
+                self.check(method, LOGIN, st, h, body)
+                self.assertEqual(ct.counts(self.db), before)
+
+    def test_cookie_changes_need_the_csrf_token(self):
+        """Every change made with a session cookie, on pages and the API
+        alike, needs the session's CSRF token."""
+        for key, route in sorted(self.routes().items()):
+            if key[0] == "GET" or route["auth"] == "none" or \
+                    key not in ROUTES:
+                continue
+            expected, build = ROUTES[key]
+            caller = next((c for c in SIGNED_IN
+                           if expected[c] in (OK, 200, 201)), None)
+            if caller is None:
+                continue
+            with self.subTest(route="%s %s" % key, caller=caller):
+                req = build(self, caller)
+                before = ct.counts(self.db)
+                cookie = req.get("cookie", self.cookies[caller])
+                if route["auth"] == "token":
+                    st, _, body = ct.api(key[0], self.srv.base, req["path"],
+                                         json=req.get("json"), headers={
+                                             "Cookie": "%s=%s" % (
+                                                 ct.SESSION_COOKIE, cookie)})
+                else:
+                    st, _, body = self.send(key[0], route, caller, req,
+                                            use_csrf=False)
+                self.assertEqual(st, 403, str(body)[:300])
+                self.assertEqual(ct.counts(self.db), before)
+                if isinstance(body, dict):
+                    self.assertEqual(body["error"]["field"], "csrf_token")
+                # The wrong token is no better.
+                st, _, _ = ct.form(key[0], self.srv.base, req["path"],
+                                   req.get("form") or {}, cookie=cookie,
+                                   csrf=BAD_SECRET)
+                self.assertEqual(st, 403)
+                self.assertEqual(ct.counts(self.db), before)
+
+    def test_api_with_a_session_cookie(self):
+        """The API also takes a signed-in browser's session, with the CSRF
+        token in X-CSRF-Token for changes."""
+        cookie = self.cookies["sw_own"]
+        hdr = {"Cookie": "%s=%s" % (ct.SESSION_COOKIE, cookie)}
+        st, _, lst = ct.api("GET", self.srv.base, "/api/v1/meetings",
+                            headers=hdr)
+        self.assertEqual(st, 200, lst)
+        st, _, m = ct.api("POST", self.srv.base, "/api/v1/meetings",
+                          json=meeting_body(self), headers=dict(
+                              hdr, **{"X-CSRF-Token": ct.session_csrf(
+                                  self.db, cookie)}))
+        self.assertEqual(st, 201, m)
+
+    # ---- what each caller sees ------------------------------------------------
+
+    def test_not_found_reveals_nothing(self):
+        """Someone else's meeting looks exactly like one that does not
+        exist."""
+        m = self.book()
+        for caller in ("sw_other", "sw_far", "mgr_far"):
+            with self.subTest(caller=caller):
+                st, _, theirs = ct.api("GET", self.srv.base,
+                                       "/api/v1/meetings/%d" % m["id"],
+                                       token=self.tokens[caller])
+                st2, _, none = ct.api("GET", self.srv.base,
+                                      "/api/v1/meetings/987654321",
+                                      token=self.tokens[caller])
+                self.assertEqual((st, st2), (404, 404))
+                self.assertEqual(
+                    re.sub(r"\d+", "N", json.dumps(theirs)),
+                    re.sub(r"\d+", "N", json.dumps(none)))
+
+    def _list(self, caller, query=""):
+        st, _, body = ct.api("GET", self.srv.base,
+                             "/api/v1/meetings?per_page=100" + query,
+                             token=self.tokens[caller])
+        self.assertEqual(st, 200, body)
+        return body
+
+    def test_list_visibility(self):
+        mine = self.book()["id"]
+        # A meeting of team B, and one in the other authority.
+        body = meeting_body(self)
+        body["case_ref"] = "ROLE-B-1"
+        st, _, b = ct.api("POST", self.srv.base, "/api/v1/meetings",
+                          token=self.tokens["sw_other"], json=body)
+        self.assertEqual(st, 201, b)
+        body["case_ref"] = "ROLE-FAR-1"
+        st, _, far = ct.api("POST", self.srv.base, "/api/v1/meetings",
+                            token=self.tokens["sw_far"], json=body)
+        self.assertEqual(st, 201, far)
+
+        def ids(caller, query=""):
+            body = self._list(caller, query)
+            got = {x["id"] for x in body["meetings"]}
+            self.assertEqual(body["total"], len(got))
+            return got
+
+        sw_a, sw_b, mgr = ids("sw_own"), ids("sw_other"), ids("manager")
+        mgr_far, sw_far = ids("mgr_far"), ids("sw_far")
+        self.assertIn(mine, sw_a)
+        self.assertNotIn(b["id"], sw_a)
+        self.assertEqual(sw_b, {b["id"]})
+        self.assertEqual(mgr, sw_a | sw_b)
+        self.assertIn(far["id"], mgr_far)
+        self.assertEqual(mgr_far & mgr, set())
+        self.assertEqual(mgr_far, sw_far)	# the only team there
+        far_ids = {r[0] for r in ct.query(
+            self.db, "SELECT d.id FROM discussions d JOIN authorities a ON "
+            "a.id = d.authority_id WHERE a.code = 'farshire'")}
+        self.assertEqual(mgr_far, far_ids)
+        # A team filter cannot widen anyone's view.
+        self.assertEqual(ids("sw_other", "&team=Team+A"), set())
+        self.assertEqual(ids("mgr_far", "&team=Team+A"), set())
+        # The other authority's case is its own, though the reference is
+        # the same.
+        self.assertEqual(
+            ct.query(self.db, "SELECT count(DISTINCT authority_id) FROM cases "
+                     "WHERE case_ref = %s", (CASE_REF,)), [(2,)])
+
+    def test_manager_reads_every_team_but_cannot_write(self):
+        m = self.book()
+        st, _, got = ct.api("GET", self.srv.base,
+                            "/api/v1/meetings/%d" % m["id"],
+                            token=self.tokens["manager"])
+        self.assertEqual(st, 200)
+        self.assertEqual(got["id"], m["id"])
+        self.assertEqual(got["children"][0]["name"], "Robin Roles")
+        before = ct.counts(self.db)
+        st, _, _ = ct.api("PATCH", self.srv.base,
+                          "/api/v1/meetings/%d" % m["id"],
+                          token=self.tokens["manager"],
+                          json={"location": "Elsewhere"})
+        self.assertEqual(st, 403)
+        self.assertEqual(ct.counts(self.db), before)
+
+    def test_other_ways_of_not_signing_in(self):
+        m = self.book()
+        path = "/api/v1/meetings/%d" % m["id"]
+        good = self.tokens["sw_own"]
+        for hdr in ("Bearer", "Bearer ", "Basic " + good,
+                    "Bearer " + good[:-1], "Bearer " + good + "0",
+                    "Bearer " + good.upper(), good):
+            with self.subTest(authorization=hdr):
+                st, h, body = ct.api("GET", self.srv.base, path,
+                                     headers={"Authorization": hdr})
+                self.assertEqual(st, 401, body)
+                self.assertEqual(h.get("WWW-Authenticate"), "Bearer")
+        # A token in the query string is not a token.
+        st, _, _ = ct.api("GET", self.srv.base, path + "?token=" + good)
+        self.assertEqual(st, 401)
+        # The token of a deactivated user stops working.
+        ct.query(self.db, "UPDATE users SET active = false WHERE username = "
+                 "'r-sw-b'")
+        try:
+            st, _, _ = ct.api("GET", self.srv.base, "/api/v1/meetings",
+                              token=self.tokens["sw_other"])
+            self.assertEqual(st, 401)
+        finally:
+            ct.query(self.db, "UPDATE users SET active = true WHERE "
+                     "username = 'r-sw-b'")
+        # And a revoked one.
+        tok = ct.token(self.db, "r-sw-a")
+        st, _, _ = ct.api("GET", self.srv.base, path, token=tok)
+        self.assertEqual(st, 200)
+        ct.query(self.db, "UPDATE api_tokens SET revoked_at = now() WHERE "
+                 "id = (SELECT max(id) FROM api_tokens)")
+        st, _, _ = ct.api("GET", self.srv.base, path, token=tok)
+        self.assertEqual(st, 401)
+
+    def test_only_hashes_of_tokens_are_stored(self):
+        for caller in SIGNED_IN:
+            tok = self.tokens[caller]
+            self.assertEqual(ct.query(
+                self.db, "SELECT count(*) FROM api_tokens WHERE token_hash "
+                "= %s OR token_hash LIKE %s", (tok, "%" + tok[:16] + "%")),
+                [(0,)])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,41 @@
+// Convene: progressive enhancement only. Every page works without it.
+// Loads govuk-frontend's components (same cache-busting version as this
+// file) and, on the booking form, names the statutory agencies that have no
+// invitee while the person ticks the boxes.
+const version = new URL(import.meta.url).search;
+const { initAll } = await import('/assets/govuk-frontend.min.js' + version);
+initAll();
+
+function agencyNames(codes, names) {
+  const list = codes.map((c) => names[c] || c);
+  if (list.length <= 1) return list.join('');
+  return list.slice(0, -1).join(', ') + ' and ' + list[list.length - 1];
+}
+
+function watchInvitees(form) {
+  const live = form.querySelector('[data-missing-live]');
+  if (!live) return;
+  const statutory = (live.dataset.statutory || '').split(' ').filter(Boolean);
+  const names = JSON.parse(live.dataset.names || '{}');
+  const update = () => {
+    const present = new Set();
+    form.querySelectorAll('input[data-agency]:checked').forEach((el) => {
+      present.add(el.dataset.agency);
+    });
+    form.querySelectorAll('select[data-extra-agency]').forEach((sel) => {
+      const row = sel.closest('[data-extra-row]');
+      const name = row && row.querySelector('input[data-extra-name]');
+      if (sel.value && name && name.value.trim()) present.add(sel.value);
+    });
+    const missing = statutory.filter((a) => !present.has(a));
+    live.textContent = missing.length
+      ? 'No one from ' + agencyNames(missing, names) +
+        ' is invited yet. Invite someone, or say why below.'
+      : 'Social care, police and health are all invited.';
+  };
+  form.addEventListener('change', update);
+  form.addEventListener('input', update);
+  update();
+}
+
+document.querySelectorAll('form[data-book-form]').forEach(watchInvitees);

@@ -281,7 +281,7 @@ run(struct cmd *c)
 	if (strcmp(name, "token") == 0)
 		return cmd_token(c);
 	if (strcmp(name, "demo-data") == 0)
-		return demo_load(&c->db, 0, stdout) == 0 ? 0 :
+		return demo_load(&c->db, 0, stdout) >= 0 ? 0 :
 		    fail("could not load the demo data");
 	return fail("unknown command (see convene --help)");
 }

@@ -596,7 +596,7 @@ meeting_create(struct db *db, const struct auth_user *u, json_t *body,
 	char rnd[33], uid[64];
 	struct db_res r;
 	struct when w;
-	long case_id, id = 0;
+	long case_id = 0, id = 0;
 	json_t *m = NULL, *snap = NULL;
 	int result = -1;
 

@@ -53,14 +53,14 @@ local_time(time_t t, struct icaltimetype *out)
 
 /* A STANDARD or DAYLIGHT block: DTSTART (local, 1970), RRULE, offsets. */
 static icalcomponent *
-tz_rule(int daylight, int month, int day, int hour, int from, int to,
+tz_rule(int is_dst, int month, int day, int hour, int from, int to,
     const char *name, const char *rrule)
 {
 	struct icaltimetype start = icaltime_null_time();
 	struct icalrecurrencetype rt;
 	icalcomponent *c;
 
-	c = daylight ? icalcomponent_new_xdaylight() :
+	c = is_dst ? icalcomponent_new_xdaylight() :
 	    icalcomponent_new_xstandard();
 	if (c == NULL)
 		return NULL;

@@ -516,6 +516,12 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 		    "meeting %ld", id);
 		goto out;
 	}
+	/* Never send what libical itself cannot read back cleanly. */
+	if (ics_count_errors(ics) != 0) {
+		log_error("invite", "the invitation for meeting %ld does not "
+		    "re-parse cleanly; nothing queued", id);
+		goto out;
+	}
 	if (strcmp(method, "REQUEST") == 0 && rsvp_key(db, key) != 0)
 		goto out;
 	if ((seen = calloc(g.natt, 1)) == NULL)
@@ -629,6 +635,12 @@ invite_calendar(struct db *db, const long *ids, size_t n, size_t *lenp)
 		natt += k;
 	}
 	cal = ics_calendar(ICS_METHOD_NONE, ev, n, lenp);
+	if (cal != NULL && ics_count_errors(cal) != 0) {
+		log_error("invite", "a calendar of %zu meetings does not "
+		    "re-parse cleanly", n);
+		free(cal);
+		cal = NULL;
+	}
 out:
 	for (i = 0; i < loaded; i++)
 		mtg_free(&g[i]);

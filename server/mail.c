@@ -223,11 +223,13 @@ put_address(struct buf *out, const char *hdr, const char *name,
     const char *addr)
 {
 	const char *p;
+	int plain;
 
 	if (!str_email_valid(addr) || buf_printf(out, "%s: ", hdr) != 0)
 		return -1;
 	if (name != NULL && name[0] != '\0') {
-		if (is_ascii_printable(name) && strstr(name, "=?") == NULL) {
+		plain = is_ascii_printable(name) && strstr(name, "=?") == NULL;
+		if (plain) {
 			if (buf_puts(out, "\"") != 0)
 				return -1;
 			for (p = name; *p != '\0'; p++)
@@ -240,7 +242,9 @@ put_address(struct buf *out, const char *hdr, const char *name,
 				return -1;
 		} else if (put_encoded_words(out, name) != 0)
 			return -1;
-		if (buf_puts(out, "\r\n ") != 0)
+		/* Fold before the address unless the line stays short. */
+		if (buf_puts(out, plain && strlen(hdr) + strlen(name) +
+		    strlen(addr) + 8 <= HDR_WIDTH ? " " : "\r\n ") != 0)
 			return -1;
 	}
 	return buf_printf(out, "<%s>\r\n", addr);

@@ -47,6 +47,20 @@ jstr(json_t *o, const char *key)
 	return s ? s : "";
 }
 
+/* Changes are for scheduled meetings only: 409 (sent) otherwise. */
+static int
+scheduled(struct http_req *rq, struct http_resp *rs, json_t *m)
+{
+	const char *status = jstr(m, "status");
+
+	if (strcmp(status, "scheduled") == 0)
+		return 0;
+	http_error(rq, rs, 409, NULL, "this strategy discussion is %s, so it "
+	    "can no longer be changed", strcmp(status, "held") == 0 ?
+	    "held" : "cancelled");
+	return -1;
+}
+
 static const char *
 response_text(const char *partstat)
 {
@@ -217,7 +231,8 @@ history(struct db *db, long id)
 	int i;
 
 	snprintf(sid, sizeof(sid), "%ld", id);
-	if (db_exec(db, &r, "SELECT trim(both '\"' from to_json(l.at)::text), "
+	if (db_exec(db, &r, "SELECT trim(both '\"' from to_json(date_trunc('second', "
+	    "l.at))::text), "
 	    "coalesce(nullif(u.display_name, ''), u.username, 'Convene'), "
 	    "l.action, l.before, l.after FROM audit_log l LEFT JOIN users u "
 	    "ON u.id = l.user_id WHERE l.entity = 'discussion' AND "
@@ -367,6 +382,10 @@ web_meeting_resched_form(struct http_req *rq, struct http_resp *rs)
 
 	if (load(rq, rs, &id, &m) != 0)
 		return rs->status;
+	if (scheduled(rq, rs, m) != 0) {
+		json_decref(m);
+		return rs->status;
+	}
 	status = resched_page(rq, rs, id, m, NULL);
 	json_decref(m);
 	return status;
@@ -522,6 +541,10 @@ web_meeting_invitees_form(struct http_req *rq, struct http_resp *rs)
 
 	if (load(rq, rs, &id, &m) != 0)
 		return rs->status;
+	if (scheduled(rq, rs, m) != 0) {
+		json_decref(m);
+		return rs->status;
+	}
 	status = invitees_page(rq, rs, id, m, NULL);
 	json_decref(m);
 	return status;
@@ -656,6 +679,10 @@ web_meeting_cancel_form(struct http_req *rq, struct http_resp *rs)
 
 	if (load(rq, rs, &id, &m) != 0)
 		return rs->status;
+	if (scheduled(rq, rs, m) != 0) {
+		json_decref(m);
+		return rs->status;
+	}
 	status = cancel_page(rq, rs, id, m, NULL);
 	json_decref(m);
 	return status;

@@ -28,10 +28,14 @@ function watchInvitees(form) {
       if (sel.value && name && name.value.trim()) present.add(sel.value);
     });
     const missing = statutory.filter((a) => !present.has(a));
-    live.textContent = missing.length
-      ? 'No one from ' + agencyNames(missing, names) +
-        ' is invited yet. Invite someone, or say why below.'
-      : 'Social care, police and health are all invited.';
+    const text = live.querySelector('[data-missing-text]');
+    live.hidden = missing.length === 0;
+    if (text) {
+      text.textContent = missing.length
+        ? 'No one from ' + agencyNames(missing, names) +
+          ' is invited. Invite someone, or say why below.'
+        : '';
+    }
   };
   form.addEventListener('change', update);
   form.addEventListener('input', update);

@@ -242,6 +242,7 @@ def fresh_database(name):
     _ensure_cluster()
     base = os.environ["CONVENE_TEST_DATABASE_URL"]
     owner = urllib.parse.urlsplit(base).username or "convene"
+    _forget(_with_dbname(base, name))
     conn = psycopg2.connect(os.environ["CONVENE_TEST_PG_ADMIN_URL"])
     conn.autocommit = True
     try:
@@ -256,36 +257,61 @@ def fresh_database(name):
     return _with_dbname(base, name)
 
 
+_conns = {}
+
+
+def _forget(url):
+    c = _conns.pop(url, None)
+    if c is not None:
+        try:
+            c.close()
+        except psycopg2.Error:
+            pass
+
+
+def _run(url, fn):
+    """fn(cursor) on a kept autocommit connection to url, reconnecting once
+    if the kept one has gone (a restarted or recreated database)."""
+    for attempt in (0, 1):
+        conn = _conns.get(url)
+        fresh = conn is None
+        if fresh:
+            conn = psycopg2.connect(url)
+            conn.autocommit = True
+            _conns[url] = conn
+        try:
+            with conn.cursor() as cur:
+                return fn(cur)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            _forget(url)
+            if fresh or attempt:
+                raise
+
+
 def query(url, sql, params=None):
-    """Run one statement in its own autocommit connection; rows (a list of
-    tuples) when it returns any, else []."""
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description is not None else []
-    finally:
-        conn.close()
+    """Run one statement (autocommit); rows (a list of tuples) when it
+    returns any, else []. Errors are raised as psycopg2 raises them."""
+    def fn(cur):
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description is not None else []
+    return _run(url, fn)
 
 
 def counts(url):
     """Rows in every table of the public schema, for "nothing changed"."""
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT table_name FROM information_schema.tables "
-                        "WHERE table_schema = 'public' AND "
-                        "table_type = 'BASE TABLE' ORDER BY 1")
-            tables = [r[0] for r in cur.fetchall()]
-            out = {}
-            for t in tables:
-                cur.execute('SELECT count(*) FROM "%s"' % t)
-                out[t] = cur.fetchone()[0]
-            return out
-    finally:
-        conn.close()
+    def fn(cur):
+        cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON "
+                    "n.oid = c.relnamespace WHERE n.nspname = 'public' AND "
+                    "c.relkind IN ('r', 'p') ORDER BY 1")
+        tables = [r[0] for r in cur.fetchall()]
+        if not tables:
+            return {}
+        cur.execute(" UNION ALL ".join(
+            "SELECT %s, count(*) FROM \"%s\"" % (
+                psycopg2.extensions.adapt(t).getquoted().decode(),
+                t.replace('"', '""')) for t in tables))
+        return dict(cur.fetchall())
+    return _run(url, fn)
 
 
 # ---- the convene command ----------------------------------------------------

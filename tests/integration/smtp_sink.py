@@ -7,8 +7,8 @@ written to a temporary name and renamed, so a reader never sees half a
 message. stop() and start() again on the same port simulate a relay that is
 down for a while.
 
-    sink = SmtpSink(directory)
-    sink.start()             # a free port in 20000..29999 (or port=)
+    sink = SmtpSink(directory)   # auth=("user", "password"): AUTH required
+    sink.start()                 # a free port in 20000..29999 (or port=)
     ... sink.port, sink.messages() -> [(envelope dict, bytes), ...]
     sink.stop()
 
@@ -17,14 +17,21 @@ Also runnable on its own: python3 smtp_sink.py DIR PORT
 
 import itertools
 import json
+import logging
 import os
 import random
 import socket
 import sys
 import threading
 import time
+import warnings
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# AUTH without TLS is what a loopback test wants; keep its warnings quiet.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
+warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
 
 
 def _port_free(port):
@@ -64,11 +71,20 @@ class _Store:
 
 
 class SmtpSink:
-    def __init__(self, directory):
+    def __init__(self, directory, auth=None):
         self.directory = directory
         os.makedirs(directory, exist_ok=True)
         self.port = None
         self.controller = None
+        self.auth = auth
+        self.auth_attempts = []	# (login, accepted)
+
+    def _authenticate(self, server, session, envelope, mechanism, data):
+        ok = isinstance(data, LoginPassword) and self.auth is not None and \
+            (data.login.decode(), data.password.decode()) == self.auth
+        self.auth_attempts.append((data.login.decode() if isinstance(
+            data, LoginPassword) else None, ok))
+        return AuthResult(success=ok, handled=False)
 
     def start(self, port=None):
         """Listen on port (the previous one after stop(), else a free one)."""
@@ -80,8 +96,12 @@ class SmtpSink:
             p = port or random.randint(20000, 29999)
             if port is None and not _port_free(p):
                 continue
+            kw = {}
+            if self.auth is not None:
+                kw = {"authenticator": self._authenticate,
+                      "auth_required": True, "auth_require_tls": False}
             c = Controller(_Store(self.directory), hostname="127.0.0.1",
-                           port=p, ready_timeout=10)
+                           port=p, ready_timeout=10, **kw)
             try:
                 c.start()
             except Exception:

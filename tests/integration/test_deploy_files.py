@@ -29,6 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 import unittest
 
 import yaml
@@ -70,13 +71,15 @@ class UnitTest(unittest.TestCase):
         self.text = read("deploy/convene.service")
         self.d = unit_directives(self.text)
 
-    def verify(self, text):
+    def verify(self, text, name="convene.service", instance=None):
         """systemd-analyze verify on text with ExecStart pointed at the
         binary under test; (exit status, what it printed)."""
         d = ct.tmpdir("convene-unit-")
-        path = os.path.join(d, "convene.service")
+        path = os.path.join(d, name)
         with open(path, "w") as f:
             f.write(text.replace("/usr/local/bin/convene", ct.convene_bin()))
+        if instance is not None:
+            path = os.path.join(d, instance)
         p = subprocess.run([self.analyze, "verify", path],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True, timeout=60)
@@ -112,11 +115,25 @@ class UnitTest(unittest.TestCase):
         self.assertEqual(self.d[("Install", "WantedBy")],
                          ["multi-user.target"])
 
+    def test_template_has_the_same_sandbox(self):
+        t = unit_directives(read("deploy/convene@.service"))
+        self.assertEqual(t.pop(("Service", "ExecStart")),
+                         ["/usr/local/bin/convene serve --listen "
+                          "127.0.0.1:%i"])
+        self.assertIn("%i", t.pop(("Unit", "Description"))[0])
+        d = dict(self.d)
+        del d[("Service", "ExecStart")]
+        del d[("Unit", "Description")]
+        self.assertEqual(t, d)
+
     def test_systemd_analyze_verify(self):
         if self.analyze is None:
             self.skipTest("systemd-analyze is not installed (Debian package "
                           "systemd; scripts/deps.sh installs it)")
         rc, out = self.verify(self.text)
+        self.assertEqual((rc, out.strip()), (0, ""))
+        rc, out = self.verify(read("deploy/convene@.service"),
+                              "convene@.service", "convene@8081.service")
         self.assertEqual((rc, out.strip()), (0, ""))
         # The check has teeth: a misspelt directive and a bad value are
         # reported (systemd ignores them, so the exit status stays 0).
@@ -140,6 +157,20 @@ class UnitTest(unittest.TestCase):
                       r"([0-9.]+) (\w+)", p.stdout)
         self.assertIsNotNone(m, p.stdout[-2000:])
         self.assertLessEqual(float(m.group(1)), 2.0, p.stdout[-3000:])
+        # The score means something: the same unit without its sandbox
+        # scores far worse.
+        bare = "\n".join(ln for ln in self.text.splitlines()
+                         if ln.startswith(("[", "Description", "ExecStart",
+                                           "User", "Group", "WantedBy")))
+        with open(path, "w") as f:
+            f.write(bare + "\n")
+        p = subprocess.run([self.analyze, "security", "--offline=yes",
+                            "--no-pager", path], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        m2 = re.search(r"Overall exposure level for convene\.service: "
+                       r"([0-9.]+)", p.stdout)
+        self.assertIsNotNone(m2, p.stdout[-2000:])
+        self.assertGreater(float(m2.group(1)), 7.0)
 
 
 class EnvExampleTest(unittest.TestCase):
@@ -394,9 +425,16 @@ class NginxTest(unittest.TestCase):
                             data=b"x" * (300 * 1024),
                             headers={"Content-Type": "application/json"})
         self.assertEqual(st, 413)
-        self.assertTrue(any(r["status"] == 413 and r["upstreams"] == []
-                            for r in self.ng.access_lines()),
-                        "413 not answered by nginx itself")
+        # nginx logs the request once its lingering close ends.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if any(r["status"] == 413 and r["upstreams"] == []
+                   for r in self.ng.access_lines()):
+                break
+            time.sleep(0.1)
+        else:
+            self.fail("413 not answered by nginx itself: %r" %
+                      self.ng.access_lines())
 
 
 if __name__ == "__main__":

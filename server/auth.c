@@ -180,14 +180,21 @@ out:
 	return rc;
 }
 
-/* Return the id of the named row, inserting it when missing. */
+/* Return the id of the named row, inserting it when missing. When another
+ * transaction inserted it while ours waited, the insert statement's snapshot
+ * cannot see the row; a second statement (lookup) can. */
 static long
-upsert_id(struct db *db, const char *sql, int n, const char *const *p)
+upsert_id(struct db *db, const char *sql, const char *lookup, int n,
+    const char *const *p)
 {
 	struct db_res r;
 	long id = -1;
 
 	if (db_exec(db, &r, sql, n, p) == 0 && db_res_rows(&r) == 1)
+		id = db_res_long(&r, 0, 0, -1);
+	db_res_free(&r);
+	if (id < 0 && db_exec(db, &r, lookup, n, p) == 0 &&
+	    db_res_rows(&r) == 1)
 		id = db_res_long(&r, 0, 0, -1);
 	db_res_free(&r);
 	return id;
@@ -209,7 +216,8 @@ auth_user_add(struct db *db, const char *username, enum auth_role role,
 	authority_id = upsert_id(db, "WITH i AS (INSERT INTO authorities (code, "
 	    "name) VALUES ($1, $1) ON CONFLICT (code) DO NOTHING RETURNING id) "
 	    "SELECT id FROM i UNION ALL SELECT id FROM authorities WHERE "
-	    "code = $1 LIMIT 1", 1, p);
+	    "code = $1 LIMIT 1",
+	    "SELECT id FROM authorities WHERE code = $1", 1, p);
 	if (authority_id < 0)
 		goto out;
 	snprintf(aid, sizeof(aid), "%ld", authority_id);
@@ -220,6 +228,7 @@ auth_user_add(struct db *db, const char *username, enum auth_role role,
 		    "(authority_id, name) VALUES ($1, $2) ON CONFLICT DO "
 		    "NOTHING RETURNING id) SELECT id FROM i UNION ALL SELECT id "
 		    "FROM teams WHERE authority_id = $1 AND name = $2 LIMIT 1",
+		    "SELECT id FROM teams WHERE authority_id = $1 AND name = $2",
 		    2, p);
 		if (team_id < 0)
 			goto out;

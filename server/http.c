@@ -32,7 +32,8 @@ struct http_server {
 
 struct ctx {
 	struct http_req		rq;
-	int			calls;
+	int			responded;	/* a response is queued */
+	int			refuse_unread;	/* body far too large: answer now */
 	int			early_status;	/* decided before the body */
 	char			early_msg[128];
 	const char		*early_field;
@@ -390,9 +391,17 @@ begin(struct ctx *cx, struct MHD_Connection *c, const char *url,
 		return;
 	}
 	cl = http_header(rq, "Content-Length");
-	if (cl != NULL && (str_to_long(cl, 0, HTTP_MAX_BODY, &n) != 0))
+	if (cl != NULL && (str_to_long(cl, 0, HTTP_MAX_BODY, &n) != 0)) {
 		rq->body_too_large = 1;
+		/* Near misses are read and dropped so the client, still
+		 * sending, sees the 413; huge claims are refused unread. */
+		if (str_to_long(cl, 0, HTTP_DRAIN_MAX, &n) != 0)
+			cx->refuse_unread = 1;
+	}
 }
+
+static enum MHD_Result respond(struct http_server *, struct ctx *,
+    struct MHD_Connection *, const char *);
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -401,10 +410,6 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct http_server *s = cls;
 	struct ctx *cx = *con_cls;
-	struct http_resp rs;
-	struct timespec now;
-	enum MHD_Result ret;
-	double ms;
 
 	(void)version;
 	if (cx == NULL) {
@@ -413,6 +418,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		cx->rq.app = s->app;
 		*con_cls = cx;
 		begin(cx, c, url, method);
+		/* A body announced over the limit is refused before the client
+		 * sends it (no "100 Continue"; the connection then closes). Other
+		 * requests are answered on a later call: see the file comment. */
+		if (cx->refuse_unread)
+			return respond(s, cx, c, method);
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -422,6 +432,21 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	return respond(s, cx, c, method);
+}
+
+/* Build, send and log the response for a request that has been read. */
+static enum MHD_Result
+respond(struct http_server *s, struct ctx *cx, struct MHD_Connection *c,
+    const char *method)
+{
+	struct http_resp rs;
+	struct timespec now;
+	enum MHD_Result ret;
+	double ms;
+
+	if (cx->responded++)
+		return MHD_YES;
 	memset(&rs, 0, sizeof(rs));
 	buf_init(&rs.body, HTTP_MAX_RESPONSE);
 	rs.status = 500;

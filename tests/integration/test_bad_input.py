@@ -487,14 +487,8 @@ class BadInputTest(unittest.TestCase):
         st, _, m = self.req("POST", "/api/v1/meetings", self.sw, raw=raw)
         self.assertEqual(st, 201, m)
 
-    # XXX server/http.c: a Content-Length over the limit is noted in begin()
-    # but the 413 is only sent once the whole announced body has arrived, so
-    # a client announcing 10 GiB gets no answer until the 30 s connection
-    # timeout (and one that sends it all has 10 GiB read and thrown away).
-    # Fix: in on_request's upload branch, when body_too_large was set from
-    # Content-Length, queue the 413 at once (libmicrohttpd then closes the
-    # connection). Remove expectedFailure when fixed.
-    @unittest.expectedFailure
+    # A Content-Length over the limit is answered at once, before the
+    # client has sent (and we have read) the body.
     def test_content_length_over_the_limit_answered_at_once(self):
         before = ct.counts(self.db)
         conn = http.client.HTTPConnection("127.0.0.1", self.srv.port,

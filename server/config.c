@@ -77,7 +77,7 @@ config_from_env(struct config *c, char *err, size_t errlen)
 	str_copy(c->listen, "127.0.0.1:8080", sizeof(c->listen));
 	str_copy(c->data_dir, "./var", sizeof(c->data_dir));
 	c->threads = 4;
-	c->db_pool = 8;
+	c->db_pool = 12;	/* two per HTTP thread (statistics) and the worker */
 	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		if ((v = getenv(settings[i].env)) != NULL &&
 		    set_str(c, &settings[i], v, err, errlen) != 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
@@ -250,7 +251,7 @@ authenticate(struct http_req *rq)
 	const char *h = http_header(rq, "Authorization");
 	int rc;
 
-	if (h != NULL && strncmp(h, "Bearer ", 7) == 0 &&
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0 &&
 	    rq->route->auth == AUTH_TOKEN) {
 		rc = auth_token_lookup(rq->db, h + 7, &rq->user);
 		return rc;

@@ -56,6 +56,7 @@ test_pkgs=(
 	python3-aiosmtpd python3-icalendar python3-psycopg2 python3-yaml
 	python3-prometheus-client	# parses GET /metrics (test_metrics.py)
 	nginx			# load balancer in test_multi_instance.py
+	openssl			# throwaway TLS certificates for nginx
 	systemd			# systemd-analyze verify (test_deploy_files.py)
 	chromium
 )
@@ -95,7 +96,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	fi
 	# Only refresh the package lists when an install is needed at all; once.
 	"${SUDO[@]}" apt-get update -q -o DPkg::Lock::Timeout=300
-	"${SUDO[@]}" apt-get install "${apt_opts[@]}" "${missing[@]}"
+	# Packages such as nginx would start a system service on install
+	# (port 80); the tests start their own. Refuse service starts for the
+	# length of the install, unless the machine already has a policy.
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+		"${SUDO[@]}" chmod 0755 "$policy"
+	fi
+	rc=0
+	"${SUDO[@]}" apt-get install "${apt_opts[@]}" "${missing[@]}" || rc=$?
+	[ -z "$policy" ] || "${SUDO[@]}" rm -f "$policy"
+	[ "$rc" -eq 0 ] || exit "$rc"
 fi
 
 # PostgreSQL runs as "postgres"; the Debian package creates that user, but a

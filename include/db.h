@@ -74,8 +74,10 @@ int	 db_pool_size(struct db_pool *p);
  * the log (at most one a minute). After the replica fails, it is not tried
  * again for DB_REPLICA_RETRY_SECONDS, so a dead replica costs one failed
  * connect, not one per request. *owner is set to the pool the connection
- * came from: give it back with db_pool_put(*owner, db). NULL only when the
- * primary is unreachable too (the caller answers 503).
+ * came from: give it back with db_pool_put(*owner, db). NULL when the
+ * primary is unreachable too (the caller answers 503), or when primary is
+ * NULL and the replica is unavailable: a caller that already holds a
+ * primary connection passes NULL and uses its own (*owner NULL then).
  */
 #define DB_REPLICA_RETRY_SECONDS	10
 struct db *db_pool_get_fallback(struct db_pool *replica,

@@ -28,6 +28,7 @@
 #define TMPL_MAX_TEMPLATES	256
 #define TMPL_MAX_NAME		64		/* template and value names */
 #define TMPL_MAX_DEPTH		32		/* nested sections + partials */
+#define TMPL_MAX_STEPS		(4 * 1024 * 1024) /* operations per render */
 
 struct tmpl_set;
 
@@ -47,8 +48,8 @@ int	 tmpl_check(const struct tmpl_set *s, char *err, size_t errlen);
 /* 1 when the set has a template called name. */
 int	 tmpl_has(const struct tmpl_set *s, const char *name);
 /* Render template name with data (borrowed) appended to out. 0 on success;
- * -1 when the template is unknown, nesting passes TMPL_MAX_DEPTH or out
- * reached its ceiling. */
+ * -1 when the template is unknown, nesting passes TMPL_MAX_DEPTH, the work
+ * passes TMPL_MAX_STEPS or out reached its ceiling. */
 int	 tmpl_render(const struct tmpl_set *s, const char *name, json_t *data,
 	    struct buf *out);
 /* Append s[0..n) to out, HTML-escaped. 0, or -1 at the ceiling. */

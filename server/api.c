@@ -209,6 +209,15 @@ contact_org(struct db *db, json_t *body, char *out, size_t outlen,
 		return verr_set(e, 500, NULL, "error");
 	id = db_res_rows(&r) ? db_res_long(&r, 0, 0, 0) : 0;
 	db_res_free(&r);
+	/* Created by a request that committed while our INSERT waited: only a
+	 * new statement (a new snapshot) sees it. */
+	if (id == 0) {
+		if (db_exec(db, &r, "SELECT id FROM organisations WHERE name = $1 "
+		    "AND agency = $2", 2, p) != 0)
+			return verr_set(e, 500, NULL, "error");
+		id = db_res_rows(&r) ? db_res_long(&r, 0, 0, 0) : 0;
+		db_res_free(&r);
+	}
 	if (id == 0)
 		return verr_set(e, 422, "agency", "agency: is not a known agency "
 		    "(social_care, police, health, education, probation, "

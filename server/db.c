@@ -374,9 +374,12 @@ db_pool_get_fallback(struct db_pool *replica, struct db_pool *primary,
 		/* A busy replica pool is not a dead replica: the primary
 		 * answers this request and the replica the next. */
 	}
-	if ((db = db_pool_get(primary, timeout_ms)) != NULL)
+	*owner = NULL;
+	if (primary != NULL && (db = db_pool_get(primary, timeout_ms)) != NULL) {
 		*owner = primary;
-	return db;
+		return db;
+	}
+	return NULL;
 }
 
 void

@@ -116,6 +116,56 @@ read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
 	return 0;
 }
 
+/*
+ * The nesting of BEGIN and END lines must be one well-formed tree that
+ * starts at the first line. libical writes a line of its own to stderr (our
+ * log) for some malformed nestings, so those never reach it. A line's name
+ * is what precedes its first ':' or ';', as libical reads it; names folded
+ * across lines and carriage returns inside a line are refused outright.
+ */
+static int
+well_nested(const char *s, size_t len)
+{
+	const char *end = s + len, *nl;
+	long depth = 0, roots = 0;
+	size_t n, name;
+	int open_name = 0;
+
+	while (s < end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		n = (size_t)((nl != NULL ? nl : end) - s);
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		if (memchr(s, '\r', n) != NULL)
+			return 0;
+		if (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
+			if (open_name)
+				return 0;	/* a folded name */
+		} else if (n > 0) {
+			/* s is not NUL-terminated: bounded scan. */
+			for (name = 0; name < n && s[name] != ':' &&
+			    s[name] != ';'; name++)
+				;
+			open_name = name == n;
+			if ((name == 5 && strncasecmp(s, "BEGIN", 5) == 0) ||
+			    (name == 3 && strncasecmp(s, "END", 3) == 0)) {
+				/* Only the plain "BEGIN:x" / "END:x" form. */
+				if (name == n || s[name] != ':')
+					return 0;
+				if (name == 3 && --depth < 0)
+					return 0;
+				if (name == 5 && depth == 0 && ++roots > 1)
+					return 0;
+				if (name == 5)
+					depth++;
+			} else if (depth == 0)
+				return 0;	/* outside the calendar */
+		}
+		s += (nl != NULL ? (size_t)(nl - s) : n) + 1;
+	}
+	return depth == 0 && roots == 1;
+}
+
 int
 itip_parse_reply(const char *text, size_t len, struct itip_reply *out,
     char *err, size_t errlen)
@@ -131,6 +181,14 @@ itip_parse_reply(const char *text, size_t len, struct itip_reply *out,
 		return fail(err, errlen, "the body is too large");
 	if (memchr(text, '\0', len) != NULL || !str_utf8_valid(text, len))
 		return fail(err, errlen, "the body is not UTF-8 text");
+	/* A byte-order mark some Windows tools add. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	if (!well_nested(text, len))
+		return fail(err, errlen, "not one iCalendar object (BEGIN/END "
+		    "lines do not nest)");
 	if ((copy = malloc(len + 1)) == NULL)
 		return fail(err, errlen, "out of memory");
 	memcpy(copy, text, len);

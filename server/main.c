@@ -49,6 +49,8 @@ static const char usage[] =
 "  --listen HOST:PORT       CONVENE_LISTEN (default 127.0.0.1:8080)\n"
 "  --base-url URL           CONVENE_BASE_URL (default http://LISTEN)\n"
 "  --data-dir DIR           CONVENE_DATA_DIR (default ./var)\n"
+"  --pages-dir DIR          CONVENE_PAGES_DIR (HTML templates, templates/)\n"
+"  --govuk-dir DIR          CONVENE_GOVUK_DIR (govuk-frontend dist/govuk)\n"
 "  --smtp-url URL           CONVENE_SMTP_URL (default: write .eml files)\n"
 "  --smtp-user USER         CONVENE_SMTP_USER (password: CONVENE_SMTP_PASSWORD)\n"
 "  --smtp-from ADDRESS      CONVENE_SMTP_FROM (organiser mailbox)\n"

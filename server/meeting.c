@@ -400,6 +400,18 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 	    "FROM cases WHERE authority_id = $1 AND case_ref = $2 LIMIT 1", 4,
 	    p) != 0)
 		return internal(e);
+	/* A booking that created the case committed while our INSERT waited:
+	 * this statement's snapshot cannot see it, a new statement can. */
+	if (db_res_rows(&r) == 0) {
+		db_res_free(&r);
+		if (db_exec(db, &r, "SELECT id, team_id, false FROM cases WHERE "
+		    "authority_id = $1 AND case_ref = $2", 2, p) != 0)
+			return internal(e);
+		if (db_res_rows(&r) != 1) {
+			db_res_free(&r);
+			return internal(e);
+		}
+	}
 	*case_id = db_res_long(&r, 0, 0, 0);
 	rc = db_res_long(&r, 0, 1, 0) != u->team_id;
 	if (db_res_bool(&r, 0, 2) && json_array_size(children) == 0) {
@@ -725,7 +737,9 @@ update_fields(struct db *db, long id, json_t *body, struct verr *e)
 	const char *reason, *format, *location, *chair, *p[8];
 	char sid[ID_LEN], concern[LTIME_ISO_MAX], starts[LTIME_ISO_MAX];
 	char ends[LTIME_ISO_MAX], dur[ID_LEN];
+	struct db_res r;
 	struct when w;
+	int early, too_long;
 
 	if (input_str(body, "reason", "reason", INPUT_MULTILINE,
 	    MEETING_TEXT_MAX, &reason, e) != 0 ||
@@ -770,11 +784,32 @@ update_fields(struct db *db, long id, json_t *body, struct verr *e)
 	if (db_cmd(db, "UPDATE discussions SET chair = coalesce($2, chair) "
 	    "WHERE id = $1", 2, p) != 0)
 		goto db_error;
+	/* The booking rules hold for the row the change leaves, not only
+	 * for the fields it names. */
+	snprintf(dur, sizeof(dur), "%d", MEETING_MAX_DURATION);
+	p[1] = dur;
+	if (db_exec(db, &r, "SELECT starts_at < concern_received_at, "
+	    "ends_at - starts_at > make_interval(mins => $2::int) FROM "
+	    "discussions WHERE id = $1", 2, p) != 0)
+		return internal(e);
+	early = db_res_bool(&r, 0, 0);
+	too_long = db_res_bool(&r, 0, 1);
+	db_res_free(&r);
+	if (early)
+		return w.has_starts ? verr_set(e, 422, "starts_at", "starts_at: "
+		    "must not be before concern_received_at") :
+		    verr_set(e, 422, "concern_received_at", "concern_received_at: "
+		    "must not be after starts_at");
+	if (too_long)
+		return verr_set(e, 422, "ends_at", "ends_at: a discussion lasts "
+		    "at most %d hours", MEETING_MAX_DURATION / 60);
 	return 0;
 db_error:
+	/* Only a new end alone can fall before the start (read_when checks
+	 * the two together; a moved start keeps the length). */
 	if (strcmp(db_last_sqlstate(), "23514") == 0)
-		return verr_set(e, 422, "starts_at", "starts_at: the meeting "
-		    "must end after it starts");
+		return verr_set(e, 422, "ends_at", "ends_at: must be after "
+		    "starts_at");
 	return internal(e);
 }
 

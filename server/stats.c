@@ -539,9 +539,13 @@ run_orgs(struct db *db, const struct qparams *q, struct stats_report *r)
 	return 0;
 }
 
-/* Section 47 enquiries still waiting for a conference more than 15
- * working days after the strategy discussion: depends on today, so it is
- * counted from the facts rather than summed. */
+/*
+ * Section 47 enquiries still waiting for a conference more than 15 working
+ * days after the strategy discussion: depends on today, so it is counted
+ * from the facts rather than summed. Working days to today only fall as the
+ * discussion's day rises, so "more than 15" is "before the first day from
+ * which there are 15 or fewer", found once rather than per row.
+ */
 static int
 run_overdue(struct db *db, const struct qparams *q, struct stats_report *r)
 {
@@ -558,7 +562,9 @@ run_overdue(struct db *db, const struct qparams *q, struct stats_report *r)
 	    "f.authority_id = $1 AND f.icpc_awaiting = 1 AND ($2::bigint IS "
 	    "NULL OR f.team_id = $2) AND ($3::text IS NULL OR f.kind = $3) AND "
 	    "($4::text IS NULL OR f.format = $4) AND f.day >= $5::date AND "
-	    "f.day <= $6::date AND working_days_between(f.day, $7::date) > 15",
+	    "f.day <= $6::date AND f.day < (SELECT min(g::date) FROM "
+	    "generate_series($7::date - 400, $7::date, interval '1 day') g "
+	    "WHERE working_days_between(g::date, $7::date) <= 15)",
 	    7, p) != 0)
 		return -1;
 	r->icpc_overdue = db_res_long(&res, 0, 0, 0);

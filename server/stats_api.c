@@ -23,6 +23,7 @@
 #include "router.h"
 #include "stats.h"
 #include "str.h"
+#include "web_stats.h"
 #include "workdays.h"
 
 #define STATS_CSV_MAX	(48 * 1024 * 1024)	/* bytes in one export */
@@ -76,8 +77,8 @@ send_csv(struct http_resp *rs, struct buf *b, const char *name,
  * one and it answers, else the request's own (the primary). *owner is the
  * pool to give it back to, NULL for the request's own.
  */
-static struct db *
-stats_db(struct http_req *rq, struct db_pool **owner)
+struct db *
+stats_read_db(struct http_req *rq, struct db_pool **owner)
 {
 	struct db *db;
 
@@ -100,8 +101,8 @@ stats_db(struct http_req *rq, struct db_pool **owner)
 	return db;
 }
 
-static void
-stats_db_put(struct db *db, struct db_pool *owner)
+void
+stats_read_db_put(struct db *db, struct db_pool *owner)
 {
 	if (owner != NULL)
 		db_pool_put(owner, db);
@@ -126,13 +127,13 @@ report(struct http_req *rq, struct http_resp *rs, int csv)
 	struct buf b;
 	int status;
 
-	db = stats_db(rq, &owner);
+	db = stats_read_db(rq, &owner);
 	if (stats_filter_parse(db, &rq->user, qget, rq, &f, &e) != 0 ||
 	    stats_report_run(db, &f, &r, &e) != 0) {
-		stats_db_put(db, owner);
+		stats_read_db_put(db, owner);
 		return reply_verr(rq, rs, &e);
 	}
-	stats_db_put(db, owner);
+	stats_read_db_put(db, owner);
 	if (!csv) {
 		status = send_json(rs, 200, stats_report_json(&r));
 		stats_report_free(&r);
@@ -190,14 +191,14 @@ list(struct http_req *rq, struct http_resp *rs, int csv)
 	if (!csv && (query_long(rq, rs, "page", 100000, 1, &page) != 0 ||
 	    query_long(rq, rs, "per_page", STATS_PAGE_MAX, 50, &per) != 0))
 		return rs->status;
-	db = stats_db(rq, &owner);
+	db = stats_read_db(rq, &owner);
 	if (stats_filter_parse(db, &rq->user, qget, rq, &f, &e) != 0 ||
 	    stats_list(db, &f, csv ? STATS_LIST_MAX : per,
 	    csv ? 0 : (page - 1) * per, &out, &e) != 0) {
-		stats_db_put(db, owner);
+		stats_read_db_put(db, owner);
 		return reply_verr(rq, rs, &e);
 	}
-	stats_db_put(db, owner);
+	stats_read_db_put(db, owner);
 	if (!csv) {
 		json_object_set_new(out, "page", json_integer(page));
 		json_object_set_new(out, "per_page", json_integer(per));
@@ -234,13 +235,13 @@ section47(struct http_req *rq, struct http_resp *rs, int csv)
 	struct buf b;
 	int status;
 
-	db = stats_db(rq, &owner);
+	db = stats_read_db(rq, &owner);
 	if (stats_filter_parse(db, &rq->user, qget, rq, &f, &e) != 0 ||
 	    stats_section47(db, &f, &out, &e) != 0) {
-		stats_db_put(db, owner);
+		stats_read_db_put(db, owner);
 		return reply_verr(rq, rs, &e);
 	}
-	stats_db_put(db, owner);
+	stats_read_db_put(db, owner);
 	if (!csv)
 		return send_json(rs, 200, out);
 	buf_init(&b, STATS_CSV_MAX);
@@ -556,5 +557,17 @@ const struct route stats_routes[] = {
 	  h_holiday_put, 0, "add or rename a bank holiday (admin)" },
 	{ "DELETE", "/api/v1/bank-holidays/{date}", AUTH_TOKEN, ROLE_ADMIN,
 	  h_holiday_delete, 0, "remove a bank holiday (admin)" },
+	/* Pages (server/web_stats.c). */
+	{ "GET", "/stats", AUTH_SESSION, ROLE_STAFF, web_stats_dashboard, 0,
+	  "the statistics dashboard: cards, charts, tables, exports" },
+	{ "GET", "/stats/discussions", AUTH_SESSION, ROLE_STAFF,
+	  web_stats_list, 0, "the discussions behind a figure" },
+	{ "GET", "/stats/discussions/{id}/review", AUTH_SESSION, ROLE_MANAGER,
+	  web_stats_review_form, 0, "review a flagged discussion: the form" },
+	{ "POST", "/stats/discussions/{id}/review", AUTH_SESSION, ROLE_MANAGER,
+	  web_stats_review_post, 0, "review a flagged discussion" },
+	{ "POST", "/stats/discussions/{id}/sign-off", AUTH_SESSION,
+	  ROLE_MANAGER, web_stats_sign_off_post, 0,
+	  "sign off a held discussion's record" },
 	{ NULL, NULL, AUTH_NONE, 0, NULL, 0, NULL }
 };

@@ -50,6 +50,7 @@ struct rctx {
 	json_t			*stack[TMPL_MAX_DEPTH];
 	size_t			 depth;
 	size_t			 partials;
+	size_t			 steps;
 };
 
 static void
@@ -197,8 +198,11 @@ compile(struct tmpl *t, size_t len, char *err, size_t errlen)
 
 	while (pos < len) {
 		p = strstr(src + pos, "{{");
-		if (p == NULL)
-			return add_text(t, src + pos, len - pos);
+		if (p == NULL) {
+			if (add_text(t, src + pos, len - pos) != 0)
+				goto nomem;
+			break;
+		}
 		open = (size_t)(p - src);
 		if ((q = strstr(p + 2, "}}")) == NULL) {
 			snprintf(err, errlen, "%s line %zu: {{ is never closed",
@@ -545,6 +549,10 @@ render_ops(struct rctx *c, const struct tmpl *t, size_t from, size_t to)
 	size_t i = from, k;
 
 	while (i < to) {
+		/* A partial included twice by itself is exponential work
+		 * within the depth limit: bound the work as well. */
+		if (++c->steps > TMPL_MAX_STEPS)
+			return -1;
 		o = &t->ops[i];
 		switch (o->kind) {
 		case OP_TEXT:

@@ -958,6 +958,7 @@ web_static(struct http_req *rq, struct http_resp *rs)
 {
 	const struct config *cfg = &rq->app->cfg;
 	const char *rel = rq->nparams > 0 ? rq->params[0] : "", *dir, *ctype;
+	const char *sub;
 	char path[1024];
 	int rc;
 
@@ -965,17 +966,27 @@ web_static(struct http_req *rq, struct http_resp *rs)
 	    strncmp(rel, "fonts/", 6) == 0)
 		return http_error(rq, rs, 404, NULL, "there is nothing at "
 		    "this address");
+	/* dist/govuk has the CSS and JS at its top and images under assets/,
+	 * which its CSS names as /assets/images/...: look in both. */
 	if (strncmp(rel, "convene/", 8) == 0) {
 		dir = cfg->assets_dir;
 		rel += 8;
-	} else
+		sub = "";
+	} else {
 		dir = cfg->govuk_dir;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) >=
-	    sizeof(path))
-		return http_error(rq, rs, 404, NULL, "there is nothing at "
-		    "this address");
+		sub = "assets/";
+	}
 	buf_reset(&rs->body);
-	if ((rc = read_static(path, &rs->body)) != 0) {
+	rc = 1;
+	if (sub[0] != '\0' && (size_t)snprintf(path, sizeof(path), "%s/%s%s",
+	    dir, sub, rel) < sizeof(path))
+		rc = read_static(path, &rs->body);
+	if (rc == 1 && (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+	    rel) < sizeof(path)) {
+		buf_reset(&rs->body);
+		rc = read_static(path, &rs->body);
+	}
+	if (rc != 0) {
 		buf_reset(&rs->body);
 		if (rc < 0) {
 			log_error("web", "could not read an asset (errno %d)",

@@ -529,7 +529,9 @@ web_attend_done(struct http_req *rq, struct http_resp *rs)
 	    sizeof(contrib));
 	d = json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:b}", "id",
 	    (json_int_t)id, "m", web_meeting_row(m), "tag",
-	    web_class_tag(cls), "class_text", web_class_name(cls), "missing",
+	    web_class_tag(cls), "class_text", strcmp(cls, "multi_agency") == 0 ?
+	    "multi-agency" : strcmp(cls, "partial") == 0 ? "partial" :
+	    "single-agency", "missing",
 	    miss, "contributed", contrib, "absence_reason", jstr(m,
 	    "absence_reason"), "multi", strcmp(cls, "multi_agency") == 0);
 	json_decref(m);

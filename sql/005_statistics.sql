@@ -795,7 +795,8 @@ CREATE TRIGGER stats_holidays_updated AFTER UPDATE ON bank_holidays
 
 -- Recompute every fact and summary from the live tables: after a bulk load
 -- made with triggers off (the benchmark), or to repair. Takes the tables'
--- locks for the rest of the transaction.
+-- locks for the rest of the transaction. Rows go in in key order, which
+-- keeps index builds cheap and a report's rows on few pages.
 CREATE FUNCTION stats_rebuild() RETURNS void
 LANGUAGE plpgsql
 -- JIT spends seconds compiling these wide expressions: more than it saves.
@@ -829,14 +830,16 @@ BEGIN
 	    sum(ic_0_10), sum(ic_11_15), sum(ic_16_20), sum(ic_21_30),
 	    sum(ic_31p)
 	FROM stats_fact
-	GROUP BY 1, 2, 3, 4, 5, 6;
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ORDER BY 1, 2, 3, 4, 5, 6;
 
 	INSERT INTO stats_agency_summary (authority_id, grain, day, team_id, kind, format, agency, n,
 	    invited, present, contributed, missing)
 	SELECT authority_id, 'd', day, team_id, kind, format, agency, sum(n),
 	    sum(invited), sum(present), sum(contributed), sum(missing)
 	FROM stats_agency_fact
-	GROUP BY 1, 2, 3, 4, 5, 6, 7;
+	GROUP BY 1, 2, 3, 4, 5, 6, 7
+	ORDER BY 1, 2, 3, 4, 5, 6, 7;
 
 	INSERT INTO stats_org_summary (authority_id, grain, day, team_id, kind, format, agency,
 	    organisation, n, invited, present, contributed, people,
@@ -846,7 +849,8 @@ BEGIN
 	    sum(contributed), sum(people), sum(accepted), sum(declined),
 	    sum(tentative), sum(no_reply)
 	FROM stats_org_fact
-	GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+	GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+	ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
 
 	INSERT INTO stats_summary (authority_id, grain, day, team_id, kind, format, n, scheduled,
 	    held, cancelled, multi_agency, partial, single_agency,
@@ -871,7 +875,8 @@ BEGIN
 	    sum(icpc_awaiting), sum(ic_sum), sum(ic_0_10), sum(ic_11_15),
 	    sum(ic_16_20), sum(ic_21_30), sum(ic_31p)
 	FROM stats_fact
-	GROUP BY 1, 2, 3, 4, 5, 6;
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ORDER BY 1, 2, 3, 4, 5, 6;
 
 	INSERT INTO stats_agency_summary (authority_id, grain, day, team_id, kind, format, agency, n,
 	    invited, present, contributed, missing)
@@ -879,7 +884,8 @@ BEGIN
 	    agency, sum(n), sum(invited), sum(present), sum(contributed),
 	    sum(missing)
 	FROM stats_agency_fact
-	GROUP BY 1, 2, 3, 4, 5, 6, 7;
+	GROUP BY 1, 2, 3, 4, 5, 6, 7
+	ORDER BY 1, 2, 3, 4, 5, 6, 7;
 
 	INSERT INTO stats_org_summary (authority_id, grain, day, team_id, kind, format, agency,
 	    organisation, n, invited, present, contributed, people,
@@ -889,7 +895,8 @@ BEGIN
 	    sum(contributed), sum(people), sum(accepted), sum(declined),
 	    sum(tentative), sum(no_reply)
 	FROM stats_org_fact
-	GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+	GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+	ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
 
 END $$;
 

@@ -31,7 +31,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 # AUTH without TLS is what a loopback test wants; keep its warnings quiet.
 logging.getLogger("mail.log").setLevel(logging.ERROR)
-warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
 
 
 def _port_free(port):
@@ -97,6 +96,9 @@ class SmtpSink:
             if port is None and not _port_free(p):
                 continue
             kw = {}
+            # Here, not at import: unittest installs its own filters.
+            warnings.filterwarnings("ignore", "Requiring AUTH while not "
+                                    "requiring TLS")
             if self.auth is not None:
                 kw = {"authenticator": self._authenticate,
                       "auth_required": True, "auth_require_tls": False}

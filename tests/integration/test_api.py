@@ -12,6 +12,7 @@ Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_api.py -v
 import itertools
 import os
 import sys
+import threading
 import unittest
 
 import psycopg2
@@ -539,6 +540,7 @@ class ApiTest(unittest.TestCase):
 
     def test_reschedule_refusals_change_nothing(self):
         m = self.book()
+        other = self.book()
         path = "/api/v1/meetings/%d" % m["id"]
         before = ct.counts(self.db)
         self.assertError(self.call("PATCH", path, self.sw, {}), 422, "body")
@@ -551,8 +553,84 @@ class ApiTest(unittest.TestCase):
         self.assertError(self.call("PATCH", path, self.sw,
                                    {"remove_participants": [999999]}),
                          422, "remove_participants")
+        # The booking rules hold for what a change leaves, not only for the
+        # fields it names (concern 2026-12-01T09:15, 10:00-11:00 on the 2nd).
+        self.assertError(self.call("PATCH", path, self.sw,
+                                   {"ends_at": "2026-12-02T09:30"}),
+                         422, "ends_at")
+        self.assertError(self.call("PATCH", path, self.sw,
+                                   {"ends_at": "2026-12-09T10:00"}),
+                         422, "ends_at")
+        self.assertError(self.call("PATCH", path, self.sw,
+                                   {"starts_at": "2026-11-30T10:00"}),
+                         422, "starts_at")
+        self.assertError(self.call("PATCH", path, self.sw,
+                                   {"concern_received_at":
+                                    "2026-12-02T10:30"}),
+                         422, "concern_received_at")
+        # Another meeting's participant is not this one's.
+        self.assertError(self.call("PATCH", path, self.sw, {
+            "remove_participants": [other["participants"][0]["id"]]}),
+            422, "remove_participants")
         self.assertEqual(ct.counts(self.db), before)
         self.assertEqual(self.get(m["id"]), m)
+        self.assertEqual(self.get(other["id"]), other)
+
+    def test_concurrent_changes_each_count(self):
+        """Changes at the same moment are serialised: each one moves the
+        sequence once and is audited once; none is lost."""
+        m = self.book()
+        path = "/api/v1/meetings/%d" % m["id"]
+        results = self.parallel(8, lambda i: self.call(
+            "PATCH", path, self.sw, {"location": "Room %d" % i})[0])
+        self.assertEqual(results, [200] * 8)
+        got = self.get(m["id"])
+        self.assertEqual(got["sequence"], 8)
+        self.assertIn(got["location"], {"Room %d" % i for i in range(8)})
+        self.assertEqual(self.audit(m["id"]),
+                         ["meeting.create"] + ["meeting.update"] * 8)
+
+    def parallel(self, n, fn):
+        """fn(i) in n threads started together; their results."""
+        results = [None] * n
+        go = threading.Barrier(n)
+
+        def run(i):
+            go.wait()
+            results[i] = fn(i)
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results
+
+    def test_concurrent_first_bookings_of_a_case(self):
+        """Two workers of a team booking for the same new case at once: both
+        bookings stand, on one case."""
+        for r in range(6):
+            ref = self.ref()
+            res = self.parallel(4, lambda i: self.call(
+                "POST", "/api/v1/meetings", self.sw, self.body(case_ref=ref)))
+            self.assertEqual([x[0] for x in res], [201] * 4,
+                             [x[2] for x in res])
+            self.assertEqual(ct.query(
+                self.db, "SELECT count(DISTINCT d.case_id), count(*) FROM "
+                "discussions d JOIN cases c ON c.id = d.case_id WHERE "
+                "c.case_ref = %s", (ref,)), [(1, 4)])
+
+    def test_concurrent_contacts_of_a_new_organisation(self):
+        for r in range(6):
+            org = "Parallel Org %d" % r
+            res = self.parallel(4, lambda i: self.call(
+                "POST", "/api/v1/contacts", self.admin,
+                {"name": "P %d" % i, "email": "p%d.%d@par.example" % (r, i),
+                 "agency": "health", "organisation": org}))
+            self.assertEqual([x[0] for x in res], [201] * 4,
+                             [x[2] for x in res])
+            self.assertEqual(ct.query(
+                self.db, "SELECT count(*) FROM organisations WHERE name = %s",
+                (org,)), [(1,)])
 
     def test_participants_add_and_remove(self):
         m = self.book()

@@ -49,6 +49,9 @@ class FuzzItipTest(unittest.TestCase):
             cmd += pkg_flags("libical", "libsodium", "jansson", "libpq")
             build = subprocess.run(cmd, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
+            if build.returncode != 0 and "libclang_rt.fuzzer" in build.stdout:
+                self.fail("clang has no libFuzzer runtime: install "
+                          "libclang-rt-14-dev (scripts/deps.sh lists it)")
             self.assertEqual(build.returncode, 0, build.stdout[-4000:])
             corpus = os.path.join(work, "corpus")
             shutil.copytree(os.path.join(ROOT, "tests", "fuzz",

@@ -213,5 +213,6 @@ class RestartTest(unittest.TestCase):
                     "immediate", "-D", os.path.join(data, "pg")],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+
 if __name__ == "__main__":
     unittest.main()

@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 import unittest
 import urllib.parse
@@ -221,6 +222,7 @@ class StatsTest(unittest.TestCase):
                                        authority=auth)
         cls.tok = {n: ct.token(cls.db, n) for n in cls.pw}
         cls.srv = ct.Server(cls.db)
+        cls.cookies = {}
         cls.ids = {}
         cls.load()
 
@@ -863,6 +865,173 @@ class StatsTest(unittest.TestCase):
         self.verify()
         st, _, _ = self.srv.api("DELETE", path, token=self.tok["st-admin"])
         self.assertEqual(st, 404)
+
+    # ---- the dashboard page -------------------------------------------------
+
+    def page(self, path, user="st-mgr", want=200):
+        if user not in self.cookies:
+            self.cookies[user] = ct.sign_in(self.srv.base, user, self.pw[user])
+        st, h, html = ct.form("GET", self.srv.base, path,
+                              cookie=self.cookies[user])
+        self.assertEqual(st, want, str(html)[:500])
+        return html
+
+    @staticmethod
+    def figures(html):
+        return {k: int(v) for k, v in
+                re.findall(r'data-figure="([a-z_.0-9]+)">(\d+)<', html)}
+
+    @staticmethod
+    def cells(html, table, row_attr, row):
+        """{data-col: text} of one row of a data table."""
+        t = re.search(r'<table[^>]*data-table="%s".*?</table>' % table, html,
+                      re.S).group(0)
+        r = re.search(r'<tr[^>]*%s="%s".*?</tr>' % (row_attr, re.escape(row)),
+                      t, re.S).group(0)
+        return dict(re.findall(r'data-col="([a-z_]+)">([^<]*)<', r))
+
+    def test_dashboard_html(self):
+        html = self.page("/stats?" + RANGE)
+        self.assertNotIn(CHILD, html)
+        f = self.figures(html)
+        want = {"held": 9, "multi_agency": 5, "partial": 2,
+                "single_agency": 2, "cancelled": 1, "scheduled": 1,
+                "missing.health": 4, "missing.police": 2,
+                "missing.social_care": 0, "contributed.health": 1,
+                "unreviewed_flags": 2, "reviewed.agree": 1,
+                "reviewed.practice_concern": 1, "child_views_recorded": 6,
+                "signed_off": 3, "concern_within_target": 4,
+                "section47_enquiries": 5, "conferences_within_15": 2,
+                "conferences_late": 1, "conference_not_required": 1,
+                "awaiting_overdue": 1, "unreviewed_banner": 2}
+        self.assertEqual({k: f.get(k) for k in want}, want)
+        self.assertIn("All teams, 1 November 2025 to 31 December 2025", html)
+        # Four charts, each an accessible SVG with a title and a
+        # description, a sentence above it and a data table beneath.
+        svgs = re.findall(r'<svg[^>]*class="convene-chart"[^>]*>', html)
+        self.assertEqual(len(svgs), 4)
+        for svg in svgs:
+            self.assertIn('role="img"', svg)
+            self.assertIn("aria-labelledby=", svg)
+        self.assertEqual(len(re.findall(r"<desc id=", html)), 4)
+        self.assertIn("Of 9 strategy discussions held, 5 (55.6%) were "
+                      "multi-agency, 2 (22.2%) partial and 2 (22.2%) "
+                      "single-agency.", html)
+        self.assertIn("<title>Nov 2025: 2 multi-agency</title>", html)
+        self.assertEqual(self.cells(html, "classes", "data-group",
+                                    "Nov 2025")["held"], "5")
+        self.assertEqual(self.cells(html, "classes", "data-group",
+                                    "Dec 2025")["single_agency"], "1")
+        police = self.cells(html, "agencies", "data-agency", "police")
+        self.assertEqual((police["invited"], police["present"],
+                          police["rate"]), ("9", "7", "77.8%"))
+        self.assertEqual(self.cells(html, "concern", "data-days", "2")
+                         ["count"], "4")
+        self.assertEqual(self.cells(html, "conference", "data-days",
+                                    "21-30")["count"], "1")
+        org = self.cells(html, "organisations", "data-organisation",
+                         "Northshire Police")
+        self.assertEqual((org["people"], org["accepted"], org["declined"],
+                          org["no_reply"]), ("12", "6", "2", "3"))
+        # Click-through and exports carry the filters.
+        self.assertIn('href="/stats/discussions?from=2025-11-01&amp;'
+                      'to=2025-12-31&amp;classification=single_agency"', html)
+        self.assertIn('href="/api/v1/stats.csv?from=2025-11-01&amp;'
+                      'to=2025-12-31"', html)
+        self.assertIn('href="/api/v1/stats/section47.csv?from=2025-11-01'
+                      '&amp;to=2025-12-31"', html)
+        # The page and the CSV agree.
+        rows = self.csv_rows("/api/v1/stats.csv?" + RANGE)
+        self.assertEqual((int(rows[0]["held"]), int(rows[0]["missing_health"]),
+                          int(rows[0]["unreviewed_flags"])),
+                         (f["held"], f["missing.health"],
+                          f["unreviewed_flags"]))
+        # By team, one team, and a bad date.
+        html = self.page("/stats?%s&group_by=team" % RANGE)
+        self.assertEqual(self.cells(html, "classes", "data-group",
+                                    SOUTH)["held"], "4")
+        html = self.page("/stats?%s&team=%s" % (RANGE,
+                                                urllib.parse.quote(SOUTH)))
+        f = self.figures(html)
+        self.assertEqual((f["held"], f["single_agency"],
+                          f["unreviewed_flags"]), (4, 1, 1))
+        html = self.page("/stats?from=31/2/2025")
+        self.assertIn("Date from must be a real date", html)
+        # Dates typed the British way.
+        f = self.figures(self.page("/stats?from=1/11/2025&to=31/12/2025"))
+        self.assertEqual(f["held"], 9)
+
+    def test_dashboard_for_others(self):
+        html = self.page("/stats?" + RANGE, user="st-sw-n")
+        f = self.figures(html)
+        self.assertEqual((f["held"], f["unreviewed_flags"]), (5, 1))
+        self.assertNotIn("unreviewed_banner", html)	# managers only
+        self.page("/stats?%s&team=%s" % (RANGE, urllib.parse.quote(SOUTH)),
+                  user="st-sw-n", want=403)
+        self.page("/stats", user="st-admin", want=403)
+        st, h, _ = ct.form("GET", self.srv.base, "/stats")
+        self.assertEqual((st, h.get("Location")), (303, "/sign-in"))
+
+    def test_review_from_the_page(self):
+        """Drill into the flagged discussions, review one: the count of
+        unreviewed flags on the dashboard goes down by one."""
+        before = self.figures(self.page("/stats?" + RANGE))["unreviewed_flags"]
+        html = self.page("/stats/discussions?%s&review=unreviewed" % RANGE)
+        ids = sorted(int(i) for i in re.findall(r'data-meeting-id="(\d+)"',
+                                                html))
+        self.assertEqual(ids, sorted([self.ids["D3"], self.ids["D5"]]))
+        self.assertNotIn(CHILD, html)
+        d5 = self.ids["D5"]
+        link = re.search(r'href="(/stats/discussions/%d/review\?back=[^"]+)"'
+                         % d5, html).group(1).replace("&amp;", "&")
+        form = self.page(link)
+        self.assertIn("Reason recorded for absence", form)
+        back = re.search(r'name="back" value="([^"]+)"', form).group(1)
+        back = back.replace("&amp;", "&")
+        self.assertTrue(back.startswith("/stats/discussions?"), back)
+        cookie = self.cookies["st-mgr"]
+        csrf = ct.session_csrf(self.db, cookie)
+        path = "/stats/discussions/%d/review" % d5
+        # A practice concern needs a note: the form again, nothing saved.
+        st, _, html = ct.form("POST", self.srv.base, path,
+                              {"decision": "practice_concern", "note": "",
+                               "back": back}, cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 422)
+        self.assertIn("govuk-error-summary", html)
+        self.assertEqual(self.unreviewed(), before)
+        # Without the CSRF token: refused.
+        st, _, _ = ct.form("POST", self.srv.base, path,
+                           {"decision": "agree", "back": back},
+                           cookie=cookie)
+        self.assertEqual(st, 403)
+        st, h, _ = ct.form("POST", self.srv.base, path,
+                           {"decision": "agree", "note": "Health could not "
+                            "attend at short notice", "back": back},
+                           cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 303)
+        self.assertEqual(h["Location"], back + "&done=review")
+        after = self.figures(self.page("/stats?" + RANGE))
+        self.assertEqual(after["unreviewed_flags"], before - 1)
+        html = self.page(h["Location"])
+        self.assertIn("Review recorded.", html)
+        # Signed off from the list, once reviewed.
+        st, h, _ = ct.form("POST", self.srv.base,
+                           "/stats/discussions/%d/sign-off" % d5,
+                           {"back": back}, cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 303)
+        self.assertEqual(self.figures(self.page("/stats?" + RANGE))
+                         ["signed_off"], 4)
+        # Social workers do not review.
+        sw = ct.sign_in(self.srv.base, "st-sw-s", self.pw["st-sw-s"])
+        st, _, _ = ct.form("POST", self.srv.base, path, {"decision": "agree"},
+                           cookie=sw, csrf=ct.session_csrf(self.db, sw))
+        self.assertEqual(st, 403)
+        self.verify()
+        ct.query(self.db, "DELETE FROM discussion_signoffs WHERE "
+                 "discussion_id = %s", (d5,))
+        ct.query(self.db, "DELETE FROM discussion_reviews WHERE "
+                 "discussion_id = %s", (d5,))
+        self.assertEqual(self.unreviewed(), before)
 
     def test_rebuild_gives_the_same_summaries(self):
         before = self.stats("")

@@ -196,6 +196,10 @@ test_everything_down_is_null(void **state)
 	assert_non_null(primary = db_pool_new(DEAD_URL, 1));
 	assert_null(db_pool_get_fallback(replica, primary, 100, &owner));
 	assert_null(owner);
+	/* No primary given: NULL, for a caller that holds one already. */
+	owner = primary;
+	assert_null(db_pool_get_fallback(replica, NULL, 100, &owner));
+	assert_null(owner);
 	assert_int_equal(db_pool_in_use(replica), 0);
 	assert_int_equal(db_pool_in_use(primary), 0);
 	db_pool_free(replica);

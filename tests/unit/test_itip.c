@@ -172,6 +172,27 @@ test_garbage(void **state)
 	    sizeof(err)), -1);
 	assert_int_equal(parse("BEGIN:VCALENDAR\r\nX:\xff\xfe\r\n"
 	    "END:VCALENDAR\r\n", &r, err, sizeof(err)), -1);
+	/* Nestings libical would complain about on stderr never reach it. */
+	assert_int_equal(parse("END:VEVENT\r\nBEGIN:VCALENDAR\r\n"
+	    "END:VCALENDAR\r\n", &r, err, sizeof(err)), -1);
+	assert_int_equal(parse("BEGIN\r\n:VCALENDAR\r\nEND:VCALENDAR\r\n",
+	    &r, err, sizeof(err)), -1);
+	assert_int_equal(parse("BEGIN;X=1:VCALENDAR\r\nEND:VCALENDAR\r\n",
+	    &r, err, sizeof(err)), -1);
+	assert_int_equal(parse("hello\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR"
+	    "\r\n", &r, err, sizeof(err)), -1);
+	assert_int_equal(parse("BEGIN:VCALENDAR\rEND:VCALENDAR\r\n", &r, err,
+	    sizeof(err)), -1);
+	assert_int_equal(parse("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+	    "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", &r, err, sizeof(err)), -1);
+	/* A byte-order mark is fine. */
+	{
+		char bom[sizeof(gmail) + 3];
+
+		snprintf(bom, sizeof(bom), "\xef\xbb\xbf%s", gmail);
+		assert_int_equal(parse(bom, &r, err, sizeof(err)), 0);
+		assert_string_equal(r.partstat, "TENTATIVE");
+	}
 	/* Not NUL-terminated: the parser must stay inside len. */
 	assert_int_equal(itip_parse_reply(gmail, 40, &r, err, sizeof(err)), -1);
 	big = malloc(ITIP_MAX_BODY + 2);

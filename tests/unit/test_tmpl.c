@@ -167,6 +167,8 @@ test_syntax_errors(void **state)
 	compile_fails("{{{raw}}}", "not supported");
 	compile_fails("{{&raw}}", "not supported");
 	compile_fails("a\n{{#x}}", "never closed");
+	/* Found by fuzz_tmpl: text after an unclosed section. */
+	compile_fails("{{#o}}}|@{/o!\n-<p>", "never closed");
 	compile_fails("{{#x}}{{/y}}", "line 1");
 	compile_fails("{{/x}}", "does not close");
 	compile_fails("ok\n{{x", "line 2");
@@ -191,6 +193,13 @@ test_depth_limit(void **state)
 	    sizeof(err)), 0);
 	buf_init(&b, 4096);
 	assert_int_equal(tmpl_render(s, "loop", d, &b), -1);
+	buf_free(&b);
+	/* Twice per level is 2^32 partials within the depth limit: the step
+	 * limit ends it quickly. */
+	assert_int_equal(tmpl_add(s, "fork", "{{>fork}}{{>fork}}", 18, err,
+	    sizeof(err)), 0);
+	buf_init(&b, 4096);
+	assert_int_equal(tmpl_render(s, "fork", d, &b), -1);
 	buf_free(&b);
 	json_decref(d);
 	tmpl_set_free(s);

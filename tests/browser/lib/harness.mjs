@@ -46,7 +46,8 @@ function withDb(url, name) {
 
 function psql(url, sql) {
   return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1',
-    url, '-c', sql], { encoding: 'utf8' });
+    url, '-c', sql], { encoding: 'utf8',
+    env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
 }
 
 // Drop and create database `name` owned by the test role; its URL.

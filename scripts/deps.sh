@@ -52,6 +52,7 @@ runtime_pkgs=(
 # Tests only.
 test_pkgs=(
 	clang			# fuzz targets (-DCONVENE_FUZZ=ON)
+	libclang-rt-14-dev	# libFuzzer and sanitizer runtimes for clang
 	postgresql-client
 	python3-aiosmtpd python3-icalendar python3-psycopg2 python3-yaml
 	python3-prometheus-client	# parses GET /metrics (test_metrics.py)

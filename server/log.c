@@ -38,6 +38,9 @@ emit(json_t *o)
 	json_decref(o);
 }
 
+static void vlog(const char *, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(const char *level, const char *module, const char *fmt, va_list ap)
 {

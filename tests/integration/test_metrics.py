@@ -157,7 +157,7 @@ class MetricsTest(unittest.TestCase):
         self.assertGreaterEqual(value(after, "convene_db_pool_in_use",
                                       pool="primary"), 1)
         self.assertEqual(value(after, "convene_db_pool_size",
-                               pool="primary"), 8)
+                               pool="primary"), 12)
         started = value(after, "convene_start_time_seconds")
         self.assertLess(abs(time.time() - started), 600)
 

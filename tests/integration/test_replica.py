@@ -229,7 +229,7 @@ class ReplicaTest(unittest.TestCase):
         self.assertIn("\nconvene_stats_replica_in_recovery 1\n", text)
         self.assertRegex(text, r"\nconvene_stats_replica_replay_age_seconds "
                          r"[0-9.e+-]+\n")
-        self.assertIn('convene_db_pool_size{pool="stats"} 8', text)
+        self.assertIn('convene_db_pool_size{pool="stats"} 12', text)
 
     def test_2_statistics_read_from_the_standby(self):
         if not self.has_stats:

@@ -18,6 +18,10 @@ int	 str_to_long_n(const char *s, size_t n, long min, long max, long *out);
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, no NUL),
  * 0 otherwise. */
 int	 str_utf8_valid(const char *s, size_t n);
+/* Cut s back to its longest prefix that is valid UTF-8: after a bounded
+ * copy (str_copy, snprintf) that may have stopped mid-character. Meant for
+ * short buffers (a field name, a message): O(n) per byte removed. */
+void	 str_utf8_cut(char *s);
 /* Number of code points in a valid UTF-8 string. */
 size_t	 str_utf8_len(const char *s);
 /* 1 when s looks like a deliverable address: local@domain.tld, no spaces,

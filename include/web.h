@@ -35,6 +35,10 @@ struct http_resp;
 struct verr;
 
 #define WEB_PER_PAGE	25		/* rows per list page */
+/* Bytes that hold a field of n characters (UTF-8) and show it was longer:
+ * web_field() cuts at this size, so an over-long value stays over-long. */
+#define WEB_BUF(n)	(((n) + 1) * 4 + 1)
+#define WEB_NAME_BUF	WEB_BUF(200)	/* names, roles, organisations */
 #define WEB_MAX_EXTRA	10		/* "add another" rows on one form */
 
 /* Load the page templates, work out the asset version and install the HTML

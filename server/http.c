@@ -485,6 +485,22 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * libmicrohttpd's unescaping of the path and query, except that text with
+ * "%00" is left as sent: decoded, the NUL would end the C string early, so
+ * "/rsvp/<token>/accept%00junk" would be read as ".../accept". Left encoded
+ * it matches no route and no value (a 404 or a field error).
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	if (strstr(s, "%00") != NULL)
+		return strlen(s);
+	return MHD_http_unescape(s);
+}
+
 struct http_server *
 http_start(struct app *app, char *err, size_t errlen)
 {
@@ -513,6 +529,7 @@ http_start(struct app *app, char *err, size_t errlen)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errlen, "could not listen on %s: %s",

@@ -22,9 +22,25 @@ input_known_keys(json_t *o, const char *const *allowed, const char *prefix,
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(key, allowed[i]) == 0)
 				break;
+		if (allowed[i] == NULL && key[0] == '\0') {
+			/* "" would name no field: name what holds it. */
+			char holder[96];
+			size_t n = strlen(prefix);
+
+			snprintf(holder, sizeof(holder), "%.*s", (int)(n > 0 &&
+			    prefix[n - 1] == '.' ? n - 1 : n), prefix);
+			if (holder[0] == '\0')
+				str_copy(holder, "body", sizeof(holder));
+			str_utf8_cut(holder);
+			return verr_set(e, 422, holder, "%s: has a field with an "
+			    "empty name", holder);
+		}
 		if (allowed[i] == NULL) {
 			char fname[96];
 			snprintf(fname, sizeof(fname), "%s%s", prefix, key);
+			/* A long key may be cut mid-character: the name goes
+			 * into a JSON error, which must be valid UTF-8. */
+			str_utf8_cut(fname);
 			return verr_set(e, 422, fname, "%s: is not a field this "
 			    "request accepts", fname);
 		}

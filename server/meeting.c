@@ -45,6 +45,10 @@ verr_set(struct verr *e, int status, const char *field, const char *fmt, ...)
 	if (vsnprintf(e->msg, sizeof(e->msg), fmt, ap) < 0)
 		str_copy(e->msg, "invalid", sizeof(e->msg));
 	va_end(ap);
+	/* Both end up in a JSON error (jansson refuses invalid UTF-8, which
+	 * would drop the field and the message): never end mid-character. */
+	str_utf8_cut(e->field);
+	str_utf8_cut(e->msg);
 	return -1;
 }
 

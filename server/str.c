@@ -132,6 +132,19 @@ str_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+void
+str_utf8_cut(char *s)
+{
+	size_t	 n;
+
+	if (s == NULL)
+		return;
+	n = strlen(s);
+	while (n > 0 && !str_utf8_valid(s, n))
+		n--;
+	s[n] = '\0';
+}
+
 /* Count the bytes that start a code point; continuation bytes are 10xxxxxx. */
 size_t
 str_utf8_len(const char *s)

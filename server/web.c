@@ -264,6 +264,7 @@ nav(const struct http_req *rq)
 		{ "/", "Home", ROLE_ANY },
 		{ "/meetings/new", "Book a meeting", ROLE_SOCIAL_WORKER },
 		{ "/meetings", "Strategy discussions", ROLE_STAFF },
+		{ "/stats", "Statistics", ROLE_STAFF },
 		{ "/directory", "Directory", ROLE_ANY },
 		{ "/admin/users", "Users and teams", ROLE_ADMIN },
 	};
@@ -605,6 +606,12 @@ web_field(const struct http_req *rq, const char *key, char *out,
 		v++;
 	str_copy(out, v, outlen);
 	n = strlen(out);
+	/* Cut to a whole character: the caller's length check then sees a
+	 * value that is still too long, never broken UTF-8. */
+	if (strlen(v) >= outlen) {
+		str_utf8_cut(out);
+		n = strlen(out);
+	}
 	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t' ||
 	    out[n - 1] == '\r' || out[n - 1] == '\n'))
 		out[--n] = '\0';

@@ -45,7 +45,7 @@ static int
 users_page(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
     const char *done)
 {
-	char aid[24], v[256];
+	char aid[24], v[WEB_NAME_BUF];
 	const char *p[1] = { aid };
 	struct db_res r;
 	json_t *d, *users, *t;
@@ -92,7 +92,7 @@ web_admin_users(struct http_req *rq, struct http_resp *rs)
 static int
 user_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we)
 {
-	char v[256];
+	char v[WEB_NAME_BUF];
 	json_t *d, *f, *items, *t;
 	size_t i;
 
@@ -163,7 +163,8 @@ web_admin_user_post(struct http_req *rq, struct http_resp *rs)
 {
 	struct web_errors we;
 	enum auth_role role = ROLE_SOCIAL_WORKER;
-	char username[80], rolename[32], team[256], code[80], pw[64];
+	char username[80], rolename[32], team[WEB_NAME_BUF], code[80];
+	char pw[64];
 	json_t *d;
 	size_t n;
 	int rc, status = 500;
@@ -218,7 +219,7 @@ int
 web_admin_team_post(struct http_req *rq, struct http_resp *rs)
 {
 	struct web_errors we;
-	char name[256], aid[24];
+	char name[WEB_NAME_BUF], aid[24];
 	const char *p[2] = { aid, name };
 	struct db_res r;
 	json_t *after;

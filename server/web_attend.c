@@ -101,7 +101,7 @@ people_view(const struct http_req *rq, const struct web_errors *we,
     json_t *m)
 {
 	json_t *groups = web_participant_groups(m, 0), *g, *p, *f;
-	char key[48], label[300], v[32];
+	char key[48], label[WEB_NAME_BUF], v[32];
 	size_t i, j;
 
 	json_array_foreach(groups, i, g)
@@ -127,7 +127,8 @@ children_view(const struct http_req *rq, const struct web_errors *we,
     json_t *m)
 {
 	json_t *out = json_array(), *ch, *o, *f, *stored, *row;
-	char key[48], label[300], v[5100];
+	char key[48], label[WEB_NAME_BUF + 16];
+	char v[WEB_BUF(MEETING_LONG_TEXT_MAX)];
 	const char *dec, *rat;
 	size_t i, k;
 
@@ -165,7 +166,7 @@ actions_view(const struct http_req *rq, const struct web_errors *we,
     json_t *m, int n)
 {
 	json_t *out = json_array(), *a, *row, *f;
-	char key[48], v[2100];
+	char key[48], v[WEB_BUF(MEETING_TEXT_MAX)];
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -196,7 +197,7 @@ static int
 attend_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
     struct web_errors *we, int more_day, int more_actions)
 {
-	char v[5100];
+	char v[WEB_BUF(MEETING_LONG_TEXT_MAX)];
 	json_t *d, *f, *views = json_object_get(m, "child_views_recorded");
 	int nday, nact, posted = rq->form.n > 0;
 
@@ -327,7 +328,8 @@ parse_outcome(struct http_req *rq, struct web_errors *we, json_t *m,
     struct attend *a)
 {
 	json_t *outs = json_array(), *acts = json_array(), *ch;
-	char key[48], v[5100], what[2100], owner[300], due[11], label[40];
+	char key[48], v[WEB_BUF(MEETING_LONG_TEXT_MAX)], due[11], label[40];
+	char what[WEB_BUF(MEETING_TEXT_MAX)], owner[WEB_NAME_BUF];
 	size_t i;
 	int k, n;
 
@@ -385,7 +387,7 @@ parse_views(struct http_req *rq, struct web_errors *we, struct attend *a)
 	const char *st[CLASSIFY_MAX_AGENCIES], *att;
 	struct classify_result res;
 	json_t *stat, *x, *missing;
-	char v[5100], review[11], human[200];
+	char v[WEB_BUF(MEETING_LONG_TEXT_MAX)], review[11], human[200];
 	size_t i, n = 0, ns = 0;
 
 	web_field(rq, "views", v, sizeof(v));

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "buf.h"
 #include "classify.h"
 #include "db.h"
 #include "form.h"
@@ -107,7 +108,8 @@ case_team(struct http_req *rq, const char *ref)
 static void
 parse_case(struct http_req *rq, struct web_errors *we, struct book *b)
 {
-	char type[16], ref[64], name[256], key[64], what[64], dob[11];
+	char type[16], ref[WEB_BUF(40)], name[WEB_NAME_BUF], key[64], what[64];
+	char dob[11];
 	json_t *children = json_array();
 	long team;
 	int i, named = 0;
@@ -169,7 +171,7 @@ parse_case(struct http_req *rq, struct web_errors *we, struct book *b)
 static void
 parse_when(struct http_req *rq, struct web_errors *we, struct book *b)
 {
-	char v[600], iso[LTIME_ISO_MAX];
+	char v[WEB_BUF(MEETING_TEXT_MAX)], iso[LTIME_ISO_MAX];
 	time_t concern = 0, starts = 0;
 	long dur = 60;
 	int ok_c, ok_s;
@@ -219,7 +221,8 @@ json_t *
 web_parse_person(struct http_req *rq, struct web_errors *we,
     const char *prefix, int i, const char **agency)
 {
-	char key[64], name[256], email[300], ag[40], org[256], role[256];
+	char key[64], name[WEB_NAME_BUF], email[WEB_BUF(254)], ag[40];
+	char org[WEB_NAME_BUF], role[WEB_NAME_BUF];
 	size_t a;
 	int bad = 0;
 
@@ -386,7 +389,7 @@ parse_people(struct http_req *rq, struct web_errors *we, struct book *b)
 {
 	json_t *parts = json_array(), *people = json_array(), *x;
 	const char *agency;
-	char v[2100], key[32], miss[200];
+	char v[WEB_BUF(MEETING_TEXT_MAX)], key[32], miss[200];
 	int i, rc = -1;
 
 	b->include_me = form_get(&rq->form, "include_me") != NULL;
@@ -426,8 +429,7 @@ parse_people(struct http_req *rq, struct web_errors *we, struct book *b)
 	web_agency_list(b->missing, miss, sizeof(miss));
 	if (json_array_size(b->missing) > 0 && v[0] == '\0')
 		web_error(we, "missing_agency_reason", NULL, "No one from %s is "
-		    "invited: invite someone from %s, or say why not", miss,
-		    json_array_size(b->missing) > 1 ? "each" : "it");
+		    "invited: invite someone, or say why not", miss);
 	else if (web_check_text(we, "missing_agency_reason", v, 0,
 	    MEETING_TEXT_MAX, 1, "the reason") == 0 && v[0] != '\0' &&
 	    json_array_size(b->missing) > 0)
@@ -489,7 +491,7 @@ web_extra_rows(const struct http_req *rq, const struct web_errors *we,
 	static const char *const att[] = { "attended", "Attended",
 		"contributed", "Sent information", "apologies", "Apologies",
 		"absent", "Absent", NULL };
-	char key[64], v[300];
+	char key[64], v[WEB_NAME_BUF];
 	json_t *rows = json_array(), *row, *f;
 	int i;
 
@@ -547,7 +549,7 @@ static int
 show_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
     struct book *b, int more_children, int more_extras)
 {
-	char key[64], v[2100], what[64], miss[200];
+	char key[64], v[WEB_BUF(MEETING_TEXT_MAX)], what[64], miss[200];
 	json_t *d, *f, *children, *row, *stat, *groups;
 	int i, fresh = rq->form.n == 0, nchildren, nextra;
 	size_t k;
@@ -677,18 +679,19 @@ static int
 show_answers(struct http_req *rq, struct http_resp *rs, struct book *b)
 {
 	json_t *rows = json_array(), *body = b->body, *ch, *d;
-	char when[96], concern[96], s[600], miss[200];
-	size_t i, used = 0;
+	char when[96], concern[96], s[64], miss[200];
+	struct buf names;
+	size_t i;
 
 	answer(rows, "Case", json_string_value(json_object_get(body,
 	    "case_ref")));
-	s[0] = '\0';
+	buf_init(&names, 16384);
 	json_array_foreach(json_object_get(body, "children"), i, ch)
-		used += (size_t)snprintf(s + used, used < sizeof(s) ?
-		    sizeof(s) - used : 0, "%s%s", i ? ", " : "",
+		buf_printf(&names, "%s%s", i ? ", " : "",
 		    json_string_value(json_object_get(ch, "name")));
-	if (s[0] != '\0')
-		answer(rows, "Children (new case)", s);
+	if (names.len > 0)
+		answer(rows, "Children (new case)", buf_cstr(&names));
+	buf_free(&names);
 	answer(rows, "Recording", pair_text(json_string_value(
 	    json_object_get(body, "kind")), kinds));
 	answer(rows, "Reason", json_string_value(json_object_get(body,

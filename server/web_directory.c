@@ -124,7 +124,7 @@ org_items(struct db *db, const char *current)
 
 /* The stored contact id as strings: name, role, email, phone, org, active. */
 static int
-contact_load(struct db *db, long id, char vals[6][256])
+contact_load(struct db *db, long id, char vals[6][WEB_NAME_BUF])
 {
 	char sid[ID_LEN];
 	const char *p[1] = { sid };
@@ -138,7 +138,7 @@ contact_load(struct db *db, long id, char vals[6][256])
 		return -1;
 	if (db_res_rows(&r) == 1) {
 		for (i = 0; i < 6; i++)
-			str_copy(vals[i], db_res_get(&r, 0, i), 256);
+			str_copy(vals[i], db_res_get(&r, 0, i), WEB_NAME_BUF);
 		rc = 0;
 	}
 	db_res_free(&r);
@@ -147,7 +147,7 @@ contact_load(struct db *db, long id, char vals[6][256])
 
 static int
 contact_page(struct http_req *rq, struct http_resp *rs, long id,
-    struct web_errors *we, char vals[6][256])
+    struct web_errors *we, char vals[6][WEB_NAME_BUF])
 {
 	json_t *d, *f, *items;
 
@@ -188,7 +188,7 @@ contact_page(struct http_req *rq, struct http_resp *rs, long id,
 int
 web_dir_contact_form(struct http_req *rq, struct http_resp *rs)
 {
-	char vals[6][256];
+	char vals[6][WEB_NAME_BUF];
 	long id = 0;
 	int rc;
 
@@ -208,7 +208,7 @@ web_dir_contact_form(struct http_req *rq, struct http_resp *rs)
 /* Insert or update the contact (one transaction, audited). 0 done, 1 the
  * email is taken, -1 error. */
 static int
-contact_save(struct http_req *rq, long *id, char vals[6][256])
+contact_save(struct http_req *rq, long *id, char vals[6][WEB_NAME_BUF])
 {
 	char sid[ID_LEN];
 	const char *p[7];
@@ -253,7 +253,7 @@ int
 web_dir_contact_post(struct http_req *rq, struct http_resp *rs)
 {
 	struct web_errors we;
-	char vals[6][256];
+	char vals[6][WEB_NAME_BUF];
 	long id = 0, org;
 	int rc, status = 500;
 
@@ -308,7 +308,7 @@ out:
 
 static int
 org_page(struct http_req *rq, struct http_resp *rs, long id,
-    struct web_errors *we, char vals[3][256])
+    struct web_errors *we, char vals[3][WEB_NAME_BUF])
 {
 	json_t *d, *f, *items = json_array();
 	size_t i;
@@ -345,7 +345,7 @@ org_page(struct http_req *rq, struct http_resp *rs, long id,
 int
 web_dir_org_form(struct http_req *rq, struct http_resp *rs)
 {
-	char vals[3][256], sid[ID_LEN];
+	char vals[3][WEB_NAME_BUF], sid[ID_LEN];
 	const char *p[1] = { sid };
 	struct db_res r;
 	long id = 0;
@@ -363,9 +363,9 @@ web_dir_org_form(struct http_req *rq, struct http_resp *rs)
 		    1, p) != 0)
 			return rs->status = 500;
 		if ((found = db_res_rows(&r) == 1)) {
-			str_copy(vals[0], db_res_get(&r, 0, 0), 256);
-			str_copy(vals[1], db_res_get(&r, 0, 1), 256);
-			str_copy(vals[2], db_res_get(&r, 0, 2), 256);
+			str_copy(vals[0], db_res_get(&r, 0, 0), WEB_NAME_BUF);
+			str_copy(vals[1], db_res_get(&r, 0, 1), WEB_NAME_BUF);
+			str_copy(vals[2], db_res_get(&r, 0, 2), WEB_NAME_BUF);
 		}
 		db_res_free(&r);
 		if (!found)
@@ -376,7 +376,7 @@ web_dir_org_form(struct http_req *rq, struct http_resp *rs)
 }
 
 static int
-org_save(struct http_req *rq, long *id, char vals[3][256])
+org_save(struct http_req *rq, long *id, char vals[3][WEB_NAME_BUF])
 {
 	char sid[ID_LEN];
 	const char *p[4] = { vals[0], vals[1], vals[2], sid };
@@ -415,7 +415,7 @@ int
 web_dir_org_post(struct http_req *rq, struct http_resp *rs)
 {
 	struct web_errors we;
-	char vals[3][256];
+	char vals[3][WEB_NAME_BUF];
 	long id = 0;
 	int rc, status = 500;
 

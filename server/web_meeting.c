@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "buf.h"
 #include "db.h"
 #include "form.h"
 #include "http.h"
@@ -125,20 +126,20 @@ static json_t *
 details(json_t *m)
 {
 	json_t *rows = json_array(), *ch;
-	char buf[600], when[96];
-	size_t i, used = 0;
+	char buf[64], when[96];
+	struct buf names;
+	size_t i;
 
 	row(rows, "Case", jstr(m, "case_ref"));
-	buf[0] = '\0';
+	buf_init(&names, 16384);
 	json_array_foreach(json_object_get(m, "children"), i, ch) {
 		web_day(json_string_value(json_object_get(ch, "date_of_birth")),
 		    when, sizeof(when));
-		used += (size_t)snprintf(buf + used, used < sizeof(buf) ?
-		    sizeof(buf) - used : 0, "%s%s%s%s%s", i ? "; " : "",
-		    jstr(ch, "name"), when[0] ? " (born " : "", when,
-		    when[0] ? ")" : "");
+		buf_printf(&names, "%s%s%s%s%s", i ? "; " : "", jstr(ch, "name"),
+		    when[0] ? " (born " : "", when, when[0] ? ")" : "");
 	}
-	row(rows, "Children", buf);
+	row(rows, "Children", buf_cstr(&names));
+	buf_free(&names);
 	row(rows, "Team", jstr(m, "team"));
 	row(rows, "Type", strcmp(jstr(m, "kind"), "discussion") == 0 ?
 	    "Discussion by phone" : "Strategy meeting");
@@ -328,7 +329,7 @@ static int
 resched_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
     struct web_errors *we)
 {
-	char v[600], hm[8], ymd[16];
+	char v[WEB_BUF(500)], hm[8], ymd[16];
 	json_t *d, *f;
 	time_t t;
 	int y, mo, dd, h, mi, posted = rq->form.n > 0;
@@ -400,7 +401,7 @@ web_meeting_resched_post(struct http_req *rq, struct http_resp *rs)
 		"status", "form", NULL };
 	struct web_errors we;
 	struct verr e = { 0 };
-	char v[600], iso[LTIME_ISO_MAX];
+	char v[WEB_BUF(500)], iso[LTIME_ISO_MAX];
 	json_t *m = NULL, *body = json_object(), *out = NULL;
 	time_t t;
 	long id, dur = 0;
@@ -458,7 +459,7 @@ invitees_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 {
 	const char *vals[MEETING_MAX_PARTICIPANTS];
 	long ids[MEETING_MAX_PARTICIPANTS];
-	char v[2100], miss[200], key[32];
+	char v[WEB_BUF(MEETING_TEXT_MAX)], miss[200], key[32];
 	json_t *d, *f, *groups, *g, *c, *p, *cur = json_array();
 	size_t i, j, k, n, nids = 0;
 	int nextra;
@@ -557,7 +558,7 @@ invitee_body(struct http_req *rq, struct web_errors *we)
 	const char *vals[MEETING_MAX_PARTICIPANTS + 1], *agency;
 	json_t *body = json_object(), *add = json_array(), *rm = json_array();
 	json_t *x;
-	char v[2100], key[16];
+	char v[WEB_BUF(MEETING_TEXT_MAX)], key[16];
 	size_t i, n;
 	long id, nextra = 1;
 	int k;
@@ -652,7 +653,7 @@ static int
 cancel_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
     struct web_errors *we)
 {
-	char v[2100];
+	char v[WEB_BUF(MEETING_TEXT_MAX)];
 	json_t *d, *f;
 
 	d = json_pack("{s:I, s:o}", "id", (json_int_t)id, "m",
@@ -695,7 +696,7 @@ web_meeting_cancel_post(struct http_req *rq, struct http_resp *rs)
 		"form", NULL };
 	struct web_errors we;
 	struct verr e = { 0 };
-	char v[2100];
+	char v[WEB_BUF(MEETING_TEXT_MAX)];
 	json_t *m = NULL, *body = NULL, *out = NULL;
 	long id;
 	int status = 500;

@@ -885,9 +885,10 @@ list_title(const struct stats_filter *f)
 	if (f->missing[0])
 		buf_printf(&b, "%s missing, ", web_agency_name(f->missing));
 	if (f->review[0])
-		buf_printf(&b, "review: %s, ", strcmp(f->review, "unreviewed") ==
-		    0 ? "awaiting" : strcmp(f->review, "agree") == 0 ? "reason "
-		    "agreed" : strcmp(f->review, "flagged") == 0 ? "flagged" :
+		buf_printf(&b, "%s, ", strcmp(f->review, "unreviewed") == 0 ?
+		    "awaiting a manager's review" : strcmp(f->review, "agree") ==
+		    0 ? "reviewed, reason agreed" : strcmp(f->review,
+		    "flagged") == 0 ? "single-agency or partial" : "reviewed, "
 		    "practice concern");
 	if (f->signed_off[0])
 		buf_printf(&b, "%s, ", f->signed_off[0] == 'y' ? "signed off" :
@@ -1144,7 +1145,7 @@ review_view(struct http_req *rq, struct http_resp *rs, long id,
 	    "absence_reason", json_string_value(json_object_get(m,
 	    "absence_reason")),
 	    "state", st,
-	    "back", back);
+	    "return_to", back);
 	json_object_set_new(d, "f_decision", fl = web_fld(we, "decision",
 	    "Your review", NULL, decision));
 	json_object_set_new(fl, "items", web_choices("decision",

@@ -286,23 +286,26 @@ FROM (
 	    d.status = 'held' AND coalesce(d.actual_classification, '') IN
 		('single_agency', 'partial') AS flagged,
 	    coalesce(rv.decision, '') AS review,
-	    greatest(0, working_days_between(l.concern_day, l.day)) AS cd,
-	    s.s47,
-	    CASE WHEN NOT s.s47 THEN NULL
+	    k.cd, k.s47,
+	    CASE WHEN NOT k.s47 THEN NULL
 		WHEN c.icpc_date >= l.day THEN 'held'
 		WHEN c.icpc_not_required THEN 'not_required'
 		ELSE 'awaiting' END AS icpc,
-	    CASE WHEN s.s47 AND c.icpc_date >= l.day THEN c.icpc_date
+	    CASE WHEN k.s47 AND c.icpc_date >= l.day THEN c.icpc_date
 		END AS icpc_date,
-	    CASE WHEN s.s47 AND c.icpc_date >= l.day THEN
-		working_days_between(l.day, c.icpc_date) END AS ic
+	    k2.ic
 	FROM discussions d
 	JOIN cases c ON c.id = d.case_id
 	CROSS JOIN LATERAL (SELECT
 	    (d.starts_at AT TIME ZONE 'Europe/London')::date AS day,
 	    (d.concern_received_at AT TIME ZONE 'Europe/London')::date
 		AS concern_day) l
-	CROSS JOIN LATERAL (SELECT d.status = 'held' AND EXISTS (
+	-- OFFSET 0 keeps these per-row subqueries whole, so that cd, s47 and
+	-- ic are computed once per row rather than once per column that uses
+	-- them, while a condition on case_id still reaches discussions.
+	CROSS JOIN LATERAL (SELECT
+	    greatest(0, working_days_between(l.concern_day, l.day)) AS cd,
+	    d.status = 'held' AND EXISTS (
 		SELECT 1 FROM outcomes o WHERE o.discussion_id = d.id
 		AND o.decision IN ('s47_joint', 's47_single_agency'))
 	    AND NOT EXISTS (
@@ -310,12 +313,13 @@ FROM (
 		JOIN outcomes o2 ON o2.discussion_id = d2.id
 		WHERE d2.case_id = d.case_id AND d2.status = 'held'
 		AND o2.decision IN ('s47_joint', 's47_single_agency')
-		AND (d2.starts_at, d2.id) < (d.starts_at, d.id)) AS s47) s
+		AND (d2.starts_at, d2.id) < (d.starts_at, d.id)) AS s47
+	    OFFSET 0) k
+	CROSS JOIN LATERAL (SELECT CASE WHEN k.s47 AND c.icpc_date >= l.day
+	    THEN working_days_between(l.day, c.icpc_date) END AS ic
+	    OFFSET 0) k2
 	LEFT JOIN discussion_reviews rv ON rv.discussion_id = d.id
 	LEFT JOIN discussion_signoffs so ON so.discussion_id = d.id
-	-- OFFSET 0 keeps this subquery whole, so that cd, ic and s47 are
-	-- computed once per row rather than once per column that uses them.
-	OFFSET 0
 ) x;
 
 -- One row per held discussion and agency that was invited or is a missing
@@ -482,6 +486,27 @@ CREATE TABLE stats_org_summary (
 	tentative	bigint NOT NULL DEFAULT 0,
 	no_reply	bigint NOT NULL DEFAULT 0,
 	PRIMARY KEY (authority_id, grain, day, team_id, kind, format, agency, organisation)
+);
+
+-- The organisation sums again without kind and format, for the usual
+-- report that filters on neither: a sixth of the rows to add up.
+CREATE TABLE stats_org_brief (
+	authority_id	bigint NOT NULL,
+	grain		"char" NOT NULL CHECK (grain IN ('d', 'm')),
+	day		date NOT NULL,
+	team_id		bigint NOT NULL,
+	agency		text NOT NULL,
+	organisation	text NOT NULL,
+	n	bigint NOT NULL DEFAULT 0,
+	invited	bigint NOT NULL DEFAULT 0,
+	present	bigint NOT NULL DEFAULT 0,
+	contributed	bigint NOT NULL DEFAULT 0,
+	people	bigint NOT NULL DEFAULT 0,
+	accepted	bigint NOT NULL DEFAULT 0,
+	declined	bigint NOT NULL DEFAULT 0,
+	tentative	bigint NOT NULL DEFAULT 0,
+	no_reply	bigint NOT NULL DEFAULT 0,
+	PRIMARY KEY (authority_id, grain, day, team_id, agency, organisation)
 );
 
 -- ---- keeping the summaries exact -------------------------------------------
@@ -668,6 +693,46 @@ BEGIN
 	    declined = t.declined + EXCLUDED.declined,
 	    tentative = t.tentative + EXCLUDED.tentative,
 	    no_reply = t.no_reply + EXCLUDED.no_reply;
+	INSERT INTO stats_org_brief AS t (authority_id, grain, day, team_id, agency, organisation, n,
+	    invited, present, contributed, people, accepted, declined,
+	    tentative, no_reply)
+	SELECT x.authority_id, g.grain,
+	    CASE g.grain WHEN 'd' THEN x.day ELSE stats_month(x.day) END,
+	    x.team_id, x.agency, x.organisation, sum(x.n), sum(x.invited),
+	    sum(x.present), sum(x.contributed), sum(x.people),
+	    sum(x.accepted), sum(x.declined), sum(x.tentative),
+	    sum(x.no_reply)
+	FROM (SELECT authority_id, team_id, day, agency, organisation, n, invited,
+	    present, contributed, people, accepted, declined, tentative,
+	    no_reply
+	    FROM stats_org_fact_source WHERE case_id = p_case
+	    UNION ALL
+	    SELECT authority_id, team_id, day, agency, organisation, -n, -invited,
+	    -present, -contributed, -people, -accepted, -declined,
+	    -tentative, -no_reply
+	    FROM stats_org_fact WHERE case_id = p_case) x
+	CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) g(grain)
+	GROUP BY 1, 2, 3, 4, 5, 6
+	HAVING sum(x.n) <> 0
+	    OR sum(x.invited) <> 0
+	    OR sum(x.present) <> 0
+	    OR sum(x.contributed) <> 0
+	    OR sum(x.people) <> 0
+	    OR sum(x.accepted) <> 0
+	    OR sum(x.declined) <> 0
+	    OR sum(x.tentative) <> 0
+	    OR sum(x.no_reply) <> 0
+	ORDER BY 1, 2, 3, 4, 5, 6
+	ON CONFLICT (authority_id, grain, day, team_id, agency, organisation) DO UPDATE SET
+	    n = t.n + EXCLUDED.n,
+	    invited = t.invited + EXCLUDED.invited,
+	    present = t.present + EXCLUDED.present,
+	    contributed = t.contributed + EXCLUDED.contributed,
+	    people = t.people + EXCLUDED.people,
+	    accepted = t.accepted + EXCLUDED.accepted,
+	    declined = t.declined + EXCLUDED.declined,
+	    tentative = t.tentative + EXCLUDED.tentative,
+	    no_reply = t.no_reply + EXCLUDED.no_reply;
 	DELETE FROM stats_org_fact WHERE case_id = p_case;
 	INSERT INTO stats_org_fact SELECT * FROM stats_org_fact_source WHERE case_id = p_case;
 
@@ -803,7 +868,7 @@ LANGUAGE plpgsql
 SET jit = off AS $$
 BEGIN
 	TRUNCATE stats_fact, stats_agency_fact, stats_org_fact, stats_summary,
-	    stats_agency_summary, stats_org_summary;
+	    stats_agency_summary, stats_org_summary, stats_org_brief;
 	INSERT INTO stats_fact SELECT * FROM stats_fact_source;
 	INSERT INTO stats_agency_fact SELECT * FROM stats_agency_fact_source;
 	INSERT INTO stats_org_fact SELECT * FROM stats_org_fact_source;
@@ -898,6 +963,27 @@ BEGIN
 	GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 	ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
 
+	INSERT INTO stats_org_brief (authority_id, grain, day, team_id, agency, organisation, n,
+	    invited, present, contributed, people, accepted, declined,
+	    tentative, no_reply)
+	SELECT authority_id, 'd', day, team_id, agency, organisation, sum(n),
+	    sum(invited), sum(present), sum(contributed), sum(people),
+	    sum(accepted), sum(declined), sum(tentative), sum(no_reply)
+	FROM stats_org_fact
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ORDER BY 1, 2, 3, 4, 5, 6;
+
+	INSERT INTO stats_org_brief (authority_id, grain, day, team_id, agency, organisation, n,
+	    invited, present, contributed, people, accepted, declined,
+	    tentative, no_reply)
+	SELECT authority_id, 'm', stats_month(day), team_id, agency,
+	    organisation, sum(n), sum(invited), sum(present),
+	    sum(contributed), sum(people), sum(accepted), sum(declined),
+	    sum(tentative), sum(no_reply)
+	FROM stats_org_fact
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ORDER BY 1, 2, 3, 4, 5, 6;
+
 END $$;
 
 -- Summary rows that differ from a fresh computation over the live tables
@@ -909,7 +995,8 @@ SET jit = off AS $$
 	SELECT
 		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, kind, format, sum(n)::bigint, sum(scheduled)::bigint, sum(held)::bigint, sum(cancelled)::bigint, sum(multi_agency)::bigint, sum(partial)::bigint, sum(single_agency)::bigint, sum(missing_social_care)::bigint, sum(missing_police)::bigint, sum(missing_health)::bigint, sum(contributed_social_care)::bigint, sum(contributed_police)::bigint, sum(contributed_health)::bigint, sum(child_views_recorded)::bigint, sum(signed_off)::bigint, sum(flagged)::bigint, sum(reviewed_agree)::bigint, sum(practice_concern)::bigint, sum(unreviewed_flags)::bigint, sum(cd_sum)::bigint, sum(cd_0)::bigint, sum(cd_1)::bigint, sum(cd_2)::bigint, sum(cd_3)::bigint, sum(cd_4_5)::bigint, sum(cd_6_10)::bigint, sum(cd_11p)::bigint, sum(s47)::bigint, sum(icpc_held)::bigint, sum(icpc_not_required)::bigint, sum(icpc_awaiting)::bigint, sum(ic_sum)::bigint, sum(ic_0_10)::bigint, sum(ic_11_15)::bigint, sum(ic_16_20)::bigint, sum(ic_21_30)::bigint, sum(ic_31p)::bigint FROM stats_fact_source GROUP BY 1, 2, 3, 4, 5, 6 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, sum(n)::bigint, sum(scheduled)::bigint, sum(held)::bigint, sum(cancelled)::bigint, sum(multi_agency)::bigint, sum(partial)::bigint, sum(single_agency)::bigint, sum(missing_social_care)::bigint, sum(missing_police)::bigint, sum(missing_health)::bigint, sum(contributed_social_care)::bigint, sum(contributed_police)::bigint, sum(contributed_health)::bigint, sum(child_views_recorded)::bigint, sum(signed_off)::bigint, sum(flagged)::bigint, sum(reviewed_agree)::bigint, sum(practice_concern)::bigint, sum(unreviewed_flags)::bigint, sum(cd_sum)::bigint, sum(cd_0)::bigint, sum(cd_1)::bigint, sum(cd_2)::bigint, sum(cd_3)::bigint, sum(cd_4_5)::bigint, sum(cd_6_10)::bigint, sum(cd_11p)::bigint, sum(s47)::bigint, sum(icpc_held)::bigint, sum(icpc_not_required)::bigint, sum(icpc_awaiting)::bigint, sum(ic_sum)::bigint, sum(ic_0_10)::bigint, sum(ic_11_15)::bigint, sum(ic_16_20)::bigint, sum(ic_21_30)::bigint, sum(ic_31p)::bigint FROM stats_fact_source GROUP BY 1, 2, 3, 4, 5, 6) EXCEPT ALL (SELECT authority_id, grain, day, team_id, kind, format, n, scheduled, held, cancelled, multi_agency, partial, single_agency, missing_social_care, missing_police, missing_health, contributed_social_care, contributed_police, contributed_health, child_views_recorded, signed_off, flagged, reviewed_agree, practice_concern, unreviewed_flags, cd_sum, cd_0, cd_1, cd_2, cd_3, cd_4_5, cd_6_10, cd_11p, s47, icpc_held, icpc_not_required, icpc_awaiting, ic_sum, ic_0_10, ic_11_15, ic_16_20, ic_21_30, ic_31p FROM stats_summary WHERE n <> 0 OR scheduled <> 0 OR held <> 0 OR cancelled <> 0 OR multi_agency <> 0 OR partial <> 0 OR single_agency <> 0 OR missing_social_care <> 0 OR missing_police <> 0 OR missing_health <> 0 OR contributed_social_care <> 0 OR contributed_police <> 0 OR contributed_health <> 0 OR child_views_recorded <> 0 OR signed_off <> 0 OR flagged <> 0 OR reviewed_agree <> 0 OR practice_concern <> 0 OR unreviewed_flags <> 0 OR cd_sum <> 0 OR cd_0 <> 0 OR cd_1 <> 0 OR cd_2 <> 0 OR cd_3 <> 0 OR cd_4_5 <> 0 OR cd_6_10 <> 0 OR cd_11p <> 0 OR s47 <> 0 OR icpc_held <> 0 OR icpc_not_required <> 0 OR icpc_awaiting <> 0 OR ic_sum <> 0 OR ic_0_10 <> 0 OR ic_11_15 <> 0 OR ic_16_20 <> 0 OR ic_21_30 <> 0 OR ic_31p <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, kind, format, n, scheduled, held, cancelled, multi_agency, partial, single_agency, missing_social_care, missing_police, missing_health, contributed_social_care, contributed_police, contributed_health, child_views_recorded, signed_off, flagged, reviewed_agree, practice_concern, unreviewed_flags, cd_sum, cd_0, cd_1, cd_2, cd_3, cd_4_5, cd_6_10, cd_11p, s47, icpc_held, icpc_not_required, icpc_awaiting, ic_sum, ic_0_10, ic_11_15, ic_16_20, ic_21_30, ic_31p FROM stats_summary WHERE n <> 0 OR scheduled <> 0 OR held <> 0 OR cancelled <> 0 OR multi_agency <> 0 OR partial <> 0 OR single_agency <> 0 OR missing_social_care <> 0 OR missing_police <> 0 OR missing_health <> 0 OR contributed_social_care <> 0 OR contributed_police <> 0 OR contributed_health <> 0 OR child_views_recorded <> 0 OR signed_off <> 0 OR flagged <> 0 OR reviewed_agree <> 0 OR practice_concern <> 0 OR unreviewed_flags <> 0 OR cd_sum <> 0 OR cd_0 <> 0 OR cd_1 <> 0 OR cd_2 <> 0 OR cd_3 <> 0 OR cd_4_5 <> 0 OR cd_6_10 <> 0 OR cd_11p <> 0 OR s47 <> 0 OR icpc_held <> 0 OR icpc_not_required <> 0 OR icpc_awaiting <> 0 OR ic_sum <> 0 OR ic_0_10 <> 0 OR ic_11_15 <> 0 OR ic_16_20 <> 0 OR ic_21_30 <> 0 OR ic_31p <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, kind, format, sum(n)::bigint, sum(scheduled)::bigint, sum(held)::bigint, sum(cancelled)::bigint, sum(multi_agency)::bigint, sum(partial)::bigint, sum(single_agency)::bigint, sum(missing_social_care)::bigint, sum(missing_police)::bigint, sum(missing_health)::bigint, sum(contributed_social_care)::bigint, sum(contributed_police)::bigint, sum(contributed_health)::bigint, sum(child_views_recorded)::bigint, sum(signed_off)::bigint, sum(flagged)::bigint, sum(reviewed_agree)::bigint, sum(practice_concern)::bigint, sum(unreviewed_flags)::bigint, sum(cd_sum)::bigint, sum(cd_0)::bigint, sum(cd_1)::bigint, sum(cd_2)::bigint, sum(cd_3)::bigint, sum(cd_4_5)::bigint, sum(cd_6_10)::bigint, sum(cd_11p)::bigint, sum(s47)::bigint, sum(icpc_held)::bigint, sum(icpc_not_required)::bigint, sum(icpc_awaiting)::bigint, sum(ic_sum)::bigint, sum(ic_0_10)::bigint, sum(ic_11_15)::bigint, sum(ic_16_20)::bigint, sum(ic_21_30)::bigint, sum(ic_31p)::bigint FROM stats_fact_source GROUP BY 1, 2, 3, 4, 5, 6 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, sum(n)::bigint, sum(scheduled)::bigint, sum(held)::bigint, sum(cancelled)::bigint, sum(multi_agency)::bigint, sum(partial)::bigint, sum(single_agency)::bigint, sum(missing_social_care)::bigint, sum(missing_police)::bigint, sum(missing_health)::bigint, sum(contributed_social_care)::bigint, sum(contributed_police)::bigint, sum(contributed_health)::bigint, sum(child_views_recorded)::bigint, sum(signed_off)::bigint, sum(flagged)::bigint, sum(reviewed_agree)::bigint, sum(practice_concern)::bigint, sum(unreviewed_flags)::bigint, sum(cd_sum)::bigint, sum(cd_0)::bigint, sum(cd_1)::bigint, sum(cd_2)::bigint, sum(cd_3)::bigint, sum(cd_4_5)::bigint, sum(cd_6_10)::bigint, sum(cd_11p)::bigint, sum(s47)::bigint, sum(icpc_held)::bigint, sum(icpc_not_required)::bigint, sum(icpc_awaiting)::bigint, sum(ic_sum)::bigint, sum(ic_0_10)::bigint, sum(ic_11_15)::bigint, sum(ic_16_20)::bigint, sum(ic_21_30)::bigint, sum(ic_31p)::bigint FROM stats_fact_source GROUP BY 1, 2, 3, 4, 5, 6))) x) +
 		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(missing)::bigint FROM stats_agency_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(missing)::bigint FROM stats_agency_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7) EXCEPT ALL (SELECT authority_id, grain, day, team_id, kind, format, agency, n, invited, present, contributed, missing FROM stats_agency_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR missing <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, kind, format, agency, n, invited, present, contributed, missing FROM stats_agency_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR missing <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(missing)::bigint FROM stats_agency_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(missing)::bigint FROM stats_agency_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7))) x) +
-		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) EXCEPT ALL (SELECT authority_id, grain, day, team_id, kind, format, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, kind, format, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8))) x)
+		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) EXCEPT ALL (SELECT authority_id, grain, day, team_id, kind, format, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, kind, format, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8))) x) +
+		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6) EXCEPT ALL (SELECT authority_id, grain, day, team_id, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_brief WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_brief WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6))) x)
 $$;
 
 -- Existing discussions (a database upgraded to this version).

@@ -136,6 +136,17 @@ def sign_out_post(t, c):
                 csrf=ct.session_csrf(t.db, cookie))
 
 
+def own_session(path):
+    """A form POST to path(t) from a session signed in just now."""
+    def build(t, c):
+        if c not in t.accounts:
+            return dict(path=path(t), form={})
+        cookie = ct.sign_in(t.srv.base, *t.accounts[c])
+        return dict(path=path(t), form={}, cookie=cookie,
+                    csrf=ct.session_csrf(t.db, cookie))
+    return build
+
+
 ROUTES = {
     # ---- public ---------------------------------------------------------
     ("GET", "/healthz"): (row(*[200] * 8), fixed("/healthz")),
@@ -289,6 +300,22 @@ ROUTES = {
         path="/directory/organisations/%d" % t.spare_org)),
     ("POST", "/directory/organisations/{id}"): (ADMIN, lambda t, c: dict(
         path="/directory/organisations/%d" % t.spare_org, form={})),
+    # Statistics pages: managers review and sign off; another authority's
+    # manager finds no such discussion.
+    ("GET", "/stats"): (STAFF, fixed("/stats")),
+    ("GET", "/stats/discussions"): (STAFF, fixed("/stats/discussions")),
+    ("GET", "/stats/discussions/{id}/review"):
+        (row(403, 403, OK, 403, 404, 403, LOGIN, LOGIN), lambda t, c: dict(
+            path="/stats/discussions/%d/review" % t.shared(held=True)["id"])),
+    # These sort after POST /sign-in, which ends the table's sessions: a
+    # session of their own, as for sign-out.
+    ("POST", "/stats/discussions/{id}/review"):
+        (row(403, 403, OK, 403, 404, 403, LOGIN, LOGIN), own_session(
+            lambda t: "/stats/discussions/%d/review" %
+            t.shared(held=True)["id"])),
+    ("POST", "/stats/discussions/{id}/sign-off"):
+        (row(403, 403, OK, 403, 404, 403, LOGIN, LOGIN), own_session(
+            lambda t: "/stats/discussions/%d/sign-off" % t.held()["id"])),
     ("GET", "/admin/users"): (ADMIN, fixed("/admin/users")),
     ("GET", "/admin/users/new"): (ADMIN, fixed("/admin/users/new")),
     ("POST", "/admin/users/new"): (ADMIN, fixed("/admin/users/new",

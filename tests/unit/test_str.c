@@ -240,6 +240,52 @@ test_utf8_len(void **state)
 	assert_int_equal(str_utf8_len(NULL), 0);
 }
 
+/* Regression (found by tests/fuzz/fuzz_json.c): a long field name cut by
+ * snprintf mid-character made an invalid UTF-8 error, which jansson would
+ * not encode, so the API's error lost its "field". */
+static void
+test_utf8_cut(void **state)
+{
+	char	 s[16];
+
+	(void)state;
+	str_copy(s, "caf\xc3\xa9", sizeof(s));
+	str_utf8_cut(s);
+	assert_string_equal(s, "caf\xc3\xa9");	/* whole: unchanged */
+	str_copy(s, "caf\xc3", sizeof(s));
+	str_utf8_cut(s);
+	assert_string_equal(s, "caf");			/* cut 2-byte */
+	str_copy(s, "\xe2\x82\xac\xe2\x82", sizeof(s));
+	str_utf8_cut(s);
+	assert_string_equal(s, "\xe2\x82\xac");		/* cut 3-byte */
+	str_copy(s, "x\xf0\x9f\x98", sizeof(s));
+	str_utf8_cut(s);
+	assert_string_equal(s, "x");			/* cut 4-byte */
+	str_copy(s, "\xc3", sizeof(s));
+	str_utf8_cut(s);
+	assert_string_equal(s, "");
+	s[0] = '\0';
+	str_utf8_cut(s);
+	assert_string_equal(s, "");
+	str_utf8_cut(NULL);				/* no crash */
+	/* "x" and 60 x "é" cut at 94 bytes ends mid-character. */
+	{
+		char	 big[121], f[96];
+		size_t	 i;
+
+		for (i = 0; i < 60; i++)
+			memcpy(big + 2 * i, "\xc3\xa9", 2);
+		big[120] = '\0';
+		f[0] = 'x';
+		memcpy(f + 1, big, 93);		/* as a 94-byte bound cuts */
+		f[94] = '\0';
+		assert_int_equal(str_utf8_valid(f, strlen(f)), 0);
+		str_utf8_cut(f);
+		assert_int_equal(str_utf8_valid(f, strlen(f)), 1);
+		assert_int_equal(strlen(f), 93);
+	}
+}
+
 static void
 test_email_valid(void **state)
 {
@@ -399,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_utf8_table),
 		cmocka_unit_test(test_utf8_length_bound),
 		cmocka_unit_test(test_utf8_len),
+		cmocka_unit_test(test_utf8_cut),
 		cmocka_unit_test(test_email_valid),
 		cmocka_unit_test(test_email_invalid),
 		cmocka_unit_test(test_has_ctl),

@@ -1,0 +1,549 @@
+"""bench/bench.py: Convene against references measured in the same run.
+Started by bench/run.sh (which installs the references and builds a
+Release convene); see docs/performance.md for what each part measures.
+
+  1. feed: GET /feeds/<token>.ics of upcoming meetings, from Convene, from
+     nginx (the same bytes as a static file) and from Radicale (the same
+     events in a calendar collection): wrk -c32, requests/s and p99
+  2. booking: POST /api/v1/meetings (4 participants, invites queued) vs
+     pgbench running the equivalent INSERT transaction on the same database
+  3. statistics: bench/stats/run.sh (its own table), when present
+  4. soak: mixed traffic at a fixed rate; errors, p99, resident memory
+
+Alternately, RUNS times each; medians. Prints a table of ratios, met/not met.
+"""
+
+import argparse
+import base64
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import datetime
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import convene_test as ct  # noqa: E402
+import psycopg2  # noqa: E402
+
+AGENCIES = ("social_care", "police", "health", "education")
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def wrk(url, seconds, conns=32, script=None, headers=()):
+    cmd = ["wrk", "-t2", "-c%d" % conns, "-d%ds" % seconds, "--latency",
+           "--timeout", "10s"]
+    for h in headers:
+        cmd += ["-H", h]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run(cmd + [url], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write "
+                     r"(\d+), timeout (\d+)", out)
+    nerr = (int(bad.group(1)) if bad else 0) + \
+        (sum(int(x) for x in errs.groups()) if errs else 0)
+    return rps, p99, nerr
+
+
+def free_port():
+    return ct.free_port(20000, 29999)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# ---- set-up -----------------------------------------------------------------
+
+def setup(pg, work, meetings):
+    admin = psycopg2.connect(pg.url())
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("CREATE ROLE convene LOGIN SUPERUSER")
+        cur.execute("CREATE DATABASE convene OWNER convene")
+    admin.close()
+    db = pg.url("convene", "convene")
+    ct.add_user(db, "bench-admin", "admin")
+    ct.add_user(db, "bench-sw", "social_worker", team="Bench Team")
+    ct.add_user(db, "bench-mgr", "manager", team="Bench Team")
+    tok = {u: ct.token(db, "bench-" + u) for u in ("admin", "sw", "mgr")}
+    return db, tok
+
+
+def start_convene(db, data, threads=None):
+    env = {}
+    if threads:
+        env["CONVENE_THREADS"] = str(threads)
+    return ct.Server(db, data_dir=data, env=env)
+
+
+def make_contacts(srv, tok):
+    ids = {}
+    for a in AGENCIES:
+        st, _, b = srv.api("POST", "/api/v1/contacts", token=tok["admin"],
+                           json={"name": "Bench %s" % a,
+                                 "email": "%s@bench.example" % a,
+                                 "agency": a, "organisation": "Bench " + a,
+                                 "role": "Lead"})
+        assert st == 201, b
+        ids[a] = b["id"]
+    return ids
+
+
+def booking_body(contacts, i, days):
+    d = datetime.date.today() + datetime.timedelta(days=days)
+    return {"case_ref": "BENCH-%d" % (i % 997),
+            "children": [{"name": "Bea Bench", "date_of_birth": "2015-01-01"}],
+            "kind": "meeting", "reason": "Bench concern",
+            "concern_received_at": datetime.date.today().isoformat() + "T09:00",
+            "starts_at": "%sT%02d:%02d" % (d.isoformat(), 8 + (i % 10),
+                                           (i * 7) % 60),
+            "duration_minutes": 60, "format": "in_person",
+            "location": "Room %d" % (i % 9),
+            "participants": [{"contact_id": contacts[a]} for a in AGENCIES]}
+
+
+# ---- 1. feed -----------------------------------------------------------------
+
+def nginx_start(work, body):
+    root = os.path.join(work, "nginx")
+    os.makedirs(os.path.join(root, "www"), exist_ok=True)
+    with open(os.path.join(root, "www", "feed.ics"), "wb") as f:
+        f.write(body)
+    port = free_port()
+    conf = os.path.join(root, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""daemon off; worker_processes auto; pid %(r)s/nginx.pid;
+error_log %(r)s/error.log; events { worker_connections 1024; }
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  types { text/calendar ics; }
+  client_body_temp_path %(r)s/tmp; proxy_temp_path %(r)s/tmp;
+  fastcgi_temp_path %(r)s/tmp; uwsgi_temp_path %(r)s/tmp; scgi_temp_path %(r)s/tmp;
+  server { listen 127.0.0.1:%(p)d; root %(r)s/www; } }
+""" % {"r": root, "p": port})
+    os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
+    p = subprocess.Popen(["nginx", "-c", conf, "-p", root],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = "http://127.0.0.1:%d/feed.ics" % port
+    wait_http(url)
+    return p, url
+
+
+def radicale_start(work, body):
+    """The feed's events as a Radicale calendar (one item per event, the
+    feed's VTIMEZONEs with each), served by Radicale itself."""
+    root = os.path.join(work, "radicale")
+    col = os.path.join(root, "collections", "collection-root", "bench",
+                       "feed")
+    os.makedirs(col)
+    with open(os.path.join(col, ".Radicale.props"), "w") as f:
+        json.dump({"tag": "VCALENDAR"}, f)
+    text = body.decode()
+    tz = "".join(re.findall(r"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n",
+                            text, re.S))
+    events = re.findall(r"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", text, re.S)
+    for n, ev in enumerate(events):
+        with open(os.path.join(col, "e%05d.ics" % n), "w", newline="") as f:
+            f.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN"
+                    "\r\n" + tz + ev + "END:VCALENDAR\r\n")
+    port = free_port()
+    conf = os.path.join(root, "config")
+    with open(conf, "w") as f:
+        f.write("[server]\nhosts = 127.0.0.1:%d\n[auth]\ntype = none\n"
+                "[rights]\ntype = owner_only\n[storage]\nfilesystem_folder"
+                " = %s\n[logging]\nlevel = warning\n" %
+                (port, os.path.join(root, "collections")))
+    p = subprocess.Popen([sys.executable, "-m", "radicale", "--config", conf],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = "http://127.0.0.1:%d/bench/feed/" % port
+    auth = "Authorization: Basic " + base64.b64encode(b"bench:x").decode()
+    wait_http(url, {"Authorization": auth.split(": ", 1)[1]})
+    return p, url, auth, len(events)
+
+
+def wait_http(url, headers=None, timeout=30):
+    import urllib.request
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            req = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+# ---- 2. booking -------------------------------------------------------------
+
+PGBENCH_SQL = r"""\set t %(t)d
+BEGIN;
+INSERT INTO cases (authority_id, case_ref, team_id)
+ SELECT authority_id, 'P' || md5(random()::text), team_id
+ FROM discussions WHERE id = :t RETURNING id AS cid \gset
+INSERT INTO children (case_id, name, date_of_birth)
+ VALUES (:cid, 'Bea Bench', '2015-01-01');
+INSERT INTO discussions (authority_id, case_id, team_id, kind, reason,
+  concern_received_at, starts_at, ends_at, format, location, chair, uid,
+  planned_classification, planned_missing, created_by)
+ SELECT authority_id, :cid, team_id, kind, reason, concern_received_at,
+  starts_at, ends_at, format, location, chair, md5(random()::text) || '@bench',
+  planned_classification, planned_missing, created_by
+ FROM discussions WHERE id = :t RETURNING id AS did \gset
+INSERT INTO participants (discussion_id, contact_id, name, email, agency,
+  organisation, role)
+ SELECT :did, contact_id, name, email, agency, organisation, role
+ FROM participants WHERE discussion_id = :t;
+INSERT INTO outbox (discussion_id, participant_id, kind, method, sequence,
+  recipient, message_id, message)
+ SELECT :did, NULL, kind, method, sequence, recipient,
+  md5(random()::text) || message_id, message
+ FROM outbox WHERE discussion_id = :t;
+INSERT INTO audit_log (authority_id, user_id, action, entity, entity_id, after)
+ SELECT authority_id, user_id, action, entity, :did, after
+ FROM audit_log WHERE entity_id = :t AND action LIKE '%%create%%' LIMIT 1;
+END;
+"""
+
+
+WRK_LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+local body = [[%s]]
+local run = os.time() %% 1000000
+local n, i = 0, 0
+function setup(thread) n = n + 1; thread:set("tid", n) end
+function request()
+  i = i + 1
+  local b = body:gsub("BENCHCASE", "B" .. run .. "-" .. (tid or 0) .. "-" .. i)
+  return wrk.format(nil, nil, nil, b)
+end
+"""
+
+
+# feed.c feed_meetings(), second statement, as it is sent (LIMIT 500).
+FEED_SQL = """WITH f AS (SELECT contact_id, organisation_id
+ FROM feed_tokens WHERE token_hash = %s AND revoked_at IS NULL),
+who AS (SELECT c.id, lower(c.email) AS email FROM contacts c, f
+ WHERE c.id = f.contact_id OR c.organisation_id = f.organisation_id)
+SELECT d.id, d.sequence, d.status, extract(epoch FROM d.updated_at)::text
+FROM discussions d WHERE d.ends_at > now() AND d.status <> 'held' AND EXISTS
+ (SELECT 1 FROM participants p JOIN who ON who.id = p.contact_id
+  OR who.email = lower(p.email) WHERE p.discussion_id = d.id AND
+  p.removed_at IS NULL) ORDER BY d.starts_at, d.id LIMIT 500"""
+
+
+def pgbench(pg, script, seconds, conns):
+    cmd = ["pgbench", "-n", "-c%d" % conns, "-j2", "-T%d" % seconds,
+           "-f", script, "-h", "127.0.0.1", "-p", str(pg.port), "-U",
+           "postgres", "convene"]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True).stdout
+    m = re.search(r"tps = ([\d.]+) \(without initial", out)
+    if not m:
+        raise RuntimeError("pgbench: " + out[-2000:])
+    bad = re.search(r"number of failed transactions: (\d+)", out)
+    return float(m.group(1)), int(bad.group(1)) if bad else 0
+
+
+# ---- 4. soak ----------------------------------------------------------------
+
+def soak(srv, tok, contacts, feed_path, minutes, rate):
+    """Fixed-rate mixed traffic from 8 threads: 50% meeting lists and
+    reads, 20% bookings, 20% feed polls, 10% statistics."""
+    stop = time.monotonic() + minutes * 60
+    lat, errors, lock = [], [], threading.Lock()
+    ids = []
+    n = [0]
+    interval = 8.0 / rate
+
+    def one(i):
+        r = random.random()
+        if r < 0.2:
+            st, _, b = srv.api("POST", "/api/v1/meetings", token=tok["sw"],
+                               json=booking_body(contacts, i, 40))
+            if st == 201:
+                with lock:
+                    ids.append(b["id"])
+            return st, 201, "booking", b
+        if r < 0.4:
+            st, _, b = srv.api("GET", feed_path)
+            return st, 200, "feed", b
+        if r < 0.5:
+            st, _, b = srv.api("GET", "/api/v1/stats", token=tok["mgr"])
+            return st, 200, "stats", b
+        if r < 0.75 and ids:
+            st, _, b = srv.api("GET", "/api/v1/meetings/%d" %
+                               random.choice(ids), token=tok["sw"])
+            return st, 200, "meeting", b
+        st, _, b = srv.api("GET", "/api/v1/meetings", token=tok["sw"])
+        return st, 200, "list", b
+
+    def worker(k):
+        nxt = time.monotonic() + random.random() * interval
+        while True:
+            now = time.monotonic()
+            if now >= stop:
+                return
+            if nxt > now:
+                time.sleep(nxt - now)
+            nxt += interval
+            with lock:
+                n[0] += 1
+                i = n[0]
+            t0 = time.monotonic()
+            try:
+                st, want, kind, body = one(i)
+            except OSError as e:
+                st, want, kind, body = repr(e), 200, "transport", ""
+            dt = (time.monotonic() - t0) * 1000
+            with lock:
+                lat.append(dt)
+                if st != want:
+                    errors.append("%s %s %s" % (kind, st, str(body)[:160]))
+
+    rss0 = rss_kb(srv.proc.pid)
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    rss1 = rss_kb(srv.proc.pid)
+    lat.sort()
+    p99 = lat[int(len(lat) * 0.99)] if lat else float("nan")
+    return {"requests": len(lat), "errors": len(errors),
+            "error_kinds": sorted(set(map(str, errors)))[:5], "p99_ms": p99,
+            "rss_start_kb": rss0, "rss_end_kb": rss1}
+
+
+# ---- main -------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--meetings", type=int, default=1000)
+    ap.add_argument("--soak-minutes", type=float, default=5)
+    ap.add_argument("--soak-rate", type=float, default=50,
+                    help="requests per second during the soak")
+    ap.add_argument("--stats-args", default="")
+    ap.add_argument("--skip-stats", action="store_true")
+    ap.add_argument("--parts", default="feed,booking,stats,soak",
+                    help="comma-separated subset of feed,booking,stats,soak")
+    a = ap.parse_args()
+    parts = set(a.parts.split(","))
+    if a.skip_stats:
+        parts.discard("stats")
+    if "feed" not in parts:
+        a.meetings = min(a.meetings, 20)
+    random.seed(1)
+    work = tempfile.mkdtemp(prefix="convene-bench-", dir="/dev/shm"
+                            if os.path.isdir("/dev/shm") else None)
+    os.chmod(work, 0o711)
+    procs = []
+    results = {}
+    try:
+        pg = ct.Postgres().start()
+        db, tok = setup(pg, work, a.meetings)
+        # .eml outbox on tmpfs: invites are delivered by the worker as in
+        # the default set-up, without a disk's fsync in the measurement.
+        data = os.path.join(work, "data")
+        os.makedirs(data)
+        srv = start_convene(db, data)
+        contacts = make_contacts(srv, tok)
+        log("bench: booking %d upcoming meetings" % a.meetings)
+        for i in range(a.meetings):
+            st, _, b = srv.api("POST", "/api/v1/meetings", token=tok["sw"],
+                               json=booking_body(contacts, i,
+                                                 7 + i % 120))
+            assert st == 201, b
+        st, _, f = srv.api("POST", "/api/v1/feeds", token=tok["admin"],
+                           json={"contact_id": contacts["police"]})
+        assert st == 201, f
+        feed_path = "/feeds/" + f["url"].rsplit("/feeds/", 1)[1]
+        st, h, body = srv.api("GET", feed_path)
+        assert st == 200
+        body = body.encode()
+        nev = body.count(b"BEGIN:VEVENT")
+        log("bench: feed %d bytes, %d events" % (len(body), nev))
+        if "feed" in parts:
+            ng, ngurl = nginx_start(work, body)
+            procs.append(ng)
+            rad, radurl, radauth, nrad = radicale_start(work, body)
+            procs.append(rad)
+            got = wait_http(radurl, {"Authorization": radauth.split(": ", 1)[1]})
+            assert got.count(b"BEGIN:VEVENT") == nev, "radicale lost events"
+            results["feed_bytes"], results["feed_events"] = len(body), nev
+
+            # 1. feed, alternately
+            feed = {"convene": [], "nginx": [], "radicale": []}
+            for r in range(a.runs):
+                for name, url, hdr in (("convene", srv.base + feed_path, ()),
+                                       ("nginx", ngurl, ()),
+                                       ("radicale", radurl, (radauth,))):
+                    rps, p99, err = wrk(url, a.seconds, 32, headers=hdr)
+                    feed[name].append((rps, p99, err))
+                    log("feed run %d %-8s %10.1f req/s  p99 %8.2f ms  errors %d"
+                        % (r + 1, name, rps, p99, err))
+            results["feed"] = {k: {"rps": median([x[0] for x in v]),
+                                   "p99_ms": median([x[1] for x in v]),
+                                   "errors": sum(x[2] for x in v)}
+                               for k, v in feed.items()}
+
+        if "feed" in parts:
+            # What bounds the feed: its per-request query (feed.c,
+            # feed_meetings), run here by hand with EXPLAIN ANALYZE.
+            h = ct.query(db, "SELECT token_hash FROM feed_tokens LIMIT 1")[0][0]
+            plan = ct.query(db, "EXPLAIN (ANALYZE, BUFFERS) " + FEED_SQL, (h,))
+            results["feed_explain"] = "\n".join(r[0] for r in plan)
+            log("feed query plan:\n" + results["feed_explain"])
+
+        # 2. booking vs pgbench, alternately
+        if "booking" in parts:
+            lua = os.path.join(work, "book.lua")
+            # Each booking a new case (as pgbench's transaction), so neither
+            # side queues on one case's statistics refresh.
+            tmpl_body = booking_body(contacts, 1, 60)
+            tmpl_body["case_ref"] = "BENCHCASE"
+            with open(lua, "w") as fl:
+                fl.write(WRK_LUA % (tok["sw"], json.dumps(tmpl_body)))
+            tmpl = ct.query(db, "SELECT max(id) FROM discussions")[0][0]
+            pgs = os.path.join(work, "book.sql")
+            with open(pgs, "w") as fl:
+                fl.write(PGBENCH_SQL % {"t": tmpl})
+            book = {"convene": [], "pgbench": []}
+            conns = 8
+            for r in range(a.runs):
+                rps, p99, err = wrk(srv.base + "/api/v1/meetings", a.seconds,
+                                    conns, script=lua)
+                book["convene"].append((rps, p99, err))
+                tps, failed = pgbench(pg, pgs, a.seconds, conns)
+                book["pgbench"].append((tps, 0, failed))
+                log("booking run %d convene %8.1f/s (p99 %.1f ms, errors %d)  "
+                    "pgbench %8.1f tps (failed %d)" % (r + 1, rps, p99, err, tps,
+                                                       failed))
+            results["booking"] = {k: {"rps": median([x[0] for x in v]),
+                                      "p99_ms": median([x[1] for x in v]),
+                                      "errors": sum(x[2] for x in v)}
+                                  for k, v in book.items()}
+
+        # 3. statistics: bench/stats/run.sh prints its own table
+        stats_sh = os.path.join(ROOT, "bench", "stats", "run.sh")
+        if os.path.exists(stats_sh) and "stats" in parts:
+            log("bench: bench/stats/run.sh %s" % a.stats_args)
+            p = subprocess.run(["bash", stats_sh] + a.stats_args.split(),
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            log(p.stdout[-4000:])
+            results["stats_rc"] = p.returncode
+            results["stats_out"] = p.stdout[-4000:]
+
+        # 4. soak on a fresh process (memory from a clean start)
+        if "soak" in parts:
+            srv.stop()
+            srv = start_convene(db, data)
+            # Warm-up, not counted: the same traffic for 20 s, so that every
+            # HTTP and delivery thread has its malloc arena and every pooled
+            # connection is open before "RSS at start" is read.
+            soak(srv, tok, contacts, feed_path, 20 / 60.0, a.soak_rate)
+            log("bench: soak %.1f min at %.0f req/s" % (a.soak_minutes,
+                                                         a.soak_rate))
+            results["soak"] = soak(srv, tok, contacts, feed_path,
+                                   a.soak_minutes, a.soak_rate)
+            log("soak: %s" % json.dumps(results["soak"]))
+            bad = [ln for ln in srv.log_text().splitlines()
+                   if '"status":5' in ln or '"level":"error"' in ln]
+            log("soak: %d server log lines with 5xx or errors; first:\n%s"
+                % (len(bad), "\n".join(bad[:8])))
+        srv.stop()
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, True)
+
+    report(results, a)
+
+
+def report(r, a):
+    rows = []
+
+    def row(name, value, target, ok):
+        rows.append((name, value, target, "met" if ok else "NOT MET"))
+
+    print()
+    print("runs %d x %d s (medians); wrk -c32 (feed), -c8 (booking) vs "
+          "pgbench -c8" % (a.runs, a.seconds))
+    if "feed" in r:
+        f = r["feed"]
+        print("  feed: %d events, %d bytes" % (r["feed_events"],
+                                              r["feed_bytes"]))
+        for k, v in f.items():
+            print("  feed %-9s %10.1f req/s  p99 %8.2f ms  errors %d" % (
+                k, v["rps"], v["p99_ms"], v["errors"]))
+        x = f["convene"]["rps"] / f["nginx"]["rps"]
+        row("feed vs nginx (req/s)", "%.2fx" % x, ">= 1.0x", x >= 1.0)
+        y = f["convene"]["rps"] / f["radicale"]["rps"]
+        row("feed vs Radicale (req/s)", "%.1fx" % y, ">= 500x", y >= 500)
+    if "booking" in r:
+        b = r["booking"]
+        for k, v in b.items():
+            print("  booking %-8s %8.1f /s  p99 %8.2f ms  errors %d" % (
+                k, v["rps"], v["p99_ms"], v["errors"]))
+        z = b["convene"]["rps"] / b["pgbench"]["rps"]
+        row("booking vs pgbench (tx/s)", "%.2fx" % z, ">= 0.7x", z >= 0.7)
+        row("booking errors", "%d" % b["convene"]["errors"], "0",
+            b["convene"]["errors"] == 0)
+    if "stats_rc" in r:
+        print("  statistics: bench/stats/run.sh exit %d (its table above)" %
+              r["stats_rc"])
+    if "soak" in r:
+        s = r["soak"]
+        print("  soak: %d requests, p99 %.1f ms" % (s["requests"],
+                                                   s["p99_ms"]))
+        row("soak errors", "%d of %d" % (s["errors"], s["requests"]), "0",
+            s["errors"] == 0)
+        g = (s["rss_end_kb"] - s["rss_start_kb"]) / max(s["rss_start_kb"], 1)
+        row("soak RSS growth", "%+.1f%% (%d -> %d kB)" % (
+            100 * g, s["rss_start_kb"], s["rss_end_kb"]), "<= 10%",
+            g <= 0.10)
+        row("soak RSS", "%.1f MB" % (s["rss_end_kb"] / 1024.0), "<= 32 MB",
+            s["rss_end_kb"] <= 32 * 1024)
+    print()
+    if rows:
+        w = max(len(x[0]) for x in rows)
+        print("%-*s  %-26s %-9s %s" % (w, "target", "measured", "wanted", ""))
+        for name, val, tgt, ok in rows:
+            print("%-*s  %-26s %-9s %s" % (w, name, val, tgt, ok))
+
+
+if __name__ == "__main__":
+    main()

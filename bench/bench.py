@@ -202,6 +202,7 @@ def wait_http(url, headers=None, timeout=30):
 # ---- 2. booking -------------------------------------------------------------
 
 PGBENCH_SQL = r"""\set t %(t)d
+\set dd random(0, 300)
 BEGIN;
 INSERT INTO cases (authority_id, case_ref, team_id)
  SELECT authority_id, 'P' || md5(random()::text), team_id
@@ -212,7 +213,8 @@ INSERT INTO discussions (authority_id, case_id, team_id, kind, reason,
   concern_received_at, starts_at, ends_at, format, location, chair, uid,
   planned_classification, planned_missing, created_by)
  SELECT authority_id, :cid, team_id, kind, reason, concern_received_at,
-  starts_at, ends_at, format, location, chair, md5(random()::text) || '@bench',
+  starts_at + make_interval(days => :dd), ends_at + make_interval(days => :dd),
+  format, location, chair, md5(random()::text) || '@bench',
   planned_classification, planned_missing, created_by
  FROM discussions WHERE id = :t RETURNING id AS did \gset
 INSERT INTO participants (discussion_id, contact_id, name, email, agency,
@@ -226,7 +228,8 @@ INSERT INTO outbox (discussion_id, participant_id, kind, method, sequence,
  FROM outbox WHERE discussion_id = :t;
 INSERT INTO audit_log (authority_id, user_id, action, entity, entity_id, after)
  SELECT authority_id, user_id, action, entity, :did, after
- FROM audit_log WHERE entity_id = :t AND action LIKE '%%create%%' LIMIT 1;
+ FROM audit_log WHERE entity = 'discussion' AND entity_id = :t
+  AND action = 'meeting.create' LIMIT 1;
 END;
 """
 
@@ -240,7 +243,9 @@ local n, i = 0, 0
 function setup(thread) n = n + 1; thread:set("tid", n) end
 function request()
   i = i + 1
+  local day = os.date("%%Y-%%m-%%d", os.time() + 86400 * (60 + math.random(0, 300)))
   local b = body:gsub("BENCHCASE", "B" .. run .. "-" .. (tid or 0) .. "-" .. i)
+  b = b:gsub("BENCHDAY", day)
   return wrk.format(nil, nil, nil, b)
 end
 """
@@ -359,8 +364,8 @@ def main():
     parts = set(a.parts.split(","))
     if a.skip_stats:
         parts.discard("stats")
-    if "feed" not in parts:
-        a.meetings = min(a.meetings, 20)
+    if not parts & {"feed", "soak"}:
+        a.meetings = min(a.meetings, 20)	# booking or stats alone
     random.seed(1)
     work = tempfile.mkdtemp(prefix="convene-bench-", dir="/dev/shm"
                             if os.path.isdir("/dev/shm") else None)
@@ -427,9 +432,13 @@ def main():
         if "booking" in parts:
             lua = os.path.join(work, "book.lua")
             # Each booking a new case (as pgbench's transaction), so neither
-            # side queues on one case's statistics refresh.
+            # side queues on one case's statistics refresh, and on a day
+            # spread over 300 days (pgbench: the template's day plus
+            # 0..300), so that both touch statistics rows as real bookings
+            # do, not one hot summary row.
             tmpl_body = booking_body(contacts, 1, 60)
             tmpl_body["case_ref"] = "BENCHCASE"
+            tmpl_body["starts_at"] = "BENCHDAY" + tmpl_body["starts_at"][10:]
             with open(lua, "w") as fl:
                 fl.write(WRK_LUA % (tok["sw"], json.dumps(tmpl_body)))
             tmpl = ct.query(db, "SELECT max(id) FROM discussions")[0][0]

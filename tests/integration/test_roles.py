@@ -28,6 +28,7 @@ Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_roles.py 
 """
 
 import itertools
+import hashlib
 import json
 import os
 import re
@@ -511,6 +512,50 @@ class RolesTest(unittest.TestCase):
                         self.assertEqual(role_of[caller] in
                                          routes[key]["roles"], want != 403,
                                          routes[key])
+
+    def test_expired_session_every_route(self):
+        """The fourth way of not being signed in: a session that has timed
+        out. Every route answers it as it answers no session at all, and a
+        refused change changes nothing."""
+        routes = self.routes()
+        for key in sorted(routes):
+            if key not in ROUTES:
+                continue
+            method, pattern = key
+            expected, build = ROUTES[key]
+            want = expected["none"]
+            with self.subTest(route="%s %s" % key):
+                cookie = ct.sign_in(self.srv.base, *self.accounts["sw_own"])
+                h = hashlib.blake2b(cookie.encode(),
+                                    digest_size=32).hexdigest()
+                csrf = ct.session_csrf(self.db, cookie)
+                ct.query(self.db, "UPDATE sessions SET last_seen_at = "
+                         "now() - interval '2 hours' WHERE id_hash = %s",
+                         (h,))
+                req = dict(build(self, "sw_own"))
+                refused = method != "GET" and want != OK
+                # The expired session itself is deleted when it is seen;
+                # nothing else may change.
+                before = ct.counts(self.db) if refused else None
+                if before:
+                    before.pop("sessions")
+                if routes[key]["auth"] == "token":
+                    st, hd, body = ct.api(method, self.srv.base, req["path"],
+                                          json=req.get("json"),
+                                          raw=req.get("raw"),
+                                          headers={"Cookie": "%s=%s" % (
+                                              ct.SESSION_COOKIE, cookie),
+                                              "X-CSRF-Token": csrf})
+                else:
+                    req["cookie"] = cookie
+                    req["csrf"] = csrf
+                    st, hd, body = self.send(method, routes[key], "sw_own",
+                                             req)
+                self.check(method, want, st, hd, body)
+                if refused:
+                    after = ct.counts(self.db)
+                    after.pop("sessions")
+                    self.assertEqual(after, before)
 
     def test_tokens_do_not_open_pages(self):
         """A bearer token is for the API: pages want a session."""

@@ -328,6 +328,10 @@ qparams_init(struct qparams *q, const struct stats_filter *f)
 
 #define SUM_(id, name) ", coalesce(sum(s." name "), 0)::bigint"
 #define SUMS	STATS_COLUMNS(SUM_)
+#define NAMED_SUM_(id, name) ", sum(s." name ")::bigint AS " name
+#define NAMED_SUMS	STATS_COLUMNS(NAMED_SUM_)
+#define OUTER_SUM_(id, name) ", coalesce(x." name ", 0)"
+#define OUTER_SUMS	STATS_COLUMNS(OUTER_SUM_)
 
 static void
 read_counts(const struct db_res *r, int row, int col0, struct stats_counts *c)
@@ -360,10 +364,13 @@ run_teams(struct db *db, const struct qparams *q, struct stats_report *r)
 	struct db_res res;
 	int i, n;
 
-	if (db_exec(db, &res, "SELECT t.name" SUMS " FROM teams t LEFT JOIN "
-	    "stats_summary s ON s.team_id = t.id AND" SUMMARY_WHERE("s")
-	    " WHERE t.authority_id = $1 AND ($2::bigint IS NULL OR t.id = $2)"
-	    " GROUP BY t.name ORDER BY t.name", NRANGE, q->p) != 0)
+	/* Sum per team first, then add the teams without any: the summary's
+	 * key leads with the dates, not the team. */
+	if (db_exec(db, &res, "SELECT t.name" OUTER_SUMS " FROM teams t LEFT "
+	    "JOIN (SELECT s.team_id" NAMED_SUMS " FROM stats_summary s WHERE"
+	    SUMMARY_WHERE("s") " GROUP BY s.team_id) x ON x.team_id = t.id "
+	    "WHERE t.authority_id = $1 AND ($2::bigint IS NULL OR t.id = $2) "
+	    "ORDER BY t.name", NRANGE, q->p) != 0)
 		return -1;
 	n = db_res_rows(&res);
 	if (n > 0 && (r->groups = calloc((size_t)n, sizeof(*r->groups))) ==

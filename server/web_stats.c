@@ -732,6 +732,14 @@ chart_timeliness(const struct stats_report *r, int conference,
 		    pct(vals[i], den), "within", in));
 	}
 	*table = rows;
+	if (den == 0)
+		return vchart(conference ? "chart-conference" : "chart-concern",
+		    conference ? "Working days from strategy discussion to "
+		    "initial child protection conference" : "Working days from "
+		    "concern to strategy discussion", json_string(conference ?
+		    "No initial conference is recorded for a Section 47 enquiry "
+		    "started in this period." : "No strategy discussion was held "
+		    "in this period."), s, 1, labels, fills, vals, n);
 	if (conference)
 		return vchart("chart-conference", "Working days from strategy "
 		    "discussion to initial child protection conference",

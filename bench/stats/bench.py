@@ -163,6 +163,9 @@ def main():
     ap.add_argument("--manager-token", required=True)
     ap.add_argument("--sw-token", required=True)
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--skip-verify", action="store_true",
+                    help="time the calls only (the exactness check takes "
+                    "minutes at full scale)")
     a = ap.parse_args()
 
     c = Client(a.base, {"manager": a.manager_token, "sw": a.sw_token},
@@ -200,6 +203,11 @@ def main():
             label[:58], med, p95, med / ref_med if ref_med else 0,
             ("met" if met else "NOT MET") if held else "(export, %d bytes)"
             % size))
+    if a.skip_verify:
+        print("exactness: not checked (--skip-verify)")
+        print("result: %s" % ("all statistics calls met the target"
+                              if failed == 0 else "%d not met" % failed))
+        return 1 if failed else 0
     n, per_write, bad, verify = writes_then_verify(a.db)
     print("exactness: %d discussions changed through the triggers (%.1f ms "
           "per transaction); stats_verify() = %d (%.1f s): %s" % (

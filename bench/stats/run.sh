@@ -16,7 +16,7 @@
 #     GROUP BY 1 over the same table; prints median, p95, ratio, met/not met
 #
 # usage: bench/stats/run.sh [--url URL] [--discussions N] [--authorities A]
-#            [--big-share PER_MILLE] [--teams T] [--reps R]
+#            [--big-share PER_MILLE] [--teams T] [--reps R] [--skip-verify]
 # Defaults: 1000000 discussions, 150 authorities, the biggest (asked about)
 # holding 4% of them, 6 teams each, 20 repetitions. --authorities 1 puts
 # every discussion in one authority: the worst case.
@@ -30,6 +30,7 @@ big_share=40
 teams=6
 reps=20
 url=""
+verify=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--url) url=$2; shift 2 ;;
@@ -38,7 +39,8 @@ while [ $# -gt 0 ]; do
 	--big-share) big_share=$2; shift 2 ;;
 	--teams) teams=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
-	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+	--skip-verify) verify=--skip-verify; shift ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -170,4 +172,4 @@ done
 
 /usr/bin/python3 bench/stats/bench.py --base "http://127.0.0.1:$hport" \
 	--db "$admin" --manager bench-mgr --password "$pw_mgr" \
-	--manager-token "$tok_mgr" --sw-token "$tok_sw" --reps "$reps"
+	--manager-token "$tok_mgr" --sw-token "$tok_sw" --reps "$reps" $verify

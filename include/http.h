@@ -77,6 +77,10 @@ const char *http_header(const struct http_req *rq, const char *name);
 const char *http_cookie(const struct http_req *rq, const char *name);
 /* 1 when the peer's address is loopback (127.0.0.0/8 or ::1). */
 int	 http_peer_loopback(const struct http_req *rq);
+/* Query parameter key as a whole number in [1, max], def when absent or
+ * empty. -1 after answering 400 naming key. */
+int	 http_query_long(struct http_req *rq, struct http_resp *rs,
+	    const char *key, long max, long def, long *out);
 /* A path capture as a positive id; 0 on success. */
 int	 http_param_id(const struct http_req *rq, size_t i, long *out);
 

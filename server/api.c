@@ -125,22 +125,6 @@ h_meeting_get(struct http_req *rq, struct http_resp *rs)
 }
 
 static int
-query_long(struct http_req *rq, struct http_resp *rs, const char *key,
-    long max, long *out)
-{
-	const char *v = http_query(rq, key);
-
-	*out = 0;
-	if (v == NULL || v[0] == '\0')
-		return 0;
-	if (str_to_long(v, 1, max, out) == 0)
-		return 0;
-	http_error(rq, rs, 400, key, "%s: must be a whole number from 1 to %ld",
-	    key, max);
-	return -1;
-}
-
-static int
 h_meeting_list(struct http_req *rq, struct http_resp *rs)
 {
 	struct meeting_filter f;
@@ -154,8 +138,9 @@ h_meeting_list(struct http_req *rq, struct http_resp *rs)
 	f.status = http_query(rq, "status");
 	f.team = http_query(rq, "team");
 	f.q = http_query(rq, "case_ref");
-	if (query_long(rq, rs, "page", 100000, &f.page) != 0 ||
-	    query_long(rq, rs, "per_page", MEETING_PAGE_MAX, &f.per_page) != 0)
+	if (http_query_long(rq, rs, "page", 100000, 0, &f.page) != 0 ||
+	    http_query_long(rq, rs, "per_page", MEETING_PAGE_MAX, 0,
+	    &f.per_page) != 0)
 		return rs->status;
 	if (meeting_list(rq->db, &rq->user, &f, &out, &e) != 0)
 		return reply_verr(rq, rs, &e);

@@ -85,6 +85,22 @@ http_peer_loopback(const struct http_req *rq)
 }
 
 int
+http_query_long(struct http_req *rq, struct http_resp *rs, const char *key,
+    long max, long def, long *out)
+{
+	const char *v = http_query(rq, key);
+
+	*out = def;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	if (str_to_long(v, 1, max, out) == 0)
+		return 0;
+	http_error(rq, rs, 400, key, "%s: must be a whole number from 1 to %ld",
+	    key, max);
+	return -1;
+}
+
+int
 http_param_id(const struct http_req *rq, size_t i, long *out)
 {
 	if (i >= rq->nparams)

@@ -159,22 +159,6 @@ h_stats_csv(struct http_req *rq, struct http_resp *rs)
 	return report(rq, rs, 1);
 }
 
-static int
-query_long(struct http_req *rq, struct http_resp *rs, const char *key,
-    long max, long def, long *out)
-{
-	const char *v = http_query(rq, key);
-
-	*out = def;
-	if (v == NULL || v[0] == '\0')
-		return 0;
-	if (str_to_long(v, 1, max, out) == 0)
-		return 0;
-	http_error(rq, rs, 400, key, "%s: must be a whole number from 1 to %ld",
-	    key, max);
-	return -1;
-}
-
 /* The discussions behind a figure, as JSON pages or one CSV. */
 static int
 list(struct http_req *rq, struct http_resp *rs, int csv)
@@ -188,8 +172,8 @@ list(struct http_req *rq, struct http_resp *rs, int csv)
 	struct buf b;
 	int status;
 
-	if (!csv && (query_long(rq, rs, "page", 100000, 1, &page) != 0 ||
-	    query_long(rq, rs, "per_page", STATS_PAGE_MAX, 50, &per) != 0))
+	if (!csv && (http_query_long(rq, rs, "page", 100000, 1, &page) != 0 ||
+	    http_query_long(rq, rs, "per_page", STATS_PAGE_MAX, 50, &per) != 0))
 		return rs->status;
 	db = stats_read_db(rq, &owner);
 	if (stats_filter_parse(db, &rq->user, qget, rq, &f, &e) != 0 ||

@@ -38,4 +38,19 @@ void	 buf_reset(struct buf *b);
 /* Release the allocation; accepts a zeroed or already freed buffer. */
 void	 buf_free(struct buf *b);
 
+/*
+ * blob: immutable bytes shared by reference count, so a cached body can be
+ * handed to many responses at once without a copy each. The last
+ * blob_unref frees it; both are safe from any thread.
+ */
+struct blob;
+
+/* A new blob holding a copy of len bytes of s (NUL added); NULL on failure. */
+struct blob *blob_new(const void *s, size_t len);
+struct blob *blob_ref(struct blob *b);
+/* Accepts NULL. */
+void	 blob_unref(struct blob *b);
+const char *blob_data(const struct blob *b);
+size_t	 blob_len(const struct blob *b);
+
 #endif

@@ -4,9 +4,9 @@
  * meetings they are invited to, with the same UID and SEQUENCE as the
  * emails so calendar clients merge the two. The URL holds an unguessable
  * token (32 random bytes, hex) of which only a hash is stored; revoking it
- * is permanent. Responses carry an ETag computed from the database without
- * rendering, so If-None-Match answers 304 cheaply, and rendered bodies are
- * cached in memory by that ETag.
+ * is permanent. Responses carry an ETag computed from the database, and
+ * rendered bodies are cached in memory until a change to what they show
+ * (see feed.c), so a poll usually costs no database work at all.
  */
 #ifndef CONVENE_FEED_H
 #define CONVENE_FEED_H
@@ -16,8 +16,9 @@
 #include <jansson.h>
 
 #define FEED_TOKEN_HEX	64
-#define FEED_MAX_EVENTS	500	/* meetings in one feed, soonest first */
-#define FEED_CACHE_MAX	64	/* rendered feeds kept in memory */
+#define FEED_MAX_EVENTS	1000	/* meetings in one feed, soonest first */
+#define FEED_CACHE_MAX	64	/* feeds kept in memory */
+#define FEED_CACHE_BYTES (8 * 1024 * 1024) /* their bodies, in all */
 #define FEED_ETAG_MAX	72
 
 struct auth_user;
@@ -36,18 +37,30 @@ int	 feed_revoke(struct db *db, const struct auth_user *u, long id);
 /* Every feed (no tokens): {"feeds": [...]}; NULL on error. */
 json_t	*feed_list(struct db *db);
 
+struct blob;
+
 struct feed_body {
-	int	 status;		/* 200, 304 or 404 */
-	char	 etag[FEED_ETAG_MAX];	/* quoted, for the ETag header */
-	char	*data;			/* 200 only; free() */
-	size_t	 len;
+	int		 status;		/* 200, 304 or 404 */
+	char		 etag[FEED_ETAG_MAX];	/* quoted, for the ETag header */
+	struct blob	*body;			/* 200 only; feed_body_free */
 };
 
 /*
- * Answer GET /feeds/<token>.ics. if_none_match may be NULL. 0 with out
- * filled (status 404 for an unknown or revoked token), -1 on error.
+ * Answer GET /feeds/<token>.ics from memory: 1 with out filled (200 or
+ * 304) when a valid cached answer exists, 0 otherwise (then ask feed_get).
+ * Needs no database.
+ */
+int	 feed_cached(const char *token, const char *if_none_match,
+	    struct feed_body *out);
+/*
+ * Answer GET /feeds/<token>.ics from the database, and cache the answer.
+ * if_none_match may be NULL. 0 with out filled (status 404 for an unknown
+ * or revoked token), -1 on error.
  */
 int	 feed_get(struct db *db, const char *token, const char *if_none_match,
 	    struct feed_body *out);
+void	 feed_body_free(struct feed_body *b);
+/* Forget every cached feed (tests). */
+void	 feed_cache_clear(void);
 
 #endif

@@ -63,6 +63,7 @@ struct http_resp {
 	struct http_header	 headers[HTTP_MAX_HEADERS];
 	size_t			 nheaders;
 	int			 is_file;	/* body is a static file */
+	struct blob		*shared;	/* sent instead of body */
 };
 
 struct http_server;
@@ -92,6 +93,9 @@ int	 http_json(struct http_resp *rs, int status, json_t *o);
 /* Send raw bytes with a content type. */
 int	 http_send(struct http_resp *rs, int status, const char *ctype,
 	    const char *data, size_t len);
+/* Send a shared body without copying it (a reference is taken). */
+int	 http_send_blob(struct http_resp *rs, int status, const char *ctype,
+	    struct blob *b);
 /* Redirect (303 See Other) to a local path. */
 int	 http_redirect(struct http_resp *rs, const char *location);
 /*

@@ -8,6 +8,7 @@
  * always NUL-terminated, so buf_cstr() is free.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,4 +218,52 @@ buf_free(struct buf *b)
 		return;
 	free(b->data);
 	buf_init(b, b->max);
+}
+
+struct blob {
+	atomic_size_t	 refs;
+	size_t		 len;
+	char		 data[];
+};
+
+struct blob *
+blob_new(const void *s, size_t len)
+{
+	struct blob *b;
+
+	if (len > SIZE_MAX - sizeof(*b) - 1 ||
+	    (b = malloc(sizeof(*b) + len + 1)) == NULL)
+		return NULL;
+	atomic_init(&b->refs, 1);
+	b->len = len;
+	memcpy(b->data, s, len);
+	b->data[len] = '\0';
+	return b;
+}
+
+struct blob *
+blob_ref(struct blob *b)
+{
+	atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+	return b;
+}
+
+void
+blob_unref(struct blob *b)
+{
+	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1,
+	    memory_order_acq_rel) == 1)
+		free(b);
+}
+
+const char *
+blob_data(const struct blob *b)
+{
+	return b->data;
+}
+
+size_t
+blob_len(const struct blob *b)
+{
+	return b->len;
 }

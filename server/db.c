@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "changes.h"
 #include "db.h"
 #include "log.h"
 #include "str.h"
@@ -191,6 +192,11 @@ db_commit(struct db *db)
 		return -1;
 	rc = db_cmd(db, "COMMIT", 0, NULL);
 	db->in_tx = 0;
+	/* The database's notification reaches this instance's cache a moment
+	 * later; moving the generation now means whoever made a change sees
+	 * it in the next feed poll, whatever the scheduler does. */
+	if (rc == 0)
+		changes_bump();
 	return rc;
 }
 

@@ -4,20 +4,29 @@
  * every change that alters what a feed shows (reschedule, participants,
  * cancellation, attendance) moves SEQUENCE or updated_at, and a meeting
  * that ends leaves the set. Because it comes from the database, two
- * instances give the same ETag for the same feed, and a change made
- * through either is seen by both. The rendered body is cached per token
- * hash together with the ETag it was rendered for.
+ * instances give the same ETag for the same feed.
+ *
+ * Calendar clients poll, and a feed changes rarely, so a poll is answered
+ * from memory without touching the database: the rendered body and its
+ * ETag are cached per token hash, tagged with the change generation
+ * (changes.h) they were built at and the time the first of their meetings
+ * ends. A change to any data a feed shows, or to its token, moves the
+ * generation in every instance; the passing of a meeting's end expires
+ * the entry. Either way the next poll rebuilds it.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "audit.h"
 #include "auth.h"
 #include "buf.h"
+#include "changes.h"
 #include "db.h"
 #include "feed.h"
 #include "invite.h"
@@ -27,15 +36,17 @@
 #define FEED_VERSION	"1"	/* bump when the rendering changes */
 
 struct entry {
-	char	 hash[65];
-	char	 etag[FEED_ETAG_MAX];
-	char	*data;
-	size_t	 len;
+	char		 hash[65];	/* "" when the slot is free */
+	char		 etag[FEED_ETAG_MAX];
+	struct blob	*body;		/* NULL when only the ETag is known */
+	uint64_t	 gen;		/* change generation it was built at */
+	time_t		 valid_until;	/* the first of its meetings ends */
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct entry cache[FEED_CACHE_MAX];
 static size_t cache_next;
+static size_t cache_bytes;
 
 int
 feed_create(struct db *db, const struct auth_user *u, long contact_id,
@@ -134,7 +145,8 @@ feed_list(struct db *db)
 }
 
 /* The meetings of the feed whose token hashes to hash: id, sequence,
- * status, updated_at as text; soonest first. 1 when no active feed. */
+ * status, updated_at as text, ends_at as epoch; soonest first. 1 when no
+ * active feed has that hash. */
 static int
 feed_meetings(struct db *db, const char *hash, struct db_res *r)
 {
@@ -151,18 +163,23 @@ feed_meetings(struct db *db, const char *hash, struct db_res *r)
 	if (!found)
 		return 1;
 	snprintf(lim, sizeof(lim), "%d", FEED_MAX_EVENTS);
+	/* Two index scans (participants_contact, participants_email) joined
+	 * by UNION: an OR in the join condition scans every participant. */
 	return db_exec(db, r, "WITH f AS (SELECT contact_id, organisation_id "
 	    "FROM feed_tokens WHERE token_hash = $1 AND revoked_at IS NULL), "
 	    "who AS (SELECT c.id, lower(c.email) AS email FROM contacts c, f "
 	    "WHERE c.id = f.contact_id OR c.organisation_id = "
-	    "f.organisation_id) "
+	    "f.organisation_id), "
+	    "mine AS (SELECT p.discussion_id FROM participants p JOIN who ON "
+	    "p.contact_id = who.id WHERE p.removed_at IS NULL UNION "
+	    "SELECT p.discussion_id FROM participants p JOIN who ON "
+	    "lower(p.email) = who.email WHERE p.removed_at IS NULL) "
 	    "SELECT d.id, d.sequence, d.status, "
-	    "extract(epoch FROM d.updated_at)::text FROM discussions d "
-	    "WHERE d.ends_at > now() AND d.status <> 'held' AND EXISTS "
-	    "(SELECT 1 FROM participants p JOIN who ON who.id = p.contact_id "
-	    "OR who.email = lower(p.email) WHERE p.discussion_id = d.id AND "
-	    "p.removed_at IS NULL) ORDER BY d.starts_at, d.id LIMIT $2::int",
-	    2, p) == 0 ? 0 : -1;
+	    "extract(epoch FROM d.updated_at)::text, "
+	    "extract(epoch FROM d.ends_at)::bigint "
+	    "FROM discussions d JOIN mine ON mine.discussion_id = d.id "
+	    "WHERE d.ends_at > now() AND d.status <> 'held' "
+	    "ORDER BY d.starts_at, d.id LIMIT $2::int", 2, p) == 0 ? 0 : -1;
 }
 
 static void
@@ -188,6 +205,21 @@ make_etag(const char *hash, const struct db_res *r, char *etag)
 	snprintf(etag, FEED_ETAG_MAX, "\"%s\"", hex);
 }
 
+/* When the feed of rows must next be rebuilt: the first end of a meeting
+ * in it (it then leaves the feed). */
+static time_t
+rows_valid_until(const struct db_res *r)
+{
+	time_t t = (time_t)INT64_MAX;
+	long e;
+	int i;
+
+	for (i = 0; i < db_res_rows(r); i++)
+		if ((e = db_res_long(r, i, 4, 0)) > 0 && (time_t)e < t)
+			t = (time_t)e;
+	return t;
+}
+
 /* 1 when the If-None-Match list holds etag (or is "*"). */
 static int
 etag_matches(const char *inm, const char *etag)
@@ -198,52 +230,104 @@ etag_matches(const char *inm, const char *etag)
 	return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
 }
 
-static int
-cache_get(const char *hash, const char *etag, struct feed_body *out)
+static void
+entry_clear(struct entry *e)
 {
-	size_t i;
-	int hit = 0;
-
-	pthread_mutex_lock(&cache_mu);
-	for (i = 0; i < FEED_CACHE_MAX; i++) {
-		if (cache[i].data == NULL || strcmp(cache[i].hash, hash) != 0 ||
-		    strcmp(cache[i].etag, etag) != 0)
-			continue;
-		if ((out->data = malloc(cache[i].len + 1)) != NULL) {
-			memcpy(out->data, cache[i].data, cache[i].len + 1);
-			out->len = cache[i].len;
-			hit = 1;
-		}
-		break;
-	}
-	pthread_mutex_unlock(&cache_mu);
-	return hit;
+	if (e->body != NULL)
+		cache_bytes -= blob_len(e->body);
+	blob_unref(e->body);
+	memset(e, 0, sizeof(*e));
 }
 
-static void
-cache_put(const char *hash, const char *etag, const char *data, size_t len)
+/* The valid entry for hash (mutex held), or NULL. */
+static struct entry *
+cache_find(const char *hash, uint64_t gen, time_t now)
 {
-	struct entry *e = NULL;
-	char *copy;
 	size_t i;
 
-	if ((copy = malloc(len + 1)) == NULL)
-		return;
-	memcpy(copy, data, len + 1);
+	for (i = 0; i < FEED_CACHE_MAX; i++) {
+		if (strcmp(cache[i].hash, hash) != 0)
+			continue;
+		if (cache[i].gen == gen && now < cache[i].valid_until)
+			return &cache[i];
+		entry_clear(&cache[i]);
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Keep what was built at gen; body may be NULL (only the ETag known). */
+static void
+cache_put(const char *hash, const char *etag, struct blob *body,
+    uint64_t gen, time_t valid_until)
+{
+	struct entry *e = NULL;
+	size_t i;
+
+	if (body != NULL && blob_len(body) > FEED_CACHE_BYTES)
+		body = NULL;
 	pthread_mutex_lock(&cache_mu);
-	for (i = 0; i < FEED_CACHE_MAX; i++)
-		if (cache[i].data != NULL && strcmp(cache[i].hash, hash) == 0)
+	for (i = 0; i < FEED_CACHE_MAX && e == NULL; i++)
+		if (strcmp(cache[i].hash, hash) == 0)
 			e = &cache[i];
 	if (e == NULL) {
 		e = &cache[cache_next];
 		cache_next = (cache_next + 1) % FEED_CACHE_MAX;
 	}
-	free(e->data);
+	entry_clear(e);
+	/* Over the byte ceiling, drop the others' bodies, oldest slot first. */
+	for (i = 0; body != NULL && i < FEED_CACHE_MAX &&
+	    cache_bytes + blob_len(body) > FEED_CACHE_BYTES; i++)
+		if (&cache[(cache_next + i) % FEED_CACHE_MAX] != e)
+			entry_clear(&cache[(cache_next + i) % FEED_CACHE_MAX]);
 	str_copy(e->hash, hash, sizeof(e->hash));
 	str_copy(e->etag, etag, sizeof(e->etag));
-	e->data = copy;
-	e->len = len;
+	e->gen = gen;
+	e->valid_until = valid_until;
+	if (body != NULL) {
+		e->body = blob_ref(body);
+		cache_bytes += blob_len(body);
+	}
 	pthread_mutex_unlock(&cache_mu);
+}
+
+/* The token's hash, or -1 when it cannot be a feed token. */
+static int
+token_hash(const char *token, char *hash, size_t len)
+{
+	if (token == NULL || strlen(token) != FEED_TOKEN_HEX ||
+	    strspn(token, "0123456789abcdef") != FEED_TOKEN_HEX)
+		return -1;
+	return auth_hash_hex(token, hash, len) == 0 ? 0 : -1;
+}
+
+int
+feed_cached(const char *token, const char *if_none_match,
+    struct feed_body *out)
+{
+	struct entry *e;
+	char hash[65];
+	uint64_t gen;
+	int hit = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (changes_generation(&gen) != 0 ||
+	    token_hash(token, hash, sizeof(hash)) != 0)
+		return 0;
+	pthread_mutex_lock(&cache_mu);
+	if ((e = cache_find(hash, gen, time(NULL))) != NULL) {
+		str_copy(out->etag, e->etag, sizeof(out->etag));
+		if (etag_matches(if_none_match, e->etag)) {
+			out->status = 304;
+			hit = 1;
+		} else if (e->body != NULL) {
+			out->body = blob_ref(e->body);
+			out->status = 200;
+			hit = 1;
+		}
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return hit;
 }
 
 int
@@ -251,39 +335,61 @@ feed_get(struct db *db, const char *token, const char *if_none_match,
     struct feed_body *out)
 {
 	long ids[FEED_MAX_EVENTS];
-	char hash[65];
+	char hash[65], *cal;
 	struct db_res r;
-	size_t n, i;
-	int rc;
+	uint64_t gen;
+	size_t n, i, len;
+	time_t until;
+	int rc, cacheable;
 
 	memset(out, 0, sizeof(*out));
 	out->status = 404;
-	if (token == NULL || strlen(token) != FEED_TOKEN_HEX ||
-	    strspn(token, "0123456789abcdef") != FEED_TOKEN_HEX)
+	if (token_hash(token, hash, sizeof(hash)) != 0)
 		return 0;
-	if (auth_hash_hex(token, hash, sizeof(hash)) != 0)
-		return -1;
+	/* Read before the data: a change committed later moves it on. */
+	cacheable = changes_generation(&gen) == 0;
 	db_res_init(&r);
 	if ((rc = feed_meetings(db, hash, &r)) != 0)
 		return rc > 0 ? 0 : -1;
 	make_etag(hash, &r, out->etag);
+	until = rows_valid_until(&r);
 	if (etag_matches(if_none_match, out->etag)) {
 		db_res_free(&r);
+		if (cacheable)
+			cache_put(hash, out->etag, NULL, gen, until);
 		out->status = 304;
-		return 0;
-	}
-	if (cache_get(hash, out->etag, out)) {
-		db_res_free(&r);
-		out->status = 200;
 		return 0;
 	}
 	n = (size_t)db_res_rows(&r);
 	for (i = 0; i < n && i < FEED_MAX_EVENTS; i++)
 		ids[i] = db_res_long(&r, (int)i, 0, 0);
 	db_res_free(&r);
-	if ((out->data = invite_calendar(db, ids, n, &out->len)) == NULL)
+	if ((cal = invite_calendar(db, ids, i, &len)) == NULL)
 		return -1;
-	cache_put(hash, out->etag, out->data, out->len);
+	out->body = blob_new(cal, len);
+	free(cal);
+	if (out->body == NULL)
+		return -1;
+	if (cacheable)
+		cache_put(hash, out->etag, out->body, gen, until);
 	out->status = 200;
 	return 0;
+}
+
+void
+feed_body_free(struct feed_body *b)
+{
+	blob_unref(b->body);
+	b->body = NULL;
+}
+
+void
+feed_cache_clear(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&cache_mu);
+	for (i = 0; i < FEED_CACHE_MAX; i++)
+		entry_clear(&cache[i]);
+	pthread_mutex_unlock(&cache_mu);
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,10 +125,18 @@ http_resp_header(struct http_resp *rs, const char *name, const char *value)
 	return 0;
 }
 
+static void
+drop_shared(struct http_resp *rs)
+{
+	blob_unref(rs->shared);
+	rs->shared = NULL;
+}
+
 int
 http_send(struct http_resp *rs, int status, const char *ctype,
     const char *data, size_t len)
 {
+	drop_shared(rs);
 	buf_reset(&rs->body);
 	str_copy(rs->content_type, ctype, sizeof(rs->content_type));
 	if (buf_append(&rs->body, data, len) != 0)
@@ -152,8 +161,20 @@ http_json(struct http_resp *rs, int status, json_t *o)
 }
 
 int
+http_send_blob(struct http_resp *rs, int status, const char *ctype,
+    struct blob *b)
+{
+	drop_shared(rs);
+	buf_reset(&rs->body);
+	str_copy(rs->content_type, ctype, sizeof(rs->content_type));
+	rs->shared = blob_ref(b);
+	return rs->status = status;
+}
+
+int
 http_redirect(struct http_resp *rs, const char *location)
 {
+	drop_shared(rs);
 	buf_reset(&rs->body);
 	if (location[0] != '/' || location[1] == '/' ||
 	    http_resp_header(rs, "Location", location) != 0)
@@ -226,6 +247,12 @@ security_headers(struct MHD_Response *r, const struct app *app)
 		    "max-age=31536000; includeSubDomains");
 }
 
+static void
+shared_done(void *cls)
+{
+	blob_unref(cls);
+}
+
 static enum MHD_Result
 send_resp(struct MHD_Connection *c, struct http_req *rq, struct http_resp *rs)
 {
@@ -235,12 +262,24 @@ send_resp(struct MHD_Connection *c, struct http_req *rq, struct http_resp *rs)
 	char *data;
 	int cache_set = 0;
 
-	data = buf_steal(&rs->body, &len);
-	r = MHD_create_response_from_buffer(len, data ? data : "",
-	    data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (r == NULL) {
-		free(data);
-		return MHD_NO;
+	if (rs->shared != NULL) {
+		/* libmicrohttpd drops the reference when it is done sending;
+		 * it only reads the buffer, whatever its prototype says. */
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+		    blob_len(rs->shared),
+		    (void *)(uintptr_t)blob_data(rs->shared), shared_done,
+		    rs->shared);
+		if (r == NULL)
+			return MHD_NO;	/* respond() drops the reference */
+		rs->shared = NULL;
+	} else {
+		data = buf_steal(&rs->body, &len);
+		r = MHD_create_response_from_buffer(len, data ? data : "",
+		    data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+		if (r == NULL) {
+			free(data);
+			return MHD_NO;
+		}
 	}
 	if (rs->content_type[0] != '\0')
 		MHD_add_response_header(r, "Content-Type", rs->content_type);
@@ -473,6 +512,7 @@ respond(struct http_server *s, struct ctx *cx, struct MHD_Connection *c,
 		cx->rq.db = NULL;
 	}
 	ret = send_resp(c, &cx->rq, &rs);
+	drop_shared(&rs);
 	buf_free(&rs.body);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (double)(now.tv_sec - cx->rq.started.tv_sec) * 1e3 +

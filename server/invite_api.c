@@ -400,13 +400,15 @@ h_rsvp_post(struct http_req *rq, struct http_resp *rs)
 
 /* ---- feeds ------------------------------------------------------------------- */
 
-/* GET /feeds/{token}.ics */
+/* GET /feeds/{token}.ics. The route takes no pooled connection: most
+ * polls are answered from memory, and only a miss borrows one. */
 static int
 h_feed(struct http_req *rq, struct http_resp *rs)
 {
 	char token[FEED_TOKEN_HEX + 1];
 	struct feed_body fb;
 	const char *file = rq->nparams == 1 ? rq->params[0] : "";
+	const char *inm = http_header(rq, "If-None-Match");
 	size_t n = strlen(file);
 
 	if (n != FEED_TOKEN_HEX + 4 || strcmp(file + FEED_TOKEN_HEX,
@@ -415,9 +417,14 @@ h_feed(struct http_req *rq, struct http_resp *rs)
 		    "this address");
 	memcpy(token, file, FEED_TOKEN_HEX);
 	token[FEED_TOKEN_HEX] = '\0';
-	if (feed_get(rq->db, token, http_header(rq, "If-None-Match"),
-	    &fb) != 0)
-		return rs->status = 500;
+	if (!feed_cached(token, inm, &fb)) {
+		/* respond() gives the connection back to the pool. */
+		if ((rq->db = db_pool_get(rq->app->pool, 5000)) == NULL)
+			return http_error(rq, rs, 503, NULL, "the database is "
+			    "not available; try again shortly");
+		if (feed_get(rq->db, token, inm, &fb) != 0)
+			return rs->status = 500;
+	}
 	if (fb.status == 404)
 		return http_error(rq, rs, 404, NULL, "there is no calendar at "
 		    "this address (it may have been revoked)");
@@ -427,8 +434,8 @@ h_feed(struct http_req *rq, struct http_resp *rs)
 		buf_reset(&rs->body);
 		return rs->status = 304;
 	}
-	http_send(rs, 200, "text/calendar; charset=utf-8", fb.data, fb.len);
-	free(fb.data);
+	http_send_blob(rs, 200, "text/calendar; charset=utf-8", fb.body);
+	feed_body_free(&fb);
 	return rs->status;
 }
 
@@ -519,7 +526,7 @@ const struct route invite_routes[] = {
 	{ "POST", "/rsvp/{token}/{answer}", AUTH_NONE, 0, h_rsvp_post,
 	  ROUTE_NO_CSRF, "record the answer (the signed token is the "
 	  "credential)" },
-	{ "GET", "/feeds/{file}", AUTH_NONE, 0, h_feed, 0,
+	{ "GET", "/feeds/{file}", AUTH_NONE, 0, h_feed, ROUTE_NO_DB,
 	  "a calendar subscription feed (token.ics)" },
 	{ "POST", "/api/v1/feeds", AUTH_TOKEN, ROLE_ADMIN, h_feed_create, 0,
 	  "create a feed for a contact or an organisation" },

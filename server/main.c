@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "changes.h"
 #include "config.h"
 #include "db.h"
 #include "demo.h"
@@ -200,6 +201,9 @@ cmd_serve(struct cmd *c)
 	    (c->app.stats_pool = db_pool_new(c->app.cfg.stats_database_url,
 	    c->app.cfg.db_pool)) == NULL)
 		return fail("could not create the statistics database pool");
+	/* Feeds are cached only while this listener hears of changes. */
+	if (changes_start(c->app.cfg.database_url) != 0)
+		return fail("could not start the change listener");
 	/* Page templates load (and fail loudly) before anyone can connect. */
 	if (web_init(&c->app, err, sizeof(err)) != 0)
 		return fail(err);
@@ -215,6 +219,7 @@ cmd_serve(struct cmd *c)
 	c->app.stopping = 1;
 	http_stop(s);
 	worker_stop(w);
+	changes_stop();
 	db_pool_free(c->app.pool);
 	db_pool_free(c->app.stats_pool);
 	web_free();

@@ -1,0 +1,152 @@
+/*
+ * changes: see include/changes.h. The thread blocks in poll() on the
+ * listening connection's socket, so a notification is counted as soon as
+ * PostgreSQL delivers it (it does so when the notifying transaction
+ * commits). Order matters for correctness: going down sets "up" off before
+ * moving the generation; coming up moves the generation after LISTEN has
+ * succeeded and only then sets "up", so anything read from the database
+ * before LISTEN took effect is tagged with an older generation.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "changes.h"
+#include "db.h"
+#include "log.h"
+#include "str.h"
+
+#define CONNINFO_MAX	1024
+
+static atomic_uint_fast64_t generation = 1;
+static atomic_int up;
+static atomic_int stopping;
+static pthread_t thread;
+static int started;
+static char conninfo[CONNINFO_MAX];
+
+int
+changes_generation(uint64_t *gen)
+{
+	if (!atomic_load(&up))
+		return -1;
+	*gen = (uint64_t)atomic_load(&generation);
+	return 0;
+}
+
+void
+changes_bump(void)
+{
+	atomic_fetch_add(&generation, 1);
+}
+
+static void
+go_down(struct db *db)
+{
+	if (atomic_exchange(&up, 0))
+		log_error("changes", "lost the notification connection; feed "
+		    "caching is off until it is back");
+	changes_bump();
+	db_close(db);
+}
+
+static int
+go_up(struct db *db)
+{
+	char err[256];
+
+	if (db_open(db, conninfo, err, sizeof(err)) != 0)
+		return -1;
+	if (db_cmd(db, "LISTEN " CHANGES_CHANNEL, 0, NULL) != 0) {
+		db_close(db);
+		return -1;
+	}
+	changes_bump();
+	atomic_store(&up, 1);
+	log_info("changes", "listening for changes to feed data");
+	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait for and count notifications; -1 when the connection is lost. */
+static int
+drain(struct db *db)
+{
+	struct pollfd pfd;
+	PGnotify *n;
+	int rc;
+
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	if (pfd.fd < 0)
+		return -1;
+	rc = poll(&pfd, 1, CHANGES_POLL_MS);
+	if (rc == 0)
+		return 0;
+	if (rc < 0)
+		return 0;	/* EINTR: look again */
+	if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		changes_bump();
+		PQfreemem(n);
+	}
+	return 0;
+}
+
+static void *
+run(void *arg)
+{
+	struct db db;
+
+	(void)arg;
+	memset(&db, 0, sizeof(db));
+	while (!atomic_load(&stopping)) {
+		if (db.conn == NULL) {
+			if (go_up(&db) != 0)
+				sleep_ms(CHANGES_RETRY_MS);
+			continue;
+		}
+		if (drain(&db) != 0)
+			go_down(&db);
+	}
+	atomic_store(&up, 0);
+	db_close(&db);
+	return NULL;
+}
+
+int
+changes_start(const char *ci)
+{
+	if (started)
+		return 0;
+	if (str_copy(conninfo, ci, sizeof(conninfo)) >= sizeof(conninfo))
+		return -1;
+	atomic_store(&stopping, 0);
+	if (pthread_create(&thread, NULL, run, NULL) != 0)
+		return -1;
+	started = 1;
+	return 0;
+}
+
+void
+changes_stop(void)
+{
+	if (!started)
+		return;
+	atomic_store(&stopping, 1);
+	pthread_join(thread, NULL);
+	started = 0;
+}

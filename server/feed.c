@@ -366,7 +366,9 @@ feed_get(struct db *db, const char *token, const char *if_none_match,
 	db_res_free(&r);
 	if ((cal = invite_calendar(db, ids, i, &len)) == NULL)
 		return -1;
-	out->body = blob_new(cal, len);
+	out->body = blob_new_file(cal, len);
+	if (out->body == NULL)	/* no memfd: keep it on the heap */
+		out->body = blob_new(cal, len);
 	free(cal);
 	if (out->body == NULL)
 		return -1;

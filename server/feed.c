@@ -13,6 +13,11 @@
  * ends. A change to any data a feed shows, or to its token, moves the
  * generation in every instance; the passing of a meeting's end expires
  * the entry. Either way the next poll rebuilds it.
+ *
+ * Rebuilding is cheap because each meeting's VEVENT, as libical wrote it,
+ * is kept too, keyed by the meeting and the same version columns as the
+ * ETag (SEQUENCE, status, updated_at), and shared by every feed: after a
+ * booking, a feed of 1,000 meetings renders one and reuses 999.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -30,10 +35,12 @@
 #include "db.h"
 #include "feed.h"
 #include "invite.h"
+#include "log.h"
 #include "str.h"
 
 #define ID_LEN		24
 #define FEED_VERSION	"1"	/* bump when the rendering changes */
+#define FEED_BODY_MAX	(FEED_MAX_EVENTS * FEED_EVENT_MAX + 65536)
 
 struct entry {
 	char		 hash[65];	/* "" when the slot is free */
@@ -42,6 +49,20 @@ struct entry {
 	uint64_t	 gen;		/* change generation it was built at */
 	time_t		 valid_until;	/* the first of its meetings ends */
 };
+
+/* One meeting's VEVENT ... END:VEVENT, CRLF-terminated. */
+struct frag {
+	long	 id;		/* 0: free */
+	char	 version[96];	/* sequence/status/updated_at */
+	char	*text;
+	size_t	 len;
+};
+
+static pthread_mutex_t frag_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct frag frags[FEED_EVENT_SLOTS];
+/* What libical writes around the events (VCALENDAR properties and the
+ * VTIMEZONE; END:VCALENDAR), taken from the first one-meeting render. */
+static char *frame_head, *frame_tail;
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct entry cache[FEED_CACHE_MAX];
@@ -330,15 +351,140 @@ feed_cached(const char *token, const char *if_none_match,
 	return hit;
 }
 
+static void
+row_version(const struct db_res *r, int i, char *v, size_t len)
+{
+	snprintf(v, len, "%s/%s/%s", db_res_get(r, i, 1) ? db_res_get(r, i, 1) :
+	    "", db_res_get(r, i, 2) ? db_res_get(r, i, 2) : "",
+	    db_res_get(r, i, 3) ? db_res_get(r, i, 3) : "");
+}
+
+/* Append meeting id's VEVENT at version to b from the store; 1 if absent. */
+static int
+frag_append(struct buf *b, long id, const char *version)
+{
+	struct frag *f = &frags[(unsigned long)id % FEED_EVENT_SLOTS];
+	int rc = 1;
+
+	pthread_mutex_lock(&frag_mu);
+	if (f->id == id && strcmp(f->version, version) == 0)
+		rc = buf_append(b, f->text, f->len) == 0 ? 0 : -1;
+	pthread_mutex_unlock(&frag_mu);
+	return rc;
+}
+
+static void
+frag_put(long id, const char *version, const char *text, size_t len)
+{
+	struct frag *f = &frags[(unsigned long)id % FEED_EVENT_SLOTS];
+	char *copy;
+
+	if (len > FEED_EVENT_MAX || (copy = malloc(len)) == NULL)
+		return;
+	memcpy(copy, text, len);
+	pthread_mutex_lock(&frag_mu);
+	free(f->text);
+	f->id = id;
+	str_copy(f->version, version, sizeof(f->version));
+	f->text = copy;
+	f->len = len;
+	pthread_mutex_unlock(&frag_mu);
+}
+
+/* Keep the frame of cal (a one-meeting calendar) if none is kept yet. */
+static void
+frame_keep(const char *cal, const char *ev, const char *end)
+{
+	char *h, *t;
+
+	if ((h = strndup(cal, (size_t)(ev - cal))) == NULL ||
+	    (t = strdup(end)) == NULL) {
+		free(h);
+		return;
+	}
+	pthread_mutex_lock(&frag_mu);
+	if (frame_head == NULL) {
+		frame_head = h;
+		frame_tail = t;
+		h = t = NULL;
+	}
+	pthread_mutex_unlock(&frag_mu);
+	free(h);
+	free(t);
+}
+
+/* Render meeting id alone with libical, keep its VEVENT, append it to b. */
+static int
+frag_render(struct db *db, struct buf *b, long id, const char *version)
+{
+	const char *ev, *end;
+	char *cal;
+	size_t len;
+	int rc = -1;
+
+	if ((cal = invite_calendar(db, &id, 1, &len)) == NULL)
+		return -1;
+	/* Line-anchored: the VEVENT runs from its BEGIN line to the
+	 * calendar's END line, which libical writes last. */
+	if ((ev = strstr(cal, "\r\nBEGIN:VEVENT\r\n")) != NULL &&
+	    len >= 15 && strcmp(cal + len - 15, "END:VCALENDAR\r\n") == 0) {
+		ev += 2;
+		end = cal + len - 15;
+		frag_put(id, version, ev, (size_t)(end - ev));
+		frame_keep(cal, ev, end);
+		rc = buf_append(b, ev, (size_t)(end - ev));
+	} else
+		log_error("feed", "meeting %ld did not render as one VEVENT", id);
+	free(cal);
+	return rc;
+}
+
+/* The feed of rows as one calendar: the kept frame around each meeting's
+ * kept or newly rendered VEVENT. NULL on error. */
+static char *
+assemble(struct db *db, const struct db_res *r, size_t *lenp)
+{
+	struct buf b, evs;
+	char version[96];
+	char *out = NULL;
+	long id;
+	int i, n = db_res_rows(r), rc;
+
+	if (n == 0)
+		return invite_calendar(db, NULL, 0, lenp);
+	buf_init(&evs, FEED_BODY_MAX);
+	for (i = 0; i < n && i < FEED_MAX_EVENTS; i++) {
+		id = db_res_long(r, i, 0, 0);
+		row_version(r, i, version, sizeof(version));
+		if ((rc = frag_append(&evs, id, version)) == 1)
+			rc = frag_render(db, &evs, id, version);
+		if (rc != 0)
+			goto out;
+	}
+	buf_init(&b, FEED_BODY_MAX);
+	pthread_mutex_lock(&frag_mu);
+	buf_puts(&b, frame_head != NULL ? frame_head : "");
+	pthread_mutex_unlock(&frag_mu);
+	buf_append(&b, buf_cstr(&evs), evs.len);
+	pthread_mutex_lock(&frag_mu);
+	buf_puts(&b, frame_tail != NULL ? frame_tail : "");
+	pthread_mutex_unlock(&frag_mu);
+	if (!b.failed && frame_head != NULL)
+		out = buf_steal(&b, lenp);
+	buf_free(&b);
+out:
+	buf_free(&evs);
+	return out;
+}
+
 int
 feed_get(struct db *db, const char *token, const char *if_none_match,
     struct feed_body *out)
 {
-	long ids[FEED_MAX_EVENTS];
 	char hash[65], *cal;
 	struct db_res r;
 	uint64_t gen;
-	size_t n, i, len;
+	size_t len;
 	time_t until;
 	int rc, cacheable;
 
@@ -360,11 +506,9 @@ feed_get(struct db *db, const char *token, const char *if_none_match,
 		out->status = 304;
 		return 0;
 	}
-	n = (size_t)db_res_rows(&r);
-	for (i = 0; i < n && i < FEED_MAX_EVENTS; i++)
-		ids[i] = db_res_long(&r, (int)i, 0, 0);
+	cal = assemble(db, &r, &len);
 	db_res_free(&r);
-	if ((cal = invite_calendar(db, ids, i, &len)) == NULL)
+	if (cal == NULL)
 		return -1;
 	out->body = blob_new_file(cal, len);
 	if (out->body == NULL)	/* no memfd: keep it on the heap */
@@ -394,4 +538,13 @@ feed_cache_clear(void)
 	for (i = 0; i < FEED_CACHE_MAX; i++)
 		entry_clear(&cache[i]);
 	pthread_mutex_unlock(&cache_mu);
+	pthread_mutex_lock(&frag_mu);
+	for (i = 0; i < FEED_EVENT_SLOTS; i++) {
+		free(frags[i].text);
+		memset(&frags[i], 0, sizeof(frags[i]));
+	}
+	free(frame_head);
+	free(frame_tail);
+	frame_head = frame_tail = NULL;
+	pthread_mutex_unlock(&frag_mu);
 }

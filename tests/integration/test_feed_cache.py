@@ -13,7 +13,9 @@ against a real PostgreSQL and two real `convene serve` instances:
 - a meeting that ends leaves the feed with no change notified at all;
 - while the notification connection is down (its backend terminated), the
   cache is not trusted: a change made in that window is still seen;
-- a feed of 1,000 upcoming meetings is served whole (FEED_MAX_EVENTS).
+- a feed of 1,000 upcoming meetings is served whole (FEED_MAX_EVENTS), and
+  after one of them changes, the feed rebuilt from kept VEVENTs equals
+  what a fresh instance renders from scratch.
 
 Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_feed_cache.py -v
 """
@@ -218,6 +220,25 @@ class FeedCacheTest(unittest.TestCase):
             self.a, path, lambda s, b: b.count("BEGIN:VEVENT") >= 1000,
             "1,000 meetings")
         self.assertEqual(body.count("BEGIN:VEVENT"), 1000)
+        # One meeting changes: a re-renders it alone and reuses 999 kept
+        # VEVENTs. The result must be what a fresh instance, rendering
+        # every meeting, serves (DTSTAMP, the render time, aside).
+        ct.query(self.db, "UPDATE discussions SET location = 'Room 999', "
+                 "sequence = sequence + 1, updated_at = now() WHERE uid = "
+                 "'fc-500@test'")
+        st, _, body = self.until(self.a, path,
+                                 lambda s, b: "Room 999" in b, "one change")
+        fresh = ct.Server(self.db)
+        try:
+            st, _, whole = self.get(fresh, path)
+        finally:
+            fresh.stop()
+        self.assertEqual(st, 200)
+
+        def strip(b):
+            return [ln for ln in b.split("\r\n")
+                    if not ln.startswith("DTSTAMP:")]
+        self.assertEqual(strip(body), strip(whole))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ struct db {
 	PGconn	*conn;
 	int	 in_tx;
 	int	 broken;	/* connection lost: the pool reconnects it */
+	int	 starved;	/* a statement failed for want of disk, memory
+				 * or connections (SQLSTATE class 53) since
+				 * the pool lent it out */
 };
 
 struct db_res {

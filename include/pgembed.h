@@ -28,6 +28,15 @@ struct pgembed {
  */
 int	 pgembed_start(struct pgembed *pg, const char *data_dir,
 	    char *err, size_t errlen);
+/*
+ * If the server we started has stopped by itself (a PANIC whose crash
+ * recovery failed, e.g. no room left for WAL), start it again, running
+ * crash recovery. 0 when it is running (nothing done), 1 when it was
+ * started again, -1 when it could not be (err says why; try again later).
+ * Cheap when it is running: a look at postmaster.pid, no process started.
+ */
+#define PGEMBED_WATCH_SECS	5	/* how often serve calls it */
+int	 pgembed_revive(struct pgembed *pg, char *err, size_t errlen);
 /* Stop the server if we started it (pg_ctl stop -m fast). Idempotent. */
 void	 pgembed_stop(struct pgembed *pg);
 

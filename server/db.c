@@ -117,6 +117,8 @@ db_exec(struct db *db, struct db_res *r, const char *sql, int nparams,
 	str_copy(last_sqlstate, state ? state : "", sizeof(last_sqlstate));
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		db->broken = 1;
+	if (state != NULL && strncmp(state, "53", 2) == 0)
+		db->starved = 1;
 	/* Constraint violations are expected input errors, mapped by callers;
 	 * anything else is worth a log line (state only: the message may
 	 * quote data). */
@@ -309,6 +311,7 @@ db_pool_get(struct db_pool *p, int timeout_ms)
 		db_pool_put(p, db);
 		return NULL;
 	}
+	db->starved = 0;
 	return db;
 }
 

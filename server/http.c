@@ -408,6 +408,11 @@ dispatch(struct ctx *cx, struct http_resp *rs)
 	if (rs->status == 500 && rq->db != NULL && rq->db->broken)
 		http_error(rq, rs, 503, NULL,
 		    "the database is not available; try again shortly");
+	else if (rs->status == 500 && rq->db != NULL && rq->db->starved)
+		/* Disk full (53100) and the like: the transaction was rolled
+		 * back, and retrying later, once there is room, is right. */
+		http_error(rq, rs, 503, NULL, "the database has run out of "
+		    "space or resources; nothing was changed; try again later");
 	else if (rs->status == 500 && rs->body.len == 0)
 		http_error(rq, rs, 500, NULL, "something went wrong; nothing "
 		    "was changed");

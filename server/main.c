@@ -4,6 +4,7 @@
  * the subcommand. Invalid settings stop it with one clear line.
  */
 #include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,14 +176,47 @@ cmd_routes(void)
 
 static volatile sig_atomic_t stop_requested;
 
+/*
+ * The embedded PostgreSQL's watchdog. A PANIC whose crash recovery fails
+ * (no room left for WAL) leaves no postmaster, and nothing else would ever
+ * start one: the service would answer 503 until restarted by hand. Every
+ * PGEMBED_WATCH_SECS it looks, and starts the server again if it is gone;
+ * pg_ctl runs crash recovery, so acknowledged writes come back.
+ */
+static void *
+watch_pg(void *arg)
+{
+	struct timespec tick = { 0, 250 * 1000 * 1000 };
+	struct cmd *c = arg;
+	char err[512];
+	int i, rc, failing = 0;
+
+	while (!c->app.stopping) {
+		for (i = 0; i < PGEMBED_WATCH_SECS * 4 && !c->app.stopping; i++)
+			nanosleep(&tick, NULL);
+		if (c->app.stopping)
+			break;
+		if ((rc = pgembed_revive(&c->pg, err, sizeof(err))) == 1)
+			log_info("main", "the embedded PostgreSQL had stopped; "
+			    "started it again");
+		else if (rc < 0 && !failing)
+			log_error("main", "the embedded PostgreSQL has stopped "
+			    "and does not start (retrying every %d s): %s",
+			    PGEMBED_WATCH_SECS, err);
+		failing = rc < 0;
+	}
+	return NULL;
+}
+
 static int
 cmd_serve(struct cmd *c)
 {
 	struct http_server *s;
 	struct worker *w = NULL;
+	pthread_t watchdog;
 	sigset_t set;
 	char err[512];
-	int sig = 0;
+	int sig = 0, watching = 0;
 
 	if (c->demo && demo_load(&c->db, 1, stdout) < 0)
 		return fail("could not load the demo data");
@@ -210,6 +244,8 @@ cmd_serve(struct cmd *c)
 	if ((s = http_start(&c->app, err, sizeof(err))) == NULL)
 		return fail(err);
 	w = worker_start(&c->app);
+	if (c->pg.started)
+		watching = pthread_create(&watchdog, NULL, watch_pg, c) == 0;
 	log_info("main", "listening on %s", c->app.cfg.base_url);
 	printf("Convene is running at %s/ (Ctrl-C stops it)\n",
 	    c->app.cfg.base_url);
@@ -220,6 +256,8 @@ cmd_serve(struct cmd *c)
 	http_stop(s);
 	worker_stop(w);
 	changes_stop();
+	if (watching)
+		pthread_join(watchdog, NULL);
 	db_pool_free(c->app.pool);
 	db_pool_free(c->app.stats_pool);
 	web_free();

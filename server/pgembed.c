@@ -36,6 +36,7 @@
 #include <libpq-fe.h>
 
 #include "pgembed.h"
+#include "str.h"
 
 #define PG_OS_USER	"postgres"	/* who runs the server when we are root */
 #define PG_SUPERUSER	"postgres"	/* cluster superuser (initdb -U) */
@@ -430,9 +431,12 @@ log_line_telling(const char *line)
 	    "error", "pgembed:", "could not", "cannot", NULL };
 	size_t i;
 
-	/* pg_ctl's own closing words point at the log we are reading. */
+	/* pg_ctl's own closing words point at the log we are reading, and
+	 * a client turned away while the server starts, recovers or stops
+	 * (FATAL:  the database system is ...) hides the cause. */
 	if (strstr(line, "Examine the log output") != NULL ||
-	    strstr(line, "could not start server") != NULL)
+	    strstr(line, "could not start server") != NULL ||
+	    strstr(line, "FATAL:  the database system is ") != NULL)
 		return 0;
 	for (i = 0; marks[i] != NULL; i++)
 		if (strstr(line, marks[i]) != NULL)
@@ -785,6 +789,34 @@ pg_ctl_path(const struct pgembed *pg, char *out, size_t len)
 	return fmt(out, len, "%s/pg_ctl", pg->bindir);
 }
 
+/* pg_ctl start, waiting; a stale postmaster.pid after a crash is pg_ctl's
+ * to handle, and crash recovery runs. 0 when it is up, -1 (err) if not. */
+static int
+ctl_start(const struct pgembed *pg, const struct runas *ra, const char *pg_ctl,
+    const char *log_path, char *err, size_t errlen)
+{
+	const char *argv[MAX_ARGV];
+	int code;
+
+	argv[0] = pg_ctl;
+	argv[1] = "start";
+	argv[2] = "-w";
+	argv[3] = "-s";
+	argv[4] = "-t";
+	argv[5] = PG_WAIT_SECS;
+	argv[6] = "-D";
+	argv[7] = pg->data_dir;
+	argv[8] = "-l";
+	argv[9] = log_path;
+	argv[10] = NULL;
+	code = run_prog(ra, log_path, 0, NULL, argv, err, errlen);
+	if (code != 0) {
+		prog_failed("pg_ctl start", code, log_path, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
 int
 pgembed_start(struct pgembed *pg, const char *data_dir, char *err,
     size_t errlen)
@@ -913,24 +945,8 @@ pgembed_start(struct pgembed *pg, const char *data_dir, char *err,
 	argv[4] = NULL;
 	code = run_prog(&ra, log_path, 1, pg->data_dir, argv, err, errlen);
 	if (code == 3) {
-		/* A stale postmaster.pid after a crash is pg_ctl's to handle. */
-		argv[0] = pg_ctl;
-		argv[1] = "start";
-		argv[2] = "-w";
-		argv[3] = "-s";
-		argv[4] = "-t";
-		argv[5] = PG_WAIT_SECS;
-		argv[6] = "-D";
-		argv[7] = pg->data_dir;
-		argv[8] = "-l";
-		argv[9] = log_path;
-		argv[10] = NULL;
-		code = run_prog(&ra, log_path, 0, NULL, argv, err, errlen);
-		if (code != 0) {
-			prog_failed("pg_ctl start", code, log_path, err,
-			    errlen);
+		if (ctl_start(pg, &ra, pg_ctl, log_path, err, errlen) != 0)
 			goto out;
-		}
 		pg->started = 1;
 	} else if (code != 0) {
 		prog_failed("pg_ctl status", code, log_path, err, errlen);
@@ -960,6 +976,7 @@ void
 pgembed_stop(struct pgembed *pg)
 {
 	char pg_ctl[PATH_MAX], log_path[PATH_MAX], err[512];
+	char pid_path[PATH_MAX], tail[512];
 	const char *argv[MAX_ARGV];
 	struct runas ra;
 	int code;
@@ -987,8 +1004,58 @@ pgembed_stop(struct pgembed *pg)
 	argv[9] = pg->data_dir;
 	argv[10] = NULL;
 	code = run_prog(&ra, log_path, 0, NULL, argv, err, sizeof(err));
-	if (code != 0) {
+	if (code > 0 && fmt(pid_path, sizeof(pid_path), "%s/postmaster.pid",
+	    pg->data_dir) == 0 && access(pid_path, F_OK) == -1 &&
+	    errno == ENOENT) {
+		/* Not a failure to stop: it had stopped by itself (a PANIC
+		 * whose crash recovery failed, e.g. no room for WAL). */
+		log_tail(log_path, tail, sizeof(tail));
+		fprintf(stderr, "pgembed: PostgreSQL in %s had already "
+		    "stopped: %s (log: %s)\n", pg->data_dir,
+		    tail[0] != '\0' ? tail : "no output", log_path);
+	} else if (code != 0) {
 		prog_failed("pg_ctl stop", code, log_path, err, sizeof(err));
 		fprintf(stderr, "pgembed: %s\n", err);
 	}
+}
+
+/* 1 when the postmaster named in postmaster.pid is alive. */
+static int
+postmaster_alive(const struct pgembed *pg)
+{
+	char path[PATH_MAX], line[32];
+	long pid;
+	FILE *f;
+	int ok = 0;
+
+	if (fmt(path, sizeof(path), "%s/postmaster.pid", pg->data_dir) != 0 ||
+	    (f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		ok = str_to_long(line, 1, INT_MAX, &pid) == 0 &&
+		    (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	}
+	fclose(f);
+	return ok;
+}
+
+int
+pgembed_revive(struct pgembed *pg, char *err, size_t errlen)
+{
+	char pg_ctl[PATH_MAX], log_path[PATH_MAX];
+	struct runas ra;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (pg == NULL || !pg->started || postmaster_alive(pg))
+		return 0;
+	if (runas_init(&ra, err, errlen) != 0)
+		return -1;
+	if (pg_ctl_path(pg, pg_ctl, sizeof(pg_ctl)) != 0 ||
+	    fmt(log_path, sizeof(log_path), "%s.log", pg->data_dir) != 0) {
+		seterr(err, errlen, "PostgreSQL path too long");
+		return -1;
+	}
+	return ctl_start(pg, &ra, pg_ctl, log_path, err, errlen) == 0 ? 1 : -1;
 }

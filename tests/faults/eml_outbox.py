@@ -13,8 +13,8 @@ for read-only and the disk-full half is skipped with a printed reason.
 Retry backoff is 5 s doubling: once the fault is cleared the test moves
 next_attempt_at of the waiting rows to now() by SQL (what waiting does).
 
-Disk-full for the embedded PostgreSQL (no database URL) is not covered
-here; see docs/reliability.md.
+Disk-full for the embedded PostgreSQL (no database URL) is
+tests/faults/pg_disk_full.py.
 
 Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/faults/eml_outbox.py [--long]
 """

@@ -1,7 +1,8 @@
 """Faults, short form: runs each script under tests/faults/ in its quick
 mode (PostgreSQL crashed and restarted under booking load; the service
 SIGKILLed mid-delivery; the SMTP relay down for a run; the .eml outbox
-read-only and full). Each asserts lost == 0 and prints its
+read-only and full; the embedded PostgreSQL's data directory full and
+read-only). Each asserts lost == 0 and prints its
 `faults: N injected, acknowledged A, stored S, lost 0, duplicated D` line.
 The long forms: /usr/bin/python3 tests/faults/<script>.py --long
 
@@ -17,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 import eml_outbox  # noqa: E402
 import faultlib  # noqa: E402
 import kill_delivery  # noqa: E402
+import pg_disk_full  # noqa: E402
 import pg_restart  # noqa: E402
 import smtp_down  # noqa: E402
 
@@ -44,6 +46,9 @@ class FaultsTest(unittest.TestCase):
 
     def test_eml_outbox_read_only_and_full(self):
         self.check(eml_outbox.run)
+
+    def test_embedded_postgresql_disk_full_and_read_only(self):
+        self.check(pg_disk_full.run)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
  * the database (embedded unless a URL is given), applies migrations, and runs
  * the subcommand. Invalid settings stop it with one clear line.
  */
+#include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <time.h>
 #include <signal.h>
@@ -208,6 +210,42 @@ watch_pg(void *arg)
 	return NULL;
 }
 
+/*
+ * Memory. glibc gives each thread that allocates its own arena, and keeps
+ * what is freed in each for reuse; with a dozen threads rendering invites
+ * and feeds now and then, the resident size creeps up to the sum of every
+ * arena's high-water mark. Two arenas are plenty for a service that waits
+ * on PostgreSQL, and handing free pages back to the kernel while idle keeps
+ * the resident size near what is in use (docs/performance.md, soak).
+ */
+#define SERVE_MALLOC_ARENAS	2
+#define SERVE_TRIM_SECS		10
+
+static void
+memory_setup(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_ARENA_MAX, SERVE_MALLOC_ARENAS);
+#endif
+}
+
+/* Wait for SIGINT or SIGTERM (blocked in every thread), trimming the heap
+ * every SERVE_TRIM_SECS meanwhile. Returns the signal. */
+static int
+wait_for_stop(const sigset_t *set)
+{
+	struct timespec t = { SERVE_TRIM_SECS, 0 };
+	int sig;
+
+	while ((sig = sigtimedwait(set, NULL, &t)) < 0) {
+#ifdef __GLIBC__
+		if (errno == EAGAIN)
+			malloc_trim(0);
+#endif
+	}
+	return sig;
+}
+
 static int
 cmd_serve(struct cmd *c)
 {
@@ -218,6 +256,7 @@ cmd_serve(struct cmd *c)
 	char err[512];
 	int sig = 0, watching = 0;
 
+	memory_setup();
 	if (c->demo && demo_load(&c->db, 1, stdout) < 0)
 		return fail("could not load the demo data");
 	/* Block the stop signals in every thread; main waits for them. */
@@ -250,7 +289,7 @@ cmd_serve(struct cmd *c)
 	printf("Convene is running at %s/ (Ctrl-C stops it)\n",
 	    c->app.cfg.base_url);
 	fflush(stdout);
-	sigwait(&set, &sig);
+	sig = wait_for_stop(&set);
 	log_info("main", "stopping on signal %d", sig);
 	c->app.stopping = 1;
 	http_stop(s);

@@ -209,23 +209,36 @@ mtg_free(struct mtg *g)
 	db_res_free(&g->a);
 }
 
+/* "Police, Health and Education" from a JSON array of agency names. */
 static void
-agency_names(struct mtg *g)
+agency_names(struct mtg *g, const char *names)
 {
-	size_t used = 0;
-	int i, n = db_res_rows(&g->a);
+	json_t *a = names != NULL ? json_loads(names, 0, NULL) : NULL, *x;
+	size_t used = 0, i, n = json_array_size(a);
 
 	g->agencies[0] = '\0';
-	for (i = 0; i < n && used < sizeof(g->agencies); i++)
+	json_array_foreach(a, i, x) {
+		if (used >= sizeof(g->agencies) || !json_is_string(x))
+			break;
 		used += (size_t)snprintf(g->agencies + used,
 		    sizeof(g->agencies) - used, "%s%s", i == 0 ? "" :
-		    (i + 1 == n ? " and " : ", "), db_res_get(&g->a, i, 0));
+		    (i + 1 == n ? " and " : ", "), json_string_value(x));
+	}
+	json_decref(a);
 }
+
+/* Columns of mtg_load's statement: the meeting's, repeated on each row,
+ * then one participant's (all NULL when it has none). */
+enum { M_UID, M_SEQ, M_STARTS, M_ENDS, M_STATUS, M_CASE, M_FORMAT, M_LOC,
+	M_CHAIR, M_KIND, M_PAST, M_AGENCIES, P_ID, P_NAME, P_EMAIL, P_STAT,
+	P_REMOVED, P_PARTSTAT };
 
 /*
  * Load meeting id: the row, the agencies of its current participants and
  * its participants (current ones, plus removed_pid when not 0) with a
- * usable email. 0 on success, 1 when there is no such meeting, -1 error.
+ * usable email, in one statement (one round trip per invite: see
+ * docs/performance.md, "Booking"). 0 on success, 1 when there is no such
+ * meeting, -1 error.
  */
 static int
 mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
@@ -242,40 +255,38 @@ mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
 	if (db_exec(db, &g->m, "SELECT d.uid, d.sequence, "
 	    "extract(epoch FROM d.starts_at)::bigint, "
 	    "extract(epoch FROM d.ends_at)::bigint, d.status, c.case_ref, "
-	    "d.format, d.location, d.chair, d.kind, d.ends_at <= now() "
+	    "d.format, d.location, d.chair, d.kind, d.ends_at <= now(), "
+	    "ag.names, p.id, p.name, p.email, s.agency IS NOT NULL, "
+	    "p.removed_at IS NOT NULL, p.partstat "
 	    "FROM discussions d JOIN cases c ON c.id = d.case_id "
-	    "WHERE d.id = $1", 1, p) != 0)
-		return -1;
-	if (db_res_rows(&g->m) != 1)
-		return 1;
-	g->uid = db_res_get(&g->m, 0, 0);
-	g->sequence = db_res_long(&g->m, 0, 1, 0);
-	g->starts = (time_t)db_res_long(&g->m, 0, 2, 0);
-	g->ends = (time_t)db_res_long(&g->m, 0, 3, 0);
-	g->status = db_res_get(&g->m, 0, 4);
-	g->case_ref = db_res_get(&g->m, 0, 5);
-	g->format = db_res_get(&g->m, 0, 6);
-	g->location = db_res_get(&g->m, 0, 7);
-	g->chair = db_res_get(&g->m, 0, 8);
-	g->kind = db_res_get(&g->m, 0, 9);
-	g->past = db_res_bool(&g->m, 0, 10);
-	if (db_exec(db, &g->a, "SELECT a.name FROM agencies a WHERE a.code IN "
-	    "(SELECT agency FROM participants WHERE discussion_id = $1 AND "
-	    "removed_at IS NULL) ORDER BY a.sort_order, a.code", 1, p) != 0)
-		return -1;
-	agency_names(g);
-	if (db_exec(db, &g->p, "SELECT p.id, p.name, p.email, "
-	    "s.agency IS NOT NULL, p.removed_at IS NOT NULL, p.partstat "
-	    "FROM participants p JOIN discussions d ON d.id = p.discussion_id "
+	    "CROSS JOIN LATERAL (SELECT json_agg(a.name ORDER BY a.sort_order, "
+	    "a.code) AS names FROM agencies a WHERE a.code IN (SELECT agency "
+	    "FROM participants WHERE discussion_id = d.id AND removed_at IS "
+	    "NULL)) ag "
+	    "LEFT JOIN participants p ON p.discussion_id = d.id AND "
+	    "(p.removed_at IS NULL OR p.id = $2::bigint) "
 	    "LEFT JOIN statutory_agencies s ON s.authority_id = d.authority_id "
-	    "AND s.agency = p.agency WHERE p.discussion_id = $1 AND "
-	    "(p.removed_at IS NULL OR p.id = $2::bigint) ORDER BY p.id", 2,
+	    "AND s.agency = p.agency WHERE d.id = $1 ORDER BY p.id", 2,
 	    p) != 0)
 		return -1;
-	n = db_res_rows(&g->p);
+	if (db_res_rows(&g->m) < 1)
+		return 1;
+	g->uid = db_res_get(&g->m, 0, M_UID);
+	g->sequence = db_res_long(&g->m, 0, M_SEQ, 0);
+	g->starts = (time_t)db_res_long(&g->m, 0, M_STARTS, 0);
+	g->ends = (time_t)db_res_long(&g->m, 0, M_ENDS, 0);
+	g->status = db_res_get(&g->m, 0, M_STATUS);
+	g->case_ref = db_res_get(&g->m, 0, M_CASE);
+	g->format = db_res_get(&g->m, 0, M_FORMAT);
+	g->location = db_res_get(&g->m, 0, M_LOC);
+	g->chair = db_res_get(&g->m, 0, M_CHAIR);
+	g->kind = db_res_get(&g->m, 0, M_KIND);
+	g->past = db_res_bool(&g->m, 0, M_PAST);
+	agency_names(g, db_res_get(&g->m, 0, M_AGENCIES));
+	n = db_res_get(&g->m, 0, P_ID) != NULL ? db_res_rows(&g->m) : 0;
 	chair = g->chair != NULL ? g->chair : "";
 	for (i = 0; i < n; i++) {
-		email = db_res_get(&g->p, i, 2);
+		email = db_res_get(&g->m, i, P_EMAIL);
 		if (email == NULL || !str_email_valid(email))
 			continue;	/* nobody to send to */
 		if (g->natt >= MAX_PARTS) {
@@ -284,15 +295,15 @@ mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
 			    MAX_PARTS);
 			return -1;
 		}
-		g->pid[g->natt] = db_res_long(&g->p, i, 0, 0);
-		g->removed[g->natt] = db_res_bool(&g->p, i, 4);
-		g->att[g->natt].name = db_res_get(&g->p, i, 1);
+		g->pid[g->natt] = db_res_long(&g->m, i, P_ID, 0);
+		g->removed[g->natt] = db_res_bool(&g->m, i, P_REMOVED);
+		g->att[g->natt].name = db_res_get(&g->m, i, P_NAME);
 		g->att[g->natt].email = email;
 		g->att[g->natt].role = chair[0] != '\0' &&
 		    str_casecmp(chair, g->att[g->natt].name) == 0 ?
-		    ICS_ROLE_CHAIR : db_res_bool(&g->p, i, 3) ? ICS_ROLE_REQ :
-		    ICS_ROLE_OPT;
-		g->att[g->natt].partstat = db_res_get(&g->p, i, 5);
+		    ICS_ROLE_CHAIR : db_res_bool(&g->m, i, P_STAT) ?
+		    ICS_ROLE_REQ : ICS_ROLE_OPT;
+		g->att[g->natt].partstat = db_res_get(&g->m, i, P_PARTSTAT);
 		g->natt++;
 	}
 	if (ltime_format_human(g->starts, g->starts_h, sizeof(g->starts_h)) ||
@@ -386,9 +397,78 @@ rsvp_url(const unsigned char *key, long pid, time_t expires,
 	return n < 0 || n >= URL_MAX ? -1 : 0;
 }
 
-/* Render and queue one message to attendee i of g. */
+/* Messages rendered for one change, queued together by outbox_add_rows. */
+struct queued {
+	size_t	 n;
+	char	 pid[MAX_PARTS][ID_LEN];
+	const char *recipient[MAX_PARTS];	/* owned by the struct mtg */
+	char	 msgid[MAX_PARTS][MAIL_MESSAGE_ID_MAX + 1];
+	char	*msg[MAX_PARTS];		/* owned */
+};
+
+/* Outbox rows per INSERT: 4 parameters shared by all (meeting, kind,
+ * method, sequence) and 4 per row, within DB_MAX_PARAMS. */
+#define ROWS_PER_INSERT	((DB_MAX_PARAMS - 4) / 4)
+
+/*
+ * Add the messages of q to the outbox of meeting g in the caller's
+ * transaction: one parameterised multi-row INSERT for up to
+ * ROWS_PER_INSERT recipients rather than one round trip each
+ * (docs/performance.md, "Booking"). Rows go in in order, so ids follow the
+ * participants as one-by-one inserts did. The statement text holds only
+ * placeholders; every value is a parameter.
+ */
 static int
-queue_one(struct db *db, const struct mtg *g, size_t i, enum invite_kind kind,
+outbox_add_rows(struct db *db, const struct mtg *g, const char *kind,
+    const char *method, const struct queued *q)
+{
+	char did[ID_LEN], seq[ID_LEN], sql[1024];
+	const char *p[DB_MAX_PARAMS];
+	size_t at, k, len;
+	int np;
+
+	snprintf(did, sizeof(did), "%ld", g->id);
+	snprintf(seq, sizeof(seq), "%ld", g->sequence);
+	for (at = 0; at < q->n; at += k) {
+		p[0] = did;
+		p[1] = kind;
+		p[2] = method;
+		p[3] = seq;
+		np = 4;
+		len = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO outbox "
+		    "(discussion_id, participant_id, kind, method, sequence, "
+		    "recipient, message_id, message) VALUES ");
+		for (k = 0; k < ROWS_PER_INSERT && at + k < q->n &&
+		    len < sizeof(sql); k++) {
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+			    "%s($1::bigint, $%d::bigint, $2, $3, $4::integer, "
+			    "$%d, $%d, $%d)",
+			    k ? ", " : "", np + 1, np + 2, np + 3, np + 4);
+			p[np++] = q->pid[at + k];
+			p[np++] = q->recipient[at + k];
+			p[np++] = q->msgid[at + k];
+			p[np++] = q->msg[at + k];
+		}
+		if (len >= sizeof(sql) || db_cmd(db, sql, np, p) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+queued_free(struct queued *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->n; i++)
+		free(q->msg[i]);
+	q->n = 0;
+}
+
+/* Render one message to attendee i of g and append it to q (queued by
+ * outbox_add_rows). */
+static int
+queue_one(struct queued *q, const struct mtg *g, size_t i,
     const char *method, const struct tpls *t, struct mail_var *vars,
     const char *subject, const char *ics, size_t ics_len,
     const unsigned char *key)
@@ -430,9 +510,14 @@ queue_one(struct db *db, const struct mtg *g, size_t i, enum invite_kind kind,
 	m.method = method;
 	if (mail_build(&m, &b) != 0 || (msg = buf_steal(&b, NULL)) == NULL)
 		goto out;
-	if (outbox_add(db, g->id, g->pid[i], kind_names[kind], method,
-	    g->sequence, g->att[i].email, msgid, msg) != 0)
+	if (q->n >= MAX_PARTS)
 		goto out;
+	snprintf(q->pid[q->n], ID_LEN, "%ld", g->pid[i]);
+	q->recipient[q->n] = g->att[i].email;
+	str_copy(q->msgid[q->n], msgid, sizeof(q->msgid[q->n]));
+	q->msg[q->n] = msg;
+	msg = NULL;
+	q->n++;
 	result = 0;
 out:
 	vars[V_RECIPIENT].value = vars[V_ACCEPT].value = "";
@@ -456,6 +541,7 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 	struct mtg g;
 	char *summary = NULL, *description = NULL, *subject = NULL;
 	char *ics = NULL, *seen = NULL;
+	struct queued *q = NULL;
 	const char *method;
 	size_t i, j, natt = 0, ics_len = 0;
 	long removed = 0;
@@ -524,7 +610,8 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 	}
 	if (strcmp(method, "REQUEST") == 0 && rsvp_key(db, key) != 0)
 		goto out;
-	if ((seen = calloc(g.natt, 1)) == NULL)
+	if ((seen = calloc(g.natt, 1)) == NULL ||
+	    (q = calloc(1, sizeof(*q))) == NULL)
 		goto out;
 	for (i = 0; i < g.natt; i++) {
 		if (g.removed[i] != (kind == INVITE_REMOVED))
@@ -537,15 +624,23 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 		if (j < i)
 			continue;
 		seen[i] = 1;
-		if (queue_one(db, &g, i, kind, method, &t, vars, subject, ics,
+		if (queue_one(q, &g, i, method, &t, vars, subject, ics,
 		    ics_len, key) != 0) {
 			log_error("invite", "could not queue a message for "
 			    "meeting %ld, participant %ld", id, g.pid[i]);
 			goto out;
 		}
 	}
+	if (outbox_add_rows(db, &g, kind_names[kind], method, q) != 0) {
+		log_error("invite", "could not queue the messages for meeting "
+		    "%ld", id);
+		goto out;
+	}
 	result = 0;
 out:
+	if (q != NULL)
+		queued_free(q);
+	free(q);
 	sodium_memzero(key, sizeof(key));
 	free(seen);
 	free(ics);

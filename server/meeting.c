@@ -317,6 +317,21 @@ out:
 	return rc;
 }
 
+/* The 422 for a booking that leaves a statutory agency without an invitee
+ * and gives no reason. */
+static int
+missing_reason(const struct classify_result *res, struct verr *e)
+{
+	char human[256];
+
+	agency_list(res->missing, res->nmissing, human, sizeof(human));
+	return verr_set(e, 422, "missing_agency_reason",
+	    "missing_agency_reason: %s %s no invitee; say why, "
+	    "or invite someone from %s", human,
+	    res->nmissing > 1 ? "have" : "has",
+	    res->nmissing > 1 ? "each" : "it");
+}
+
 /*
  * Store the planned classification; when a statutory agency has no
  * invitee, a reason (given now or stored before) is required.
@@ -327,7 +342,7 @@ store_planned(struct db *db, long id, long authority, const char *reason,
 {
 	struct classify_result res;
 	struct statutory st;
-	char sid[ID_LEN], miss[256], human[256];
+	char sid[ID_LEN], miss[256];
 	const char *p[4] = { sid, NULL, miss, reason };
 	struct db_res r;
 	int have_reason;
@@ -341,15 +356,8 @@ store_planned(struct db *db, long id, long authority, const char *reason,
 			return internal(e);
 		have_reason = db_res_bool(&r, 0, 0);
 		db_res_free(&r);
-		if (!have_reason) {
-			agency_list(res.missing, res.nmissing, human,
-			    sizeof(human));
-			return verr_set(e, 422, "missing_agency_reason",
-			    "missing_agency_reason: %s %s no invitee; say why, "
-			    "or invite someone from %s", human,
-			    res.nmissing > 1 ? "have" : "has",
-			    res.nmissing > 1 ? "each" : "it");
-		}
+		if (!have_reason)
+			return missing_reason(&res, e);
 	}
 	p[1] = classify_name(res.cls);
 	array_literal(res.missing, res.nmissing, miss, sizeof(miss));
@@ -457,21 +465,24 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 }
 
 /*
- * Add one participant from the JSON object jp: a directory contact by
+ * Read one participant from the JSON object jp: a directory contact by
  * contact_id, or a person by name/email/agency/organisation/role.
- * attendance may be NULL (invited, not yet recorded).
+ * attendance may be NULL (invited, not yet recorded). Checks what can be
+ * checked without the database and appends the row for
+ * insert_participants() to rows; the contact and the agency are checked
+ * there.
  */
 static int
-add_participant(struct db *db, long id, json_t *jp, const char *prefix,
+read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
     int on_day, struct verr *e)
 {
 	static const char *const keys[] = { "contact_id", "name", "email",
 		"agency", "organisation", "role", "attendance", NULL };
-	const char *name, *email, *agency, *org, *role, *att, *p[8];
-	char sid[ID_LEN], cid[ID_LEN], f[96];
-	struct db_res r;
+	const char *name, *email, *agency, *org, *role, *att;
+	char f[96];
 	long contact;
-	int has_contact, ok;
+	int has_contact;
+	json_t *row;
 
 	if (!json_is_object(jp))
 		return verr_set(e, 422, prefix, "%s: must be an object", prefix);
@@ -484,68 +495,132 @@ add_participant(struct db *db, long id, json_t *jp, const char *prefix,
 	    input_enum(jp, "attendance", F("attendance"), on_day ?
 	    INPUT_REQUIRED : INPUT_OPTIONAL, attendances, &att, e) != 0)
 		return -1;
-	snprintf(sid, sizeof(sid), "%ld", id);
-	if (has_contact) {
-		snprintf(cid, sizeof(cid), "%ld", contact);
-		p[0] = sid;
-		p[1] = cid;
-		p[2] = on_day ? "t" : "f";
-		p[3] = att;
-		if (db_exec(db, &r, "INSERT INTO participants (discussion_id, "
-		    "contact_id, name, email, agency, organisation, role, "
-		    "added_on_day, attendance) SELECT $1, c.id, c.name, c.email, "
-		    "o.agency, o.name, c.role, $3, $4 FROM contacts c JOIN "
-		    "organisations o ON o.id = c.organisation_id WHERE c.id = $2 "
-		    "AND c.active RETURNING id", 4, p) != 0)
-			return internal(e);
-		ok = db_res_rows(&r) == 1;
-		db_res_free(&r);
-		if (!ok)
-			return verr_set(e, 422, F("contact_id"), "%s: no active "
-			    "contact has this id", f);
-		return 0;
+	if (has_contact)
+		row = json_pack("{s:I, s:I, s:s?}", "i", (json_int_t)idx,
+		    "contact_id", (json_int_t)contact, "attendance", att);
+	else {
+		if (input_str(jp, "name", F("name"), INPUT_REQUIRED,
+		    MEETING_NAME_MAX, &name, e) != 0 ||
+		    input_email(jp, "email", F("email"), INPUT_OPTIONAL, &email,
+		    e) ||
+		    input_str(jp, "agency", F("agency"), INPUT_REQUIRED, 32,
+		    &agency, e) != 0 ||
+		    input_str(jp, "organisation", F("organisation"),
+		    INPUT_OPTIONAL, MEETING_NAME_MAX, &org, e) != 0 ||
+		    input_str(jp, "role", F("role"), INPUT_OPTIONAL,
+		    MEETING_NAME_MAX, &role, e) != 0)
+			return -1;
+		row = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?}", "i",
+		    (json_int_t)idx, "name", name, "email", email, "agency",
+		    agency, "organisation", org ? org : "", "role",
+		    role ? role : "", "attendance", att);
 	}
-	if (input_str(jp, "name", F("name"), INPUT_REQUIRED, MEETING_NAME_MAX,
-	    &name, e) != 0 ||
-	    input_email(jp, "email", F("email"), INPUT_OPTIONAL, &email, e) ||
-	    input_str(jp, "agency", F("agency"), INPUT_REQUIRED, 32, &agency,
-	    e) != 0 ||
-	    input_str(jp, "organisation", F("organisation"), INPUT_OPTIONAL,
-	    MEETING_NAME_MAX, &org, e) != 0 ||
-	    input_str(jp, "role", F("role"), INPUT_OPTIONAL, MEETING_NAME_MAX,
-	    &role, e) != 0)
-		return -1;
-	p[0] = sid;
-	p[1] = name;
-	p[2] = email;
-	p[3] = agency;
-	p[4] = org ? org : "";
-	p[5] = role ? role : "";
-	p[6] = on_day ? "t" : "f";
-	p[7] = att;
-	if (db_exec(db, &r, "INSERT INTO participants (discussion_id, name, "
-	    "email, agency, organisation, role, added_on_day, attendance) "
-	    "SELECT $1, $2, $3, a.code, $5, $6, $7, $8 FROM agencies a WHERE "
-	    "a.code = $4 RETURNING id", 8, p) != 0)
-		return internal(e);
-	ok = db_res_rows(&r) == 1;
-	db_res_free(&r);
-	if (!ok)
-		return verr_set(e, 422, F("agency"), "%s: is not a known agency "
-		    "(social_care, police, health, education, probation, "
-		    "housing, other)", f);
 #undef F
+	if (json_array_append_new(rows, row) != 0)
+		return internal(e);
 	return 0;
 }
 
+/*
+ * Insert the participants read into rows (a JSON array built with jansson)
+ * in one statement, in the order of their "i", rather than one round trip
+ * each (docs/performance.md, "Booking"). Nothing is inserted when any
+ * contact_id is not an active contact or any agency is unknown: the first
+ * such one is reported as participants[i] under key.
+ */
 static int
-add_participants(struct db *db, long id, json_t *list, const char *key,
+insert_participants(struct db *db, long id, json_t *rows, const char *key,
     int on_day, struct verr *e)
+{
+	char sid[ID_LEN], field[96];
+	const char *p[3] = { sid, NULL, on_day ? "t" : "f" };
+	struct db_res r;
+	char *js;
+	long bad;
+	int by_contact, rc;
+
+	if (json_array_size(rows) == 0)
+		return 0;
+	if ((js = json_dumps(rows, JSON_COMPACT)) == NULL)
+		return internal(e);
+	snprintf(sid, sizeof(sid), "%ld", id);
+	p[1] = js;
+	rc = db_exec(db, &r, "WITH r AS (SELECT * FROM json_to_recordset("
+	    "$2::json) AS r(i integer, contact_id bigint, name text, email "
+	    "text, agency text, organisation text, role text, attendance "
+	    "text)), "
+	    "s AS (SELECT r.i, r.contact_id IS NOT NULL AS by_contact, c.id "
+	    "AS contact_id, CASE WHEN r.contact_id IS NULL THEN r.name ELSE "
+	    "c.name END AS name, CASE WHEN r.contact_id IS NULL THEN r.email "
+	    "ELSE c.email END AS email, coalesce(o.agency, a.code) AS agency, "
+	    "CASE WHEN r.contact_id IS NULL THEN r.organisation ELSE o.name "
+	    "END AS organisation, CASE WHEN r.contact_id IS NULL THEN r.role "
+	    "ELSE c.role END AS role, r.attendance FROM r "
+	    "LEFT JOIN contacts c ON r.contact_id IS NOT NULL AND "
+	    "c.id = r.contact_id AND c.active "
+	    "LEFT JOIN organisations o ON o.id = c.organisation_id "
+	    "LEFT JOIN agencies a ON r.contact_id IS NULL AND "
+	    "a.code = r.agency), "
+	    "bad AS (SELECT i, by_contact FROM s WHERE agency IS NULL "
+	    "ORDER BY i LIMIT 1), "
+	    "ins AS (INSERT INTO participants (discussion_id, contact_id, name, "
+	    "email, agency, organisation, role, added_on_day, attendance) "
+	    "SELECT $1, contact_id, name, email, agency, organisation, role, "
+	    "$3, attendance FROM s WHERE NOT EXISTS (SELECT 1 FROM bad) "
+	    "ORDER BY i RETURNING 1) "
+	    "SELECT (SELECT i FROM bad), (SELECT by_contact FROM bad), "
+	    "(SELECT count(*) FROM ins)", 3, p);
+	free(js);
+	if (rc != 0)
+		return internal(e);
+	bad = db_res_long(&r, 0, 0, -1);
+	by_contact = db_res_bool(&r, 0, 1);
+	rc = db_res_long(&r, 0, 2, -1) == (long)json_array_size(rows) ? 0 : -1;
+	db_res_free(&r);
+	if (bad >= 0) {
+		snprintf(field, sizeof(field), "%s[%ld].%s", key, bad,
+		    by_contact ? "contact_id" : "agency");
+		return verr_set(e, 422, field, by_contact ? "%s: no active "
+		    "contact has this id" : "%s: is not a known agency "
+		    "(social_care, police, health, education, probation, "
+		    "housing, other)", field);
+	}
+	return rc == 0 ? 0 : internal(e);
+}
+
+/* Add one participant (recording attendance: a person who came on the
+ * day); prefix names it in errors, like "participants[3]". */
+static int
+add_participant(struct db *db, long id, json_t *jp, const char *prefix,
+    size_t idx, const char *key, int on_day, struct verr *e)
+{
+	json_t *rows = json_array();
+	int rc;
+
+	if (rows == NULL)
+		return internal(e);
+	rc = read_participant(rows, idx, jp, prefix, on_day, e);
+	if (rc == 0)
+		rc = insert_participants(db, id, rows, key, on_day, e);
+	json_decref(rows);
+	return rc;
+}
+
+/*
+ * Read the participants of list into rows, up to the first one that is
+ * malformed: then *bad is set and first holds its error, which callers
+ * report only when none before it is wrong in the database. -1 (e set)
+ * when list is not a list of at most MEETING_MAX_PARTICIPANTS.
+ */
+static int
+read_participants(json_t *list, const char *key, int on_day, json_t *rows,
+    struct verr *first, int *bad, struct verr *e)
 {
 	char prefix[64];
 	json_t *jp;
 	size_t i;
 
+	*bad = 0;
 	if (list == NULL || json_is_null(list))
 		return 0;
 	if (!json_is_array(list) ||
@@ -554,10 +629,131 @@ add_participants(struct db *db, long id, json_t *list, const char *key,
 		    "people", key, MEETING_MAX_PARTICIPANTS);
 	json_array_foreach(list, i, jp) {
 		snprintf(prefix, sizeof(prefix), "%s[%zu]", key, i);
-		if (add_participant(db, id, jp, prefix, on_day, e) != 0)
-			return -1;
+		if (read_participant(rows, i, jp, prefix, on_day, first) != 0) {
+			*bad = 1;
+			break;
+		}
 	}
 	return 0;
+}
+
+/*
+ * Add the participants of list in one statement. The errors are those of
+ * adding them one by one: the first participant in list order that is
+ * wrong, whether the check needs the database or not.
+ */
+static int
+add_participants(struct db *db, long id, json_t *list, const char *key,
+    int on_day, struct verr *e)
+{
+	struct verr first;
+	json_t *rows;
+	int rc = 0, bad;
+
+	if ((rows = json_array()) == NULL)
+		return internal(e);
+	if (read_participants(list, key, on_day, rows, &first, &bad, e) != 0)
+		rc = -1;
+	/* Those before the first malformed one may hold an earlier error. */
+	else if (insert_participants(db, id, rows, key, on_day, e) != 0)
+		rc = -1;
+	else if (bad) {
+		*e = first;
+		rc = -1;
+	}
+	json_decref(rows);
+	return rc;
+}
+
+/*
+ * Classify a new meeting before it is written, from the participants read
+ * into rows and the authority's statutory agencies, in one statement: the
+ * discussion is then inserted with its planned classification instead of
+ * being updated after its participants (docs/performance.md, "Booking").
+ * The first participant whose contact_id is not an active contact or whose
+ * agency is unknown is reported as insert_participants() would.
+ */
+static int
+plan_participants(struct db *db, long authority, json_t *rows,
+    const char *key, struct classify_result *res, struct statutory *st,
+    struct verr *e)
+{
+	struct classify_participant parts[MEETING_MAX_PARTICIPANTS];
+	char aid[ID_LEN], field[96];
+	const char *p[2] = { NULL, aid };
+	json_t *jp = NULL, *js = NULL, *x;
+	struct db_res r;
+	char *in;
+	size_t i, n;
+	int rc;
+
+	if ((in = json_dumps(rows, JSON_COMPACT)) == NULL)
+		return internal(e);
+	snprintf(aid, sizeof(aid), "%ld", authority);
+	p[0] = in;
+	rc = db_exec(db, &r, "WITH r AS (SELECT * FROM json_to_recordset("
+	    "$1::json) AS r(i integer, contact_id bigint, agency text)) "
+	    "SELECT (SELECT json_agg(json_build_array(r.i, r.contact_id IS NOT "
+	    "NULL, CASE WHEN r.contact_id IS NULL THEN a.code ELSE o.agency "
+	    "END) ORDER BY r.i) FROM r "
+	    "LEFT JOIN contacts c ON r.contact_id IS NOT NULL AND "
+	    "c.id = r.contact_id AND c.active "
+	    "LEFT JOIN organisations o ON o.id = c.organisation_id "
+	    "LEFT JOIN agencies a ON r.contact_id IS NULL AND "
+	    "a.code = r.agency), "
+	    "(SELECT json_agg(s.agency ORDER BY a.sort_order, a.code) FROM "
+	    "statutory_agencies s JOIN agencies a ON a.code = s.agency WHERE "
+	    "s.authority_id = $2)", 2, p);
+	free(in);
+	if (rc != 0)
+		return internal(e);
+	rc = -1;
+	if ((db_res_get(&r, 0, 0) != NULL &&
+	    (jp = json_loads(db_res_get(&r, 0, 0), 0, NULL)) == NULL) ||
+	    (db_res_get(&r, 0, 1) != NULL &&
+	    (js = json_loads(db_res_get(&r, 0, 1), 0, NULL)) == NULL)) {
+		internal(e);
+		goto out;
+	}
+	st->n = 0;
+	json_array_foreach(js, i, x) {
+		if (st->n >= CLASSIFY_MAX_AGENCIES || !json_is_string(x))
+			break;
+		str_copy(st->codes[st->n], json_string_value(x), 33);
+		st->ptrs[st->n] = st->codes[st->n];
+		st->n++;
+	}
+	n = 0;
+	json_array_foreach(jp, i, x) {
+		if (n >= MEETING_MAX_PARTICIPANTS) {
+			internal(e);
+			goto out;
+		}
+		if (!json_is_string(json_array_get(x, 2))) {
+			snprintf(field, sizeof(field), "%s[%lld].%s", key,
+			    (long long)json_integer_value(json_array_get(x, 0)),
+			    json_is_true(json_array_get(x, 1)) ? "contact_id" :
+			    "agency");
+			verr_set(e, 422, field, json_is_true(json_array_get(x,
+			    1)) ? "%s: no active contact has this id" : "%s: is "
+			    "not a known agency (social_care, police, health, "
+			    "education, probation, housing, other)", field);
+			goto out;
+		}
+		parts[n].agency = json_string_value(json_array_get(x, 2));
+		parts[n].presence = CLASSIFY_PRESENT;
+		n++;
+	}
+	if (classify(parts, n, st->ptrs, st->n, res) != 0) {
+		internal(e);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(jp);
+	json_decref(js);
+	db_res_free(&r);
+	return rc;
 }
 
 /* Validated scheduling fields common to create and update. */
@@ -606,15 +802,18 @@ int
 meeting_create(struct db *db, const struct auth_user *u, json_t *body,
     json_t **out, struct verr *e)
 {
-	const char *kind, *reason, *format, *location, *chair, *missing, *p[13];
+	const char *kind, *reason, *format, *location, *chair, *missing, *p[16];
 	char aid[ID_LEN], tid[ID_LEN], cid[ID_LEN], uid_s[ID_LEN];
 	char concern[LTIME_ISO_MAX], starts[LTIME_ISO_MAX], ends[LTIME_ISO_MAX];
-	char rnd[33], uid[64];
+	char rnd[33], uid[64], miss[256];
+	struct classify_result res;
+	struct statutory st;
+	struct verr first;
 	struct db_res r;
 	struct when w;
 	long case_id = 0, id = 0;
-	json_t *m = NULL, *snap = NULL;
-	int result = -1;
+	json_t *m = NULL, *snap = NULL, *rows = NULL;
+	int result = -1, bad;
 
 	*out = NULL;
 	if (u->team_id == 0)
@@ -641,6 +840,24 @@ meeting_create(struct db *db, const struct auth_user *u, json_t *body,
 		return internal(e);
 	if (resolve_case(db, u, body, &case_id, e) != 0)
 		goto out;
+	/* Participants are checked and the meeting classified before
+	 * anything of it is written, so that each row goes in once. */
+	if ((rows = json_array()) == NULL)
+		goto fail;
+	if (read_participants(json_object_get(body, "participants"),
+	    "participants", 0, rows, &first, &bad, e) != 0 ||
+	    plan_participants(db, u->authority_id, rows, "participants", &res,
+	    &st, e) != 0)
+		goto out;
+	if (bad) {
+		*e = first;
+		goto out;
+	}
+	if (res.nmissing > 0 && (missing == NULL || missing[0] == '\0')) {
+		missing_reason(&res, e);
+		goto out;
+	}
+	array_literal(res.missing, res.nmissing, miss, sizeof(miss));
 	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
 	snprintf(tid, sizeof(tid), "%ld", u->team_id);
 	snprintf(cid, sizeof(cid), "%ld", case_id);
@@ -654,18 +871,18 @@ meeting_create(struct db *db, const struct auth_user *u, json_t *body,
 	p[0] = aid; p[1] = cid; p[2] = tid; p[3] = kind; p[4] = reason;
 	p[5] = concern; p[6] = starts; p[7] = ends; p[8] = format;
 	p[9] = location ? location : ""; p[10] = chair ? chair : "";
-	p[11] = uid; p[12] = uid_s;
+	p[11] = uid; p[12] = uid_s; p[13] = classify_name(res.cls);
+	p[14] = miss; p[15] = missing;
 	if (db_exec(db, &r, "INSERT INTO discussions (authority_id, case_id, "
 	    "team_id, kind, reason, concern_received_at, starts_at, ends_at, "
-	    "format, location, chair, uid, created_by, planned_classification) "
-	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-	    "'single_agency') RETURNING id", 13, p) != 0)
+	    "format, location, chair, uid, created_by, planned_classification, "
+	    "planned_missing, missing_agency_reason) VALUES ($1, $2, $3, $4, "
+	    "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16) "
+	    "RETURNING id", 16, p) != 0)
 		goto fail;
 	id = db_res_long(&r, 0, 0, 0);
 	db_res_free(&r);
-	if (add_participants(db, id, json_object_get(body, "participants"),
-	    "participants", 0, e) != 0 ||
-	    store_planned(db, id, u->authority_id, missing, e) != 0)
+	if (insert_participants(db, id, rows, "participants", 0, e) != 0)
 		goto out;
 	if ((m = load_json(db, id)) == NULL ||
 	    (snap = audit_snapshot(m)) == NULL ||
@@ -682,6 +899,7 @@ fail:
 	internal(e);
 out:
 	db_rollback(db);
+	json_decref(rows);
 	json_decref(m);
 	json_decref(snap);
 	return result;
@@ -959,7 +1177,8 @@ set_attendance(struct db *db, long id, json_t *list, struct verr *e)
 		snprintf(f, sizeof(f), "participants[%zu]", i);
 		jid = json_is_object(jp) ? json_object_get(jp, "id") : NULL;
 		if (jid == NULL) {
-			if (add_participant(db, id, jp, f, 1, e) != 0)
+			if (add_participant(db, id, jp, f, i, "participants",
+			    1, e) != 0)
 				return -1;
 			continue;
 		}

@@ -29,6 +29,7 @@ struct config {
 	char	smtp_from[256];
 	int	threads;		/* HTTP worker threads */
 	int	db_pool;		/* database connections */
+	int	delivery_threads;	/* 0: this instance sends no invites */
 	int	demo;			/* load demo data into an empty database */
 	char	metrics_token[256];	/* "" = /metrics for loopback only */
 };

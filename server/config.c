@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "worker.h"
 #include "str.h"
 
 struct setting {
@@ -78,6 +79,7 @@ config_from_env(struct config *c, char *err, size_t errlen)
 	str_copy(c->data_dir, "./var", sizeof(c->data_dir));
 	c->threads = 4;
 	c->db_pool = 12;	/* two per HTTP thread (statistics) and the worker */
+	c->delivery_threads = WORKER_THREADS_DEFAULT;
 	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		if ((v = getenv(settings[i].env)) != NULL &&
 		    set_str(c, &settings[i], v, err, errlen) != 0)
@@ -88,6 +90,10 @@ config_from_env(struct config *c, char *err, size_t errlen)
 		return -1;
 	if ((v = getenv("CONVENE_DB_POOL")) != NULL &&
 	    set_int("CONVENE_DB_POOL", v, 1, 32, &c->db_pool, err, errlen) != 0)
+		return -1;
+	if ((v = getenv("CONVENE_DELIVERY_THREADS")) != NULL &&
+	    set_int("CONVENE_DELIVERY_THREADS", v, 0, WORKER_THREADS_MAX,
+	    &c->delivery_threads, err, errlen) != 0)
 		return -1;
 	return 0;
 }

@@ -23,14 +23,13 @@
 #include "rsvp.h"
 #include "worker.h"
 
-#define WORKER_THREADS		2
 #define WORKER_IDLE_MS		1000	/* poll interval when nothing is due */
 #define WORKER_DB_WAIT_MS	2000
 #define WORKER_RECORD_TRIES	30	/* to record an outcome, 1 s apart */
 
 struct worker {
 	struct app	*app;
-	pthread_t	 th[WORKER_THREADS];
+	pthread_t	 th[WORKER_THREADS_MAX];
 	int		 nth;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
@@ -153,6 +152,17 @@ worker_start(struct app *app)
 
 	if (app == NULL || app->pool == NULL)
 		return NULL;
+	/* Create the RSVP key now, outside any booking's transaction. */
+	if ((db = db_pool_get(app->pool, WORKER_DB_WAIT_MS)) != NULL) {
+		if (rsvp_key(db, key) != 0)
+			log_error("worker", "could not load the RSVP key");
+		db_pool_put(app->pool, db);
+	}
+	if (app->cfg.delivery_threads <= 0) {
+		log_info("worker", "no delivery threads (CONVENE_DELIVERY_THREADS"
+		    "=0): invites are queued for another instance to send");
+		return NULL;
+	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->app = app;
@@ -169,13 +179,8 @@ worker_start(struct app *app)
 		    "queued");
 		goto fail;
 	}
-	/* Create the RSVP key now, outside any booking's transaction. */
-	if ((db = db_pool_get(app->pool, WORKER_DB_WAIT_MS)) != NULL) {
-		if (rsvp_key(db, key) != 0)
-			log_error("worker", "could not load the RSVP key");
-		db_pool_put(app->pool, db);
-	}
-	for (i = 0; i < WORKER_THREADS; i++) {
+	for (i = 0; i < app->cfg.delivery_threads &&
+	    i < WORKER_THREADS_MAX; i++) {
 		if (pthread_create(&w->th[i], NULL, run, w) != 0)
 			break;
 		w->nth++;

@@ -13,8 +13,14 @@
 #define DB_MAX_PARAMS	32
 #define DB_POOL_MAX	32
 
+#define DB_PREPARED_MAX	128	/* statements kept prepared per connection */
+
+struct db_prepared;
+
 struct db {
 	PGconn	*conn;
+	struct db_prepared *prep;	/* what this connection has prepared */
+	int	 nprep;
 	int	 in_tx;
 	int	 broken;	/* connection lost: the pool reconnects it */
 	int	 starved;	/* a statement failed for want of disk, memory

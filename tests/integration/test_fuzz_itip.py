@@ -24,7 +24,8 @@ ROOT = os.environ.get("CONVENE_SOURCE_DIR") or os.path.dirname(
 SECONDS = int(os.environ.get("CONVENE_FUZZ_SECONDS", "20"))
 # itip.c and what it links against (the matcher half uses db/audit/log).
 SOURCES = ["tests/fuzz/fuzz_itip.c", "server/itip.c", "server/str.c",
-           "server/audit.c", "server/db.c", "server/log.c"]
+           "server/audit.c", "server/db.c", "server/log.c",
+           "server/changes.c"]
 
 
 def pkg_flags(*pkgs):

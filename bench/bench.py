@@ -478,7 +478,11 @@ def main():
                 for name, url, hdr in (("convene", srv.base + feed_path, ()),
                                        ("nginx", ngurl, ()),
                                        ("radicale", radurl, (radauth,))):
-                    rps, p99, err = wrk(url, a.seconds, 32, headers=hdr)
+                    # Radicale takes seconds per 1,000-event answer: a
+                    # 5-second run would see one or none of them.
+                    secs = max(a.seconds, 30) if name == "radicale" else \
+                        a.seconds
+                    rps, p99, err = wrk(url, secs, 32, headers=hdr)
                     feed[name].append((rps, p99, err))
                     log("feed run %d %-8s %10.1f req/s  p99 %8.2f ms  errors %d"
                         % (r + 1, name, rps, p99, err))
@@ -626,8 +630,13 @@ def report(r, a):
                 k, v["rps"], v["p99_ms"], v["errors"]))
         x = f["convene"]["rps"] / f["nginx"]["rps"]
         row("feed vs nginx (req/s)", "%.2fx" % x, ">= 1.0x", x >= 1.0)
-        y = f["convene"]["rps"] / f["radicale"]["rps"]
-        row("feed vs Radicale (req/s)", "%.1fx" % y, ">= 500x", y >= 500)
+        if f["radicale"]["rps"] > 0:
+            y = f["convene"]["rps"] / f["radicale"]["rps"]
+            row("feed vs Radicale (req/s)", "%.1fx" % y, ">= 500x",
+                y >= 500)
+        else:
+            row("feed vs Radicale (req/s)", "n/a (Radicale answered none)",
+                ">= 500x", False)
     if "booking" in r:
         b = r["booking"]
         for k, v in b.items():

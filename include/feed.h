@@ -20,6 +20,8 @@
 #define FEED_CACHE_MAX	64	/* feeds kept in memory */
 #define FEED_CACHE_BYTES (8 * 1024 * 1024) /* their bodies, in all */
 #define FEED_EVENT_SLOTS 4096	/* rendered meetings kept (direct-mapped) */
+#define FEED_EVENT_BYTES (2 * 1024 * 1024) /* their text, in all; least
+					      recently used go first */
 #define FEED_EVENT_MAX	(64 * 1024)	/* one rendered meeting, bytes */
 #define FEED_ETAG_MAX	72
 

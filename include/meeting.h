@@ -45,6 +45,19 @@ int	 verr_set(struct verr *e, int status, const char *field,
  */
 int	 meeting_create(struct db *db, const struct auth_user *u, json_t *body,
 	    json_t **out, struct verr *e);
+/*
+ * meeting_create, at most once per idempotency key and user: the key is
+ * stored with a hash of body in the booking's transaction. A later call
+ * with the same key and the same body books nothing and returns the meeting
+ * booked the first time, with *replayed set; with another body, 422 on
+ * "Idempotency-Key". key NULL: meeting_create. Keys are kept
+ * MEETING_IDEM_DAYS days.
+ */
+#define MEETING_IDEM_KEY_MAX	128
+#define MEETING_IDEM_DAYS	30
+int	 meeting_create_once(struct db *db, const struct auth_user *u,
+	    json_t *body, const char *key, json_t **out, int *replayed,
+	    struct verr *e);
 int	 meeting_update(struct db *db, const struct auth_user *u, long id,
 	    json_t *body, json_t **out, struct verr *e);
 int	 meeting_cancel(struct db *db, const struct auth_user *u, long id,

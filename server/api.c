@@ -86,10 +86,32 @@ op_create(struct db *db, const struct auth_user *u, long id, json_t *body,
 	return meeting_create(db, u, body, out, e);
 }
 
+/* With an Idempotency-Key header, a repeat of a booking answers with the
+ * meeting booked the first time (Idempotent-Replayed: true). */
 static int
 h_meeting_create(struct http_req *rq, struct http_resp *rs)
 {
-	return run_op(rq, rs, op_create, 0, 201);
+	const char *key = http_header(rq, "Idempotency-Key");
+	struct verr e = { 0 };
+	json_t *body, *out = NULL;
+	char loc[64];
+	int replayed = 0, rc;
+
+	if (key == NULL)
+		return run_op(rq, rs, op_create, 0, 201);
+	if ((body = meeting_parse_body(rq->body.data, rq->body.len, &e)) == NULL)
+		return reply_verr(rq, rs, &e);
+	rc = meeting_create_once(rq->db, &rq->user, body, key, &out,
+	    &replayed, &e);
+	json_decref(body);
+	if (rc != 0)
+		return reply_verr(rq, rs, &e);
+	snprintf(loc, sizeof(loc), "/api/v1/meetings/%lld",
+	    (long long)json_integer_value(json_object_get(out, "id")));
+	http_resp_header(rs, "Location", loc);
+	if (replayed)
+		http_resp_header(rs, "Idempotent-Replayed", "true");
+	return http_json(rs, 201, out);
 }
 
 static int

@@ -56,10 +56,13 @@ struct frag {
 	char	 version[96];	/* sequence/status/updated_at */
 	char	*text;
 	size_t	 len;
+	uint64_t used;		/* frag_tick when last put or appended */
 };
 
 static pthread_mutex_t frag_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct frag frags[FEED_EVENT_SLOTS];
+static size_t frag_bytes;
+static uint64_t frag_tick;
 /* What libical writes around the events (VCALENDAR properties and the
  * VTIMEZONE; END:VCALENDAR), taken from the first one-meeting render. */
 static char *frame_head, *frame_tail;
@@ -367,10 +370,40 @@ frag_append(struct buf *b, long id, const char *version)
 	int rc = 1;
 
 	pthread_mutex_lock(&frag_mu);
-	if (f->id == id && strcmp(f->version, version) == 0)
+	if (f->id == id && strcmp(f->version, version) == 0) {
+		f->used = ++frag_tick;
 		rc = buf_append(b, f->text, f->len) == 0 ? 0 : -1;
+	}
 	pthread_mutex_unlock(&frag_mu);
 	return rc;
+}
+
+static void
+frag_clear(struct frag *f)
+{
+	frag_bytes -= f->len;
+	free(f->text);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Drop the least recently used meetings (not keep) until len more bytes
+ * fit in FEED_EVENT_BYTES. Mutex held. */
+static void
+frag_make_room(size_t len, const struct frag *keep)
+{
+	struct frag *old;
+	size_t i;
+
+	while (frag_bytes + len > FEED_EVENT_BYTES) {
+		old = NULL;
+		for (i = 0; i < FEED_EVENT_SLOTS; i++)
+			if (frags[i].text != NULL && &frags[i] != keep &&
+			    (old == NULL || frags[i].used < old->used))
+				old = &frags[i];
+		if (old == NULL)
+			return;
+		frag_clear(old);
+	}
 }
 
 static void
@@ -383,11 +416,14 @@ frag_put(long id, const char *version, const char *text, size_t len)
 		return;
 	memcpy(copy, text, len);
 	pthread_mutex_lock(&frag_mu);
-	free(f->text);
+	frag_clear(f);
+	frag_make_room(len, f);
 	f->id = id;
 	str_copy(f->version, version, sizeof(f->version));
 	f->text = copy;
 	f->len = len;
+	f->used = ++frag_tick;
+	frag_bytes += len;
 	pthread_mutex_unlock(&frag_mu);
 }
 
@@ -539,10 +575,8 @@ feed_cache_clear(void)
 		entry_clear(&cache[i]);
 	pthread_mutex_unlock(&cache_mu);
 	pthread_mutex_lock(&frag_mu);
-	for (i = 0; i < FEED_EVENT_SLOTS; i++) {
-		free(frags[i].text);
-		memset(&frags[i], 0, sizeof(frags[i]));
-	}
+	for (i = 0; i < FEED_EVENT_SLOTS; i++)
+		frag_clear(&frags[i]);
 	free(frame_head);
 	free(frame_tail);
 	frame_head = frame_tail = NULL;

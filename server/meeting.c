@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "auth.h"
 #include "classify.h"
@@ -798,9 +800,124 @@ static const char *const create_keys[] = { "case_ref", "children", "kind",
 	"duration_minutes", "format", "location", "chair", "participants",
 	"missing_agency_reason", NULL };
 
+/* Store key for booking id (in its transaction): 0, 1 when another
+ * request holding the key committed first, -1 on error. */
+static int
+idem_store(struct db *db, const struct auth_user *u, const char *key,
+    const char *hash, long id)
+{
+	char uid[ID_LEN], did[ID_LEN], days[ID_LEN];
+	const char *p[4] = { uid, key, hash, did };
+
+	snprintf(uid, sizeof(uid), "%ld", u->id);
+	snprintf(did, sizeof(did), "%ld", id);
+	snprintf(days, sizeof(days), "%d", MEETING_IDEM_DAYS);
+	p[1] = days;
+	if (db_cmd(db, "DELETE FROM idempotency_keys WHERE user_id = $1 AND "
+	    "created_at < now() - make_interval(days => $2::int)", 2, p) != 0)
+		return -1;
+	p[1] = key;
+	if (db_cmd(db, "INSERT INTO idempotency_keys (user_id, key, "
+	    "request_hash, discussion_id) VALUES ($1, $2, $3, $4)", 4,
+	    p) == 0)
+		return 0;
+	return strcmp(db_last_sqlstate(), "23505") == 0 ? 1 : -1;
+}
+
+static int
+create_tx(struct db *db, const struct auth_user *u, json_t *body,
+    const char *key, const char *hash, json_t **out, struct verr *e);
+
 int
 meeting_create(struct db *db, const struct auth_user *u, json_t *body,
     json_t **out, struct verr *e)
+{
+	return create_tx(db, u, body, NULL, NULL, out, e);
+}
+
+/* The booking made earlier with key: 1 (and *out) when there is one, 0
+ * when there is none, -1 with e (422 for another body, or 500). */
+static int
+idem_replay(struct db *db, const struct auth_user *u, const char *key,
+    const char *hash, json_t **out, struct verr *e)
+{
+	char uid[ID_LEN], days[ID_LEN];
+	const char *p[3] = { uid, key, days };
+	struct db_res r;
+	long id;
+	int same;
+
+	snprintf(uid, sizeof(uid), "%ld", u->id);
+	snprintf(days, sizeof(days), "%d", MEETING_IDEM_DAYS);
+	if (db_exec(db, &r, "SELECT discussion_id, request_hash FROM "
+	    "idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at "
+	    ">= now() - make_interval(days => $3::int)", 3, p) != 0)
+		return internal(e);
+	if (db_res_rows(&r) == 0) {
+		db_res_free(&r);
+		return 0;
+	}
+	id = db_res_long(&r, 0, 0, 0);
+	same = strcmp(db_res_get(&r, 0, 1), hash) == 0;
+	db_res_free(&r);
+	if (!same)
+		return verr_set(e, 422, "Idempotency-Key", "this key was used "
+		    "for a different booking; use a new key for a new request");
+	return meeting_get(db, u, id, out, e) == 0 ? 1 : -1;
+}
+
+/* A hash of body that does not depend on key order or spacing. */
+static int
+body_hash(json_t *body, char *hex, size_t len)
+{
+	unsigned char h[32];
+	char *s;
+
+	if ((s = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		return -1;
+	crypto_generichash(h, sizeof(h), (const unsigned char *)s, strlen(s),
+	    NULL, 0);
+	free(s);
+	sodium_bin2hex(hex, len, h, sizeof(h));
+	return 0;
+}
+
+int
+meeting_create_once(struct db *db, const struct auth_user *u, json_t *body,
+    const char *key, json_t **out, int *replayed, struct verr *e)
+{
+	char hash[65];
+	int rc, tries;
+
+	*replayed = 0;
+	*out = NULL;
+	if (key == NULL)
+		return create_tx(db, u, body, NULL, NULL, out, e);
+	if (key[0] == '\0' || strlen(key) > MEETING_IDEM_KEY_MAX ||
+	    strspn(key, "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRST"
+	    "UVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") != strlen(key))
+		return verr_set(e, 400, "Idempotency-Key", "must be 1 to %d "
+		    "visible ASCII characters", MEETING_IDEM_KEY_MAX);
+	if (body_hash(body, hash, sizeof(hash)) != 0)
+		return internal(e);
+	/* Twice at most: a request that loses the race for the key replays
+	 * the one that won. */
+	for (tries = 0; tries < 2; tries++) {
+		if ((rc = idem_replay(db, u, key, hash, out, e)) != 0) {
+			*replayed = rc == 1;
+			return rc == 1 ? 0 : -1;
+		}
+		if ((rc = create_tx(db, u, body, key, hash, out, e)) != 1)
+			return rc;
+	}
+	return internal(e);
+}
+
+/* meeting_create's transaction; with key, also stores it: then 1 (and
+ * nothing booked) when another request stored the key first. */
+static int
+create_tx(struct db *db, const struct auth_user *u, json_t *body,
+    const char *key, const char *hash, json_t **out, struct verr *e)
 {
 	const char *kind, *reason, *format, *location, *chair, *missing, *p[16];
 	char aid[ID_LEN], tid[ID_LEN], cid[ID_LEN], uid_s[ID_LEN];
@@ -813,7 +930,7 @@ meeting_create(struct db *db, const struct auth_user *u, json_t *body,
 	struct when w;
 	long case_id = 0, id = 0;
 	json_t *m = NULL, *snap = NULL, *rows = NULL;
-	int result = -1, bad;
+	int result = -1, bad, rc;
 
 	*out = NULL;
 	if (u->team_id == 0)
@@ -884,6 +1001,12 @@ meeting_create(struct db *db, const struct auth_user *u, json_t *body,
 	db_res_free(&r);
 	if (insert_participants(db, id, rows, "participants", 0, e) != 0)
 		goto out;
+	if (key != NULL && (rc = idem_store(db, u, key, hash, id)) != 0) {
+		if (rc < 0)
+			goto fail;
+		result = 1;	/* another request has the key */
+		goto out;
+	}
 	if ((m = load_json(db, id)) == NULL ||
 	    (snap = audit_snapshot(m)) == NULL ||
 	    audit_record(db, u, "meeting.create", "discussion", id, NULL,

@@ -22,6 +22,10 @@
 #include "str.h"
 #include "web.h"
 
+#define BOOK_KEY_FIELD	"booking_key"
+
+static json_t	*answers_hidden(const struct http_req *);
+
 #define BOOK_MAX_CONTACTS	MEETING_MAX_PARTICIPANTS
 
 struct book {
@@ -713,10 +717,36 @@ show_answers(struct http_req *rq, struct http_resp *rs, struct book *b)
 	    "chair")));
 	web_agency_list(b->missing, miss, sizeof(miss));
 	d = json_pack("{s:o, s:O, s:o, s:o, s:s, s:O?}", "answers", rows,
-	    "invitees", b->invitees, "hidden", web_form_hidden(rq), "tag",
+	    "invitees", b->invitees, "hidden", answers_hidden(rq), "tag",
 	    web_class_tag(b->cls), "missing_text", miss, "missing_reason",
 	    json_object_get(body, "missing_agency_reason"));
 	return web_page(rq, rs, 200, "book_check", "Check your answers", d);
+}
+
+/*
+ * The answers so far as hidden fields, and a new booking key: the page's
+ * "Book" button carries it, so a second press (or a resubmitted POST)
+ * replays the booking it made instead of booking twice
+ * (meeting_create_once). Any older key is dropped: changed answers are
+ * another booking.
+ */
+static json_t *
+answers_hidden(const struct http_req *rq)
+{
+	json_t *a = web_form_hidden(rq), *v;
+	char key[33];
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "name")),
+		    BOOK_KEY_FIELD) == 0) {
+			json_array_remove(a, i);
+			break;
+		}
+	if (auth_random_hex(key, sizeof(key), 16) == 0)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "name",
+		    BOOK_KEY_FIELD, "value", key));
+	return a;
 }
 
 /* Map a model error's field to this form's field. */
@@ -751,9 +781,9 @@ web_book_post(struct http_req *rq, struct http_resp *rs)
 	struct web_errors we;
 	struct verr e = { 0 };
 	struct book b;
-	char action[16];
+	char action[16], bkey[MEETING_IDEM_KEY_MAX + 1];
 	json_t *out = NULL;
-	int status = 500;
+	int status = 500, replayed;
 
 	web_errors_init(&we);
 	web_field(rq, "action", action, sizeof(action));
@@ -774,7 +804,9 @@ web_book_post(struct http_req *rq, struct http_resp *rs)
 		status = show_answers(rq, rs, &b);
 		goto out;
 	}
-	if (meeting_create(rq->db, &rq->user, b.body, &out, &e) != 0) {
+	web_field(rq, BOOK_KEY_FIELD, bkey, sizeof(bkey));
+	if (meeting_create_once(rq->db, &rq->user, b.body, bkey[0] != '\0' ?
+	    bkey : NULL, &out, &replayed, &e) != 0) {
 		if (e.status == 500)
 			goto out;
 		model_error(&we, &e, &b);

@@ -521,6 +521,34 @@ class WebTest(unittest.TestCase):
         self.assertNotIn("<script>alert", body, what)
         self.assertIn(escaped(PAYLOAD), body, what)
 
+    def test_book_pressed_twice_books_once(self):
+        """A double press of "Book" (or a resent POST) replays the booking
+        made by the first: the check-answers page carries a booking key."""
+        b = self.browser("sw")
+        st, _, page = b.get("/meetings/new")
+        form = self.book_form(token_in(page), action="check",
+                              case_ref="WEB-TWICE")
+        st, _, body = b.post("/meetings/new", form)
+        self.assertIn("Check your answers", body, body[:3000])
+        confirm = hidden_fields(body) + [("action", "confirm")]
+        keys = [v for n, v in confirm if n == "booking_key"]
+        self.assertEqual(len(keys), 1)
+        self.assertRegex(keys[0], r"^[0-9a-f]{32}$")
+        st1, h1, _ = b.post("/meetings/new", confirm)
+        st2, h2, _ = b.post("/meetings/new", confirm)
+        self.assertEqual((st1, st2), (303, 303))
+        self.assertEqual(h1["Location"], h2["Location"])
+        n = ct.query(self.db, "SELECT count(*) FROM discussions d JOIN cases "
+                     "c ON c.id = d.case_id WHERE c.case_ref = "
+                     "'WEB-TWICE'")[0][0]
+        self.assertEqual(n, 1)
+        # Checking the answers again gives a new key: another booking.
+        st, _, again = b.post("/meetings/new", confirm[:-1] +
+                              [("action", "check")])
+        key2 = [v for n, v in hidden_fields(again) if n == "booking_key"]
+        self.assertEqual(len(key2), 1)
+        self.assertNotEqual(key2, keys)
+
     def test_html_typed_into_every_field_comes_back_escaped(self):
         b = self.browser("sw")
         st, _, page = b.get("/meetings/new")

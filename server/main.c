@@ -220,12 +220,19 @@ watch_pg(void *arg)
  */
 #define SERVE_MALLOC_ARENAS	2
 #define SERVE_TRIM_SECS		10
+#define SERVE_MMAP_THRESHOLD	(256 * 1024)	/* bytes: larger blocks are
+						   mapped, and unmapped when
+						   freed */
 
 static void
 memory_setup(void)
 {
 #ifdef __GLIBC__
 	mallopt(M_ARENA_MAX, SERVE_MALLOC_ARENAS);
+	/* A fixed threshold: glibc otherwise raises it to the size of each
+	 * large block freed, and then serves the next megabyte-sized feed
+	 * rebuild from the heap, which it seldom gives back. */
+	mallopt(M_MMAP_THRESHOLD, SERVE_MMAP_THRESHOLD);
 #endif
 }
 

@@ -395,8 +395,11 @@ def wal_full(cl, srv, load, k, allowed):
     assert by_itself, "PostgreSQL not back %d s after space was freed: %s" \
         % (WATCHDOG_WAIT, srv.log_text()[-2000:])
     if postmaster_gone:
-        assert "the embedded PostgreSQL had stopped; started it again" in \
-            srv.log_text(), srv.log_text()[-2000:]
+        # pg_ctl start -w returns (and the watchdog logs) a moment after
+        # the server starts answering.
+        fl.wait_until(lambda: "the embedded PostgreSQL had stopped; started "
+                      "it again" in srv.log_text(), 30,
+                      what="the watchdog's log line")
     more_bookings(load, 5, "after the WAL PANIC")
     print("%s: WAL full %d: healthz %d during the outage; postmaster %s; "
           "%s; %d WAL segment files, %d KiB used" % (

@@ -400,58 +400,24 @@ rsvp_url(const unsigned char *key, long pid, time_t expires,
 /* Messages rendered for one change, queued together by outbox_add_rows. */
 struct queued {
 	size_t	 n;
-	char	 pid[MAX_PARTS][ID_LEN];
+	long	 pid[MAX_PARTS];
 	const char *recipient[MAX_PARTS];	/* owned by the struct mtg */
 	char	 msgid[MAX_PARTS][MAIL_MESSAGE_ID_MAX + 1];
 	char	*msg[MAX_PARTS];		/* owned */
 };
 
-/* Outbox rows per INSERT: 4 parameters shared by all (meeting, kind,
- * method, sequence) and 4 per row, within DB_MAX_PARAMS. */
-#define ROWS_PER_INSERT	((DB_MAX_PARAMS - 4) / 4)
-
-/*
- * Add the messages of q to the outbox of meeting g in the caller's
- * transaction: one parameterised multi-row INSERT for up to
- * ROWS_PER_INSERT recipients rather than one round trip each
- * (docs/performance.md, "Booking"). Rows go in in order, so ids follow the
- * participants as one-by-one inserts did. The statement text holds only
- * placeholders; every value is a parameter.
- */
+/* Add the messages of q to the outbox of meeting g in the caller's
+ * transaction, in participant order (each a prepared statement, db.c). */
 static int
 outbox_add_rows(struct db *db, const struct mtg *g, const char *kind,
     const char *method, const struct queued *q)
 {
-	char did[ID_LEN], seq[ID_LEN], sql[1024];
-	const char *p[DB_MAX_PARAMS];
-	size_t at, k, len;
-	int np;
+	size_t i;
 
-	snprintf(did, sizeof(did), "%ld", g->id);
-	snprintf(seq, sizeof(seq), "%ld", g->sequence);
-	for (at = 0; at < q->n; at += k) {
-		p[0] = did;
-		p[1] = kind;
-		p[2] = method;
-		p[3] = seq;
-		np = 4;
-		len = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO outbox "
-		    "(discussion_id, participant_id, kind, method, sequence, "
-		    "recipient, message_id, message) VALUES ");
-		for (k = 0; k < ROWS_PER_INSERT && at + k < q->n &&
-		    len < sizeof(sql); k++) {
-			len += (size_t)snprintf(sql + len, sizeof(sql) - len,
-			    "%s($1::bigint, $%d::bigint, $2, $3, $4::integer, "
-			    "$%d, $%d, $%d)",
-			    k ? ", " : "", np + 1, np + 2, np + 3, np + 4);
-			p[np++] = q->pid[at + k];
-			p[np++] = q->recipient[at + k];
-			p[np++] = q->msgid[at + k];
-			p[np++] = q->msg[at + k];
-		}
-		if (len >= sizeof(sql) || db_cmd(db, sql, np, p) != 0)
+	for (i = 0; i < q->n; i++)
+		if (outbox_add(db, g->id, q->pid[i], kind, method, g->sequence,
+		    q->recipient[i], q->msgid[i], q->msg[i]) != 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -512,7 +478,7 @@ queue_one(struct queued *q, const struct mtg *g, size_t i,
 		goto out;
 	if (q->n >= MAX_PARTS)
 		goto out;
-	snprintf(q->pid[q->n], ID_LEN, "%ld", g->pid[i]);
+	q->pid[q->n] = g->pid[i];
 	q->recipient[q->n] = g->att[i].email;
 	str_copy(q->msgid[q->n], msgid, sizeof(q->msgid[q->n]));
 	q->msg[q->n] = msg;

@@ -64,7 +64,5 @@ int	 feed_cached(const char *token, const char *if_none_match,
 int	 feed_get(struct db *db, const char *token, const char *if_none_match,
 	    struct feed_body *out);
 void	 feed_body_free(struct feed_body *b);
-/* Forget every cached feed (tests). */
-void	 feed_cache_clear(void);
 
 #endif

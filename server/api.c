@@ -58,7 +58,6 @@ run_op(struct http_req *rq, struct http_resp *rs, op_body op, int has_id,
 {
 	struct verr e = { 0 };
 	json_t *body, *out = NULL;
-	char loc[64];
 	long id = 0;
 
 	if (has_id && path_id(rq, rs, &id) != 0)
@@ -70,24 +69,12 @@ run_op(struct http_req *rq, struct http_resp *rs, op_body op, int has_id,
 		return reply_verr(rq, rs, &e);
 	}
 	json_decref(body);
-	if (ok_status == 201) {
-		snprintf(loc, sizeof(loc), "/api/v1/meetings/%lld",
-		    (long long)json_integer_value(json_object_get(out, "id")));
-		http_resp_header(rs, "Location", loc);
-	}
 	return http_json(rs, ok_status, out);
 }
 
-static int
-op_create(struct db *db, const struct auth_user *u, long id, json_t *body,
-    json_t **out, struct verr *e)
-{
-	(void)id;
-	return meeting_create(db, u, body, out, e);
-}
-
-/* With an Idempotency-Key header, a repeat of a booking answers with the
- * meeting booked the first time (Idempotent-Replayed: true). */
+/* POST /api/v1/meetings. With an Idempotency-Key header, a repeat of a
+ * booking answers with the meeting booked the first time
+ * (Idempotent-Replayed: true). */
 static int
 h_meeting_create(struct http_req *rq, struct http_resp *rs)
 {
@@ -97,8 +84,6 @@ h_meeting_create(struct http_req *rq, struct http_resp *rs)
 	char loc[64];
 	int replayed = 0, rc;
 
-	if (key == NULL)
-		return run_op(rq, rs, op_create, 0, 201);
 	if ((body = meeting_parse_body(rq->body.data, rq->body.len, &e)) == NULL)
 		return reply_verr(rq, rs, &e);
 	rc = meeting_create_once(rq->db, &rq->user, body, key, &out,

@@ -564,21 +564,3 @@ feed_body_free(struct feed_body *b)
 	blob_unref(b->body);
 	b->body = NULL;
 }
-
-void
-feed_cache_clear(void)
-{
-	size_t i;
-
-	pthread_mutex_lock(&cache_mu);
-	for (i = 0; i < FEED_CACHE_MAX; i++)
-		entry_clear(&cache[i]);
-	pthread_mutex_unlock(&cache_mu);
-	pthread_mutex_lock(&frag_mu);
-	for (i = 0; i < FEED_EVENT_SLOTS; i++)
-		frag_clear(&frags[i]);
-	free(frame_head);
-	free(frame_tail);
-	frame_head = frame_tail = NULL;
-	pthread_mutex_unlock(&frag_mu);
-}

@@ -65,6 +65,15 @@ int	 meeting_cancel(struct db *db, const struct auth_user *u, long id,
 int	 meeting_record_attendance(struct db *db, const struct auth_user *u,
 	    long id, json_t *body, json_t **out, struct verr *e);
 
+/*
+ * The one visibility rule: may u see discussion id? Staff see their
+ * authority's discussions; social workers only their team's. 0, or -1 with
+ * e set to 404 (never revealing that the discussion exists). Every route
+ * that takes a discussion id goes through this (or meeting_get).
+ */
+int	 meeting_visible(struct db *db, const struct auth_user *u, long id,
+	    struct verr *e);
+
 /* Read one meeting the user may see; 404 in e otherwise. */
 int	 meeting_get(struct db *db, const struct auth_user *u, long id,
 	    json_t **out, struct verr *e);

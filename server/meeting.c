@@ -207,6 +207,16 @@ out:
 }
 
 int
+meeting_visible(struct db *db, const struct auth_user *u, long id,
+    struct verr *e)
+{
+	char status[16];
+	long authority;
+
+	return visible(db, u, id, 0, status, &authority, e);
+}
+
+int
 meeting_get(struct db *db, const struct auth_user *u, long id, json_t **out,
     struct verr *e)
 {

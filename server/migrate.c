@@ -10,9 +10,12 @@
 #include "log.h"
 #include "migrate.h"
 #include "str.h"
+#include "vocab.h"
 
 /* Any constant shared by all Convene instances; "CNVN" in ASCII. */
 #define MIGRATE_LOCK_KEY	"1129207374"
+/* The migration that creates the vocabulary table (sql/009_vocabulary.sql). */
+#define MIGRATE_VOCAB_VERSION	9
 
 static int
 ensure_table(struct db *db)
@@ -45,6 +48,7 @@ apply_one(struct db *db, const struct migrate_file *f, const char *version)
 {
 	const char *p[2] = { version, f->name };
 	PGresult *res;
+	long v;
 	int ok;
 
 	if (db_begin(db) != 0)
@@ -55,6 +59,14 @@ apply_one(struct db *db, const struct migrate_file *f, const char *version)
 		log_error("migrate", "%s failed: %s", f->name,
 		    res ? PQresultErrorMessage(res) : "no result");
 	PQclear(res);
+	/* Later migrations reference vocabulary rows: fill them as soon as
+	 * the table exists, in the same transaction. */
+	if (ok && str_to_long_n(version, strlen(version), 0, 999, &v) == 0 &&
+	    v >= MIGRATE_VOCAB_VERSION && vocab_sync(db) != 0) {
+		log_error("migrate", "%s: could not write the vocabulary",
+		    f->name);
+		ok = 0;
+	}
 	if (!ok || db_cmd(db, "INSERT INTO schema_migrations (version, name)"
 	    " VALUES ($1, $2)", 2, p) != 0 || db_commit(db) != 0) {
 		db_rollback(db);
@@ -99,6 +111,12 @@ migrate_run(struct db *db, char *err, size_t errlen)
 			goto out;
 		}
 		count++;
+	}
+	/* Terms added in C since the last migration reach SQL here. */
+	if (db_begin(db) != 0 || vocab_sync(db) != 0 || db_commit(db) != 0) {
+		db_rollback(db);
+		snprintf(err, errlen, "could not write the vocabulary");
+		goto out;
 	}
 	result = count;
 out:

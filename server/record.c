@@ -688,3 +688,151 @@ out:
 	json_decref(b);
 	return result;
 }
+
+/* ---- history ------------------------------------------------------------- */
+
+#define HISTORY_MAX	500	/* audit entries of one discussion shown */
+#define HISTORY_PATH	160
+
+/* An object whose keys are all ids came from a "key[field]" projection. */
+static int
+keyed(json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	if (json_object_size(o) == 0)
+		return 0;
+	json_object_foreach(o, k, v) {
+		(void)v;
+		if (k[0] == '\0' || strspn(k, "0123456789") != strlen(k))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Flatten a projected snapshot into {path: value}. Decisions recorded with
+ * attendance (outcomes) and with the record (record.children) are the same
+ * rows: both become "children[ID].field", beside the child's own facts.
+ */
+static void
+flatten(json_t *v, const char *path, json_t *out)
+{
+	char sub[HISTORY_PATH];
+	const char *k, *name;
+	json_t *x;
+	size_t i;
+
+	if (json_is_object(v)) {
+		int ids = keyed(v);
+
+		json_object_foreach(v, k, x) {
+			name = path;
+			if (strcmp(path, "outcomes") == 0 ||
+			    strcmp(path, "record.children") == 0)
+				name = "children";
+			if (ids)
+				snprintf(sub, sizeof(sub), "%s[%s]", name, k);
+			else
+				snprintf(sub, sizeof(sub), "%s%s%s", name,
+				    name[0] ? "." : "", k);
+			flatten(x, sub, out);
+		}
+		return;
+	}
+	if (json_is_array(v) && json_array_size(v) > 0 &&
+	    json_is_object(json_array_get(v, 0))) {
+		json_array_foreach(v, i, x) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			flatten(x, sub, out);
+		}
+		return;
+	}
+	json_object_set(out, path, v);
+}
+
+/* The changes between two snapshots, in path order. Old entries (before
+ * the allow-list) are projected again, so they show no more than new ones. */
+static json_t *
+changes(const char *before, const char *after)
+{
+	json_t *b = NULL, *a = NULL, *fb, *fa, *list, *keys, *x;
+	const char *k;
+	size_t i;
+
+	if (before != NULL)
+		b = json_loads(before, JSON_DECODE_ANY, NULL);
+	if (after != NULL)
+		a = json_loads(after, JSON_DECODE_ANY, NULL);
+	fb = json_object();
+	fa = json_object();
+	list = json_array();
+	keys = json_array();
+	if (json_is_object(b)) {
+		x = model_audit_project(b, model_audit_allow);
+		flatten(x, "", fb);
+		json_decref(x);
+	}
+	if (json_is_object(a)) {
+		x = model_audit_project(a, model_audit_allow);
+		flatten(x, "", fa);
+		json_decref(x);
+	}
+	json_object_foreach(fb, k, x)
+		if (!json_equal(x, json_object_get(fa, k)))
+			json_array_append_new(keys, json_string(k));
+	json_object_foreach(fa, k, x)
+		if (json_object_get(fb, k) == NULL && !json_is_null(x))
+			json_array_append_new(keys, json_string(k));
+	json_array_foreach(keys, i, x) {
+		k = json_string_value(x);
+		if (json_object_get(fb, k) == NULL &&
+		    json_is_null(json_object_get(fa, k)))
+			continue;
+		json_array_append_new(list, json_pack("{s:s, s:O?, s:O?}",
+		    "field", k, "before", json_object_get(fb, k),
+		    "after", json_object_get(fa, k)));
+	}
+	json_decref(keys);
+	json_decref(fb);
+	json_decref(fa);
+	json_decref(a);
+	json_decref(b);
+	return list;
+}
+
+int
+record_history(struct db *db, const struct auth_user *u, long id,
+    json_t **out, struct verr *e)
+{
+	char sid[ID_LEN], lim[ID_LEN];
+	const char *p[2] = { sid, lim };
+	struct db_res r;
+	json_t *list;
+	int i;
+
+	*out = NULL;
+	if (meeting_visible(db, u, id, e) != 0)
+		return -1;
+	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(lim, sizeof(lim), "%d", HISTORY_MAX);
+	if (db_exec(db, &r, "SELECT to_json(l.at) #>> '{}', coalesce(nullif("
+	    "u.display_name, ''), u.username, 'Convene'), l.action, l.before, "
+	    "l.after FROM audit_log l LEFT JOIN users u ON u.id = l.user_id "
+	    "WHERE l.entity = 'discussion' AND l.entity_id = $1 ORDER BY l.id "
+	    "LIMIT $2::integer", 2, p) != 0)
+		return internal(e);
+	if ((list = json_array()) == NULL) {
+		db_res_free(&r);
+		return internal(e);
+	}
+	for (i = 0; i < db_res_rows(&r); i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}",
+		    "at", db_res_get(&r, i, 0), "by", db_res_get(&r, i, 1),
+		    "action", db_res_get(&r, i, 2), "changes",
+		    changes(db_res_get(&r, i, 3), db_res_get(&r, i, 4))));
+	db_res_free(&r);
+	*out = json_pack("{s:o}", "history", list);
+	return *out != NULL ? 0 : internal(e);
+}

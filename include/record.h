@@ -25,6 +25,16 @@ int	 record_put(struct db *db, const struct auth_user *u, long id,
 	    json_t *body, json_t **out, struct verr *e);
 
 /*
+ * The checks and writes of record_put inside the caller's transaction, the
+ * discussion already locked and found held (the demo loader writes its
+ * records through this, so demo data passes the same rules). *out: the
+ * discussion after the write (model_discussion_free).
+ */
+struct discussion;
+int	 record_write_tx(struct db *db, const struct auth_user *u, long id,
+	    json_t *body, struct discussion **out, struct verr *e);
+
+/*
  * The history of discussion id for u (visibility checked): every audit
  * entry in order as {"at", "by", "action", "changes": [{field, before,
  * after}]}, the changes computed on the audit allow-list projection only.

@@ -606,7 +606,7 @@ store(struct db *db, const struct auth_user *u, const struct discussion *d,
 	size_t i;
 
 	snprintf(sid, sizeof(sid), "%ld", d->id);
-	snprintf(uid, sizeof(uid), "%ld", u->id);
+	snprintf(uid, sizeof(uid), "%ld", u != NULL ? u->id : 0);
 	snprintf(chair, sizeof(chair), "%ld", in->chair_id);
 	p[0] = sid;
 	p[1] = in->concerns_other;
@@ -614,7 +614,7 @@ store(struct db *db, const struct auth_user *u, const struct discussion *d,
 	p[3] = in->strengths;
 	p[4] = in->gaps;
 	p[5] = in->safety_plan;
-	p[6] = uid;
+	p[6] = u != NULL ? uid : NULL;	/* NULL: the demo loader */
 	if (db_cmd(db, "INSERT INTO records (discussion_id, concerns_other, "
 	    "worries, strengths, gaps, safety_plan, written_by) VALUES ($1, $2, "
 	    "$3, $4, $5, $6, $7) ON CONFLICT (discussion_id) DO UPDATE SET "
@@ -634,12 +634,44 @@ store(struct db *db, const struct auth_user *u, const struct discussion *d,
 }
 
 int
-record_put(struct db *db, const struct auth_user *u, long id, json_t *body,
-    json_t **out, struct verr *e)
+record_write_tx(struct db *db, const struct auth_user *u, long id,
+    json_t *body, struct discussion **out, struct verr *e)
 {
 	struct discussion *d = NULL, *after = NULL;
 	struct record_in in;
 	json_t *a = NULL, *b = NULL;
+	int result = -1;
+
+	*out = NULL;
+	if (model_discussion_load(db, id, &d) != 0)
+		goto fail;
+	if (read_record(db, body, d, &in, e) != 0)
+		goto out;
+	if (store(db, u, d, &in) != 0 ||
+	    model_discussion_load(db, id, &after) != 0 ||
+	    (b = model_audit_view(d)) == NULL ||
+	    (a = model_audit_view(after)) == NULL ||
+	    audit_record(db, u, "record.write", "discussion", id, b, a) != 0)
+		goto fail;
+	*out = after;
+	after = NULL;
+	result = 0;
+	goto out;
+fail:
+	internal(e);
+out:
+	model_discussion_free(d);
+	model_discussion_free(after);
+	json_decref(a);
+	json_decref(b);
+	return result;
+}
+
+int
+record_put(struct db *db, const struct auth_user *u, long id, json_t *body,
+    json_t **out, struct verr *e)
+{
+	struct discussion *after = NULL;
 	char status[16];
 	long authority;
 	int result = -1;
@@ -661,31 +693,19 @@ record_put(struct db *db, const struct auth_user *u, long id, json_t *body,
 		    "writing the record");
 		goto out;
 	}
-	if (model_discussion_load(db, id, &d) != 0)
-		goto fail;
-	if (read_record(db, body, d, &in, e) != 0)
+	if (record_write_tx(db, u, id, body, &after, e) != 0)
 		goto out;
-	if (store(db, u, d, &in) != 0 ||
-	    model_discussion_load(db, id, &after) != 0 ||
-	    (b = model_audit_view(d)) == NULL ||
-	    (a = model_audit_view(after)) == NULL ||
-	    audit_record(db, u, "record.write", "discussion", id, b, a) != 0 ||
-	    (*out = model_discussion_json(after)) == NULL ||
+	if ((*out = model_discussion_json(after)) == NULL ||
 	    db_commit(db) != 0) {
 		json_decref(*out);
 		*out = NULL;
-		goto fail;
+		internal(e);
+		goto out;
 	}
 	result = 0;
-	goto out;
-fail:
-	internal(e);
 out:
 	db_rollback(db);
-	model_discussion_free(d);
 	model_discussion_free(after);
-	json_decref(a);
-	json_decref(b);
 	return result;
 }
 

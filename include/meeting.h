@@ -11,13 +11,17 @@
 
 #include <jansson.h>
 
-#define MEETING_MAX_PARTICIPANTS	60
-#define MEETING_MAX_CHILDREN		12
-#define MEETING_MAX_ACTIONS		50
+#include "model.h"
+
+/* The model's limits (model.h), under the names the booking code uses. */
+#define MEETING_MAX_PARTICIPANTS	MODEL_MAX_PARTICIPANTS
+#define MEETING_MAX_CHILDREN		MODEL_MAX_CHILDREN
+#define MEETING_MAX_ACTIONS		MODEL_MAX_ACTIONS
 #define MEETING_MAX_DURATION		(8 * 60)	/* minutes */
-#define MEETING_NAME_MAX		200		/* characters */
-#define MEETING_TEXT_MAX		2000
-#define MEETING_LONG_TEXT_MAX		5000
+#define MEETING_MIN_DURATION		5		/* minutes */
+#define MEETING_NAME_MAX		MODEL_NAME_MAX
+#define MEETING_TEXT_MAX		MODEL_TEXT_MAX
+#define MEETING_LONG_TEXT_MAX		MODEL_LONG_TEXT_MAX
 #define MEETING_PAGE_MAX		100
 /* Seconds a client's clock may run ahead of ours before a time it calls
  * past is refused as future (phone calls logged, discussions held). */

@@ -30,6 +30,11 @@
 #define MODEL_TEXT_MAX		2000	/* reasons, about, concerns_other */
 #define MODEL_LONG_TEXT_MAX	5000	/* information, analysis, rationale */
 #define MODEL_PERSON_ID_MAX	64
+#define MODEL_CASE_REF_MAX	40	/* sql/001 CHECK: 1 + 39 */
+#define MODEL_AGENCY_CODE_MAX	32	/* sql/001 CHECK on agencies.code */
+#define MODEL_PHONE_MAX		40
+#define MODEL_LOCATION_MAX	MODEL_SHORT_TEXT_MAX
+#define MODEL_ID_MAX		9007199254740991L	/* JSON's safe integers */
 #define MODEL_DATE_LEN		11	/* "YYYY-MM-DD" and NUL */
 #define MODEL_TIME_LEN		40	/* ISO 8601, microseconds, offset, NUL */
 

@@ -210,7 +210,8 @@ contact_org(struct db *db, json_t *body, char *out, size_t outlen,
 
 	if (input_str(body, "organisation", "organisation", INPUT_REQUIRED,
 	    MEETING_NAME_MAX, &org, e) != 0 ||
-	    input_str(body, "agency", "agency", INPUT_REQUIRED, 32, &agency,
+	    input_str(body, "agency", "agency", INPUT_REQUIRED,
+	    MODEL_AGENCY_CODE_MAX, &agency,
 	    e) != 0)
 		return -1;
 	p[0] = org;
@@ -259,7 +260,8 @@ h_contacts_create(struct http_req *rq, struct http_resp *rs)
 	    input_str(body, "role", "role", INPUT_OPTIONAL, MEETING_NAME_MAX,
 	    &role, &e) != 0 ||
 	    input_email(body, "email", "email", INPUT_REQUIRED, &email, &e) ||
-	    input_str(body, "phone", "phone", INPUT_OPTIONAL, 40, &phone,
+	    input_str(body, "phone", "phone", INPUT_OPTIONAL,
+	    MODEL_PHONE_MAX, &phone,
 	    &e) != 0)
 		goto invalid;
 	if (db_begin(rq->db) != 0 ||

@@ -481,7 +481,8 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 	size_t i;
 	int rc;
 
-	if (input_str(body, "case_ref", "case_ref", INPUT_REQUIRED, 40, &ref,
+	if (input_str(body, "case_ref", "case_ref", INPUT_REQUIRED,
+	    MODEL_CASE_REF_MAX, &ref,
 	    e) != 0)
 		return -1;
 	if (strspn(ref, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -566,7 +567,7 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 		return -1;
 #define F(k) (snprintf(f, sizeof(f), "%s.%s", prefix, k), f)
 	if (input_int(jp, "contact_id", F("contact_id"), INPUT_OPTIONAL, 1,
-	    9007199254740991L, &contact, &has_contact, e) != 0 ||
+	    MODEL_ID_MAX, &contact, &has_contact, e) != 0 ||
 	    input_enum(jp, "attendance", F("attendance"), on_day ?
 	    INPUT_REQUIRED : INPUT_OPTIONAL, vocab_codes(VOCAB_ATTENDANCE),
 	    &att, e) != 0 ||
@@ -591,7 +592,8 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 		    MEETING_NAME_MAX, &name, e) != 0 ||
 		    input_email(jp, "email", F("email"), INPUT_OPTIONAL, &email,
 		    e) ||
-		    input_str(jp, "agency", F("agency"), INPUT_REQUIRED, 32,
+		    input_str(jp, "agency", F("agency"), INPUT_REQUIRED,
+		    MODEL_AGENCY_CODE_MAX,
 		    &agency, e) != 0 ||
 		    input_str(jp, "organisation", F("organisation"),
 		    need, MEETING_NAME_MAX, &org, e) != 0 ||
@@ -869,7 +871,8 @@ read_when(json_t *body, int opts, struct when *w, struct verr *e)
 	    input_time(body, "ends_at", "ends_at", INPUT_OPTIONAL, &w->ends,
 	    &w->has_ends, e) != 0 ||
 	    input_int(body, "duration_minutes", "duration_minutes",
-	    INPUT_OPTIONAL, 5, MEETING_MAX_DURATION, &w->duration,
+	    INPUT_OPTIONAL, MEETING_MIN_DURATION, MEETING_MAX_DURATION,
+	    &w->duration,
 	    &w->has_duration, e) != 0)
 		return -1;
 	if (w->has_ends && w->has_duration)
@@ -1037,7 +1040,8 @@ create_tx(struct db *db, const struct auth_user *u, json_t *body,
 	    read_when(body, INPUT_REQUIRED, &w, e) != 0 ||
 	    input_enum(body, "format", "format", INPUT_REQUIRED, formats,
 	    &format, e) != 0 ||
-	    input_str(body, "location", "location", INPUT_OPTIONAL, 500,
+	    input_str(body, "location", "location", INPUT_OPTIONAL,
+	    MODEL_LOCATION_MAX,
 	    &location, e) != 0 ||
 	    input_str(body, "chair", "chair", INPUT_OPTIONAL, MEETING_NAME_MAX,
 	    &chair, e) != 0 ||
@@ -1189,7 +1193,8 @@ update_fields(struct db *db, long id, json_t *body, struct verr *e)
 	    read_when(body, INPUT_OPTIONAL, &w, e) != 0 ||
 	    input_enum(body, "format", "format", INPUT_OPTIONAL, formats,
 	    &format, e) != 0 ||
-	    input_str(body, "location", "location", INPUT_OPTIONAL, 500,
+	    input_str(body, "location", "location", INPUT_OPTIONAL,
+	    MODEL_LOCATION_MAX,
 	    &location, e) != 0 ||
 	    input_str(body, "chair", "chair", INPUT_OPTIONAL, MEETING_NAME_MAX,
 	    &chair, e) != 0)
@@ -1493,7 +1498,7 @@ set_outcomes(struct db *db, long id, json_t *list, struct verr *e)
 			return -1;
 #define F(k) (snprintf(f, sizeof(f), "outcomes[%zu].%s", i, k), f)
 		if (input_int(o, "child_id", F("child_id"), INPUT_OPTIONAL, 1,
-		    9007199254740991L, &child_id, &has_id, e) != 0 ||
+		    MODEL_ID_MAX, &child_id, &has_id, e) != 0 ||
 		    input_str(o, "child", F("child"), has_id ? INPUT_OPTIONAL :
 		    INPUT_REQUIRED, MEETING_NAME_MAX, &child, e) != 0 ||
 		    input_enum(o, "decision", F("decision"), INPUT_REQUIRED,

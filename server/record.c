@@ -104,7 +104,8 @@ agency(struct db *db, json_t *o, const char *field, char **out,
 {
 	int yes;
 
-	if (text(o, "agency", field, INPUT_REQUIRED, 32, out, e) != 0)
+	if (text(o, "agency", field, INPUT_REQUIRED, MODEL_AGENCY_CODE_MAX,
+	    out, e) != 0)
 		return -1;
 	if (is_agency(db, *out, &yes) != 0)
 		return internal(e);
@@ -262,7 +263,7 @@ read_child(json_t *o, size_t i, struct child_decision *c, struct verr *e)
 		return -1;
 #define F(k) (snprintf(f, sizeof(f), "children[%zu].%s", i, k), f)
 	if (input_int(o, "child_id", F("child_id"), INPUT_REQUIRED, 1,
-	    9007199254740991L, &id, NULL, e) != 0 ||
+	    MODEL_ID_MAX, &id, NULL, e) != 0 ||
 	    code(o, "decision", F("decision"), INPUT_REQUIRED, VOCAB_DECISION,
 	    &c->decision, e) != 0 ||
 	    text(o, "rationale", F("rationale"), INPUT_REQUIRED |
@@ -419,7 +420,7 @@ read_chair(struct db *db, json_t *body, const struct discussion *d,
 	int has_id, enforce;
 
 	if (input_int(body, "chair_participant_id", "chair_participant_id",
-	    INPUT_OPTIONAL, 1, 9007199254740991L, &in->chair_id, &has_id,
+	    INPUT_OPTIONAL, 1, MODEL_ID_MAX, &in->chair_id, &has_id,
 	    e) != 0 ||
 	    input_str(body, "chair", "chair", INPUT_OPTIONAL, MODEL_NAME_MAX,
 	    &name, e) != 0)

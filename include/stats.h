@@ -30,18 +30,15 @@ struct verr;
 
 /*
  * The per-discussion measures, in the column order of stats_summary (after
- * its key). X(ID, "column").
+ * its key). X(ID, "column"). Nothing here names an agency: which agencies
+ * were missing or sent information only is counted per agency code in
+ * stats_agency_summary (sql/012_stats_by_agency.sql), and a report carries
+ * those counts beside these (struct stats_counts).
  */
 #define STATS_COLUMNS(X) \
 	X(N, "n") X(SCHEDULED, "scheduled") X(HELD, "held") \
 	X(CANCELLED, "cancelled") X(MULTI_AGENCY, "multi_agency") \
 	X(PARTIAL, "partial") X(SINGLE_AGENCY, "single_agency") \
-	X(MISSING_SOCIAL_CARE, "missing_social_care") \
-	X(MISSING_POLICE, "missing_police") \
-	X(MISSING_HEALTH, "missing_health") \
-	X(CONTRIBUTED_SOCIAL_CARE, "contributed_social_care") \
-	X(CONTRIBUTED_POLICE, "contributed_police") \
-	X(CONTRIBUTED_HEALTH, "contributed_health") \
 	X(CHILD_VIEWS_RECORDED, "child_views_recorded") \
 	X(SIGNED_OFF, "signed_off") X(FLAGGED, "flagged") \
 	X(REVIEWED_AGREE, "reviewed_agree") \
@@ -84,6 +81,7 @@ struct stats_filter {
 	char		 classification[16];
 	char		 status[16];
 	char		 missing[33];		/* an agency code */
+	char		 missing_name[201];	/* its name, from agencies */
 	char		 review[20];	/* flagged|unreviewed|agree|practice_concern */
 	char		 signed_off[4];		/* yes | no */
 	char		 child_views[4];	/* yes | no */
@@ -91,18 +89,36 @@ struct stats_filter {
 	char		 icpc[16];	/* s47|within|late|not_required|awaiting */
 };
 
-/* Sums of the measures over one group (or all of the report). */
+/*
+ * Sums of the measures over one group (or all of the report). missing[i]
+ * and contributed[i] are the held discussions whose stored classification
+ * lists the report's agency i (stats_report.agencies[i]) as missing, and as
+ * missing in person but sending information; both point into the report's
+ * one block of per-agency cells and are valid while the report is.
+ */
 struct stats_counts {
 	char		 key[STATS_TEAM_MAX * 4 + 1];
 	long		 from_day, to_day;	/* the days this group covers */
 	long long	 v[STATS_NCOLS];
+	long long	*missing;
+	long long	*contributed;
 };
 
+/*
+ * One agency of a report: every agency of the authority's current statutory
+ * set, and every other agency invited to a held discussion of the period or
+ * classified missing in one, in the agencies table's order. shown: it has a
+ * "missing" and "contributed" figure in the totals and groups (statutory
+ * now, or classified missing in the period's stored data, so history stays
+ * visible after the set changes).
+ */
 struct stats_agency {
 	char		 code[33];
 	char		 name[201];
 	int		 statutory;
+	int		 shown;
 	long long	 n, invited, present, contributed, missing;
+	long long	 missing_contributed;	/* in actual_contributed */
 };
 
 struct stats_org {
@@ -121,6 +137,7 @@ struct stats_report {
 	size_t			 ngroups;
 	struct stats_agency	*agencies;
 	size_t			 nagencies;
+	long long		*cells;		/* behind counts' missing[] etc. */
 	struct stats_org	*orgs;
 	size_t			 norgs;
 	int			 orgs_truncated;

@@ -13,6 +13,7 @@
  *   web_list.c       all discussions, with filters and paging
  *   web_directory.c  the contacts directory and its administration
  *   web_admin.c      users and teams
+ *   web_authority.c  the authority's settings (statutory agencies, target)
  *
  * Every write goes through a model function (meeting_*, auth_user_add) or,
  * for the directory, one transaction with its audit entry. Handlers build a

@@ -156,31 +156,53 @@ team_filter(struct db *db, const struct auth_user *u, const char *team,
 	return 0;
 }
 
+/* The agency codes, from the agencies table, for a message. */
+static void
+agency_codes(struct db *db, char *out, size_t outlen)
+{
+	struct db_res r;
+
+	str_copy(out, "see GET /api/v1/contacts", outlen);
+	if (db_exec(db, &r, "SELECT string_agg(code, ', ' ORDER BY "
+	    "sort_order, code) FROM agencies", 0, NULL) != 0)
+		return;
+	if (db_res_rows(&r) == 1 && db_res_get(&r, 0, 0) != NULL)
+		str_copy(out, db_res_get(&r, 0, 0), outlen);
+	db_res_free(&r);
+}
+
+/* missing=CODE: a code of the agencies table, any of them (not only the
+ * statutory ones: history may name an agency that no longer is). */
 static int
-agency_filter(struct db *db, const char *v, char *out, size_t outlen,
+agency_filter(struct db *db, const char *v, struct stats_filter *f,
     struct verr *e)
 {
 	const char *p[1] = { v };
+	char codes[400];
 	struct db_res r;
 	int found;
 
-	out[0] = '\0';
+	f->missing[0] = f->missing_name[0] = '\0';
 	if (v == NULL || v[0] == '\0')
 		return 0;
-	if (strlen(v) >= outlen)
+	if (strlen(v) >= sizeof(f->missing))
 		goto bad;
-	if (db_exec(db, &r, "SELECT 1 FROM agencies WHERE code = $1", 1,
+	if (db_exec(db, &r, "SELECT name FROM agencies WHERE code = $1", 1,
 	    p) != 0)
 		return internal(e);
 	found = db_res_rows(&r) > 0;
+	if (found)
+		str_copy(f->missing_name, db_res_get(&r, 0, 0),
+		    sizeof(f->missing_name));
 	db_res_free(&r);
 	if (!found)
 		goto bad;
-	str_copy(out, v, outlen);
+	str_copy(f->missing, v, sizeof(f->missing));
 	return 0;
 bad:
+	agency_codes(db, codes, sizeof(codes));
 	return verr_set(e, 400, "missing", "missing: must be an agency code "
-	    "such as social_care, police or health");
+	    "(%s)", codes);
 }
 
 int
@@ -226,8 +248,7 @@ stats_filter_parse(struct db *db, const struct auth_user *u,
 	else
 		f->group = STATS_GROUP_MONTH;
 	if (team_filter(db, u, get(arg, "team"), f, e) != 0 ||
-	    agency_filter(db, get(arg, "missing"), f->missing,
-	    sizeof(f->missing), e) != 0)
+	    agency_filter(db, get(arg, "missing"), f, e) != 0)
 		return -1;
 	return 0;
 }
@@ -474,6 +495,10 @@ fail:
 	return -1;
 }
 
+/*
+ * The report's agencies: the authority's statutory set now, and any agency
+ * invited to a held discussion of the period or classified missing in one.
+ */
 static int
 run_agencies(struct db *db, const struct qparams *q, struct stats_report *r)
 {
@@ -485,10 +510,12 @@ run_agencies(struct db *db, const struct qparams *q, struct stats_report *r)
 	    "statutory_agencies sa WHERE sa.authority_id = $1 AND sa.agency = "
 	    "a.code), coalesce(x.n, 0), coalesce(x.invited, 0), "
 	    "coalesce(x.present, 0), coalesce(x.contributed, 0), "
-	    "coalesce(x.missing, 0) FROM agencies a LEFT JOIN (SELECT "
+	    "coalesce(x.missing, 0), coalesce(x.missing_contributed, 0) "
+	    "FROM agencies a LEFT JOIN (SELECT "
 	    "s.agency, sum(s.n) AS n, sum(s.invited) AS invited, "
 	    "sum(s.present) AS present, sum(s.contributed) AS contributed, "
-	    "sum(s.missing) AS missing FROM stats_agency_summary s WHERE"
+	    "sum(s.missing) AS missing, sum(s.missing_contributed) AS "
+	    "missing_contributed FROM stats_agency_summary s WHERE"
 	    SUMMARY_WHERE("s") " GROUP BY s.agency) x ON x.agency = a.code "
 	    "WHERE x.n > 0 OR EXISTS (SELECT 1 FROM statutory_agencies sa "
 	    "WHERE sa.authority_id = $1 AND sa.agency = a.code) "
@@ -509,8 +536,110 @@ run_agencies(struct db *db, const struct qparams *q, struct stats_report *r)
 		a->present = db_res_long(&res, i, 5, 0);
 		a->contributed = db_res_long(&res, i, 6, 0);
 		a->missing = db_res_long(&res, i, 7, 0);
+		a->missing_contributed = db_res_long(&res, i, 8, 0);
+		a->shown = a->statutory || a->missing > 0 ||
+		    a->missing_contributed > 0;
 	}
 	r->nagencies = (size_t)n;
+	db_res_free(&res);
+	return 0;
+}
+
+/*
+ * One block of per-agency cells for the totals and every group, two rows of
+ * nagencies each (missing, contributed); the totals' come from the agency
+ * figures already read.
+ */
+static int
+cells_init(struct stats_report *r)
+{
+	size_t na = r->nagencies, k, i;
+	struct stats_counts *c;
+
+	if (na == 0)
+		return 0;
+	if ((r->cells = calloc((r->ngroups + 1) * 2 * na,
+	    sizeof(*r->cells))) == NULL)
+		return -1;
+	for (k = 0; k <= r->ngroups; k++) {
+		c = k == 0 ? &r->total : &r->groups[k - 1];
+		c->missing = r->cells + k * 2 * na;
+		c->contributed = c->missing + na;
+	}
+	for (i = 0; i < na; i++) {
+		r->total.missing[i] = r->agencies[i].missing;
+		r->total.contributed[i] = r->agencies[i].missing_contributed;
+	}
+	return 0;
+}
+
+static long
+agency_index(const struct stats_report *r, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < r->nagencies; i++)
+		if (strcmp(r->agencies[i].code, code) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* The group whose key is key; hint: where the last one was found. */
+static struct stats_counts *
+group_by_key(struct stats_report *r, const char *key, size_t *hint)
+{
+	size_t k, i;
+
+	for (k = 0; k < r->ngroups; k++) {
+		i = (*hint + k) % r->ngroups;
+		if (strcmp(r->groups[i].key, key) == 0) {
+			*hint = i;
+			return &r->groups[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Per group and agency: missing and sent information only. Summary rows
+ * with neither add nothing, so they are left out before summing (every
+ * summary value is a sum of 0/1 facts, never negative).
+ */
+static int
+run_agency_groups(struct db *db, const struct qparams *q,
+    struct stats_report *r)
+{
+	struct db_res res;
+	struct stats_counts *g;
+	size_t hint = 0;
+	long a;
+	int i, rc;
+
+#define AGENCY_GROUPS_WHERE \
+	SUMMARY_WHERE("s") " AND (s.missing <> 0 OR s.missing_contributed <> 0)"
+	if (r->ngroups == 0 || r->nagencies == 0)
+		return 0;
+	if (r->f.group == STATS_GROUP_TEAM)
+		rc = db_exec(db, &res, "SELECT t.name, x.agency, x.m, x.c FROM "
+		    "(SELECT s.team_id, s.agency, sum(s.missing) AS m, "
+		    "sum(s.missing_contributed) AS c FROM stats_agency_summary s "
+		    "WHERE" AGENCY_GROUPS_WHERE " GROUP BY 1, 2) x JOIN teams t "
+		    "ON t.id = x.team_id", NRANGE, q->p);
+	else
+		rc = db_exec(db, &res, "SELECT to_char(s.day, 'YYYY-MM'), "
+		    "s.agency, sum(s.missing), sum(s.missing_contributed) FROM "
+		    "stats_agency_summary s WHERE" AGENCY_GROUPS_WHERE
+		    " GROUP BY 1, 2", NRANGE, q->p);
+#undef AGENCY_GROUPS_WHERE
+	if (rc != 0)
+		return -1;
+	for (i = 0; i < db_res_rows(&res); i++) {
+		if ((g = group_by_key(r, db_res_get(&res, i, 0), &hint)) ==
+		    NULL || (a = agency_index(r, db_res_get(&res, i, 1))) < 0)
+			continue;
+		g->missing[a] = db_res_long(&res, i, 2, 0);
+		g->contributed[a] = db_res_long(&res, i, 3, 0);
+	}
 	db_res_free(&res);
 	return 0;
 }
@@ -651,7 +780,8 @@ stats_report_run(struct db *db, const struct stats_filter *f,
 	if (run_context(db, &q, r) != 0 || run_totals(db, &q, r) != 0 ||
 	    (f->group == STATS_GROUP_MONTH && run_months(db, &q, r) != 0) ||
 	    (f->group == STATS_GROUP_TEAM && run_teams(db, &q, r) != 0) ||
-	    run_agencies(db, &q, r) != 0 || run_orgs(db, &q, r) != 0 ||
+	    run_agencies(db, &q, r) != 0 || cells_init(r) != 0 ||
+	    run_agency_groups(db, &q, r) != 0 || run_orgs(db, &q, r) != 0 ||
 	    run_overdue(db, &q, r) != 0 || db_commit(db) != 0) {
 		db_rollback(db);
 		stats_report_free(r);
@@ -668,9 +798,12 @@ stats_report_free(struct stats_report *r)
 	free(r->groups);
 	free(r->agencies);
 	free(r->orgs);
+	free(r->cells);
 	r->groups = NULL;
 	r->agencies = NULL;
 	r->orgs = NULL;
+	r->cells = NULL;
+	r->total.missing = r->total.contributed = NULL;
 	r->ngroups = r->nagencies = r->norgs = 0;
 }
 
@@ -780,6 +913,25 @@ timeliness_json(const long long *v, int target_wd, long long overdue,
 	    "discussion_to_conference", i);
 }
 
+/*
+ * {agency code: count} over the report's shown agencies, or with den >= 0
+ * {agency code: share of den}. vals NULL (no agencies): {}.
+ */
+static json_t *
+by_agency(const struct stats_report *r, const long long *vals, long long den)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; o != NULL && vals != NULL && i < r->nagencies; i++) {
+		if (!r->agencies[i].shown)
+			continue;
+		json_object_set_new(o, r->agencies[i].code, den >= 0 ?
+		    jshare(vals[i], den) : json_integer((json_int_t)vals[i]));
+	}
+	return o;
+}
+
 static json_t *
 counts_json(const struct stats_report *r, const struct stats_counts *c,
     int is_group)
@@ -805,14 +957,9 @@ counts_json(const struct stats_report *r, const struct stats_counts *c,
 	    json_integer(v[STATS_SINGLE_AGENCY]));
 	json_object_set_new(o, "cancelled", json_integer(v[STATS_CANCELLED]));
 	json_object_set_new(o, "scheduled", json_integer(v[STATS_SCHEDULED]));
-	json_object_set_new(o, "missing", json_pack("{s:I, s:I, s:I}",
-	    "social_care", (json_int_t)v[STATS_MISSING_SOCIAL_CARE],
-	    "police", (json_int_t)v[STATS_MISSING_POLICE],
-	    "health", (json_int_t)v[STATS_MISSING_HEALTH]));
-	json_object_set_new(o, "contributed", json_pack("{s:I, s:I, s:I}",
-	    "social_care", (json_int_t)v[STATS_CONTRIBUTED_SOCIAL_CARE],
-	    "police", (json_int_t)v[STATS_CONTRIBUTED_POLICE],
-	    "health", (json_int_t)v[STATS_CONTRIBUTED_HEALTH]));
+	json_object_set_new(o, "missing", by_agency(r, c->missing, -1));
+	json_object_set_new(o, "contributed", by_agency(r, c->contributed,
+	    -1));
 	json_object_set_new(o, "child_views_recorded",
 	    json_integer(v[STATS_CHILD_VIEWS_RECORDED]));
 	json_object_set_new(o, "signed_off", json_integer(v[STATS_SIGNED_OFF]));
@@ -823,17 +970,14 @@ counts_json(const struct stats_report *r, const struct stats_counts *c,
 	json_object_set_new(o, "unreviewed_flags",
 	    json_integer(v[STATS_UNREVIEWED_FLAGS]));
 	json_object_set_new(o, "shares", json_pack(
-	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}}",
+	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "multi_agency", jshare(v[STATS_MULTI_AGENCY], held),
 	    "partial", jshare(v[STATS_PARTIAL], held),
 	    "single_agency", jshare(v[STATS_SINGLE_AGENCY], held),
 	    "cancelled", jshare(v[STATS_CANCELLED], v[STATS_N]),
 	    "child_views_recorded", jshare(v[STATS_CHILD_VIEWS_RECORDED], held),
 	    "signed_off", jshare(v[STATS_SIGNED_OFF], held),
-	    "missing",
-	    "social_care", jshare(v[STATS_MISSING_SOCIAL_CARE], held),
-	    "police", jshare(v[STATS_MISSING_POLICE], held),
-	    "health", jshare(v[STATS_MISSING_HEALTH], held)));
+	    "missing", by_agency(r, c->missing, held)));
 	json_object_set_new(o, "timeliness", timeliness_json(v, r->target_wd,
 	    r->icpc_overdue, !is_group));
 	return o;
@@ -845,7 +989,8 @@ agency_json(const struct stats_report *r, const struct stats_agency *a,
 {
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+	o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
+	    "s:o}",
 	    as_group ? "key" : "agency", a->code,
 	    "name", a->name,
 	    "statutory", a->statutory,
@@ -854,6 +999,7 @@ agency_json(const struct stats_report *r, const struct stats_agency *a,
 	    "present", (json_int_t)a->present,
 	    "contributed", (json_int_t)a->contributed,
 	    "missing", (json_int_t)a->missing,
+	    "missing_contributed", (json_int_t)a->missing_contributed,
 	    "attendance_rate", jshare(a->present, a->invited),
 	    "missing_share", jshare(a->missing, r->total.v[STATS_HELD]));
 	return o;
@@ -1013,12 +1159,15 @@ csv_mean(struct buf *b, long long sum, long long n)
 	    10.0);
 }
 
+/* The counts' columns: these, then missing_CODE and contributed_CODE for
+ * each shown agency of the report, then counts_header_end. */
 static const char *const counts_header[] = {
 	"group_by", "key", "from", "to", "discussions", "scheduled", "held",
 	"multi_agency", "multi_agency_pct", "partial", "partial_pct",
-	"single_agency", "single_agency_pct", "cancelled",
-	"missing_social_care", "missing_police", "missing_health",
-	"contributed_social_care", "contributed_police", "contributed_health",
+	"single_agency", "single_agency_pct", "cancelled", NULL
+};
+
+static const char *const counts_header_end[] = {
 	"child_views_recorded", "child_views_recorded_pct", "signed_off",
 	"signed_off_pct", "flagged", "reviewed_agree", "practice_concerns",
 	"unreviewed_flags", "concern_target_working_days",
@@ -1036,6 +1185,7 @@ csv_counts(struct buf *b, const struct stats_report *r, const char *group,
 	long long held = v[STATS_HELD];
 	long long cw = stats_concern_within(v, r->target_wd);
 	long long iw = stats_icpc_within(v);
+	size_t i;
 
 	stats_csv_text(b, group, 1);
 	stats_csv_text(b, c->key, 0);
@@ -1051,12 +1201,12 @@ csv_counts(struct buf *b, const struct stats_report *r, const char *group,
 	stats_csv_int(b, v[STATS_SINGLE_AGENCY], 0);
 	csv_pct(b, v[STATS_SINGLE_AGENCY], held);
 	stats_csv_int(b, v[STATS_CANCELLED], 0);
-	stats_csv_int(b, v[STATS_MISSING_SOCIAL_CARE], 0);
-	stats_csv_int(b, v[STATS_MISSING_POLICE], 0);
-	stats_csv_int(b, v[STATS_MISSING_HEALTH], 0);
-	stats_csv_int(b, v[STATS_CONTRIBUTED_SOCIAL_CARE], 0);
-	stats_csv_int(b, v[STATS_CONTRIBUTED_POLICE], 0);
-	stats_csv_int(b, v[STATS_CONTRIBUTED_HEALTH], 0);
+	for (i = 0; i < r->nagencies; i++)
+		if (r->agencies[i].shown)
+			stats_csv_int(b, c->missing[i], 0);
+	for (i = 0; i < r->nagencies; i++)
+		if (r->agencies[i].shown)
+			stats_csv_int(b, c->contributed[i], 0);
 	stats_csv_int(b, v[STATS_CHILD_VIEWS_RECORDED], 0);
 	csv_pct(b, v[STATS_CHILD_VIEWS_RECORDED], held);
 	stats_csv_int(b, v[STATS_SIGNED_OFF], 0);
@@ -1081,7 +1231,7 @@ csv_counts(struct buf *b, const struct stats_report *r, const char *group,
 static const char *const agency_header[] = {
 	"group_by", "key", "agency", "statutory", "from", "to", "held",
 	"invited", "present", "contributed", "missing", "attendance_rate_pct",
-	"missing_pct", NULL
+	"missing_pct", "missing_contributed", NULL
 };
 
 static void
@@ -1091,6 +1241,29 @@ csv_header(struct buf *b, const char *const *h)
 
 	for (i = 0; h[i] != NULL; i++)
 		stats_csv_text(b, h[i], i == 0);
+	stats_csv_end(b);
+}
+
+/* The counts' header row, with a column per shown agency. */
+static void
+csv_counts_header(struct buf *b, const struct stats_report *r)
+{
+	static const char *const what[] = { "missing", "contributed" };
+	char name[48];
+	size_t i, k;
+
+	for (i = 0; counts_header[i] != NULL; i++)
+		stats_csv_text(b, counts_header[i], i == 0);
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < r->nagencies; i++) {
+			if (!r->agencies[i].shown)
+				continue;
+			snprintf(name, sizeof(name), "%s_%s", what[k],
+			    r->agencies[i].code);
+			stats_csv_text(b, name, 0);
+		}
+	for (i = 0; counts_header_end[i] != NULL; i++)
+		stats_csv_text(b, counts_header_end[i], 0);
 	stats_csv_end(b);
 }
 
@@ -1118,11 +1291,12 @@ stats_report_csv(const struct stats_report *r, struct buf *b)
 			stats_csv_int(b, a->missing, 0);
 			csv_pct(b, a->present, a->invited);
 			csv_pct(b, a->missing, r->total.v[STATS_HELD]);
+			stats_csv_int(b, a->missing_contributed, 0);
 			stats_csv_end(b);
 		}
 		return b->failed ? -1 : 0;
 	}
-	csv_header(b, counts_header);
+	csv_counts_header(b, r);
 	csv_counts(b, r, "total", &r->total);
 	for (i = 0; i < r->ngroups; i++)
 		csv_counts(b, r, group_name(r->f.group), &r->groups[i]);

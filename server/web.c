@@ -267,6 +267,7 @@ nav(const struct http_req *rq)
 		{ "/stats", "Statistics", ROLE_STAFF },
 		{ "/directory", "Directory", ROLE_ANY },
 		{ "/admin/users", "Users and teams", ROLE_ADMIN },
+		{ "/admin/settings", "Settings", ROLE_ADMIN },
 	};
 	const char *cur = "/";
 	json_t *list = json_array();

@@ -329,6 +329,55 @@ card(const char *title, json_t *rows)
 	return json_pack("{s:s, s:o}", "title", title, "rows", rows);
 }
 
+/* The authority's target before "the concern": "within 2 working days
+ * of", or "on the same day as" for 0. */
+static void
+target_words(int wd, char *out, size_t outlen)
+{
+	if (wd == 0)
+		str_copy(out, "on the same day as", outlen);
+	else
+		snprintf(out, outlen, "within %d working day%s of", wd,
+		    wd == 1 ? "" : "s");
+}
+
+/*
+ * Which agency was missing: a row per shown agency of the report (the
+ * statutory set, and any other agency its stored classifications name),
+ * then who sent information only, for the agencies that were missing.
+ */
+static json_t *
+missing_card(const struct stats_report *r)
+{
+	const struct stats_filter *f = &r->f;
+	long long held = r->total.v[STATS_HELD];
+	const struct stats_agency *a;
+	char figure[48], key[260], extra[48];
+	json_t *rows = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nagencies; i++) {
+		a = &r->agencies[i];
+		if (!a->shown)
+			continue;
+		snprintf(figure, sizeof(figure), "missing.%s", a->code);
+		snprintf(extra, sizeof(extra), "missing=%s", a->code);
+		card_row(rows, figure, a->name, r->total.missing[i],
+		    pct(r->total.missing[i], held), href(f,
+		    "/stats/discussions", extra));
+	}
+	for (i = 0; i < r->nagencies; i++) {
+		a = &r->agencies[i];
+		if (!a->shown || r->total.missing[i] == 0)
+			continue;
+		snprintf(figure, sizeof(figure), "contributed.%s", a->code);
+		snprintf(key, sizeof(key), "%s sent information only", a->name);
+		card_row(rows, figure, key, r->total.contributed[i],
+		    pct(r->total.contributed[i], held), NULL);
+	}
+	return rows;
+}
+
 static json_t *
 cards(const struct stats_report *r)
 {
@@ -338,7 +387,7 @@ cards(const struct stats_report *r)
 	long long cw = stats_concern_within(v, r->target_wd);
 	long long iw = stats_icpc_within(v);
 	json_t *a, *b, *c, *t;
-	char key[96];
+	char key[96], words[40];
 	const char *L = "/stats/discussions";
 
 	a = json_array();
@@ -357,20 +406,7 @@ cards(const struct stats_report *r)
 	card_row(a, "scheduled", "Booked, attendance not yet recorded",
 	    v[STATS_SCHEDULED], NULL, href(f, L, "status=scheduled"));
 
-	b = json_array();
-	card_row(b, "missing.health", "Health", v[STATS_MISSING_HEALTH],
-	    pct(v[STATS_MISSING_HEALTH], held), href(f, L, "missing=health"));
-	card_row(b, "missing.police", "Police", v[STATS_MISSING_POLICE],
-	    pct(v[STATS_MISSING_POLICE], held), href(f, L, "missing=police"));
-	card_row(b, "missing.social_care", "Children's social care",
-	    v[STATS_MISSING_SOCIAL_CARE], pct(v[STATS_MISSING_SOCIAL_CARE],
-	    held), href(f, L, "missing=social_care"));
-	card_row(b, "contributed.health", "Health sent information only",
-	    v[STATS_CONTRIBUTED_HEALTH], pct(v[STATS_CONTRIBUTED_HEALTH],
-	    held), NULL);
-	card_row(b, "contributed.police", "Police sent information only",
-	    v[STATS_CONTRIBUTED_POLICE], pct(v[STATS_CONTRIBUTED_POLICE],
-	    held), NULL);
+	b = missing_card(r);
 
 	c = json_array();
 	card_row(c, "unreviewed_flags", "Single-agency or partial, awaiting a "
@@ -388,8 +424,8 @@ cards(const struct stats_report *r)
 	    pct(v[STATS_SIGNED_OFF], held), href(f, L, "signed_off=no"));
 
 	t = json_array();
-	snprintf(key, sizeof(key), "Held within %d working day%s of the "
-	    "concern", r->target_wd, r->target_wd == 1 ? "" : "s");
+	target_words(r->target_wd, words, sizeof(words));
+	snprintf(key, sizeof(key), "Held %s the concern", words);
 	card_row(t, "concern_within_target", key, cw, pct(cw, held),
 	    href(f, L, "concern=late"));
 	card_row(t, "section47_enquiries", "Section 47 enquiries started",
@@ -586,6 +622,35 @@ pc(long long num, long long den)
 	    10.0 : 0;
 }
 
+/* The shown agencies as table columns: [{code, name}]. */
+static json_t *
+missing_columns(const struct stats_report *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nagencies; i++)
+		if (r->agencies[i].shown)
+			json_array_append_new(a, json_pack("{s:s, s:s}", "code",
+			    r->agencies[i].code, "name", r->agencies[i].name));
+	return a;
+}
+
+/* One group's missing counts in the columns' order: [{code, value}]. */
+static json_t *
+missing_cells(const struct stats_report *r, const struct stats_counts *g)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nagencies; i++)
+		if (r->agencies[i].shown)
+			json_array_append_new(a, json_pack("{s:s, s:I}", "code",
+			    r->agencies[i].code, "value",
+			    (json_int_t)g->missing[i]));
+	return a;
+}
+
 /* Classification of held discussions, by month or by team. */
 static json_t *
 chart_classes(const struct stats_report *r, json_t **table)
@@ -617,15 +682,14 @@ chart_classes(const struct stats_report *r, json_t **table)
 		vals[i * 3 + 1] = v[STATS_PARTIAL];
 		vals[i * 3 + 2] = v[STATS_SINGLE_AGENCY];
 		json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:o, "
-		    "s:I, s:I, s:I, s:I, s:I, s:I}", "key", by_team ? g->key :
+		    "s:I, s:I, s:o, s:I, s:I}", "key", by_team ? g->key :
 		    month_abbr(g->key, name, sizeof(name)),
 		    "held", (json_int_t)v[STATS_HELD],
 		    "multi", (json_int_t)v[STATS_MULTI_AGENCY],
 		    "multi_pct", pct(v[STATS_MULTI_AGENCY], v[STATS_HELD]),
 		    "partial", (json_int_t)v[STATS_PARTIAL],
 		    "single", (json_int_t)v[STATS_SINGLE_AGENCY],
-		    "missing_health", (json_int_t)v[STATS_MISSING_HEALTH],
-		    "missing_police", (json_int_t)v[STATS_MISSING_POLICE],
+		    "missing", missing_cells(r, g),
 		    "cancelled", (json_int_t)v[STATS_CANCELLED],
 		    "unreviewed", (json_int_t)v[STATS_UNREVIEWED_FLAGS]));
 	}
@@ -719,6 +783,7 @@ chart_timeliness(const struct stats_report *r, int conference,
 	    stats_concern_within(v, r->target_wd);
 	long long den = conference ? v[STATS_ICPC_HELD] : v[STATS_HELD];
 	json_t *rows = json_array();
+	char words[40];
 
 	for (i = 0; i < n; i++) {
 		int in = conference ? i < 2 : (int)i <= r->target_wd;
@@ -748,12 +813,24 @@ chart_timeliness(const struct stats_report *r, int conference,
 		    "that started the Section 47 enquiry. Blue bars are within "
 		    "15 working days, grey bars later.", within, den,
 		    pc(within, den)), s, 1, labels, fills, vals, n);
+	target_words(r->target_wd, words, sizeof(words));
 	return vchart("chart-concern", "Working days from concern to "
 	    "strategy discussion", textf("%lld of %lld held discussions "
-	    "(%.1f%%) were held within the target of %d working day%s of the "
-	    "concern. Blue bars are within the target, grey bars later.",
-	    within, den, pc(within, den), r->target_wd, r->target_wd == 1 ?
-	    "" : "s"), s, 1, labels, fills, vals, n);
+	    "(%.1f%%) were held %s the concern, the target. Blue bars are "
+	    "within the target, grey bars later.", within, den,
+	    pc(within, den), words), s, 1, labels, fills, vals, n);
+}
+
+/* The name the agencies table gives code, when the report has it. */
+static const char *
+agency_name(const struct stats_report *r, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < r->nagencies; i++)
+		if (strcmp(r->agencies[i].code, code) == 0)
+			return r->agencies[i].name;
+	return code;
 }
 
 static json_t *
@@ -768,7 +845,7 @@ org_rows(const struct stats_report *r)
 		json_array_append_new(rows, json_pack("{s:s, s:s, s:I, s:I, "
 		    "s:o, s:I, s:I, s:I, s:I, s:I}", "name", o->name[0] ?
 		    o->name : "(no organisation)", "agency",
-		    web_agency_name(o->agency), "invited",
+		    agency_name(r, o->agency), "invited",
 		    (json_int_t)o->invited, "present", (json_int_t)o->present,
 		    "rate", pct(o->present, o->invited), "people",
 		    (json_int_t)o->people, "accepted", (json_int_t)o->accepted,
@@ -836,10 +913,11 @@ web_stats_dashboard(struct http_req *rq, struct http_resp *rs)
 		c2 = chart_agencies(&r, &t2);
 		c3 = chart_timeliness(&r, 0, &t3);
 		c4 = chart_timeliness(&r, 1, &t4);
-		charts = json_pack("[{s:o*, s:{s:o, s:b}}, {s:o*, s:{s:o}}, "
+		charts = json_pack("[{s:o*, s:{s:o, s:b, s:o}}, {s:o*, s:{s:o}}, "
 		    "{s:o*, s:{s:o, s:b, s:i}}, {s:o*, s:{s:o, s:b, s:i}}]",
 		    "chart", c1, "class_table", "rows", t1, "is_team",
-		    f.group == STATS_GROUP_TEAM,
+		    f.group == STATS_GROUP_TEAM, "missing_cols",
+		    missing_columns(&r),
 		    "chart", c2, "agency_table", "rows", t2,
 		    "chart", c3, "time_table", "rows", t3, "conference", 0,
 		    "target", r.target_wd,
@@ -891,7 +969,7 @@ list_title(const struct stats_filter *f)
 	if (f->status[0])
 		buf_printf(&b, "%s, ", web_status_name(f->status));
 	if (f->missing[0])
-		buf_printf(&b, "%s missing, ", web_agency_name(f->missing));
+		buf_printf(&b, "%s missing, ", f->missing_name);
 	if (f->review[0])
 		buf_printf(&b, "%s, ", strcmp(f->review, "unreviewed") == 0 ?
 		    "awaiting a manager's review" : strcmp(f->review, "agree") ==

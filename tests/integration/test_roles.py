@@ -260,6 +260,16 @@ ROUTES = {
          lambda t, c: dict(path="/api/v1/contacts", json={
              "name": "Role Contact", "email": "role%d@example.org" % next(_n),
              "agency": "other", "organisation": "Role Org"})),
+    # ---- authority settings: the admins of that authority only -------------
+    # (another authority's admin gets 404: tests/integration/test_statutory.py)
+    ("GET", "/api/v1/authorities/{id}/settings"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/authorities/%d/settings" % t.authority)),
+    ("PUT", "/api/v1/authorities/{id}/settings"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/authorities/%d/settings" % t.authority,
+            json={"statutory_agencies": ["social_care", "police", "health"],
+                  "discussion_target_working_days": 1})),
     # ---- pages (session cookie; POSTs carry the CSRF token) ----------------
     ("POST", "/sign-out"): (SIGNED, sign_out_post),
     ("GET", "/"): (SIGNED, fixed("/")),
@@ -322,6 +332,8 @@ ROUTES = {
     ("POST", "/admin/users/new"): (ADMIN, fixed("/admin/users/new",
                                                 form={})),
     ("POST", "/admin/teams"): (ADMIN, fixed("/admin/teams", form={})),
+    ("GET", "/admin/settings"): (ADMIN, fixed("/admin/settings")),
+    ("POST", "/admin/settings"): (ADMIN, fixed("/admin/settings", form={})),
 }
 
 
@@ -341,6 +353,8 @@ class RolesTest(unittest.TestCase):
         for caller, (name, role, team, authority) in zip(SIGNED_IN, users):
             cls.accounts[caller] = (name, ct.add_user(
                 cls.db, name, role, team=team, authority=authority))
+        cls.authority = ct.query(cls.db, "SELECT authority_id FROM users "
+                                 "WHERE username = 'r-admin'")[0][0]
         cls.tokens = {c: ct.token(cls.db, cls.accounts[c][0])
                       for c in SIGNED_IN}
         cls.tokens["none"] = None

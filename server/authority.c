@@ -1,0 +1,428 @@
+/*
+ * authority: an authority's settings and their routes. Every setting is one
+ * entry of the fields table below: its JSON name and three functions, to
+ * read it, to check a value given for it (before any write, naming the
+ * field in the 422) and to write a checked value inside the caller's
+ * transaction. GET returns every field; PUT takes any of them, checks all
+ * of them, then writes them and one audit entry in one transaction. The
+ * admin page (web_authority.c) goes through the same functions.
+ *
+ * The statutory set is read by classification when a discussion is booked
+ * or its attendance recorded (meeting.c) and by the statistics (stats.c);
+ * both keep what they stored, so a change here applies from then on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "authority.h"
+#include "classify.h"
+#include "db.h"
+#include "http.h"
+#include "input.h"
+#include "meeting.h"
+#include "router.h"
+#include "str.h"
+#include "web_authority.h"
+
+#define ID_LEN		24
+#define CODES_TEXT_MAX	400	/* the list of agency codes in a message */
+
+/* ---- the fields ------------------------------------------------------------ */
+
+struct field {
+	const char	*name;		/* the JSON member */
+	/* Add the setting of authority aid to o. 0 or -1. */
+	int		(*load)(struct db *db, const char *aid, json_t *o);
+	/* Check v, the value given for it: 0, or -1 with e naming the field
+	 * (a 500 in e when the database failed). */
+	int		(*check)(struct db *db, json_t *v, struct verr *e);
+	/* Write v (checked) for authority aid. 0 or -1. */
+	int		(*save)(struct db *db, const char *aid, json_t *v);
+};
+
+static int
+internal(struct verr *e)
+{
+	return verr_set(e, 500, NULL, "something went wrong");
+}
+
+/* ---- statutory_agencies ---------------------------------------------------- */
+
+static int
+statutory_load(struct db *db, const char *aid, json_t *o)
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	json_t *a;
+	int i;
+
+	if (db_exec(db, &r, "SELECT s.agency FROM statutory_agencies s JOIN "
+	    "agencies a ON a.code = s.agency WHERE s.authority_id = $1 "
+	    "ORDER BY a.sort_order, a.code", 1, p) != 0)
+		return -1;
+	a = json_array();
+	for (i = 0; i < db_res_rows(&r); i++)
+		json_array_append_new(a, json_string(db_res_get(&r, i, 0)));
+	db_res_free(&r);
+	return json_object_set_new(o, "statutory_agencies", a);
+}
+
+/* The agency codes, in the table's order, as one string for messages. */
+static int
+agency_codes(struct db *db, json_t **codes, char *text, size_t textlen)
+{
+	struct db_res r;
+	size_t used = 0;
+	int i, n;
+
+	if (db_exec(db, &r, "SELECT code FROM agencies ORDER BY sort_order, "
+	    "code", 0, NULL) != 0)
+		return -1;
+	*codes = json_array();
+	text[0] = '\0';
+	for (i = 0; i < db_res_rows(&r); i++) {
+		json_array_append_new(*codes, json_string(db_res_get(&r, i,
+		    0)));
+		n = snprintf(text + used, textlen - used, "%s%s", i ? ", " : "",
+		    db_res_get(&r, i, 0));
+		if (n > 0 && (size_t)n < textlen - used)
+			used += (size_t)n;
+	}
+	db_res_free(&r);
+	return 0;
+}
+
+static int
+listed(json_t *a, const char *s, size_t before)
+{
+	size_t i;
+
+	for (i = 0; i < before && i < json_array_size(a); i++)
+		if (strcmp(json_string_value(json_array_get(a, i)), s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+statutory_check(struct db *db, json_t *v, struct verr *e)
+{
+	char codes_text[CODES_TEXT_MAX], field[48];
+	json_t *codes = NULL;
+	const char *s;
+	size_t i;
+	int rc = -1;
+
+	if (!json_is_array(v))
+		return verr_set(e, 422, "statutory_agencies", "statutory_agencies: "
+		    "must be a list of agency codes");
+	if (json_array_size(v) > CLASSIFY_MAX_AGENCIES)
+		return verr_set(e, 422, "statutory_agencies", "statutory_agencies: "
+		    "at most %d agencies", CLASSIFY_MAX_AGENCIES);
+	if (agency_codes(db, &codes, codes_text, sizeof(codes_text)) != 0)
+		return internal(e);
+	for (i = 0; i < json_array_size(v); i++) {
+		s = json_string_value(json_array_get(v, i));
+		snprintf(field, sizeof(field), "statutory_agencies[%zu]", i);
+		if (s == NULL || !listed(codes, s, json_array_size(codes))) {
+			verr_set(e, 422, field, "%s: is not a known agency (%s)",
+			    field, codes_text);
+			goto out;
+		}
+		if (listed(v, s, i)) {
+			verr_set(e, 422, field, "%s: is listed twice", field);
+			goto out;
+		}
+	}
+	if (!listed(v, AUTHORITY_LEAD_AGENCY, json_array_size(v))) {
+		verr_set(e, 422, "statutory_agencies", "statutory_agencies: must "
+		    "include %s: children's social care convenes every strategy "
+		    "discussion", AUTHORITY_LEAD_AGENCY);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(codes);
+	return rc;
+}
+
+static int
+statutory_save(struct db *db, const char *aid, json_t *v)
+{
+	const char *p[2] = { aid, NULL };
+	char *list;
+	int rc;
+
+	if ((list = json_dumps(v, JSON_COMPACT)) == NULL)
+		return -1;
+	p[1] = list;
+	rc = db_cmd(db, "DELETE FROM statutory_agencies WHERE authority_id = "
+	    "$1 AND agency NOT IN (SELECT value FROM json_array_elements_text("
+	    "$2::json))", 2, p);
+	if (rc == 0)
+		rc = db_cmd(db, "INSERT INTO statutory_agencies (authority_id, "
+		    "agency) SELECT $1, value FROM json_array_elements_text("
+		    "$2::json) ON CONFLICT DO NOTHING", 2, p);
+	free(list);
+	return rc;
+}
+
+/* ---- discussion_target_working_days ------------------------------------- */
+
+static int
+target_load(struct db *db, const char *aid, json_t *o)
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	int rc = -1;
+
+	if (db_exec(db, &r, "SELECT target_working_days FROM authorities "
+	    "WHERE id = $1", 1, p) != 0)
+		return -1;
+	if (db_res_rows(&r) == 1)
+		rc = json_object_set_new(o, "discussion_target_working_days",
+		    json_integer(db_res_long(&r, 0, 0, 1)));
+	db_res_free(&r);
+	return rc;
+}
+
+static int
+target_check(struct db *db, json_t *v, struct verr *e)
+{
+	(void)db;
+	if (!json_is_integer(v) || json_integer_value(v) <
+	    AUTHORITY_TARGET_MIN || json_integer_value(v) >
+	    AUTHORITY_TARGET_MAX)
+		return verr_set(e, 422, "discussion_target_working_days",
+		    "discussion_target_working_days: must be a whole number of "
+		    "working days from %d (the same day) to %d",
+		    AUTHORITY_TARGET_MIN, AUTHORITY_TARGET_MAX);
+	return 0;
+}
+
+static int
+target_save(struct db *db, const char *aid, json_t *v)
+{
+	char n[ID_LEN];
+	const char *p[2] = { aid, n };
+
+	snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
+	return db_cmd(db, "UPDATE authorities SET target_working_days = $2 "
+	    "WHERE id = $1", 2, p);
+}
+
+/* ---- the table ------------------------------------------------------------- */
+
+static const struct field fields[] = {
+	{ "statutory_agencies", statutory_load, statutory_check,
+	  statutory_save },
+	{ "discussion_target_working_days", target_load, target_check,
+	  target_save },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static int
+load_all(struct db *db, const char *aid, json_t **out)
+{
+	const struct field *f;
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		return -1;
+	json_object_set_new(o, "id", json_integer(strtol(aid, NULL, 10)));
+	for (f = fields; f->name != NULL; f++)
+		if (f->load(db, aid, o) != 0) {
+			json_decref(o);
+			return -1;
+		}
+	*out = o;
+	return 0;
+}
+
+static int
+exists(struct db *db, const char *aid, int lock)
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	int n;
+
+	if (db_exec(db, &r, lock ? "SELECT 1 FROM authorities WHERE id = $1 "
+	    "FOR UPDATE" : "SELECT 1 FROM authorities WHERE id = $1", 1,
+	    p) != 0)
+		return -1;
+	n = db_res_rows(&r);
+	db_res_free(&r);
+	return n;
+}
+
+json_t *
+authority_settings_get(struct db *db, long id, struct verr *e)
+{
+	char aid[ID_LEN];
+	json_t *o = NULL;
+	int n;
+
+	snprintf(aid, sizeof(aid), "%ld", id);
+	if ((n = exists(db, aid, 0)) < 0 || (n > 0 && load_all(db, aid,
+	    &o) != 0)) {
+		internal(e);
+		return NULL;
+	}
+	if (n == 0)
+		verr_set(e, 404, NULL, "there is no such authority");
+	return o;
+}
+
+/* Every member of in is a field; every field given passes its check. */
+static int
+check_all(struct db *db, json_t *in, struct verr *e)
+{
+	const char *allowed[sizeof(fields) / sizeof(fields[0])];
+	const struct field *f;
+	size_t i;
+	json_t *v;
+
+	if (!json_is_object(in))
+		return verr_set(e, 400, NULL, "the body must be a JSON object");
+	for (i = 0; fields[i].name != NULL; i++)
+		allowed[i] = fields[i].name;
+	allowed[i] = NULL;
+	if (input_known_keys(in, allowed, "", e) != 0)
+		return -1;
+	for (f = fields; f->name != NULL; f++)
+		if ((v = json_object_get(in, f->name)) != NULL &&
+		    f->check(db, v, e) != 0)
+			return -1;
+	return 0;
+}
+
+int
+authority_settings_put(struct db *db, const struct auth_user *u, long id,
+    json_t *in, json_t **out, struct verr *e)
+{
+	const struct field *f;
+	char aid[ID_LEN];
+	json_t *before = NULL, *after = NULL, *v;
+	int n;
+
+	*out = NULL;
+	snprintf(aid, sizeof(aid), "%ld", id);
+	if (check_all(db, in, e) != 0)
+		return -1;
+	if (db_begin(db) != 0)
+		return internal(e);
+	if ((n = exists(db, aid, 1)) <= 0) {
+		db_rollback(db);
+		return n < 0 ? internal(e) : verr_set(e, 404, NULL,
+		    "there is no such authority");
+	}
+	if (load_all(db, aid, &before) != 0)
+		goto fail;
+	for (f = fields; f->name != NULL; f++)
+		if ((v = json_object_get(in, f->name)) != NULL &&
+		    f->save(db, aid, v) != 0)
+			goto fail;
+	if (load_all(db, aid, &after) != 0 ||
+	    audit_record(db, u, "authority.settings", "authority", id, before,
+	    after) != 0 || db_commit(db) != 0)
+		goto fail;
+	json_decref(before);
+	*out = after;
+	return 0;
+fail:
+	db_rollback(db);
+	json_decref(before);
+	json_decref(after);
+	return internal(e);
+}
+
+json_t *
+authority_agencies(struct db *db)
+{
+	struct db_res r;
+	json_t *a;
+	int i;
+
+	if (db_exec(db, &r, "SELECT code, name FROM agencies ORDER BY "
+	    "sort_order, code", 0, NULL) != 0)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < db_res_rows(&r); i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "code",
+		    db_res_get(&r, i, 0), "name", db_res_get(&r, i, 1)));
+	db_res_free(&r);
+	return a;
+}
+
+/* ---- the JSON API ------------------------------------------------------------ */
+
+static int
+reply_verr(struct http_req *rq, struct http_resp *rs, const struct verr *e)
+{
+	if (e->status == 500)
+		return rs->status = 500;
+	return http_error(rq, rs, e->status, e->field[0] ? e->field : NULL,
+	    "%s", e->msg);
+}
+
+/* The {id} of the path, when it is the caller's own authority: another
+ * authority's settings are "not found", whoever asks. */
+static int
+own_authority(struct http_req *rq, struct http_resp *rs, long *id)
+{
+	if (http_param_id(rq, 0, id) != 0 || *id != rq->user.authority_id) {
+		http_error(rq, rs, 404, NULL, "there is no such authority");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+h_settings_get(struct http_req *rq, struct http_resp *rs)
+{
+	struct verr e = { 0 };
+	json_t *o;
+	long id;
+
+	if (own_authority(rq, rs, &id) != 0)
+		return rs->status;
+	if ((o = authority_settings_get(rq->db, id, &e)) == NULL)
+		return reply_verr(rq, rs, &e);
+	return http_json(rs, 200, o);
+}
+
+static int
+h_settings_put(struct http_req *rq, struct http_resp *rs)
+{
+	struct verr e = { 0 };
+	json_t *body, *out;
+	long id;
+
+	if (own_authority(rq, rs, &id) != 0)
+		return rs->status;
+	if ((body = meeting_parse_body(rq->body.data, rq->body.len, &e)) ==
+	    NULL)
+		return reply_verr(rq, rs, &e);
+	if (authority_settings_put(rq->db, &rq->user, id, body, &out,
+	    &e) != 0) {
+		json_decref(body);
+		return reply_verr(rq, rs, &e);
+	}
+	json_decref(body);
+	return http_json(rs, 200, out);
+}
+
+const struct route authority_routes[] = {
+	{ "GET", "/api/v1/authorities/{id}/settings", AUTH_TOKEN, ROLE_ADMIN,
+	  h_settings_get, 0, "the authority's settings (its admins)" },
+	{ "PUT", "/api/v1/authorities/{id}/settings", AUTH_TOKEN, ROLE_ADMIN,
+	  h_settings_put, 0, "change the statutory agencies and the "
+	  "discussion target (its admins)" },
+	{ "GET", "/admin/settings", AUTH_SESSION, ROLE_ADMIN,
+	  web_authority_form, 0, "the authority's settings page" },
+	{ "POST", "/admin/settings", AUTH_SESSION, ROLE_ADMIN,
+	  web_authority_post, 0, "change the authority's settings" },
+	{ NULL, NULL, AUTH_NONE, 0, NULL, 0, NULL }
+};

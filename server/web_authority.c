@@ -1,0 +1,198 @@
+/*
+ * web_authority: /admin/settings, the authority's settings as a GOV.UK
+ * form: a checkbox per agency of the agencies table for the statutory set,
+ * and radios for the discussion target (the same day, or 1 to 3 working
+ * days). The form is turned into the same JSON object the API takes and
+ * saved by authority_settings_put, so the checks, the transaction and the
+ * audit entry are the API's. The CSRF token is checked before the handler
+ * runs (http.c), as for every form.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "authority.h"
+#include "db.h"
+#include "form.h"
+#include "http.h"
+#include "meeting.h"
+#include "str.h"
+#include "web.h"
+#include "web_authority.h"
+
+#define FIELD_AGENCIES	"statutory_agencies"
+#define FIELD_TARGET	"discussion_target_working_days"
+#define AGENCIES_MAX	64	/* checkboxes read from one form */
+
+static const char *const target_pairs[] = {
+	"0", "The same day as the concern",
+	"1", "Within 1 working day",
+	"2", "Within 2 working days",
+	"3", "Within 3 working days",
+	NULL
+};
+
+static int
+has_code(json_t *codes, const char *code)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(codes, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), code) == 0)
+			return 1;
+	return 0;
+}
+
+/* A checkbox per agency, ticked when its code is in codes. */
+static json_t *
+agency_items(json_t *agencies, json_t *codes)
+{
+	json_t *items = json_array(), *a;
+	char iid[96];
+	const char *code;
+	size_t i;
+
+	json_array_foreach(agencies, i, a) {
+		code = json_string_value(json_object_get(a, "code"));
+		if (i == 0)
+			str_copy(iid, FIELD_AGENCIES, sizeof(iid));
+		else
+			snprintf(iid, sizeof(iid), "%s-%s", FIELD_AGENCIES, code);
+		json_array_append_new(items, json_pack("{s:s, s:s, s:O, s:b, "
+		    "s:s?}", "item_id", iid, "value", code, "text",
+		    json_object_get(a, "name"), "checked", has_code(codes, code),
+		    "item_hint", strcmp(code, AUTHORITY_LEAD_AGENCY) == 0 ?
+		    "Always statutory: children's social care convenes every "
+		    "strategy discussion" : NULL));
+	}
+	return items;
+}
+
+/*
+ * The page. shown: the values to show (the stored settings, or what was
+ * submitted when it had errors); we: those errors, or NULL.
+ */
+static int
+settings_page(struct http_req *rq, struct http_resp *rs, json_t *shown,
+    struct web_errors *we, int done)
+{
+	json_t *d, *f, *agencies;
+	char target[8] = "";
+	json_t *t = json_object_get(shown, FIELD_TARGET);
+	int status;
+
+	if ((agencies = authority_agencies(rq->db)) == NULL)
+		return rs->status = 500;
+	if (json_is_integer(t))
+		snprintf(target, sizeof(target), "%lld",
+		    (long long)json_integer_value(t));
+	else if (json_is_string(t))
+		str_copy(target, json_string_value(t), sizeof(target));
+	d = json_object();
+	json_object_set_new(d, "f_statutory", f = web_fld(we, FIELD_AGENCIES,
+	    "Which agencies must take part for a discussion to be "
+	    "multi-agency?", "Select every statutory agency. A discussion "
+	    "without one of them is partial or single-agency and needs a "
+	    "reason. Discussions already recorded keep their classification.",
+	    NULL));
+	json_object_set_new(f, "items", agency_items(agencies,
+	    json_object_get(shown, FIELD_AGENCIES)));
+	json_object_set_new(f, "legend_size", json_string("m"));
+	json_object_set_new(d, "f_target", f = web_fld(we, FIELD_TARGET,
+	    "When should a strategy discussion be held?", "Counted in working "
+	    "days after the concern was received. The statistics measure "
+	    "timeliness against this target.", target));
+	json_object_set_new(f, "items", web_choices(FIELD_TARGET, target_pairs,
+	    target));
+	json_object_set_new(f, "legend_size", json_string("m"));
+	json_object_set_new(d, "done", json_boolean(done));
+	json_decref(agencies);
+	status = we != NULL && web_errors_any(we) ? 422 : 200;
+	if (we != NULL)
+		web_errors_put(we, d);
+	return web_page(rq, rs, status, "admin_settings", "Authority settings",
+	    d);
+}
+
+int
+web_authority_form(struct http_req *rq, struct http_resp *rs)
+{
+	struct verr e = { 0 };
+	const char *done = http_query(rq, "done");
+	json_t *s;
+	int status;
+
+	if ((s = authority_settings_get(rq->db, rq->user.authority_id,
+	    &e)) == NULL)
+		return web_fail(rq, rs, &e);
+	status = settings_page(rq, rs, s, NULL, done != NULL &&
+	    strcmp(done, "1") == 0);
+	json_decref(s);
+	return status;
+}
+
+/* The form as the API's JSON object. A target that is not a number stays
+ * a string, which the field's check refuses. */
+static json_t *
+form_settings(struct http_req *rq)
+{
+	const char *codes[AGENCIES_MAX];
+	char target[16];
+	json_t *in = json_object(), *a = json_array();
+	size_t i, n;
+	long t;
+
+	n = form_get_all(&rq->form, FIELD_AGENCIES, codes, AGENCIES_MAX);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(codes[i]));
+	json_object_set_new(in, FIELD_AGENCIES, a);
+	web_field(rq, FIELD_TARGET, target, sizeof(target));
+	if (str_to_long(target, AUTHORITY_TARGET_MIN, AUTHORITY_TARGET_MAX,
+	    &t) == 0)
+		json_object_set_new(in, FIELD_TARGET, json_integer(t));
+	else
+		json_object_set_new(in, FIELD_TARGET, json_string(target));
+	return in;
+}
+
+int
+web_authority_post(struct http_req *rq, struct http_resp *rs)
+{
+	static const char *const map[] = { FIELD_AGENCIES, FIELD_AGENCIES,
+		FIELD_TARGET, FIELD_TARGET, NULL };
+	struct web_errors we;
+	struct verr e = { 0 };
+	json_t *in, *out = NULL;
+	int status;
+
+	web_errors_init(&we);
+	in = form_settings(rq);
+	/* The two mistakes a person can make here, in their words; anything
+	 * else (a tampered form) gets the API's message. */
+	if (!has_code(json_object_get(in, FIELD_AGENCIES),
+	    AUTHORITY_LEAD_AGENCY))
+		web_error(&we, FIELD_AGENCIES, NULL, "Select children's social "
+		    "care: it convenes every strategy discussion, so it is "
+		    "always statutory");
+	if (!json_is_integer(json_object_get(in, FIELD_TARGET)))
+		web_error(&we, FIELD_TARGET, NULL, "Select when a strategy "
+		    "discussion should be held");
+	if (!web_errors_any(&we) && authority_settings_put(rq->db, &rq->user,
+	    rq->user.authority_id, in, &out, &e) != 0) {
+		if (e.status == 500 || e.status == 404) {
+			json_decref(in);
+			web_errors_free(&we);
+			return web_fail(rq, rs, &e);
+		}
+		web_error_verr(&we, &e, map);
+	}
+	if (web_errors_any(&we))
+		status = settings_page(rq, rs, in, &we, 0);
+	else
+		status = http_redirect(rs, "/admin/settings?done=1");
+	json_decref(in);
+	json_decref(out);
+	web_errors_free(&we);
+	return rs->status = status;
+}

@@ -1,0 +1,518 @@
+-- Statistics per agency from data (issue 11): the statutory set is data all
+-- the way through, so no statistic names an agency.
+--
+-- Until now stats_fact and stats_summary carried one column per agency of
+-- the Working Together three (missing_social_care, missing_police, ...,
+-- contributed_health). Those columns go; the same figures come from the
+-- per-agency summary, which already had a row per (discussion, agency) that
+-- was invited or classified missing:
+--   missing              the agency is in the discussion's stored
+--                        actual_missing (as before)
+--   missing_contributed  new: the agency is in the stored
+--                        actual_contributed (missing in person, sent
+--                        information), the figure the contributed_*
+--                        columns held
+-- Both read the classification stored on the discussion when its
+-- attendance was recorded, so changing an authority's statutory set later
+-- never rewrites them. stats_refresh_case, stats_rebuild and stats_verify
+-- are redefined for the new columns (otherwise as in 005).
+--
+-- Also here:
+--   - authorities.target_working_days may be 0 (the same day), 0-3; the
+--     API calls it discussion_target_working_days;
+--   - the statutory set a new authority starts with is data too:
+--     agencies.statutory_by_default, read by the trigger that used to
+--     name the three agencies.
+
+-- ---- authority settings -----------------------------------------------------
+
+ALTER TABLE authorities DROP CONSTRAINT authorities_target_working_days_check;
+ALTER TABLE authorities ADD CONSTRAINT authorities_target_working_days_check
+	CHECK (target_working_days BETWEEN 0 AND 3);
+
+ALTER TABLE agencies ADD COLUMN statutory_by_default boolean NOT NULL
+	DEFAULT false;
+UPDATE agencies SET statutory_by_default = true
+	WHERE code IN ('social_care', 'police', 'health');
+
+CREATE OR REPLACE FUNCTION authorities_default_statutory() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO statutory_agencies (authority_id, agency)
+	SELECT NEW.id, a.code FROM agencies a WHERE a.statutory_by_default;
+	RETURN NEW;
+END $$;
+
+-- ---- facts -------------------------------------------------------------------
+
+-- The per-discussion facts without the per-agency columns (the view is
+-- otherwise as in 005).
+DROP VIEW stats_fact_source;
+CREATE VIEW stats_fact_source AS
+SELECT x.discussion_id, x.case_id, x.authority_id, x.team_id, x.day,
+	x.kind, x.format, x.concern_day, x.icpc_date,
+	1 AS n,
+	(x.status = 'scheduled')::integer AS scheduled,
+	x.held::integer AS held,
+	(x.status = 'cancelled')::integer AS cancelled,
+	(x.held AND x.cls = 'multi_agency')::integer AS multi_agency,
+	(x.held AND x.cls = 'partial')::integer AS partial,
+	(x.held AND x.cls = 'single_agency')::integer AS single_agency,
+	(x.held AND x.views)::integer AS child_views_recorded,
+	(x.held AND x.signed)::integer AS signed_off,
+	x.flagged::integer AS flagged,
+	(x.flagged AND x.review = 'agree')::integer AS reviewed_agree,
+	(x.flagged AND x.review = 'practice_concern')::integer
+	    AS practice_concern,
+	(x.flagged AND x.review = '')::integer AS unreviewed_flags,
+	CASE WHEN x.held THEN x.cd ELSE 0 END AS cd_sum,
+	(x.held AND x.cd = 0)::integer AS cd_0,
+	(x.held AND x.cd = 1)::integer AS cd_1,
+	(x.held AND x.cd = 2)::integer AS cd_2,
+	(x.held AND x.cd = 3)::integer AS cd_3,
+	(x.held AND x.cd BETWEEN 4 AND 5)::integer AS cd_4_5,
+	(x.held AND x.cd BETWEEN 6 AND 10)::integer AS cd_6_10,
+	(x.held AND x.cd > 10)::integer AS cd_11p,
+	x.s47::integer AS s47,
+	(x.s47 AND x.icpc = 'held')::integer AS icpc_held,
+	(x.s47 AND x.icpc = 'not_required')::integer AS icpc_not_required,
+	(x.s47 AND x.icpc = 'awaiting')::integer AS icpc_awaiting,
+	CASE WHEN x.s47 AND x.icpc = 'held' THEN x.ic ELSE 0 END AS ic_sum,
+	(x.s47 AND x.icpc = 'held' AND x.ic <= 10)::integer AS ic_0_10,
+	(x.s47 AND x.icpc = 'held' AND x.ic BETWEEN 11 AND 15)::integer
+	    AS ic_11_15,
+	(x.s47 AND x.icpc = 'held' AND x.ic BETWEEN 16 AND 20)::integer
+	    AS ic_16_20,
+	(x.s47 AND x.icpc = 'held' AND x.ic BETWEEN 21 AND 30)::integer
+	    AS ic_21_30,
+	(x.s47 AND x.icpc = 'held' AND x.ic > 30)::integer AS ic_31p
+FROM (
+	SELECT d.id AS discussion_id, d.case_id, d.authority_id, d.team_id,
+	    l.day, d.kind, d.format, l.concern_day, d.status,
+	    d.status = 'held' AS held,
+	    coalesce(d.actual_classification, '') AS cls,
+	    coalesce(d.child_views_recorded, false) AS views,
+	    so.discussion_id IS NOT NULL AS signed,
+	    d.status = 'held' AND coalesce(d.actual_classification, '') IN
+		('single_agency', 'partial') AS flagged,
+	    coalesce(rv.decision, '') AS review,
+	    k.cd, k.s47,
+	    CASE WHEN NOT k.s47 THEN NULL
+		WHEN c.icpc_date >= l.day THEN 'held'
+		WHEN c.icpc_not_required THEN 'not_required'
+		ELSE 'awaiting' END AS icpc,
+	    CASE WHEN k.s47 AND c.icpc_date >= l.day THEN c.icpc_date
+		END AS icpc_date,
+	    k2.ic
+	FROM discussions d
+	JOIN cases c ON c.id = d.case_id
+	CROSS JOIN LATERAL (SELECT
+	    (d.starts_at AT TIME ZONE 'Europe/London')::date AS day,
+	    (d.concern_received_at AT TIME ZONE 'Europe/London')::date
+		AS concern_day) l
+	-- OFFSET 0 keeps these per-row subqueries whole, so that cd, s47 and
+	-- ic are computed once per row rather than once per column that uses
+	-- them, while a condition on case_id still reaches discussions.
+	CROSS JOIN LATERAL (SELECT
+	    greatest(0, working_days_between(l.concern_day, l.day)) AS cd,
+	    d.status = 'held' AND EXISTS (
+		SELECT 1 FROM outcomes o WHERE o.discussion_id = d.id
+		AND o.decision IN ('s47_joint', 's47_single_agency'))
+	    AND NOT EXISTS (
+		SELECT 1 FROM discussions d2
+		JOIN outcomes o2 ON o2.discussion_id = d2.id
+		WHERE d2.case_id = d.case_id AND d2.status = 'held'
+		AND o2.decision IN ('s47_joint', 's47_single_agency')
+		AND (d2.starts_at, d2.id) < (d.starts_at, d.id)) AS s47
+	    OFFSET 0) k
+	CROSS JOIN LATERAL (SELECT CASE WHEN k.s47 AND c.icpc_date >= l.day
+	    THEN working_days_between(l.day, c.icpc_date) END AS ic
+	    OFFSET 0) k2
+	LEFT JOIN discussion_reviews rv ON rv.discussion_id = d.id
+	LEFT JOIN discussion_signoffs so ON so.discussion_id = d.id
+) x;
+
+ALTER TABLE stats_fact DROP COLUMN missing_social_care,
+	DROP COLUMN missing_police, DROP COLUMN missing_health,
+	DROP COLUMN contributed_social_care, DROP COLUMN contributed_police,
+	DROP COLUMN contributed_health;
+ALTER TABLE stats_summary DROP COLUMN missing_social_care,
+	DROP COLUMN missing_police, DROP COLUMN missing_health,
+	DROP COLUMN contributed_social_care, DROP COLUMN contributed_police,
+	DROP COLUMN contributed_health;
+
+-- One row per held discussion and agency that was invited or is in its
+-- stored actual_missing; missing_contributed: in its stored
+-- actual_contributed.
+CREATE OR REPLACE VIEW stats_agency_fact_source AS
+SELECT d.id AS discussion_id, d.case_id, d.authority_id, d.team_id,
+	(d.starts_at AT TIME ZONE 'Europe/London')::date AS day, d.kind,
+	d.format, a.agency,
+	1 AS n,
+	max(a.invited) AS invited,
+	max(a.present) AS present,
+	(max(a.contributed) = 1 AND max(a.present) = 0)::integer
+	    AS contributed,
+	max(a.missing) AS missing,
+	max(a.missing_contributed) AS missing_contributed
+FROM discussions d
+CROSS JOIN LATERAL (
+	SELECT p.agency, 1 AS invited,
+	    coalesce(p.attendance = 'attended', false)::integer AS present,
+	    coalesce(p.attendance = 'contributed', false)::integer
+		AS contributed,
+	    0 AS missing, 0 AS missing_contributed
+	FROM participants p
+	WHERE p.discussion_id = d.id AND p.removed_at IS NULL
+	UNION ALL
+	SELECT m.agency, 0, 0, 0, 1,
+	    (m.agency = ANY (coalesce(d.actual_contributed, '{}')))::integer
+	FROM unnest(coalesce(d.actual_missing, '{}')) AS m(agency)
+) a
+WHERE d.status = 'held'
+GROUP BY d.id, d.case_id, d.authority_id, d.team_id, d.starts_at, d.kind,
+	d.format, a.agency;
+
+ALTER TABLE stats_agency_fact ADD COLUMN missing_contributed integer;
+ALTER TABLE stats_agency_summary ADD COLUMN missing_contributed bigint
+	NOT NULL DEFAULT 0;
+
+-- ---- keeping the summaries exact ---------------------------------------------
+
+CREATE OR REPLACE FUNCTION stats_refresh_case(p_case bigint) RETURNS void
+LANGUAGE plpgsql
+-- JIT spends seconds compiling these wide expressions: more than it saves.
+SET jit = off AS $$
+BEGIN
+	INSERT INTO stats_summary AS t (authority_id, grain, day, team_id, kind, format, n, scheduled,
+	    held, cancelled, multi_agency, partial, single_agency,
+	    child_views_recorded, signed_off, flagged,
+	    reviewed_agree, practice_concern, unreviewed_flags, cd_sum,
+	    cd_0, cd_1, cd_2, cd_3, cd_4_5, cd_6_10, cd_11p, s47,
+	    icpc_held, icpc_not_required, icpc_awaiting, ic_sum, ic_0_10,
+	    ic_11_15, ic_16_20, ic_21_30, ic_31p)
+	SELECT x.authority_id, g.grain,
+	    CASE g.grain WHEN 'd' THEN x.day ELSE stats_month(x.day) END,
+	    x.team_id, x.kind, x.format, sum(x.n), sum(x.scheduled),
+	    sum(x.held), sum(x.cancelled), sum(x.multi_agency),
+	    sum(x.partial), sum(x.single_agency),
+	    sum(x.child_views_recorded), sum(x.signed_off), sum(x.flagged),
+	    sum(x.reviewed_agree), sum(x.practice_concern),
+	    sum(x.unreviewed_flags), sum(x.cd_sum), sum(x.cd_0),
+	    sum(x.cd_1), sum(x.cd_2), sum(x.cd_3), sum(x.cd_4_5),
+	    sum(x.cd_6_10), sum(x.cd_11p), sum(x.s47), sum(x.icpc_held),
+	    sum(x.icpc_not_required), sum(x.icpc_awaiting), sum(x.ic_sum),
+	    sum(x.ic_0_10), sum(x.ic_11_15), sum(x.ic_16_20),
+	    sum(x.ic_21_30), sum(x.ic_31p)
+	FROM (SELECT authority_id, team_id, day, kind, format, n, scheduled, held,
+	    cancelled, multi_agency, partial, single_agency,
+	    child_views_recorded, signed_off, flagged,
+	    reviewed_agree, practice_concern, unreviewed_flags, cd_sum,
+	    cd_0, cd_1, cd_2, cd_3, cd_4_5, cd_6_10, cd_11p, s47,
+	    icpc_held, icpc_not_required, icpc_awaiting, ic_sum, ic_0_10,
+	    ic_11_15, ic_16_20, ic_21_30, ic_31p
+	    FROM stats_fact_source WHERE case_id = p_case
+	    UNION ALL
+	    SELECT authority_id, team_id, day, kind, format, -n, -scheduled,
+	    -held, -cancelled, -multi_agency, -partial, -single_agency,
+	    -child_views_recorded, -signed_off,
+	    -flagged, -reviewed_agree, -practice_concern,
+	    -unreviewed_flags, -cd_sum, -cd_0, -cd_1, -cd_2, -cd_3,
+	    -cd_4_5, -cd_6_10, -cd_11p, -s47, -icpc_held,
+	    -icpc_not_required, -icpc_awaiting, -ic_sum, -ic_0_10,
+	    -ic_11_15, -ic_16_20, -ic_21_30, -ic_31p
+	    FROM stats_fact WHERE case_id = p_case) x
+	CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) g(grain)
+	GROUP BY 1, 2, 3, 4, 5, 6
+	HAVING sum(x.n) <> 0 OR sum(x.scheduled) <> 0 OR sum(x.held) <> 0
+	    OR sum(x.cancelled) <> 0 OR sum(x.multi_agency) <> 0
+	    OR sum(x.partial) <> 0 OR sum(x.single_agency) <> 0
+	    OR sum(x.child_views_recorded) <> 0 OR sum(x.signed_off) <> 0
+	    OR sum(x.flagged) <> 0 OR sum(x.reviewed_agree) <> 0
+	    OR sum(x.practice_concern) <> 0
+	    OR sum(x.unreviewed_flags) <> 0 OR sum(x.cd_sum) <> 0
+	    OR sum(x.cd_0) <> 0 OR sum(x.cd_1) <> 0 OR sum(x.cd_2) <> 0
+	    OR sum(x.cd_3) <> 0 OR sum(x.cd_4_5) <> 0
+	    OR sum(x.cd_6_10) <> 0 OR sum(x.cd_11p) <> 0
+	    OR sum(x.s47) <> 0 OR sum(x.icpc_held) <> 0
+	    OR sum(x.icpc_not_required) <> 0 OR sum(x.icpc_awaiting) <> 0
+	    OR sum(x.ic_sum) <> 0 OR sum(x.ic_0_10) <> 0
+	    OR sum(x.ic_11_15) <> 0 OR sum(x.ic_16_20) <> 0
+	    OR sum(x.ic_21_30) <> 0 OR sum(x.ic_31p) <> 0
+	ORDER BY 1, 2, 3, 4, 5, 6
+	ON CONFLICT (authority_id, grain, day, team_id, kind, format) DO UPDATE SET
+	    n = t.n + EXCLUDED.n,
+	    scheduled = t.scheduled + EXCLUDED.scheduled,
+	    held = t.held + EXCLUDED.held,
+	    cancelled = t.cancelled + EXCLUDED.cancelled,
+	    multi_agency = t.multi_agency + EXCLUDED.multi_agency,
+	    partial = t.partial + EXCLUDED.partial,
+	    single_agency = t.single_agency + EXCLUDED.single_agency,
+	    child_views_recorded = t.child_views_recorded + EXCLUDED.child_views_recorded,
+	    signed_off = t.signed_off + EXCLUDED.signed_off,
+	    flagged = t.flagged + EXCLUDED.flagged,
+	    reviewed_agree = t.reviewed_agree + EXCLUDED.reviewed_agree,
+	    practice_concern = t.practice_concern + EXCLUDED.practice_concern,
+	    unreviewed_flags = t.unreviewed_flags + EXCLUDED.unreviewed_flags,
+	    cd_sum = t.cd_sum + EXCLUDED.cd_sum,
+	    cd_0 = t.cd_0 + EXCLUDED.cd_0,
+	    cd_1 = t.cd_1 + EXCLUDED.cd_1,
+	    cd_2 = t.cd_2 + EXCLUDED.cd_2,
+	    cd_3 = t.cd_3 + EXCLUDED.cd_3,
+	    cd_4_5 = t.cd_4_5 + EXCLUDED.cd_4_5,
+	    cd_6_10 = t.cd_6_10 + EXCLUDED.cd_6_10,
+	    cd_11p = t.cd_11p + EXCLUDED.cd_11p,
+	    s47 = t.s47 + EXCLUDED.s47,
+	    icpc_held = t.icpc_held + EXCLUDED.icpc_held,
+	    icpc_not_required = t.icpc_not_required + EXCLUDED.icpc_not_required,
+	    icpc_awaiting = t.icpc_awaiting + EXCLUDED.icpc_awaiting,
+	    ic_sum = t.ic_sum + EXCLUDED.ic_sum,
+	    ic_0_10 = t.ic_0_10 + EXCLUDED.ic_0_10,
+	    ic_11_15 = t.ic_11_15 + EXCLUDED.ic_11_15,
+	    ic_16_20 = t.ic_16_20 + EXCLUDED.ic_16_20,
+	    ic_21_30 = t.ic_21_30 + EXCLUDED.ic_21_30,
+	    ic_31p = t.ic_31p + EXCLUDED.ic_31p;
+	DELETE FROM stats_fact WHERE case_id = p_case;
+	INSERT INTO stats_fact SELECT * FROM stats_fact_source WHERE case_id = p_case;
+
+	INSERT INTO stats_agency_summary AS t (authority_id, grain, day, team_id, kind, format, agency, n,
+	    invited, present, contributed, missing, missing_contributed)
+	SELECT x.authority_id, g.grain,
+	    CASE g.grain WHEN 'd' THEN x.day ELSE stats_month(x.day) END,
+	    x.team_id, x.kind, x.format, x.agency, sum(x.n),
+	    sum(x.invited), sum(x.present), sum(x.contributed),
+	    sum(x.missing), sum(x.missing_contributed)
+	FROM (SELECT authority_id, team_id, day, kind, format, agency, n, invited,
+	    present, contributed, missing, missing_contributed
+	    FROM stats_agency_fact_source WHERE case_id = p_case
+	    UNION ALL
+	    SELECT authority_id, team_id, day, kind, format, agency, -n, -invited,
+	    -present, -contributed, -missing, -missing_contributed
+	    FROM stats_agency_fact WHERE case_id = p_case) x
+	CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) g(grain)
+	GROUP BY 1, 2, 3, 4, 5, 6, 7
+	HAVING sum(x.n) <> 0 OR sum(x.invited) <> 0 OR sum(x.present) <> 0
+	    OR sum(x.contributed) <> 0 OR sum(x.missing) <> 0
+	    OR sum(x.missing_contributed) <> 0
+	ORDER BY 1, 2, 3, 4, 5, 6, 7
+	ON CONFLICT (authority_id, grain, day, team_id, kind, format, agency) DO UPDATE SET
+	    n = t.n + EXCLUDED.n,
+	    invited = t.invited + EXCLUDED.invited,
+	    present = t.present + EXCLUDED.present,
+	    contributed = t.contributed + EXCLUDED.contributed,
+	    missing = t.missing + EXCLUDED.missing,
+	    missing_contributed = t.missing_contributed +
+		EXCLUDED.missing_contributed;
+	DELETE FROM stats_agency_fact WHERE case_id = p_case;
+	INSERT INTO stats_agency_fact SELECT * FROM stats_agency_fact_source WHERE case_id = p_case;
+
+	INSERT INTO stats_org_summary AS t (authority_id, grain, day, team_id, kind, format, agency,
+	    organisation, n, invited, present, contributed, people,
+	    accepted, declined, tentative, no_reply)
+	SELECT x.authority_id, g.grain,
+	    CASE g.grain WHEN 'd' THEN x.day ELSE stats_month(x.day) END,
+	    x.team_id, x.kind, x.format, x.agency, x.organisation,
+	    sum(x.n), sum(x.invited), sum(x.present), sum(x.contributed),
+	    sum(x.people), sum(x.accepted), sum(x.declined),
+	    sum(x.tentative), sum(x.no_reply)
+	FROM (SELECT authority_id, team_id, day, kind, format, agency, organisation,
+	    n, invited, present, contributed, people, accepted, declined,
+	    tentative, no_reply
+	    FROM stats_org_fact_source WHERE case_id = p_case
+	    UNION ALL
+	    SELECT authority_id, team_id, day, kind, format, agency, organisation,
+	    -n, -invited, -present, -contributed, -people, -accepted,
+	    -declined, -tentative, -no_reply
+	    FROM stats_org_fact WHERE case_id = p_case) x
+	CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) g(grain)
+	GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+	HAVING sum(x.n) <> 0 OR sum(x.invited) <> 0 OR sum(x.present) <> 0
+	    OR sum(x.contributed) <> 0 OR sum(x.people) <> 0
+	    OR sum(x.accepted) <> 0 OR sum(x.declined) <> 0
+	    OR sum(x.tentative) <> 0 OR sum(x.no_reply) <> 0
+	ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+	ON CONFLICT (authority_id, grain, day, team_id, kind, format, agency, organisation) DO UPDATE SET
+	    n = t.n + EXCLUDED.n,
+	    invited = t.invited + EXCLUDED.invited,
+	    present = t.present + EXCLUDED.present,
+	    contributed = t.contributed + EXCLUDED.contributed,
+	    people = t.people + EXCLUDED.people,
+	    accepted = t.accepted + EXCLUDED.accepted,
+	    declined = t.declined + EXCLUDED.declined,
+	    tentative = t.tentative + EXCLUDED.tentative,
+	    no_reply = t.no_reply + EXCLUDED.no_reply;
+	INSERT INTO stats_org_brief AS t (authority_id, grain, day, team_id, agency, organisation, n,
+	    invited, present, contributed, people, accepted, declined,
+	    tentative, no_reply)
+	SELECT x.authority_id, g.grain,
+	    CASE g.grain WHEN 'd' THEN x.day ELSE stats_month(x.day) END,
+	    x.team_id, x.agency, x.organisation, sum(x.n), sum(x.invited),
+	    sum(x.present), sum(x.contributed), sum(x.people),
+	    sum(x.accepted), sum(x.declined), sum(x.tentative),
+	    sum(x.no_reply)
+	FROM (SELECT authority_id, team_id, day, agency, organisation, n, invited,
+	    present, contributed, people, accepted, declined, tentative,
+	    no_reply
+	    FROM stats_org_fact_source WHERE case_id = p_case
+	    UNION ALL
+	    SELECT authority_id, team_id, day, agency, organisation, -n, -invited,
+	    -present, -contributed, -people, -accepted, -declined,
+	    -tentative, -no_reply
+	    FROM stats_org_fact WHERE case_id = p_case) x
+	CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) g(grain)
+	GROUP BY 1, 2, 3, 4, 5, 6
+	HAVING sum(x.n) <> 0
+	    OR sum(x.invited) <> 0
+	    OR sum(x.present) <> 0
+	    OR sum(x.contributed) <> 0
+	    OR sum(x.people) <> 0
+	    OR sum(x.accepted) <> 0
+	    OR sum(x.declined) <> 0
+	    OR sum(x.tentative) <> 0
+	    OR sum(x.no_reply) <> 0
+	ORDER BY 1, 2, 3, 4, 5, 6
+	ON CONFLICT (authority_id, grain, day, team_id, agency, organisation) DO UPDATE SET
+	    n = t.n + EXCLUDED.n,
+	    invited = t.invited + EXCLUDED.invited,
+	    present = t.present + EXCLUDED.present,
+	    contributed = t.contributed + EXCLUDED.contributed,
+	    people = t.people + EXCLUDED.people,
+	    accepted = t.accepted + EXCLUDED.accepted,
+	    declined = t.declined + EXCLUDED.declined,
+	    tentative = t.tentative + EXCLUDED.tentative,
+	    no_reply = t.no_reply + EXCLUDED.no_reply;
+	DELETE FROM stats_org_fact WHERE case_id = p_case;
+	INSERT INTO stats_org_fact SELECT * FROM stats_org_fact_source WHERE case_id = p_case;
+
+END $$;
+
+CREATE OR REPLACE FUNCTION stats_rebuild() RETURNS void
+LANGUAGE plpgsql
+-- JIT spends seconds compiling these wide expressions: more than it saves.
+SET jit = off AS $$
+BEGIN
+	TRUNCATE stats_fact, stats_agency_fact, stats_org_fact, stats_summary,
+	    stats_agency_summary, stats_org_summary, stats_org_brief;
+	INSERT INTO stats_fact SELECT * FROM stats_fact_source;
+	INSERT INTO stats_agency_fact SELECT * FROM stats_agency_fact_source;
+	INSERT INTO stats_org_fact SELECT * FROM stats_org_fact_source;
+	INSERT INTO stats_summary (authority_id, grain, day, team_id, kind, format, n, scheduled,
+	    held, cancelled, multi_agency, partial, single_agency,
+	    child_views_recorded, signed_off, flagged,
+	    reviewed_agree, practice_concern, unreviewed_flags, cd_sum,
+	    cd_0, cd_1, cd_2, cd_3, cd_4_5, cd_6_10, cd_11p, s47,
+	    icpc_held, icpc_not_required, icpc_awaiting, ic_sum, ic_0_10,
+	    ic_11_15, ic_16_20, ic_21_30, ic_31p)
+	SELECT authority_id, 'd', day, team_id, kind, format, sum(n),
+	    sum(scheduled), sum(held), sum(cancelled), sum(multi_agency),
+	    sum(partial), sum(single_agency), sum(child_views_recorded),
+	    sum(signed_off), sum(flagged), sum(reviewed_agree),
+	    sum(practice_concern), sum(unreviewed_flags), sum(cd_sum),
+	    sum(cd_0), sum(cd_1), sum(cd_2), sum(cd_3), sum(cd_4_5),
+	    sum(cd_6_10), sum(cd_11p), sum(s47), sum(icpc_held),
+	    sum(icpc_not_required), sum(icpc_awaiting), sum(ic_sum),
+	    sum(ic_0_10), sum(ic_11_15), sum(ic_16_20), sum(ic_21_30),
+	    sum(ic_31p)
+	FROM stats_fact
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ORDER BY 1, 2, 3, 4, 5, 6;
+
+	INSERT INTO stats_agency_summary (authority_id, grain, day, team_id, kind, format, agency, n,
+	    invited, present, contributed, missing, missing_contributed)
+	SELECT authority_id, 'd', day, team_id, kind, format, agency, sum(n),
+	    sum(invited), sum(present), sum(contributed), sum(missing),
+	    sum(missing_contributed)
+	FROM stats_agency_fact
+	GROUP BY 1, 2, 3, 4, 5, 6, 7
+	ORDER BY 1, 2, 3, 4, 5, 6, 7;
+
+	INSERT INTO stats_org_summary (authority_id, grain, day, team_id, kind, format, agency,
+	    organisation, n, invited, present, contributed, people,
+	    accepted, declined, tentative, no_reply)
+	SELECT authority_id, 'd', day, team_id, kind, format, agency,
+	    organisation, sum(n), sum(invited), sum(present),
+	    sum(contributed), sum(people), sum(accepted), sum(declined),
+	    sum(tentative), sum(no_reply)
+	FROM stats_org_fact
+	GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+	ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
+
+	INSERT INTO stats_summary (authority_id, grain, day, team_id, kind, format, n, scheduled,
+	    held, cancelled, multi_agency, partial, single_agency,
+	    child_views_recorded, signed_off, flagged,
+	    reviewed_agree, practice_concern, unreviewed_flags, cd_sum,
+	    cd_0, cd_1, cd_2, cd_3, cd_4_5, cd_6_10, cd_11p, s47,
+	    icpc_held, icpc_not_required, icpc_awaiting, ic_sum, ic_0_10,
+	    ic_11_15, ic_16_20, ic_21_30, ic_31p)
+	SELECT authority_id, 'm', stats_month(day), team_id, kind, format,
+	    sum(n), sum(scheduled), sum(held), sum(cancelled),
+	    sum(multi_agency), sum(partial), sum(single_agency),
+	    sum(child_views_recorded), sum(signed_off), sum(flagged),
+	    sum(reviewed_agree), sum(practice_concern),
+	    sum(unreviewed_flags), sum(cd_sum), sum(cd_0), sum(cd_1),
+	    sum(cd_2), sum(cd_3), sum(cd_4_5), sum(cd_6_10), sum(cd_11p),
+	    sum(s47), sum(icpc_held), sum(icpc_not_required),
+	    sum(icpc_awaiting), sum(ic_sum), sum(ic_0_10), sum(ic_11_15),
+	    sum(ic_16_20), sum(ic_21_30), sum(ic_31p)
+	FROM stats_fact
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ORDER BY 1, 2, 3, 4, 5, 6;
+
+	INSERT INTO stats_agency_summary (authority_id, grain, day, team_id, kind, format, agency, n,
+	    invited, present, contributed, missing, missing_contributed)
+	SELECT authority_id, 'm', stats_month(day), team_id, kind, format,
+	    agency, sum(n), sum(invited), sum(present), sum(contributed),
+	    sum(missing), sum(missing_contributed)
+	FROM stats_agency_fact
+	GROUP BY 1, 2, 3, 4, 5, 6, 7
+	ORDER BY 1, 2, 3, 4, 5, 6, 7;
+
+	INSERT INTO stats_org_summary (authority_id, grain, day, team_id, kind, format, agency,
+	    organisation, n, invited, present, contributed, people,
+	    accepted, declined, tentative, no_reply)
+	SELECT authority_id, 'm', stats_month(day), team_id, kind, format,
+	    agency, organisation, sum(n), sum(invited), sum(present),
+	    sum(contributed), sum(people), sum(accepted), sum(declined),
+	    sum(tentative), sum(no_reply)
+	FROM stats_org_fact
+	GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+	ORDER BY 1, 2, 3, 4, 5, 6, 7, 8;
+
+	INSERT INTO stats_org_brief (authority_id, grain, day, team_id, agency, organisation, n,
+	    invited, present, contributed, people, accepted, declined,
+	    tentative, no_reply)
+	SELECT authority_id, 'd', day, team_id, agency, organisation, sum(n),
+	    sum(invited), sum(present), sum(contributed), sum(people),
+	    sum(accepted), sum(declined), sum(tentative), sum(no_reply)
+	FROM stats_org_fact
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ORDER BY 1, 2, 3, 4, 5, 6;
+
+	INSERT INTO stats_org_brief (authority_id, grain, day, team_id, agency, organisation, n,
+	    invited, present, contributed, people, accepted, declined,
+	    tentative, no_reply)
+	SELECT authority_id, 'm', stats_month(day), team_id, agency,
+	    organisation, sum(n), sum(invited), sum(present),
+	    sum(contributed), sum(people), sum(accepted), sum(declined),
+	    sum(tentative), sum(no_reply)
+	FROM stats_org_fact
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ORDER BY 1, 2, 3, 4, 5, 6;
+
+END $$;
+
+-- Summary rows that differ from a fresh computation over the live tables
+-- (rows whose sums are all zero count as absent). 0 when exact.
+CREATE OR REPLACE FUNCTION stats_verify() RETURNS bigint
+LANGUAGE sql STABLE
+-- JIT spends seconds compiling these wide expressions: more than it saves.
+SET jit = off AS $$
+	SELECT
+		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, kind, format, sum(n)::bigint, sum(scheduled)::bigint, sum(held)::bigint, sum(cancelled)::bigint, sum(multi_agency)::bigint, sum(partial)::bigint, sum(single_agency)::bigint, sum(child_views_recorded)::bigint, sum(signed_off)::bigint, sum(flagged)::bigint, sum(reviewed_agree)::bigint, sum(practice_concern)::bigint, sum(unreviewed_flags)::bigint, sum(cd_sum)::bigint, sum(cd_0)::bigint, sum(cd_1)::bigint, sum(cd_2)::bigint, sum(cd_3)::bigint, sum(cd_4_5)::bigint, sum(cd_6_10)::bigint, sum(cd_11p)::bigint, sum(s47)::bigint, sum(icpc_held)::bigint, sum(icpc_not_required)::bigint, sum(icpc_awaiting)::bigint, sum(ic_sum)::bigint, sum(ic_0_10)::bigint, sum(ic_11_15)::bigint, sum(ic_16_20)::bigint, sum(ic_21_30)::bigint, sum(ic_31p)::bigint FROM stats_fact_source GROUP BY 1, 2, 3, 4, 5, 6 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, sum(n)::bigint, sum(scheduled)::bigint, sum(held)::bigint, sum(cancelled)::bigint, sum(multi_agency)::bigint, sum(partial)::bigint, sum(single_agency)::bigint, sum(child_views_recorded)::bigint, sum(signed_off)::bigint, sum(flagged)::bigint, sum(reviewed_agree)::bigint, sum(practice_concern)::bigint, sum(unreviewed_flags)::bigint, sum(cd_sum)::bigint, sum(cd_0)::bigint, sum(cd_1)::bigint, sum(cd_2)::bigint, sum(cd_3)::bigint, sum(cd_4_5)::bigint, sum(cd_6_10)::bigint, sum(cd_11p)::bigint, sum(s47)::bigint, sum(icpc_held)::bigint, sum(icpc_not_required)::bigint, sum(icpc_awaiting)::bigint, sum(ic_sum)::bigint, sum(ic_0_10)::bigint, sum(ic_11_15)::bigint, sum(ic_16_20)::bigint, sum(ic_21_30)::bigint, sum(ic_31p)::bigint FROM stats_fact_source GROUP BY 1, 2, 3, 4, 5, 6) EXCEPT ALL (SELECT authority_id, grain, day, team_id, kind, format, n, scheduled, held, cancelled, multi_agency, partial, single_agency, child_views_recorded, signed_off, flagged, reviewed_agree, practice_concern, unreviewed_flags, cd_sum, cd_0, cd_1, cd_2, cd_3, cd_4_5, cd_6_10, cd_11p, s47, icpc_held, icpc_not_required, icpc_awaiting, ic_sum, ic_0_10, ic_11_15, ic_16_20, ic_21_30, ic_31p FROM stats_summary WHERE n <> 0 OR scheduled <> 0 OR held <> 0 OR cancelled <> 0 OR multi_agency <> 0 OR partial <> 0 OR single_agency <> 0 OR child_views_recorded <> 0 OR signed_off <> 0 OR flagged <> 0 OR reviewed_agree <> 0 OR practice_concern <> 0 OR unreviewed_flags <> 0 OR cd_sum <> 0 OR cd_0 <> 0 OR cd_1 <> 0 OR cd_2 <> 0 OR cd_3 <> 0 OR cd_4_5 <> 0 OR cd_6_10 <> 0 OR cd_11p <> 0 OR s47 <> 0 OR icpc_held <> 0 OR icpc_not_required <> 0 OR icpc_awaiting <> 0 OR ic_sum <> 0 OR ic_0_10 <> 0 OR ic_11_15 <> 0 OR ic_16_20 <> 0 OR ic_21_30 <> 0 OR ic_31p <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, kind, format, n, scheduled, held, cancelled, multi_agency, partial, single_agency, child_views_recorded, signed_off, flagged, reviewed_agree, practice_concern, unreviewed_flags, cd_sum, cd_0, cd_1, cd_2, cd_3, cd_4_5, cd_6_10, cd_11p, s47, icpc_held, icpc_not_required, icpc_awaiting, ic_sum, ic_0_10, ic_11_15, ic_16_20, ic_21_30, ic_31p FROM stats_summary WHERE n <> 0 OR scheduled <> 0 OR held <> 0 OR cancelled <> 0 OR multi_agency <> 0 OR partial <> 0 OR single_agency <> 0 OR child_views_recorded <> 0 OR signed_off <> 0 OR flagged <> 0 OR reviewed_agree <> 0 OR practice_concern <> 0 OR unreviewed_flags <> 0 OR cd_sum <> 0 OR cd_0 <> 0 OR cd_1 <> 0 OR cd_2 <> 0 OR cd_3 <> 0 OR cd_4_5 <> 0 OR cd_6_10 <> 0 OR cd_11p <> 0 OR s47 <> 0 OR icpc_held <> 0 OR icpc_not_required <> 0 OR icpc_awaiting <> 0 OR ic_sum <> 0 OR ic_0_10 <> 0 OR ic_11_15 <> 0 OR ic_16_20 <> 0 OR ic_21_30 <> 0 OR ic_31p <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, kind, format, sum(n)::bigint, sum(scheduled)::bigint, sum(held)::bigint, sum(cancelled)::bigint, sum(multi_agency)::bigint, sum(partial)::bigint, sum(single_agency)::bigint, sum(child_views_recorded)::bigint, sum(signed_off)::bigint, sum(flagged)::bigint, sum(reviewed_agree)::bigint, sum(practice_concern)::bigint, sum(unreviewed_flags)::bigint, sum(cd_sum)::bigint, sum(cd_0)::bigint, sum(cd_1)::bigint, sum(cd_2)::bigint, sum(cd_3)::bigint, sum(cd_4_5)::bigint, sum(cd_6_10)::bigint, sum(cd_11p)::bigint, sum(s47)::bigint, sum(icpc_held)::bigint, sum(icpc_not_required)::bigint, sum(icpc_awaiting)::bigint, sum(ic_sum)::bigint, sum(ic_0_10)::bigint, sum(ic_11_15)::bigint, sum(ic_16_20)::bigint, sum(ic_21_30)::bigint, sum(ic_31p)::bigint FROM stats_fact_source GROUP BY 1, 2, 3, 4, 5, 6 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, sum(n)::bigint, sum(scheduled)::bigint, sum(held)::bigint, sum(cancelled)::bigint, sum(multi_agency)::bigint, sum(partial)::bigint, sum(single_agency)::bigint, sum(child_views_recorded)::bigint, sum(signed_off)::bigint, sum(flagged)::bigint, sum(reviewed_agree)::bigint, sum(practice_concern)::bigint, sum(unreviewed_flags)::bigint, sum(cd_sum)::bigint, sum(cd_0)::bigint, sum(cd_1)::bigint, sum(cd_2)::bigint, sum(cd_3)::bigint, sum(cd_4_5)::bigint, sum(cd_6_10)::bigint, sum(cd_11p)::bigint, sum(s47)::bigint, sum(icpc_held)::bigint, sum(icpc_not_required)::bigint, sum(icpc_awaiting)::bigint, sum(ic_sum)::bigint, sum(ic_0_10)::bigint, sum(ic_11_15)::bigint, sum(ic_16_20)::bigint, sum(ic_21_30)::bigint, sum(ic_31p)::bigint FROM stats_fact_source GROUP BY 1, 2, 3, 4, 5, 6))) x) +
+		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(missing)::bigint, sum(missing_contributed)::bigint FROM stats_agency_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(missing)::bigint, sum(missing_contributed)::bigint FROM stats_agency_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7) EXCEPT ALL (SELECT authority_id, grain, day, team_id, kind, format, agency, n, invited, present, contributed, missing, missing_contributed FROM stats_agency_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR missing <> 0 OR missing_contributed <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, kind, format, agency, n, invited, present, contributed, missing, missing_contributed FROM stats_agency_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR missing <> 0 OR missing_contributed <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(missing)::bigint, sum(missing_contributed)::bigint FROM stats_agency_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(missing)::bigint, sum(missing_contributed)::bigint FROM stats_agency_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7))) x) +
+		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) EXCEPT ALL (SELECT authority_id, grain, day, team_id, kind, format, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, kind, format, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_summary WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, kind, format, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6, 7, 8))) x) +
+		(SELECT count(*) FROM (((SELECT authority_id, 'd'::"char", day, team_id, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6) EXCEPT ALL (SELECT authority_id, grain, day, team_id, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_brief WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0)) UNION ALL ((SELECT authority_id, grain, day, team_id, agency, organisation, n, invited, present, contributed, people, accepted, declined, tentative, no_reply FROM stats_org_brief WHERE n <> 0 OR invited <> 0 OR present <> 0 OR contributed <> 0 OR people <> 0 OR accepted <> 0 OR declined <> 0 OR tentative <> 0 OR no_reply <> 0) EXCEPT ALL (SELECT authority_id, 'd'::"char", day, team_id, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6 UNION ALL SELECT authority_id, 'm'::"char", stats_month(day), team_id, agency, organisation, sum(n)::bigint, sum(invited)::bigint, sum(present)::bigint, sum(contributed)::bigint, sum(people)::bigint, sum(accepted)::bigint, sum(declined)::bigint, sum(tentative)::bigint, sum(no_reply)::bigint FROM stats_org_fact_source GROUP BY 1, 2, 3, 4, 5, 6))) x)
+$$;
+
+-- The figures as they now are, from the live tables.
+DO $$ BEGIN PERFORM stats_rebuild(); END $$;

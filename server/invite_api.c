@@ -184,23 +184,35 @@ h_deliveries(struct http_req *rq, struct http_resp *rs)
 
 /* ---- the mail gateway ------------------------------------------------------- */
 
-/* POST /api/v1/itip: one text/calendar REPLY. */
+/* 1 when Content-Type ct is type (parameters allowed). */
+static int
+ctype_is(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+
+	return ct != NULL && strncasecmp(ct, type, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* POST /api/v1/itip: one text/calendar REPLY or COUNTER, or a whole
+ * message/rfc822 email that has no calendar part. */
 static int
 h_itip(struct http_req *rq, struct http_resp *rs)
 {
 	const char *ct = http_header(rq, "Content-Type");
 	json_t *out = NULL;
-	int status;
+	int status, mail = ctype_is(ct, "message/rfc822");
 
-	if (ct == NULL || strncasecmp(ct, "text/calendar", 13) != 0 ||
-	    (ct[13] != '\0' && ct[13] != ';' && ct[13] != ' '))
-		return http_error(rq, rs, 415, "Content-Type", "send the reply "
-		    "as Content-Type: text/calendar");
+	if (!mail && !ctype_is(ct, "text/calendar"))
+		return http_error(rq, rs, 415, "Content-Type", "send a reply "
+		    "as Content-Type: text/calendar, an email without one as "
+		    "message/rfc822");
 	if (rq->body.len == 0)
 		return http_error(rq, rs, 400, "body", "body: a text/calendar "
-		    "REPLY is required");
-	status = itip_ingest(rq->db, &rq->user, rq->body.data, rq->body.len,
-	    &out);
+		    "REPLY or a message/rfc822 email is required");
+	status = mail ? itip_ingest_mail(rq->db, &rq->user, rq->body.data,
+	    rq->body.len, &out) : itip_ingest(rq->db, &rq->user,
+	    rq->body.data, rq->body.len, &out);
 	if (status == 500) {
 		json_decref(out);
 		return rs->status = 500;
@@ -227,6 +239,7 @@ h_itip_inbox(struct http_req *rq, struct http_resp *rs)
 	    "json_agg(json_build_object('id', id, 'received_at', received_at, "
 	    "'status', status, 'reason', reason, 'uid', uid, 'attendee', "
 	    "attendee, 'partstat', partstat, 'sequence', sequence, "
+	    "'mail_from', mail_from, 'subject', subject, "
 	    "'meeting_id', discussion_id, 'raw_base64', encode(raw, 'base64')) "
 	    "ORDER BY id), '[]')) FROM (SELECT * FROM itip_inbox WHERE "
 	    "status <> 'applied' AND reviewed_at IS NULL ORDER BY id LIMIT 500) "
@@ -344,8 +357,12 @@ rsvp_page(struct http_req *rq, struct http_resp *rs, int post)
 		    "rsvp link");
 		p[1] = rsvp_partstat(ans);
 		/* Only partstat moves, as with iTIP replies. */
+		/* Answered now, to the current SEQUENCE: a calendar reply
+		 * sent earlier and arriving later does not undo it. */
 		if (after == NULL || db_cmd(rq->db, "UPDATE participants SET "
-		    "partstat = $2 WHERE id = $1", 2, p) != 0 ||
+		    "partstat = $2, reply_dtstamp = now(), reply_sequence = "
+		    "(SELECT sequence FROM discussions d WHERE d.id = "
+		    "participants.discussion_id) WHERE id = $1", 2, p) != 0 ||
 		    audit_record(rq->db, NULL, "participant.reply",
 		    "discussion", db_res_long(&r, 0, 6, 0), NULL, after) != 0 ||
 		    db_commit(rq->db) != 0) {

@@ -100,5 +100,9 @@ char	*ics_calendar_feed(enum ics_method m, const struct ics_event *ev,
  * so a GMT start would be read an hour early.
  */
 int	 ics_time_ambiguous(time_t t);
+/* "BST" or "GMT": London's zone at t. */
+const char *ics_zone_abbr(time_t t);
+/* ics_zone_abbr(t) when t is in the repeated hour, NULL otherwise. */
+const char *ics_time_ambiguous_label(time_t t);
 
 #endif

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct config;
 struct db;
 
@@ -59,6 +61,14 @@ int	 invite_title_check(const char *tpl, char *err, size_t errlen);
  * *rescheduled (may be NULL). 0 on success, -1 on a database error.
  */
 int	 invite_revise(struct db *db, long id, int *rescheduled);
+
+/*
+ * For the meeting page (templates/meeting_counters.html): {"answers_reset":
+ * when a new time last reset the answers, or "", "counters": open
+ * counter-proposals with a "Reschedule to this time" link, "mails":
+ * emails without a calendar part about it}. NULL on a database error.
+ */
+json_t	*invite_page_notes(struct db *db, long id);
 
 /*
  * Whether meeting id is at risk: it is scheduled, has not started, and some

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libical/ical.h>
 
@@ -121,6 +122,25 @@ ics_time_ambiguous(time_t t)
 		    y2 == y && mo2 == mo && d2 == d && h2 == h && mi2 == mi)
 			return 1;
 	return 0;
+}
+
+const char *
+ics_zone_abbr(time_t t)
+{
+	struct tm u;
+	int y, mo, d, h, mi, diff;
+
+	if (gmtime_r(&t, &u) == NULL || ltime_local(t, &y, &mo, &d, &h,
+	    &mi) != 0)
+		return "";
+	diff = (h * 60 + mi) - (u.tm_hour * 60 + u.tm_min);
+	return diff == 60 || diff == 60 - 1440 ? "BST" : "GMT";
+}
+
+const char *
+ics_time_ambiguous_label(time_t t)
+{
+	return ics_time_ambiguous(t) ? ics_zone_abbr(t) : NULL;
 }
 
 /* t as London wall-clock time with TZID, or in UTC when utc is set. */

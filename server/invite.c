@@ -290,20 +290,6 @@ enum { M_UID, M_SEQ, M_STARTS, M_ENDS, M_STATUS, M_CASE, M_FORMAT, M_LOC,
 	M_CHAIR, M_KIND, M_PAST, M_AGENCIES, P_ID, P_NAME, P_EMAIL, P_STAT,
 	P_REMOVED, P_PARTSTAT, M_UPDATED, M_TITLE, M_CLASS };
 
-/* "BST" or "GMT": London's offset at t. */
-static const char *
-zone_abbr(time_t t)
-{
-	struct tm u;
-	int y, mo, d, h, mi, diff;
-
-	if (gmtime_r(&t, &u) == NULL || ltime_local(t, &y, &mo, &d, &h,
-	    &mi) != 0)
-		return "";
-	diff = (h * 60 + mi) - (u.tm_hour * 60 + u.tm_min);
-	return diff == 60 || diff == 60 - 1440 ? "BST" : "GMT";
-}
-
 /*
  * The human start and "start to end" of g. On the night the clocks go back
  * 01:30 happens twice, so when either end is in that hour both times say
@@ -322,10 +308,10 @@ when_text(struct mtg *g)
 	if (label) {
 		size_t n = strlen(g->starts_h);
 		snprintf(g->starts_h + n, sizeof(g->starts_h) - n, " %s",
-		    zone_abbr(g->starts));
+		    ics_zone_abbr(g->starts));
 	}
 	snprintf(end, sizeof(end), "%02d:%02d%s%s", h, mi, label ? " " : "",
-	    label ? zone_abbr(g->ends) : "");
+	    label ? ics_zone_abbr(g->ends) : "");
 	snprintf(g->when, sizeof(g->when), "%s to %s", g->starts_h, end);
 	return 0;
 }

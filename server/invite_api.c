@@ -5,6 +5,7 @@
  * Staff routes apply the meetings' visibility rule (social workers: their
  * team; managers: their authority) and answer 404 for anything else.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,15 +418,37 @@ h_rsvp_post(struct http_req *rq, struct http_resp *rs)
 
 /* ---- feeds ------------------------------------------------------------------- */
 
+/* 1 when Accept-Encoding allows gzip (listed, and not with q=0). */
+static int
+accepts_gzip(const char *ae)
+{
+	char low[256];
+	const char *g, *q;
+	size_t i;
+
+	if (ae == NULL)
+		return 0;
+	for (i = 0; ae[i] != '\0' && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)ae[i]);
+	low[i] = '\0';
+	if ((g = strstr(low, "gzip")) == NULL)
+		return 0;
+	q = g + 4 + strspn(g + 4, " ");
+	if (*q != ';')
+		return 1;
+	q = strstr(q, "q=");
+	return q == NULL || strtod(q + 2, NULL) > 0.0;
+}
+
 /* GET /feeds/{token}.ics. The route takes no pooled connection: most
  * polls are answered from memory, and only a miss borrows one. */
 static int
 h_feed(struct http_req *rq, struct http_resp *rs)
 {
-	char token[FEED_TOKEN_HEX + 1];
+	char token[FEED_TOKEN_HEX + 1], date[40], clen[24];
 	struct feed_body fb;
+	struct feed_cond c;
 	const char *file = rq->nparams == 1 ? rq->params[0] : "";
-	const char *inm = http_header(rq, "If-None-Match");
 	size_t n = strlen(file);
 
 	if (n != FEED_TOKEN_HEX + 4 || strcmp(file + FEED_TOKEN_HEX,
@@ -434,20 +457,32 @@ h_feed(struct http_req *rq, struct http_resp *rs)
 		    "this address");
 	memcpy(token, file, FEED_TOKEN_HEX);
 	token[FEED_TOKEN_HEX] = '\0';
-	if (!feed_cached(token, inm, &fb)) {
+	c.if_none_match = http_header(rq, "If-None-Match");
+	c.if_modified_since = http_header(rq, "If-Modified-Since");
+	c.gzip = accepts_gzip(http_header(rq, "Accept-Encoding"));
+	if (!feed_cached(token, &c, &fb)) {
 		/* respond() gives the connection back to the pool. */
 		if ((rq->db = db_pool_get(rq->app->pool, 5000)) == NULL)
 			return http_error(rq, rs, 503, NULL, "the database is "
 			    "not available; try again shortly");
-		if (feed_get(rq->db, token, inm, &fb) != 0)
+		if (feed_get(rq->db, token, &c, &fb) != 0)
 			return rs->status = 500;
 	}
 	if (fb.status == 404)
 		return http_error(rq, rs, 404, NULL, "there is no calendar at "
 		    "this address (it may have been revoked)");
+	feed_http_date(fb.last_modified, date, sizeof(date));
 	http_resp_header(rs, "ETag", fb.etag);
+	http_resp_header(rs, "Last-Modified", date);
 	http_resp_header(rs, "Cache-Control", "private, no-cache");
+	http_resp_header(rs, "Vary", "Accept-Encoding");
+	if (fb.gzip)
+		http_resp_header(rs, "Content-Encoding", "gzip");
 	if (fb.status == 304) {
+		/* Never "Content-Length: 0" (RFC 9110 8.6): the length the
+		 * 200 would have, which http.c lets through for a 304. */
+		snprintf(clen, sizeof(clen), "%zu", fb.length);
+		http_resp_header(rs, "Content-Length", clen);
 		buf_reset(&rs->body);
 		return rs->status = 304;
 	}

@@ -429,26 +429,25 @@ not_modified(const struct entry *e, const struct feed_cond *c)
 	    e->last_modified <= since;
 }
 
-/* Fill out from e: 304, or 200 with the body in the encoding asked for
- * (0 when e holds no body for a 200). */
+/*
+ * Fill out from e: 304 or 200, with the body in the encoding asked for
+ * either way (a 304's Content-Length is the 200's, RFC 9110 8.6: the
+ * server sends its length but not the bytes). 0 when e holds no body.
+ */
 static int
 answer(const struct entry *e, const struct feed_cond *c,
     struct feed_body *out)
 {
-	int gz = c->gzip && e->gz_len > 0;
+	int gz = c->gzip && e->gz != NULL;
 
+	if (e->body == NULL)
+		return 0;
 	str_copy(out->etag, e->etag, sizeof(out->etag));
 	out->last_modified = e->last_modified;
 	out->gzip = gz;
 	out->length = gz ? e->gz_len : e->len;
-	if (not_modified(e, c)) {
-		out->status = 304;
-		return 1;
-	}
-	if (e->body == NULL)
-		return 0;
 	out->body = blob_ref(gz ? e->gz : e->body);
-	out->status = 200;
+	out->status = not_modified(e, c) ? 304 : 200;
 	return 1;
 }
 
@@ -661,10 +660,10 @@ feed_last_modified(struct db *db, const char *hash, time_t *out)
 	    "mine AS (SELECT p.discussion_id FROM participants p JOIN who ON "
 	    "p.contact_id = who.id UNION SELECT p.discussion_id FROM "
 	    "participants p JOIN who ON lower(p.email) = who.email) "
-	    "SELECT extract(epoch FROM greatest((SELECT created_at FROM f), "
+	    "SELECT floor(extract(epoch FROM greatest((SELECT created_at FROM f), "
 	    "(SELECT max(CASE WHEN d.ends_at <= now() THEN "
 	    "greatest(d.ends_at, d.updated_at) ELSE d.updated_at END) "
-	    "FROM discussions d JOIN mine ON mine.discussion_id = d.id)))"
+	    "FROM discussions d JOIN mine ON mine.discussion_id = d.id))))"
 	    "::bigint", 1, p) != 0)
 		return -1;
 	*out = (time_t)db_res_long(&r, 0, 0, 0);

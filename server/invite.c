@@ -342,7 +342,7 @@ mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
 	    "d.format, d.location, d.chair, d.kind, d.ends_at <= now(), "
 	    "ag.names, p.id, p.name, p.email, s.agency IS NOT NULL, "
 	    "p.removed_at IS NOT NULL, p.partstat, "
-	    "extract(epoch FROM d.updated_at)::bigint, "
+	    "floor(extract(epoch FROM d.updated_at))::bigint, "
 	    "au.invite_title_template, au.invite_class "
 	    "FROM discussions d JOIN cases c ON c.id = d.case_id "
 	    "JOIN authorities au ON au.id = d.authority_id "

@@ -445,7 +445,7 @@ accepts_gzip(const char *ae)
 static int
 h_feed(struct http_req *rq, struct http_resp *rs)
 {
-	char token[FEED_TOKEN_HEX + 1], date[40], clen[24];
+	char token[FEED_TOKEN_HEX + 1], date[40];
 	struct feed_body fb;
 	struct feed_cond c;
 	const char *file = rq->nparams == 1 ? rq->params[0] : "";
@@ -478,15 +478,10 @@ h_feed(struct http_req *rq, struct http_resp *rs)
 	http_resp_header(rs, "Vary", "Accept-Encoding");
 	if (fb.gzip)
 		http_resp_header(rs, "Content-Encoding", "gzip");
-	if (fb.status == 304) {
-		/* Never "Content-Length: 0" (RFC 9110 8.6): the length the
-		 * 200 would have, which http.c lets through for a 304. */
-		snprintf(clen, sizeof(clen), "%zu", fb.length);
-		http_resp_header(rs, "Content-Length", clen);
-		buf_reset(&rs->body);
-		return rs->status = 304;
-	}
-	http_send_blob(rs, 200, "text/calendar; charset=utf-8", fb.body);
+	/* A 304 gets the body too: libmicrohttpd sends none for a 304 but
+	 * takes its Content-Length from it, which must be the 200's, never
+	 * "0" (RFC 9110 8.6). */
+	http_send_blob(rs, fb.status, "text/calendar; charset=utf-8", fb.body);
 	feed_body_free(&fb);
 	return rs->status;
 }

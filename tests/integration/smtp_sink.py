@@ -109,7 +109,10 @@ class SmtpSink:
             if self.auth is not None:
                 kw = {"authenticator": self._authenticate,
                       "auth_required": True,
-                      "auth_require_tls": self.tls is not None}
+                      # with implicit TLS aiosmtpd does not know the
+                      # session is encrypted (it is, from the first byte)
+                      "auth_require_tls": self.tls is not None and
+                      not self.implicit_tls}
             if self.tls is not None and self.implicit_tls:
                 kw["ssl_context"] = self.tls
             elif self.tls is not None:

@@ -97,7 +97,8 @@ class SmtpTlsTest(unittest.TestCase):
                                 "starts_at": "%sT10:00" % d.isoformat(),
                                 "duration_minutes": 60,
                                 "format": "in_person", "location": "Room 1",
-                                "participants": [{"contact_id": c["id"]}]})
+                                "participants": [{"contact_id": c["id"]}],
+                                "missing_agency_reason": "TLS test"})
         self.assertEqual(st, 201, m)
         return m["id"]
 

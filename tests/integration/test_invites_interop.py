@@ -467,6 +467,50 @@ class InteropTest(unittest.TestCase):
         self.assertEqual(st, 200, b)
         self.assertNotIn("data-counters", self.page("/meetings/%d" % mid))
 
+    def test_04_gateway_recipe(self):
+        """The mail-gateway script of docs/invites.md, run as documented:
+        a COUNTER email and a typed answer are delivered (curl exits 0)."""
+        src = os.environ.get("CONVENE_SOURCE_DIR",
+                             os.path.dirname(os.path.dirname(HERE)))
+        with open(os.path.join(src, "docs", "invites.md")) as f:
+            doc = f.read()
+        script = re.search(r"convene-itip` \(Debian's python3 and curl.*?"
+                           r"```python\n(.*?)```", doc, re.S).group(1)
+        d = ct.tmpdir("convene-gw-")
+        header = os.path.join(d, "itip-header")
+        with open(header, "w") as f:
+            f.write("Authorization: Bearer %s\n" % self.admin)
+        script = script.replace(
+            "https://convene.council.example/api/v1/itip",
+            self.srv.base + "/api/v1/itip").replace(
+            "/etc/convene/itip-header", header)
+        path = os.path.join(d, "convene-itip")
+        with open(path, "w") as f:
+            f.write(script)
+        m = self.book()
+        day = datetime.date.today() + datetime.timedelta(days=17)
+        cal = self.counter_body(m["uid"], day)
+        outlook = ("From: Bob <%s>\r\nTo: %s\r\nSubject: New Time Proposed"
+                   "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+                   "alternative; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: "
+                   "text/plain\r\n\r\nProposed.\r\n--b\r\nContent-Type: text/"
+                   "calendar; method=COUNTER\r\n\r\n%s\r\n--b--\r\n" % (
+                       self.email["police"], FROM, cal)).encode()
+        typed = ("From: Hana <hana@nhs.example>\r\nTo: %s\r\nSubject: "
+                 "Can't make it\r\n\r\nSorry, clinic all day.\r\n" %
+                 FROM).encode()
+        for raw in (outlook, typed):
+            p = subprocess.run(["/usr/bin/python3", path], input=raw,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+        self.assertEqual(ct.query(self.db, "SELECT count(*) FROM "
+                                  "counter_proposals WHERE discussion_id = "
+                                  "%s", (m["id"],))[0][0], 1)
+        self.assertEqual(ct.query(self.db, "SELECT count(*) FROM itip_inbox "
+                                  "WHERE status = 'mail' AND subject = "
+                                  "'Can''t make it'")[0][0], 1)
+
     # ---- 5. CANCEL --------------------------------------------------------------
 
     def test_05_cancels(self):

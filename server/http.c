@@ -291,11 +291,6 @@ send_resp(struct MHD_Connection *c, struct http_req *rq, struct http_resp *rs)
 			return MHD_NO;
 		}
 	}
-	/* A 304 may carry the Content-Length its 200 would have (RFC 9110
-	 * 8.6), never libmicrohttpd's own "0": the handler sets it. */
-	if (rs->status == 304)
-		MHD_set_response_options(r,
-		    MHD_RF_INSANITY_HEADER_CONTENT_LENGTH, MHD_RO_END);
 	if (rs->content_type[0] != '\0')
 		MHD_add_response_header(r, "Content-Type", rs->content_type);
 	for (i = 0; i < rs->nheaders; i++) {

@@ -535,7 +535,7 @@ class ApiTest(unittest.TestCase):
         self.assertEqual((u["format"], u["location"], u["chair"],
                           u["reason"], u["sequence"]),
                          ("in_person", "Room 2, Civic Centre", "A. Manager",
-                          "Further bruising", 5))
+                          "Further bruising", 3))	# no new time: same SEQUENCE
         self.assertEqual(len(self.audit(m["id"])), 6)
         self.assertEqual(self.get(m["id"]), u)
 

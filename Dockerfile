@@ -12,7 +12,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	build-essential cmake pkg-config ca-certificates \
 	libmicrohttpd-dev libpq-dev libical-dev libjansson-dev libsodium-dev \
-	libcurl4-openssl-dev libcmocka-dev \
+	libcurl4-openssl-dev libcmocka-dev zlib1g-dev \
 	nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 
@@ -39,7 +39,7 @@ FROM debian:12-slim
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-	libmicrohttpd12 libpq5 libical3 libjansson4 libsodium23 libcurl4 \
+	libmicrohttpd12 libpq5 libical3 libjansson4 libsodium23 libcurl4 zlib1g \
 	ca-certificates curl tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --user-group --home-dir /var/lib/convene \

@@ -27,6 +27,9 @@ struct config {
 	char	smtp_user[256];
 	char	smtp_password[256];
 	char	smtp_from[256];
+	char	smtp_tls[16];		/* "opportunistic" or "required" */
+	int	smtp_tls_required;
+	char	smtp_ca_file[512];	/* "" = the system's CAs */
 	int	threads;		/* HTTP worker threads */
 	int	db_pool;		/* database connections */
 	int	delivery_threads;	/* 0: this instance sends no invites */

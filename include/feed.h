@@ -12,6 +12,7 @@
 #define CONVENE_FEED_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -43,25 +44,42 @@ json_t	*feed_list(struct db *db);
 
 struct blob;
 
+/* What the client sent that decides between 200 and 304, and gzip. */
+struct feed_cond {
+	const char	*if_none_match;		/* may be NULL */
+	const char	*if_modified_since;	/* may be NULL; ignored with
+						   If-None-Match (RFC 9110) */
+	int		 gzip;			/* Accept-Encoding allows it */
+};
+
 struct feed_body {
 	int		 status;		/* 200, 304 or 404 */
 	char		 etag[FEED_ETAG_MAX];	/* quoted, for the ETag header */
+	time_t		 last_modified;		/* the last change it shows */
+	int		 gzip;			/* body is gzip-encoded */
+	size_t		 length;		/* what a 200 sends, in bytes */
 	struct blob	*body;			/* 200 only; feed_body_free */
 };
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate) to an instant;
+ * -1 when it is not one. */
+int	 feed_http_date_parse(const char *s, time_t *out);
+/* t as an IMF-fixdate into out (at least 30 bytes). */
+void	 feed_http_date(time_t t, char *out, size_t outlen);
 
 /*
  * Answer GET /feeds/<token>.ics from memory: 1 with out filled (200 or
  * 304) when a valid cached answer exists, 0 otherwise (then ask feed_get).
  * Needs no database.
  */
-int	 feed_cached(const char *token, const char *if_none_match,
+int	 feed_cached(const char *token, const struct feed_cond *c,
 	    struct feed_body *out);
 /*
  * Answer GET /feeds/<token>.ics from the database, and cache the answer.
- * if_none_match may be NULL. 0 with out filled (status 404 for an unknown
- * or revoked token), -1 on error.
+ * 0 with out filled (status 404 for an unknown or revoked token), -1 on
+ * error.
  */
-int	 feed_get(struct db *db, const char *token, const char *if_none_match,
+int	 feed_get(struct db *db, const char *token, const struct feed_cond *c,
 	    struct feed_body *out);
 void	 feed_body_free(struct feed_body *b);
 

@@ -43,6 +43,11 @@ struct ics_event {
 	time_t				 dtstamp;	/* UTC */
 	time_t				 starts, ends;
 	int				 cancelled;	/* STATUS:CANCELLED */
+	/* No STATUS at all: the CANCEL that uninvites one person (RFC 5546
+	 * 3.2.5: STATUS must be absent when the event itself goes on). */
+	int				 no_status;
+	const char			*klass;		/* "PRIVATE" or NULL:
+							   CONFIDENTIAL */
 	const char			*summary;
 	const char			*description;
 	const char			*location;	/* may be NULL or "" */
@@ -53,12 +58,21 @@ struct ics_event {
 	size_t				 nattendees;
 };
 
+/* Calendar-level naming for subscription feeds (RFC 7986 and the X-
+ * properties Outlook and Apple read instead). */
+struct ics_feedinfo {
+	const char	*name;		/* NAME and X-WR-CALNAME */
+	int		 refresh_minutes; /* REFRESH-INTERVAL, X-PUBLISHED-TTL */
+};
+
 /* "REQUEST", "CANCEL", or "" for ICS_METHOD_NONE. */
 const char *ics_method_name(enum ics_method m);
 
 /*
  * Serialise one VCALENDAR (VERSION, PRODID, METHOD unless NONE, the
- * Europe/London VTIMEZONE when n > 0) holding the n events. Returns text
+ * Europe/London VTIMEZONE when n > 0) holding the n events. An event whose
+ * start or end falls in the repeated hour gets both in UTC. In a CANCEL,
+ * attendees carry neither PARTSTAT nor RSVP (nobody answers one). Returns text
  * with CRLF line ends that the caller frees with free(), and its length in
  * *lenp when lenp is not NULL; NULL on error (bad time, missing UID or
  * organiser, too many attendees, out of memory).
@@ -72,5 +86,23 @@ char	*ics_calendar(enum ics_method m, const struct ics_event *ev, size_t n,
  * the text is not a VCALENDAR at all.
  */
 int	 ics_count_errors(const char *text);
+
+/* ics_calendar with the feed's name and refresh interval (fi may be NULL:
+ * then exactly ics_calendar). */
+char	*ics_calendar_feed(enum ics_method m, const struct ics_event *ev,
+	    size_t n, const struct ics_feedinfo *fi, size_t *lenp);
+
+/*
+ * 1 when t falls in the hour that repeats when London's clocks go back
+ * (its wall-clock time also names another instant an hour away). Such
+ * times are written in UTC: TZID=Europe/London with that wall-clock time
+ * is the first (BST) occurrence for every client that follows RFC 5545,
+ * so a GMT start would be read an hour early.
+ */
+int	 ics_time_ambiguous(time_t t);
+/* "BST" or "GMT": London's zone at t. */
+const char *ics_zone_abbr(time_t t);
+/* ics_zone_abbr(t) when t is in the repeated hour, NULL otherwise. */
+const char *ics_time_ambiguous_label(time_t t);
 
 #endif

@@ -8,10 +8,15 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct config;
 struct db;
 
 #define INVITE_AT_RISK_MAX	256	/* bytes for invite_at_risk's list */
+#define INVITE_TITLE_MAX	200	/* authorities.invite_title_template */
+#define INVITE_FEED_NAME	"Strategy meetings (Convene)"
+#define INVITE_FEED_REFRESH	60	/* minutes: REFRESH-INTERVAL */
 
 enum invite_kind {
 	INVITE_NEW,	/* METHOD:REQUEST to every invitee */
@@ -36,6 +41,36 @@ int	 invite_queue(struct db *db, long id, enum invite_kind kind,
 	    const long *participant);
 
 /*
+ * An authority's calendar title template (authorities.invite_title_template,
+ * the SUMMARY and the {{title}} of subjects): one line of 1 to
+ * INVITE_TITLE_MAX characters using only the meeting's placeholders
+ * ({{case_ref}}, {{purpose}}, {{meeting_kind}}, {{when}}, {{starts}},
+ * {{format}}, {{place}}, {{chair}}, {{agencies}}). 0 when usable; -1 with
+ * a message naming the field in err.
+ */
+int	 invite_title_check(const char *tpl, char *err, size_t errlen);
+
+/*
+ * Decide what a change to meeting id (already written, in the caller's
+ * transaction) means for its invitations, and record it: when the start
+ * or end differs from what the invitations at the current SEQUENCE
+ * announced, SEQUENCE moves on, every current answer goes back to
+ * NEEDS-ACTION (shown on the meeting page) and open counter-proposals are
+ * closed; any other change (people, place, chair) keeps the SEQUENCE, so
+ * answers in transit still count. updated_at moves either way. Sets
+ * *rescheduled (may be NULL). 0 on success, -1 on a database error.
+ */
+int	 invite_revise(struct db *db, long id, int *rescheduled);
+
+/*
+ * For the meeting page (templates/meeting_counters.html): {"answers_reset":
+ * when a new time last reset the answers, or "", "counters": open
+ * counter-proposals with a "Reschedule to this time" link, "mails":
+ * emails without a calendar part about it}. NULL on a database error.
+ */
+json_t	*invite_page_notes(struct db *db, long id);
+
+/*
  * Whether meeting id is at risk: it is scheduled, has not started, and some
  * statutory agency of its authority has no participant who has ACCEPTED.
  * Writes the agency codes, comma-separated in the authority's order (e.g.
@@ -51,6 +86,11 @@ int	 invite_at_risk(struct db *db, long id, char *out, size_t outlen);
  * error.
  */
 char	*invite_calendar(struct db *db, const long *ids, size_t n,
+	    size_t *lenp);
+/* The same, named for a subscription (NAME, X-WR-CALNAME, REFRESH-INTERVAL,
+ * X-PUBLISHED-TTL). DTSTAMP is each meeting's last change, so the same
+ * content gives the same bytes on every instance. */
+char	*invite_feed_calendar(struct db *db, const long *ids, size_t n,
 	    size_t *lenp);
 
 #endif

@@ -77,11 +77,17 @@ struct mail_smtp {
 	const char	*user;		/* "" = no authentication */
 	const char	*password;
 	const char	*from;		/* envelope sender */
+	/* smtp:// only: 1 refuses to send unless the server offers STARTTLS
+	 * (CONVENE_SMTP_TLS=required); 0 uses it whenever offered. smtps://
+	 * is TLS from the first byte either way. */
+	int		 tls_required;
+	const char	*ca_file;	/* PEM CA bundle; NULL/"" = system */
 };
 
 /*
  * Send data (a finished message) to one recipient. STARTTLS is used when
- * the server offers it. On failure writes to err a short reason made of a
+ * the server offers it (and required with tls_required); certificates are
+ * always verified, against ca_file when set. On failure writes to err a short reason made of a
  * libcurl code, its generic text and the SMTP status, never a server
  * reply (which can quote addresses). Returns 0 when the server accepted
  * the message, 1 for a permanent refusal (5xx), -1 for anything else.

@@ -45,6 +45,7 @@ runtime_pkgs=(
 	build-essential cmake pkg-config
 	libmicrohttpd-dev libpq-dev libical-dev libjansson-dev libsodium-dev
 	libcurl4-openssl-dev
+	zlib1g-dev		# gzip for feeds (server/feed.c)
 	libcmocka-dev		# CMakeLists.txt requires it even for a plain build
 	postgresql-15		# the embedded server (server/pgembed.c)
 	tzdata
@@ -55,6 +56,7 @@ test_pkgs=(
 	libclang-rt-14-dev	# libFuzzer and sanitizer runtimes for clang
 	postgresql-client
 	python3-aiosmtpd python3-icalendar python3-psycopg2 python3-yaml
+	python3-vobject		# second iCalendar parser (test_invites_interop.py)
 	python3-prometheus-client	# parses GET /metrics (test_metrics.py)
 	nginx			# load balancer in test_multi_instance.py
 	openssl			# throwaway TLS certificates for nginx

@@ -36,6 +36,8 @@ static const struct setting settings[] = {
 	S("CONVENE_SMTP_USER", "--smtp-user", smtp_user),
 	S("CONVENE_SMTP_PASSWORD", NULL, smtp_password),
 	S("CONVENE_SMTP_FROM", "--smtp-from", smtp_from),
+	S("CONVENE_SMTP_TLS", "--smtp-tls", smtp_tls),
+	S("CONVENE_SMTP_CA_FILE", "--smtp-ca-file", smtp_ca_file),
 	S("CONVENE_METRICS_TOKEN", NULL, metrics_token),
 };
 
@@ -164,12 +166,52 @@ default_dir(char *dst, size_t size, const char *rel, const char *installed)
 		str_copy(dst, installed, size);
 }
 
+/*
+ * With a relay, invites leave the building: they must name a mailbox that
+ * is read (replies go there) and answer links that work, so neither may
+ * fall back to a placeholder. Runs before the defaults are filled in.
+ */
+static int
+smtp_check(struct config *c, char *err, size_t errlen)
+{
+	if (c->smtp_tls[0] == '\0' || strcmp(c->smtp_tls,
+	    "opportunistic") == 0)
+		c->smtp_tls_required = 0;
+	else if (strcmp(c->smtp_tls, "required") == 0)
+		c->smtp_tls_required = 1;
+	else {
+		snprintf(err, errlen, "CONVENE_SMTP_TLS: must be "
+		    "\"opportunistic\" or \"required\"");
+		return -1;
+	}
+	if (c->smtp_ca_file[0] != '\0' && access(c->smtp_ca_file, R_OK) != 0) {
+		snprintf(err, errlen, "CONVENE_SMTP_CA_FILE: cannot read %s",
+		    c->smtp_ca_file);
+		return -1;
+	}
+	if (c->smtp_url[0] == '\0')
+		return 0;
+	if (c->smtp_from[0] == '\0') {
+		snprintf(err, errlen, "CONVENE_SMTP_FROM: must be set when "
+		    "CONVENE_SMTP_URL is (the organiser mailbox invites name "
+		    "and replies go to)");
+		return -1;
+	}
+	if (c->base_url[0] == '\0') {
+		snprintf(err, errlen, "CONVENE_BASE_URL: must be set when "
+		    "CONVENE_SMTP_URL is (answer links in invites point "
+		    "there)");
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_finish(struct config *c, char *err, size_t errlen)
 {
 	size_t n;
 
-	if (parse_listen(c, err, errlen) != 0)
+	if (parse_listen(c, err, errlen) != 0 || smtp_check(c, err, errlen))
 		return -1;
 	if (c->base_url[0] == '\0')
 		snprintf(c->base_url, sizeof(c->base_url), "http://%s",
@@ -194,7 +236,7 @@ config_finish(struct config *c, char *err, size_t errlen)
 		    "or smtps://");
 		return -1;
 	}
-	if (c->smtp_from[0] == '\0')
+	if (c->smtp_from[0] == '\0')	/* .eml files only (smtp_check) */
 		str_copy(c->smtp_from, "strategy-meetings@convene.invalid",
 		    sizeof(c->smtp_from));
 	if (!str_email_valid(c->smtp_from)) {

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include <sodium.h>
+#include <zlib.h>
 
 #include "audit.h"
 #include "auth.h"
@@ -39,15 +40,18 @@
 #include "str.h"
 
 #define ID_LEN		24
-#define FEED_VERSION	"1"	/* bump when the rendering changes */
+#define FEED_VERSION	"2"	/* bump when the rendering changes */
 #define FEED_BODY_MAX	(FEED_MAX_EVENTS * FEED_EVENT_MAX + 65536)
 
 struct entry {
 	char		 hash[65];	/* "" when the slot is free */
 	char		 etag[FEED_ETAG_MAX];
-	struct blob	*body;		/* NULL when only the ETag is known */
+	struct blob	*body;		/* NULL when too large to keep */
+	struct blob	*gz;		/* body, gzip-encoded; may be NULL */
+	size_t		 len, gz_len;	/* of each, kept or not */
 	uint64_t	 gen;		/* change generation it was built at */
 	time_t		 valid_until;	/* the first of its meetings ends */
+	time_t		 last_modified;
 };
 
 /* One meeting's VEVENT ... END:VEVENT, CRLF-terminated. */
@@ -254,12 +258,19 @@ etag_matches(const char *inm, const char *etag)
 	return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
 }
 
+static size_t
+entry_bytes(const struct entry *e)
+{
+	return (e->body != NULL ? blob_len(e->body) : 0) +
+	    (e->gz != NULL ? blob_len(e->gz) : 0);
+}
+
 static void
 entry_clear(struct entry *e)
 {
-	if (e->body != NULL)
-		cache_bytes -= blob_len(e->body);
+	cache_bytes -= entry_bytes(e);
 	blob_unref(e->body);
+	blob_unref(e->gz);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -280,16 +291,19 @@ cache_find(const char *hash, uint64_t gen, time_t now)
 	return NULL;
 }
 
-/* Keep what was built at gen; body may be NULL (only the ETag known). */
+/* Keep what was built at gen (the body and its gzip form). */
 static void
-cache_put(const char *hash, const char *etag, struct blob *body,
-    uint64_t gen, time_t valid_until)
+cache_put(const char *hash, const struct entry *in, uint64_t gen)
 {
 	struct entry *e = NULL;
-	size_t i;
+	struct blob *body = in->body, *gz = in->gz;
+	size_t i, need;
 
-	if (body != NULL && blob_len(body) > FEED_CACHE_BYTES)
-		body = NULL;
+	if (body != NULL && blob_len(body) + (gz != NULL ? blob_len(gz) :
+	    0) > FEED_CACHE_BYTES)
+		body = gz = NULL;
+	need = (body != NULL ? blob_len(body) : 0) +
+	    (gz != NULL ? blob_len(gz) : 0);
 	pthread_mutex_lock(&cache_mu);
 	for (i = 0; i < FEED_CACHE_MAX && e == NULL; i++)
 		if (strcmp(cache[i].hash, hash) == 0)
@@ -300,19 +314,141 @@ cache_put(const char *hash, const char *etag, struct blob *body,
 	}
 	entry_clear(e);
 	/* Over the byte ceiling, drop the others' bodies, oldest slot first. */
-	for (i = 0; body != NULL && i < FEED_CACHE_MAX &&
-	    cache_bytes + blob_len(body) > FEED_CACHE_BYTES; i++)
+	for (i = 0; need > 0 && i < FEED_CACHE_MAX &&
+	    cache_bytes + need > FEED_CACHE_BYTES; i++)
 		if (&cache[(cache_next + i) % FEED_CACHE_MAX] != e)
 			entry_clear(&cache[(cache_next + i) % FEED_CACHE_MAX]);
 	str_copy(e->hash, hash, sizeof(e->hash));
-	str_copy(e->etag, etag, sizeof(e->etag));
+	str_copy(e->etag, in->etag, sizeof(e->etag));
 	e->gen = gen;
-	e->valid_until = valid_until;
+	e->valid_until = in->valid_until;
+	e->last_modified = in->last_modified;
+	e->len = in->len;
+	e->gz_len = in->gz_len;
 	if (body != NULL) {
 		e->body = blob_ref(body);
-		cache_bytes += blob_len(body);
+		e->gz = gz != NULL ? blob_ref(gz) : NULL;
+		cache_bytes += need;
 	}
 	pthread_mutex_unlock(&cache_mu);
+}
+
+/* ---- conditional requests and encoding ----------------------------------- */
+
+static const char *const http_days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	"Fri", "Sat" };
+static const char *const http_months[] = { "Jan", "Feb", "Mar", "Apr",
+	"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+void
+feed_http_date(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 ||
+	    tm.tm_mon < 0 || tm.tm_mon > 11) {
+		snprintf(out, outlen, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	snprintf(out, outlen, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	    http_days[tm.tm_wday], tm.tm_mday, http_months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int
+feed_http_date_parse(const char *s, time_t *out)
+{
+	char day[4], mon[4], gmt[4], again[40];
+	int d, y, h, mi, sec, m, n = 0;
+	time_t t;
+
+	if (s == NULL || strlen(s) != 29 || sscanf(s, "%3s, %2d %3s %4d "
+	    "%2d:%2d:%2d %3s%n", day, &d, mon, &y, &h, &mi, &sec, gmt,
+	    &n) != 8 || n != 29 || strcmp(gmt, "GMT") != 0)
+		return -1;
+	for (m = 0; m < 12 && strcmp(mon, http_months[m]) != 0; m++)
+		;
+	if (m == 12 || y < 1970 || y > 9999 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	/* days_from_civil, as ltime.c does it */
+	{
+		long yy = y - (m < 2), era = yy / 400, yoe = yy - era * 400;
+		long doy = (153 * (m + 1 + (m > 1 ? -3 : 9)) + 2) / 5 + d - 1;
+		long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+		t = (time_t)(era * 146097 + doe - 719468) * 86400 +
+		    h * 3600 + mi * 60 + sec;
+	}
+	/* Refuse what does not format back the same (30 February). */
+	feed_http_date(t, again, sizeof(again));
+	if (strcmp(again + 5, s + 5) != 0)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+/* gzip of data[0..len) as a new blob; NULL on failure (then none is
+ * offered). zlib's header carries no time, so the bytes are the same on
+ * every instance. */
+static struct blob *
+gzip_blob(const char *data, size_t len)
+{
+	struct blob *b = NULL;
+	unsigned char *out;
+	z_stream z;
+	uLong cap;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	cap = deflateBound(&z, (uLong)len);
+	if ((out = malloc(cap)) != NULL) {
+		z.next_in = (unsigned char *)(uintptr_t)data;
+		z.avail_in = (uInt)len;
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
+		if (deflate(&z, Z_FINISH) == Z_STREAM_END)
+			b = blob_new(out, (size_t)z.total_out);
+		free(out);
+	}
+	deflateEnd(&z);
+	return b;
+}
+
+/* 1 when the request may be answered 304 for an entry like e. */
+static int
+not_modified(const struct entry *e, const struct feed_cond *c)
+{
+	time_t since;
+
+	if (c->if_none_match != NULL)
+		return etag_matches(c->if_none_match, e->etag);
+	return c->if_modified_since != NULL &&
+	    feed_http_date_parse(c->if_modified_since, &since) == 0 &&
+	    e->last_modified <= since;
+}
+
+/*
+ * Fill out from e: 304 or 200, with the body in the encoding asked for
+ * either way (a 304's Content-Length is the 200's, RFC 9110 8.6: the
+ * server sends its length but not the bytes). 0 when e holds no body.
+ */
+static int
+answer(const struct entry *e, const struct feed_cond *c,
+    struct feed_body *out)
+{
+	int gz = c->gzip && e->gz != NULL;
+
+	if (e->body == NULL)
+		return 0;
+	str_copy(out->etag, e->etag, sizeof(out->etag));
+	out->last_modified = e->last_modified;
+	out->gzip = gz;
+	out->length = gz ? e->gz_len : e->len;
+	out->body = blob_ref(gz ? e->gz : e->body);
+	out->status = not_modified(e, c) ? 304 : 200;
+	return 1;
 }
 
 /* The token's hash, or -1 when it cannot be a feed token. */
@@ -326,7 +462,7 @@ token_hash(const char *token, char *hash, size_t len)
 }
 
 int
-feed_cached(const char *token, const char *if_none_match,
+feed_cached(const char *token, const struct feed_cond *c,
     struct feed_body *out)
 {
 	struct entry *e;
@@ -339,17 +475,8 @@ feed_cached(const char *token, const char *if_none_match,
 	    token_hash(token, hash, sizeof(hash)) != 0)
 		return 0;
 	pthread_mutex_lock(&cache_mu);
-	if ((e = cache_find(hash, gen, time(NULL))) != NULL) {
-		str_copy(out->etag, e->etag, sizeof(out->etag));
-		if (etag_matches(if_none_match, e->etag)) {
-			out->status = 304;
-			hit = 1;
-		} else if (e->body != NULL) {
-			out->body = blob_ref(e->body);
-			out->status = 200;
-			hit = 1;
-		}
-	}
+	if ((e = cache_find(hash, gen, time(NULL))) != NULL)
+		hit = answer(e, c, out);
 	pthread_mutex_unlock(&cache_mu);
 	return hit;
 }
@@ -458,7 +585,7 @@ frag_render(struct db *db, struct buf *b, long id, const char *version)
 	size_t len;
 	int rc = -1;
 
-	if ((cal = invite_calendar(db, &id, 1, &len)) == NULL)
+	if ((cal = invite_feed_calendar(db, &id, 1, &len)) == NULL)
 		return -1;
 	/* Line-anchored: the VEVENT runs from its BEGIN line to the
 	 * calendar's END line, which libical writes last. */
@@ -487,7 +614,7 @@ assemble(struct db *db, const struct db_res *r, size_t *lenp)
 	int i, n = db_res_rows(r), rc;
 
 	if (n == 0)
-		return invite_calendar(db, NULL, 0, lenp);
+		return invite_feed_calendar(db, NULL, 0, lenp);
 	buf_init(&evs, FEED_BODY_MAX);
 	for (i = 0; i < n && i < FEED_MAX_EVENTS; i++) {
 		id = db_res_long(r, i, 0, 0);
@@ -513,18 +640,50 @@ out:
 	return out;
 }
 
+/*
+ * When what the feed of hash shows last changed: the latest change to a
+ * meeting its contacts are or were invited to, the end of one that has
+ * since ended (it left the feed then), or the feed's creation. Moves
+ * whenever the ETag does, and agrees across instances.
+ */
+static int
+feed_last_modified(struct db *db, const char *hash, time_t *out)
+{
+	const char *p[1] = { hash };
+	struct db_res r;
+
+	if (db_exec(db, &r, "WITH f AS (SELECT contact_id, organisation_id, "
+	    "created_at FROM feed_tokens WHERE token_hash = $1), "
+	    "who AS (SELECT c.id, lower(c.email) AS email FROM contacts c, f "
+	    "WHERE c.id = f.contact_id OR c.organisation_id = "
+	    "f.organisation_id), "
+	    "mine AS (SELECT p.discussion_id FROM participants p JOIN who ON "
+	    "p.contact_id = who.id UNION SELECT p.discussion_id FROM "
+	    "participants p JOIN who ON lower(p.email) = who.email) "
+	    "SELECT floor(extract(epoch FROM greatest((SELECT created_at FROM f), "
+	    "(SELECT max(CASE WHEN d.ends_at <= now() THEN "
+	    "greatest(d.ends_at, d.updated_at) ELSE d.updated_at END) "
+	    "FROM discussions d JOIN mine ON mine.discussion_id = d.id))))"
+	    "::bigint", 1, p) != 0)
+		return -1;
+	*out = (time_t)db_res_long(&r, 0, 0, 0);
+	db_res_free(&r);
+	return 0;
+}
+
 int
-feed_get(struct db *db, const char *token, const char *if_none_match,
+feed_get(struct db *db, const char *token, const struct feed_cond *c,
     struct feed_body *out)
 {
+	struct entry e;
 	char hash[65], *cal;
 	struct db_res r;
 	uint64_t gen;
 	size_t len;
-	time_t until;
 	int rc, cacheable;
 
 	memset(out, 0, sizeof(*out));
+	memset(&e, 0, sizeof(e));
 	out->status = 404;
 	if (token_hash(token, hash, sizeof(hash)) != 0)
 		return 0;
@@ -533,28 +692,34 @@ feed_get(struct db *db, const char *token, const char *if_none_match,
 	db_res_init(&r);
 	if ((rc = feed_meetings(db, hash, &r)) != 0)
 		return rc > 0 ? 0 : -1;
-	make_etag(hash, &r, out->etag);
-	until = rows_valid_until(&r);
-	if (etag_matches(if_none_match, out->etag)) {
+	make_etag(hash, &r, e.etag);
+	e.valid_until = rows_valid_until(&r);
+	if (feed_last_modified(db, hash, &e.last_modified) != 0) {
 		db_res_free(&r);
-		if (cacheable)
-			cache_put(hash, out->etag, NULL, gen, until);
-		out->status = 304;
-		return 0;
+		return -1;
 	}
+	/* Rendered even for a 304: its length is the Content-Length a 304
+	 * may carry (RFC 9110 8.6), and the next 200 needs it anyway. */
 	cal = assemble(db, &r, &len);
 	db_res_free(&r);
 	if (cal == NULL)
 		return -1;
-	out->body = blob_new_file(cal, len);
-	if (out->body == NULL)	/* no memfd: keep it on the heap */
-		out->body = blob_new(cal, len);
+	e.body = blob_new_file(cal, len);
+	if (e.body == NULL)	/* no memfd: keep it on the heap */
+		e.body = blob_new(cal, len);
+	e.len = len;
+	if ((e.gz = gzip_blob(cal, len)) != NULL)
+		e.gz_len = blob_len(e.gz);
 	free(cal);
-	if (out->body == NULL)
+	if (e.body == NULL) {
+		blob_unref(e.gz);
 		return -1;
+	}
 	if (cacheable)
-		cache_put(hash, out->etag, out->body, gen, until);
-	out->status = 200;
+		cache_put(hash, &e, gen);
+	answer(&e, c, out);
+	blob_unref(e.body);
+	blob_unref(e.gz);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libical/ical.h>
 
@@ -108,12 +109,50 @@ london_vtimezone(void)
 	return tz;
 }
 
+int
+ics_time_ambiguous(time_t t)
+{
+	const time_t other[2] = { t - 3600, t + 3600 };
+	int y, mo, d, h, mi, y2, mo2, d2, h2, mi2, k;
+
+	if (ltime_local(t, &y, &mo, &d, &h, &mi) != 0)
+		return 0;
+	for (k = 0; k < 2; k++)
+		if (ltime_local(other[k], &y2, &mo2, &d2, &h2, &mi2) == 0 &&
+		    y2 == y && mo2 == mo && d2 == d && h2 == h && mi2 == mi)
+			return 1;
+	return 0;
+}
+
+const char *
+ics_zone_abbr(time_t t)
+{
+	struct tm u;
+	int y, mo, d, h, mi, diff;
+
+	if (gmtime_r(&t, &u) == NULL || ltime_local(t, &y, &mo, &d, &h,
+	    &mi) != 0)
+		return "";
+	diff = (h * 60 + mi) - (u.tm_hour * 60 + u.tm_min);
+	return diff == 60 || diff == 60 - 1440 ? "BST" : "GMT";
+}
+
+const char *
+ics_time_ambiguous_label(time_t t)
+{
+	return ics_time_ambiguous(t) ? ics_zone_abbr(t) : NULL;
+}
+
+/* t as London wall-clock time with TZID, or in UTC when utc is set. */
 static icalproperty *
-zoned(icalproperty *(*make)(struct icaltimetype), time_t t)
+zoned(icalproperty *(*make)(struct icaltimetype), time_t t, int utc)
 {
 	struct icaltimetype tt;
 	icalproperty *p;
 
+	if (utc)
+		return make(icaltime_from_timet_with_zone(t, 0,
+		    icaltimezone_get_utc_timezone()));
 	if (local_time(t, &tt) != 0 || (p = make(tt)) == NULL)
 		return NULL;
 	icalproperty_add_parameter(p, icalparameter_new_tzid(ICS_TZID));
@@ -132,6 +171,27 @@ partstat_value(const char *s)
 	return ICAL_PARTSTAT_NEEDSACTION;
 }
 
+/*
+ * A CN parameter for name. libical writes a '"' in a parameter value as
+ * RFC 6868's ^', which Outlook shows as it is ("PC ^'Pat^' Jones"); an
+ * apostrophe reads the same to a person and needs no escaping anywhere.
+ */
+static icalparameter *
+cn_param(const char *name)
+{
+	icalparameter *p;
+	char *copy, *c;
+
+	if ((copy = strdup(name)) == NULL)
+		return NULL;
+	for (c = copy; *c != '\0'; c++)
+		if (*c == '"')
+			*c = '\'';
+	p = icalparameter_new_cn(copy);
+	free(copy);
+	return p;
+}
+
 /* "mailto:" + address, into out. -1 when it does not fit. */
 static int
 mailto(const char *addr, char *out, size_t outlen)
@@ -145,8 +205,9 @@ mailto(const char *addr, char *out, size_t outlen)
 	return 0;
 }
 
+/* One ATTENDEE; answer 0 (a CANCEL) leaves out PARTSTAT and RSVP. */
 static int
-add_attendee(icalcomponent *ev, const struct ics_attendee *a)
+add_attendee(icalcomponent *ev, const struct ics_attendee *a, int answer)
 {
 	static const icalparameter_role roles[] = {
 		[ICS_ROLE_CHAIR] = ICAL_ROLE_CHAIR,
@@ -162,11 +223,11 @@ add_attendee(icalcomponent *ev, const struct ics_attendee *a)
 	if ((p = icalproperty_new_attendee(addr)) == NULL)
 		return -1;
 	if (a->name != NULL && a->name[0] != '\0')
-		icalproperty_add_parameter(p, icalparameter_new_cn(a->name));
+		icalproperty_add_parameter(p, cn_param(a->name));
 	icalproperty_add_parameter(p,
 	    icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
 	icalproperty_add_parameter(p, icalparameter_new_role(roles[a->role]));
-	if (a->partstat != NULL) {
+	if (a->partstat != NULL && answer) {
 		icalproperty_add_parameter(p,
 		    icalparameter_new_partstat(partstat_value(a->partstat)));
 		icalproperty_add_parameter(p,
@@ -177,12 +238,13 @@ add_attendee(icalcomponent *ev, const struct ics_attendee *a)
 }
 
 static icalcomponent *
-build_event(const struct ics_event *e)
+build_event(const struct ics_event *e, enum ics_method m)
 {
 	char addr[300];
 	icalcomponent *ev;
 	icalproperty *p, *ds, *de;
 	size_t i;
+	int utc;
 
 	if (e->uid == NULL || e->uid[0] == '\0' || e->organizer_email == NULL ||
 	    mailto(e->organizer_email, addr, sizeof(addr)) != 0 ||
@@ -190,8 +252,10 @@ build_event(const struct ics_event *e)
 	    e->sequence > 2147483647L || e->nattendees > ICS_MAX_ATTENDEES ||
 	    e->summary == NULL || e->description == NULL)
 		return NULL;
-	ds = zoned(icalproperty_new_dtstart, e->starts);
-	de = zoned(icalproperty_new_dtend, e->ends);
+	/* Both or neither in UTC, so the pair always reads as one span. */
+	utc = ics_time_ambiguous(e->starts) || ics_time_ambiguous(e->ends);
+	ds = zoned(icalproperty_new_dtstart, e->starts, utc);
+	de = zoned(icalproperty_new_dtend, e->ends, utc);
 	if (ds == NULL || de == NULL || (ev = icalcomponent_new_vevent()) ==
 	    NULL) {
 		if (ds != NULL)
@@ -216,21 +280,24 @@ build_event(const struct ics_event *e)
 		    icalproperty_new_location(e->location));
 	if (e->url != NULL && e->url[0] != '\0')
 		icalcomponent_add_property(ev, icalproperty_new_url(e->url));
-	icalcomponent_add_property(ev,
-	    icalproperty_new_class(ICAL_CLASS_CONFIDENTIAL));
-	icalcomponent_add_property(ev, icalproperty_new_status(e->cancelled ?
-	    ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(ev, icalproperty_new_class(
+	    e->klass != NULL && strcmp(e->klass, "PRIVATE") == 0 ?
+	    ICAL_CLASS_PRIVATE : ICAL_CLASS_CONFIDENTIAL));
+	if (!e->no_status)
+		icalcomponent_add_property(ev, icalproperty_new_status(
+		    e->cancelled ? ICAL_STATUS_CANCELLED :
+		    ICAL_STATUS_CONFIRMED));
 	icalcomponent_add_property(ev,
 	    icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
 	p = icalproperty_new_organizer(addr);
 	if (p == NULL)
 		goto fail;
 	if (e->organizer_name != NULL && e->organizer_name[0] != '\0')
-		icalproperty_add_parameter(p,
-		    icalparameter_new_cn(e->organizer_name));
+		icalproperty_add_parameter(p, cn_param(e->organizer_name));
 	icalcomponent_add_property(ev, p);
 	for (i = 0; i < e->nattendees; i++)
-		if (add_attendee(ev, &e->attendees[i]) != 0)
+		if (add_attendee(ev, &e->attendees[i],
+		    m != ICS_METHOD_CANCEL) != 0)
 			goto fail;
 	return ev;
 fail:
@@ -238,9 +305,48 @@ fail:
 	return NULL;
 }
 
+/* NAME, X-WR-CALNAME, REFRESH-INTERVAL and X-PUBLISHED-TTL of a feed. */
+static void
+add_feedinfo(icalcomponent *cal, const struct ics_feedinfo *fi)
+{
+	struct icaldurationtype d = icaldurationtype_null_duration();
+	icalproperty *p;
+	char *ttl;
+
+	if (fi->name != NULL && fi->name[0] != '\0') {
+		icalcomponent_add_property(cal, icalproperty_new_name(fi->name));
+		if ((p = icalproperty_new_x(fi->name)) != NULL) {
+			icalproperty_set_x_name(p, "X-WR-CALNAME");
+			icalcomponent_add_property(cal, p);
+		}
+	}
+	if (fi->refresh_minutes <= 0)
+		return;
+	d.hours = (unsigned)(fi->refresh_minutes / 60);
+	d.minutes = (unsigned)(fi->refresh_minutes % 60);
+	if ((p = icalproperty_new_refreshinterval(d)) != NULL) {
+		icalproperty_add_parameter(p,
+		    icalparameter_new_value(ICAL_VALUE_DURATION));
+		icalcomponent_add_property(cal, p);
+	}
+	if ((ttl = icaldurationtype_as_ical_string_r(d)) != NULL &&
+	    (p = icalproperty_new_x(ttl)) != NULL) {
+		icalproperty_set_x_name(p, "X-PUBLISHED-TTL");
+		icalcomponent_add_property(cal, p);
+	}
+	free(ttl);
+}
+
 char *
 ics_calendar(enum ics_method m, const struct ics_event *ev, size_t n,
     size_t *lenp)
+{
+	return ics_calendar_feed(m, ev, n, NULL, lenp);
+}
+
+char *
+ics_calendar_feed(enum ics_method m, const struct ics_event *ev, size_t n,
+    const struct ics_feedinfo *fi, size_t *lenp)
 {
 	icalcomponent *cal = NULL, *c, *tz;
 	char *text = NULL;
@@ -259,13 +365,15 @@ ics_calendar(enum ics_method m, const struct ics_event *ev, size_t n,
 	else if (m == ICS_METHOD_CANCEL)
 		icalcomponent_add_property(cal,
 		    icalproperty_new_method(ICAL_METHOD_CANCEL));
+	if (fi != NULL)
+		add_feedinfo(cal, fi);
 	if (n > 0) {
 		if ((tz = london_vtimezone()) == NULL)
 			goto out;
 		icalcomponent_add_component(cal, tz);
 	}
 	for (i = 0; i < n; i++) {
-		if ((c = build_event(&ev[i])) == NULL)
+		if ((c = build_event(&ev[i], m)) == NULL)
 			goto out;
 		icalcomponent_add_component(cal, c);
 	}

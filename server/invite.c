@@ -46,19 +46,35 @@ static const char *const kind_names[] = { "new", "update", "cancel",
 enum var {
 	V_CASE_REF, V_PURPOSE, V_KIND, V_WHEN, V_STARTS, V_FORMAT, V_PLACE,
 	V_CHAIR, V_AGENCIES, V_ORGANISER, V_RECIPIENT, V_ACCEPT, V_TENTATIVE,
-	V_DECLINE, NVARS
+	V_DECLINE, V_TITLE, NVARS
 };
 
 static const char *const var_names[NVARS] = {
 	"case_ref", "purpose", "meeting_kind", "when", "starts", "format",
 	"place", "chair", "agencies", "organiser", "recipient_name",
-	"accept_url", "tentative_url", "decline_url"
+	"accept_url", "tentative_url", "decline_url", "title"
 };
+
+/* The placeholders a title (SUMMARY) may use: one calendar entry is shared
+ * by everyone invited, so nothing personal, and nothing that is itself
+ * made from the title. */
+#define TITLE_VARS	V_ORGANISER
 
 struct tpls {
 	char	*purpose, *summary, *description;
 	char	*subject, *text, *html;
 };
+
+/* Per kind: what a CANCEL must not say ("Please answer ..."). */
+static const char *
+description_file(enum invite_kind kind)
+{
+	if (kind == INVITE_CANCEL)
+		return "cancel.description";
+	if (kind == INVITE_REMOVED)
+		return "removed.description";
+	return "description.txt";
+}
 
 static void
 tpls_free(struct tpls *t)
@@ -80,7 +96,7 @@ tpls_load(struct tpls *t, enum invite_kind kind)
 	char **dst[6] = { &t->purpose, &t->summary, &t->description,
 		&t->subject, &t->text, &t->html };
 	const char *files[6] = { "purpose.txt", "summary.txt",
-		"description.txt", name[0], name[1], name[2] };
+		description_file(kind), name[0], name[1], name[2] };
 	size_t i;
 
 	memset(t, 0, sizeof(*t));
@@ -110,16 +126,17 @@ rtrim(char *s)
 		s[--n] = '\0';
 }
 
-/* Render tpl into a new string; one_line turns CR/LF/TAB into spaces. */
+/* Render tpl with the first nvars of vars into a new string; one_line
+ * turns CR/LF/TAB into spaces. */
 static char *
-render(const char *tpl, const struct mail_var *vars, enum mail_escape esc,
-    int one_line)
+render_n(const char *tpl, const struct mail_var *vars, size_t nvars,
+    enum mail_escape esc, int one_line)
 {
 	struct buf b;
 	char *s, *p;
 
 	buf_init(&b, TEXT_MAX);
-	if (mail_render(tpl, vars, NVARS, esc, &b) != 0 ||
+	if (mail_render(tpl, vars, nvars, esc, &b) != 0 ||
 	    buf_puts(&b, "") != 0) {
 		buf_free(&b);
 		return NULL;
@@ -132,6 +149,42 @@ render(const char *tpl, const struct mail_var *vars, enum mail_escape esc,
 			if (*p == '\r' || *p == '\n' || *p == '\t')
 				*p = ' ';
 	return s;
+}
+
+static char *
+render(const char *tpl, const struct mail_var *vars, enum mail_escape esc,
+    int one_line)
+{
+	return render_n(tpl, vars, NVARS, esc, one_line);
+}
+
+int
+invite_title_check(const char *tpl, char *err, size_t errlen)
+{
+	struct mail_var vars[NVARS];
+	char *s;
+	int i;
+
+	if (tpl == NULL || tpl[0] == '\0' ||
+	    strlen(tpl) > INVITE_TITLE_MAX || str_has_ctl(tpl) ||
+	    !str_utf8_valid(tpl, strlen(tpl))) {
+		snprintf(err, errlen, "invite_title_template: must be one line "
+		    "of 1 to %d characters", INVITE_TITLE_MAX);
+		return -1;
+	}
+	for (i = 0; i < NVARS; i++) {
+		vars[i].name = var_names[i];
+		vars[i].value = "x";
+	}
+	if ((s = render_n(tpl, vars, TITLE_VARS, MAIL_ESC_TEXT, 1)) == NULL) {
+		snprintf(err, errlen, "invite_title_template: only {{case_ref}}, "
+		    "{{purpose}}, {{meeting_kind}}, {{when}}, {{starts}}, "
+		    "{{format}}, {{place}}, {{chair}} and {{agencies}} may be "
+		    "used");
+		return -1;
+	}
+	free(s);
+	return 0;
 }
 
 int
@@ -165,7 +218,9 @@ invite_init(const struct config *cfg)
 		tpl[3] = t.text;
 		tpl[4] = t.html;
 		for (i = 0; i < 5; i++) {
-			if ((s = render(tpl[i], vars, MAIL_ESC_TEXT, 0)) == NULL) {
+			/* The title is what {{title}} holds: it cannot use it. */
+			if ((s = render_n(tpl[i], vars, i == 0 ? TITLE_VARS :
+			    NVARS, MAIL_ESC_TEXT, 0)) == NULL) {
 				log_error("invite", "template %s of %s has an "
 				    "unknown or broken {{placeholder}}",
 				    parts[i], kind_names[k]);
@@ -190,8 +245,10 @@ struct mtg {
 	struct db_res		 m, p, a;
 	const char		*uid, *status, *case_ref, *format, *location;
 	const char		*chair, *kind;
+	const char		*title_tpl;	/* the authority's; NULL */
+	const char		*klass;		/* "PRIVATE", "CONFIDENTIAL" */
 	long			 sequence;
-	time_t			 starts, ends;
+	time_t			 starts, ends, updated;
 	int			 past;
 	size_t			 natt;
 	struct ics_attendee	 att[MAX_PARTS];
@@ -231,7 +288,33 @@ agency_names(struct mtg *g, const char *names)
  * then one participant's (all NULL when it has none). */
 enum { M_UID, M_SEQ, M_STARTS, M_ENDS, M_STATUS, M_CASE, M_FORMAT, M_LOC,
 	M_CHAIR, M_KIND, M_PAST, M_AGENCIES, P_ID, P_NAME, P_EMAIL, P_STAT,
-	P_REMOVED, P_PARTSTAT };
+	P_REMOVED, P_PARTSTAT, M_UPDATED, M_TITLE, M_CLASS };
+
+/*
+ * The human start and "start to end" of g. On the night the clocks go back
+ * 01:30 happens twice, so when either end is in that hour both times say
+ * which (01:30 BST, 01:30 GMT), as the calendar part then says in UTC.
+ */
+static int
+when_text(struct mtg *g)
+{
+	char end[16];
+	int y, mo, d, h, mi, label;
+
+	label = ics_time_ambiguous(g->starts) || ics_time_ambiguous(g->ends);
+	if (ltime_format_human(g->starts, g->starts_h, sizeof(g->starts_h)) ||
+	    ltime_local(g->ends, &y, &mo, &d, &h, &mi) != 0)
+		return -1;
+	if (label) {
+		size_t n = strlen(g->starts_h);
+		snprintf(g->starts_h + n, sizeof(g->starts_h) - n, " %s",
+		    ics_zone_abbr(g->starts));
+	}
+	snprintf(end, sizeof(end), "%02d:%02d%s%s", h, mi, label ? " " : "",
+	    label ? ics_zone_abbr(g->ends) : "");
+	snprintf(g->when, sizeof(g->when), "%s to %s", g->starts_h, end);
+	return 0;
+}
 
 /*
  * Load meeting id: the row, the agencies of its current participants and
@@ -243,10 +326,11 @@ enum { M_UID, M_SEQ, M_STARTS, M_ENDS, M_STATUS, M_CASE, M_FORMAT, M_LOC,
 static int
 mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
 {
-	char sid[ID_LEN], rid[ID_LEN], end[16];
+	char sid[ID_LEN], rid[ID_LEN];
 	const char *p[2] = { sid, removed_pid > 0 ? rid : NULL };
 	const char *email, *chair;
-	int i, n, y, mo, d, h, mi;
+	size_t j;
+	int i, n;
 
 	memset(g, 0, sizeof(*g));
 	g->id = id;
@@ -257,8 +341,11 @@ mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
 	    "extract(epoch FROM d.ends_at)::bigint, d.status, c.case_ref, "
 	    "d.format, d.location, d.chair, d.kind, d.ends_at <= now(), "
 	    "ag.names, p.id, p.name, p.email, s.agency IS NOT NULL, "
-	    "p.removed_at IS NOT NULL, p.partstat "
+	    "p.removed_at IS NOT NULL, p.partstat, "
+	    "floor(extract(epoch FROM d.updated_at))::bigint, "
+	    "au.invite_title_template, au.invite_class "
 	    "FROM discussions d JOIN cases c ON c.id = d.case_id "
+	    "JOIN authorities au ON au.id = d.authority_id "
 	    "CROSS JOIN LATERAL (SELECT json_agg(a.name ORDER BY a.sort_order, "
 	    "a.code) AS names FROM agencies a WHERE a.code IN (SELECT agency "
 	    "FROM participants WHERE discussion_id = d.id AND removed_at IS "
@@ -282,6 +369,9 @@ mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
 	g->chair = db_res_get(&g->m, 0, M_CHAIR);
 	g->kind = db_res_get(&g->m, 0, M_KIND);
 	g->past = db_res_bool(&g->m, 0, M_PAST);
+	g->updated = (time_t)db_res_long(&g->m, 0, M_UPDATED, 0);
+	g->title_tpl = db_res_get(&g->m, 0, M_TITLE);
+	g->klass = db_res_get(&g->m, 0, M_CLASS);
 	agency_names(g, db_res_get(&g->m, 0, M_AGENCIES));
 	n = db_res_get(&g->m, 0, P_ID) != NULL ? db_res_rows(&g->m) : 0;
 	chair = g->chair != NULL ? g->chair : "";
@@ -289,29 +379,32 @@ mtg_load(struct db *db, long id, long removed_pid, struct mtg *g)
 		email = db_res_get(&g->m, i, P_EMAIL);
 		if (email == NULL || !str_email_valid(email))
 			continue;	/* nobody to send to */
-		if (g->natt >= MAX_PARTS) {
+		/* One address, one attendee (and one message): the same
+		 * person listed twice, in any letter case, is one person to
+		 * a calendar. A current listing wins over a removed one. */
+		for (j = 0; j < g->natt; j++)
+			if (str_casecmp(g->att[j].email, email) == 0)
+				break;
+		if (j < g->natt && !(g->removed[j] &&
+		    !db_res_bool(&g->m, i, P_REMOVED)))
+			continue;
+		if (j == g->natt && g->natt++ >= MAX_PARTS) {
 			log_error("invite", "meeting %ld has more than %d "
 			    "participants with an email address", id,
 			    MAX_PARTS);
 			return -1;
 		}
-		g->pid[g->natt] = db_res_long(&g->m, i, P_ID, 0);
-		g->removed[g->natt] = db_res_bool(&g->m, i, P_REMOVED);
-		g->att[g->natt].name = db_res_get(&g->m, i, P_NAME);
-		g->att[g->natt].email = email;
-		g->att[g->natt].role = chair[0] != '\0' &&
-		    str_casecmp(chair, g->att[g->natt].name) == 0 ?
+		g->pid[j] = db_res_long(&g->m, i, P_ID, 0);
+		g->removed[j] = db_res_bool(&g->m, i, P_REMOVED);
+		g->att[j].name = db_res_get(&g->m, i, P_NAME);
+		g->att[j].email = email;
+		g->att[j].role = chair[0] != '\0' &&
+		    str_casecmp(chair, g->att[j].name) == 0 ?
 		    ICS_ROLE_CHAIR : db_res_bool(&g->m, i, P_STAT) ?
 		    ICS_ROLE_REQ : ICS_ROLE_OPT;
-		g->att[g->natt].partstat = db_res_get(&g->m, i, P_PARTSTAT);
-		g->natt++;
+		g->att[j].partstat = db_res_get(&g->m, i, P_PARTSTAT);
 	}
-	if (ltime_format_human(g->starts, g->starts_h, sizeof(g->starts_h)) ||
-	    ltime_local(g->ends, &y, &mo, &d, &h, &mi) != 0)
-		return -1;
-	snprintf(end, sizeof(end), "%02d:%02d", h, mi);
-	snprintf(g->when, sizeof(g->when), "%s to %s", g->starts_h, end);
-	return 0;
+	return when_text(g);
 }
 
 static const char *
@@ -349,6 +442,31 @@ vars_fill(struct mail_var *vars, const struct mtg *g, const char *purpose)
 	vars[V_ORGANISER].value = settings.from;
 }
 
+/*
+ * The calendar title (SUMMARY, and {{title}} in subjects): the authority's
+ * template, or summary.txt. A stored template that no longer renders (it
+ * was checked when saved) falls back to the default rather than holding
+ * up the invitations. vars must be filled; returns a new string or NULL.
+ */
+static char *
+title_render(const struct mtg *g, const char *dflt,
+    const struct mail_var *vars)
+{
+	char *s;
+
+	if (g->title_tpl != NULL && (s = render_n(g->title_tpl, vars,
+	    TITLE_VARS, MAIL_ESC_TEXT, 1)) != NULL) {
+		if (s[0] != '\0')
+			return s;
+		free(s);
+	}
+	if (g->title_tpl != NULL)
+		log_error("invite", "the calendar title template of meeting "
+		    "%ld's authority does not render; using the default",
+		    g->id);
+	return render_n(dflt, vars, TITLE_VARS, MAIL_ESC_TEXT, 1);
+}
+
 /* A joining link in the location becomes the event's URL too. */
 static const char *
 event_url(const char *location)
@@ -368,6 +486,7 @@ event_fill(struct ics_event *ev, const struct mtg *g, const char *summary,
 	ev->uid = g->uid;
 	ev->sequence = g->sequence;
 	ev->dtstamp = time(NULL);
+	ev->klass = g->klass;
 	ev->starts = g->starts;
 	ev->ends = g->ends;
 	ev->cancelled = g->status != NULL && strcmp(g->status,
@@ -542,7 +661,12 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 		if (g.removed[i] != (kind == INVITE_REMOVED))
 			continue;
 		att[natt] = g.att[i];
-		att[natt].partstat = "NEEDS-ACTION";
+		/* The answer on record: NEEDS-ACTION for a new invitation or
+		 * a new time (invite_revise resets them), the person's own
+		 * for a change at the same SEQUENCE, so a client that keeps
+		 * it is not asked to forget it. */
+		if (att[natt].partstat == NULL)
+			att[natt].partstat = "NEEDS-ACTION";
 		natt++;
 	}
 	if (natt == 0) {
@@ -553,7 +677,8 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 		goto out;
 	rtrim(t.purpose);
 	vars_fill(vars, &g, t.purpose);
-	if ((summary = render(t.summary, vars, MAIL_ESC_TEXT, 1)) == NULL ||
+	if ((summary = title_render(&g, t.summary, vars)) == NULL ||
+	    (vars[V_TITLE].value = summary) == NULL ||
 	    (description = render(t.description, vars, MAIL_ESC_TEXT,
 	    0)) == NULL ||
 	    (subject = render(t.subject, vars, MAIL_ESC_TEXT, 1)) == NULL) {
@@ -562,6 +687,7 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 		goto out;
 	}
 	event_fill(&ev, &g, summary, description, att, natt);
+	ev.no_status = kind == INVITE_REMOVED;
 	if ((ics = ics_calendar(strcmp(method, "REQUEST") == 0 ?
 	    ICS_METHOD_REQUEST : ICS_METHOD_CANCEL, &ev, 1, &ics_len)) == NULL) {
 		log_error("invite", "could not build the invitation for "
@@ -653,20 +779,24 @@ invite_at_risk(struct db *db, long id, char *out, size_t outlen)
 	return n;
 }
 
-char *
-invite_calendar(struct db *db, const long *ids, size_t n, size_t *lenp)
+/* The calendar of ids; fi names a feed (NULL: a download). */
+static char *
+calendar(struct db *db, const long *ids, size_t n,
+    const struct ics_feedinfo *fi, size_t *lenp)
 {
 	struct ics_attendee *att = NULL;
 	struct ics_event *ev = NULL;
 	struct mail_var vars[NVARS];
 	struct mtg *g = NULL;
 	struct tpls t;
-	char **texts = NULL, *cal = NULL;
+	char **texts = NULL, *cal = NULL, *cancelled = NULL;
 	size_t i, j, k, loaded = 0, natt = 0;
 
 	memset(&t, 0, sizeof(t));
-	if (!settings.ready || n > 100000 || tpls_load(&t, INVITE_NEW) != 0)
-		return NULL;
+	if (!settings.ready || n > 100000 || tpls_load(&t, INVITE_NEW) != 0 ||
+	    (cancelled = mail_template_load(settings.templates_dir,
+	    description_file(INVITE_CANCEL))) == NULL)
+		goto out;
 	rtrim(t.purpose);
 	if (n > 0 && ((g = calloc(n, sizeof(*g))) == NULL ||
 	    (ev = calloc(n, sizeof(*ev))) == NULL ||
@@ -680,9 +810,12 @@ invite_calendar(struct db *db, const long *ids, size_t n, size_t *lenp)
 		}
 		loaded++;
 		vars_fill(vars, &g[i], t.purpose);
-		if ((texts[2 * i] = render(t.summary, vars, MAIL_ESC_TEXT,
-		    1)) == NULL || (texts[2 * i + 1] = render(t.description,
-		    vars, MAIL_ESC_TEXT, 0)) == NULL)
+		if ((texts[2 * i] = title_render(&g[i], t.summary,
+		    vars)) == NULL || (vars[V_TITLE].value = texts[2 * i]) ==
+		    NULL || (texts[2 * i + 1] = render(
+		    g[i].status != NULL && strcmp(g[i].status, "cancelled") ==
+		    0 ? cancelled : t.description, vars, MAIL_ESC_TEXT,
+		    0)) == NULL)
 			goto out;
 		for (j = 0, k = 0; j < g[i].natt; j++) {
 			if (g[i].removed[j])
@@ -693,9 +826,12 @@ invite_calendar(struct db *db, const long *ids, size_t n, size_t *lenp)
 		}
 		event_fill(&ev[i], &g[i], texts[2 * i], texts[2 * i + 1],
 		    &att[natt], k);
+		/* The last change, not the time of rendering: two instances
+		 * (or two polls) give the same bytes for the same content. */
+		ev[i].dtstamp = g[i].updated;
 		natt += k;
 	}
-	cal = ics_calendar(ICS_METHOD_NONE, ev, n, lenp);
+	cal = ics_calendar_feed(ICS_METHOD_NONE, ev, n, fi, lenp);
 	if (cal != NULL && ics_count_errors(cal) != 0) {
 		log_error("invite", "a calendar of %zu meetings does not "
 		    "re-parse cleanly", n);
@@ -711,6 +847,23 @@ out:
 	free(att);
 	free(ev);
 	free(g);
+	free(cancelled);
 	tpls_free(&t);
 	return cal;
+}
+
+char *
+invite_calendar(struct db *db, const long *ids, size_t n, size_t *lenp)
+{
+	return calendar(db, ids, n, NULL, lenp);
+}
+
+char *
+invite_feed_calendar(struct db *db, const long *ids, size_t n,
+    size_t *lenp)
+{
+	const struct ics_feedinfo fi = { INVITE_FEED_NAME,
+		INVITE_FEED_REFRESH };
+
+	return calendar(db, ids, n, &fi, lenp);
 }

@@ -5,6 +5,7 @@
  * Staff routes apply the meetings' visibility rule (social workers: their
  * team; managers: their authority) and answer 404 for anything else.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,23 +185,35 @@ h_deliveries(struct http_req *rq, struct http_resp *rs)
 
 /* ---- the mail gateway ------------------------------------------------------- */
 
-/* POST /api/v1/itip: one text/calendar REPLY. */
+/* 1 when Content-Type ct is type (parameters allowed). */
+static int
+ctype_is(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+
+	return ct != NULL && strncasecmp(ct, type, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* POST /api/v1/itip: one text/calendar REPLY or COUNTER, or a whole
+ * message/rfc822 email that has no calendar part. */
 static int
 h_itip(struct http_req *rq, struct http_resp *rs)
 {
 	const char *ct = http_header(rq, "Content-Type");
 	json_t *out = NULL;
-	int status;
+	int status, mail = ctype_is(ct, "message/rfc822");
 
-	if (ct == NULL || strncasecmp(ct, "text/calendar", 13) != 0 ||
-	    (ct[13] != '\0' && ct[13] != ';' && ct[13] != ' '))
-		return http_error(rq, rs, 415, "Content-Type", "send the reply "
-		    "as Content-Type: text/calendar");
+	if (!mail && !ctype_is(ct, "text/calendar"))
+		return http_error(rq, rs, 415, "Content-Type", "send a reply "
+		    "as Content-Type: text/calendar, an email without one as "
+		    "message/rfc822");
 	if (rq->body.len == 0)
 		return http_error(rq, rs, 400, "body", "body: a text/calendar "
-		    "REPLY is required");
-	status = itip_ingest(rq->db, &rq->user, rq->body.data, rq->body.len,
-	    &out);
+		    "REPLY or a message/rfc822 email is required");
+	status = mail ? itip_ingest_mail(rq->db, &rq->user, rq->body.data,
+	    rq->body.len, &out) : itip_ingest(rq->db, &rq->user,
+	    rq->body.data, rq->body.len, &out);
 	if (status == 500) {
 		json_decref(out);
 		return rs->status = 500;
@@ -227,6 +240,7 @@ h_itip_inbox(struct http_req *rq, struct http_resp *rs)
 	    "json_agg(json_build_object('id', id, 'received_at', received_at, "
 	    "'status', status, 'reason', reason, 'uid', uid, 'attendee', "
 	    "attendee, 'partstat', partstat, 'sequence', sequence, "
+	    "'mail_from', mail_from, 'subject', subject, "
 	    "'meeting_id', discussion_id, 'raw_base64', encode(raw, 'base64')) "
 	    "ORDER BY id), '[]')) FROM (SELECT * FROM itip_inbox WHERE "
 	    "status <> 'applied' AND reviewed_at IS NULL ORDER BY id LIMIT 500) "
@@ -344,8 +358,12 @@ rsvp_page(struct http_req *rq, struct http_resp *rs, int post)
 		    "rsvp link");
 		p[1] = rsvp_partstat(ans);
 		/* Only partstat moves, as with iTIP replies. */
+		/* Answered now, to the current SEQUENCE: a calendar reply
+		 * sent earlier and arriving later does not undo it. */
 		if (after == NULL || db_cmd(rq->db, "UPDATE participants SET "
-		    "partstat = $2 WHERE id = $1", 2, p) != 0 ||
+		    "partstat = $2, reply_dtstamp = now(), reply_sequence = "
+		    "(SELECT sequence FROM discussions d WHERE d.id = "
+		    "participants.discussion_id) WHERE id = $1", 2, p) != 0 ||
 		    audit_record(rq->db, NULL, "participant.reply",
 		    "discussion", db_res_long(&r, 0, 6, 0), NULL, after) != 0 ||
 		    db_commit(rq->db) != 0) {
@@ -400,15 +418,37 @@ h_rsvp_post(struct http_req *rq, struct http_resp *rs)
 
 /* ---- feeds ------------------------------------------------------------------- */
 
+/* 1 when Accept-Encoding allows gzip (listed, and not with q=0). */
+static int
+accepts_gzip(const char *ae)
+{
+	char low[256];
+	const char *g, *q;
+	size_t i;
+
+	if (ae == NULL)
+		return 0;
+	for (i = 0; ae[i] != '\0' && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)ae[i]);
+	low[i] = '\0';
+	if ((g = strstr(low, "gzip")) == NULL)
+		return 0;
+	q = g + 4 + strspn(g + 4, " ");
+	if (*q != ';')
+		return 1;
+	q = strstr(q, "q=");
+	return q == NULL || strtod(q + 2, NULL) > 0.0;
+}
+
 /* GET /feeds/{token}.ics. The route takes no pooled connection: most
  * polls are answered from memory, and only a miss borrows one. */
 static int
 h_feed(struct http_req *rq, struct http_resp *rs)
 {
-	char token[FEED_TOKEN_HEX + 1];
+	char token[FEED_TOKEN_HEX + 1], date[40];
 	struct feed_body fb;
+	struct feed_cond c;
 	const char *file = rq->nparams == 1 ? rq->params[0] : "";
-	const char *inm = http_header(rq, "If-None-Match");
 	size_t n = strlen(file);
 
 	if (n != FEED_TOKEN_HEX + 4 || strcmp(file + FEED_TOKEN_HEX,
@@ -417,24 +457,31 @@ h_feed(struct http_req *rq, struct http_resp *rs)
 		    "this address");
 	memcpy(token, file, FEED_TOKEN_HEX);
 	token[FEED_TOKEN_HEX] = '\0';
-	if (!feed_cached(token, inm, &fb)) {
+	c.if_none_match = http_header(rq, "If-None-Match");
+	c.if_modified_since = http_header(rq, "If-Modified-Since");
+	c.gzip = accepts_gzip(http_header(rq, "Accept-Encoding"));
+	if (!feed_cached(token, &c, &fb)) {
 		/* respond() gives the connection back to the pool. */
 		if ((rq->db = db_pool_get(rq->app->pool, 5000)) == NULL)
 			return http_error(rq, rs, 503, NULL, "the database is "
 			    "not available; try again shortly");
-		if (feed_get(rq->db, token, inm, &fb) != 0)
+		if (feed_get(rq->db, token, &c, &fb) != 0)
 			return rs->status = 500;
 	}
 	if (fb.status == 404)
 		return http_error(rq, rs, 404, NULL, "there is no calendar at "
 		    "this address (it may have been revoked)");
+	feed_http_date(fb.last_modified, date, sizeof(date));
 	http_resp_header(rs, "ETag", fb.etag);
+	http_resp_header(rs, "Last-Modified", date);
 	http_resp_header(rs, "Cache-Control", "private, no-cache");
-	if (fb.status == 304) {
-		buf_reset(&rs->body);
-		return rs->status = 304;
-	}
-	http_send_blob(rs, 200, "text/calendar; charset=utf-8", fb.body);
+	http_resp_header(rs, "Vary", "Accept-Encoding");
+	if (fb.gzip)
+		http_resp_header(rs, "Content-Encoding", "gzip");
+	/* A 304 gets the body too: libmicrohttpd sends none for a 304 but
+	 * takes its Content-Length from it, which must be the 200's, never
+	 * "0" (RFC 9110 8.6). */
+	http_send_blob(rs, fb.status, "text/calendar; charset=utf-8", fb.body);
 	feed_body_free(&fb);
 	return rs->status;
 }

@@ -18,6 +18,8 @@
 #include "auth.h"
 #include "db.h"
 #include "itip.h"
+#include "ltime.h"
+#include "mail.h"
 #include "str.h"
 
 #define ID_LEN	24
@@ -56,6 +58,83 @@ partstat_name(icalparameter_partstat ps)
 	}
 }
 
+/* A date-time as an instant: UTC and TZIDs the calendar defines (or
+ * libical knows) as such, floating times and dates as London's. */
+static int
+instant(struct icaltimetype t, time_t *out)
+{
+	const icaltimezone *z = t.zone;
+
+	if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t))
+		return -1;
+	if (z == NULL && !icaltime_is_utc(t))
+		z = ltime_zone();
+	if (icaltime_is_utc(t))
+		z = icaltimezone_get_utc_timezone();
+	if (z == NULL)
+		return -1;
+	*out = icaltime_as_timet_with_zone(t, z);
+	return 0;
+}
+
+/*
+ * The proposer of a COUNTER: its one ATTENDEE, or of several (some clients
+ * repeat the whole list) the one that has answered. NULL when that does
+ * not name one person: kept for review rather than guessed.
+ */
+static icalproperty *
+counter_attendee(icalcomponent *ev)
+{
+	icalproperty *p, *found = NULL;
+	icalparameter *ps;
+	int n = 0;
+
+	if (count_props(ev, ICAL_ATTENDEE_PROPERTY) == 1)
+		return icalcomponent_get_first_property(ev,
+		    ICAL_ATTENDEE_PROPERTY);
+	for (p = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY);
+	    p != NULL; p = icalcomponent_get_next_property(ev,
+	    ICAL_ATTENDEE_PROPERTY)) {
+		ps = icalproperty_get_first_parameter(p,
+		    ICAL_PARTSTAT_PARAMETER);
+		if (ps != NULL && icalparameter_get_partstat(ps) !=
+		    ICAL_PARTSTAT_NEEDSACTION) {
+			found = p;
+			n++;
+		}
+	}
+	return n == 1 ? found : NULL;
+}
+
+/* The proposed time and comment of a COUNTER. */
+static int
+read_counter(icalcomponent *ev, struct itip_reply *out, char *err,
+    size_t errlen)
+{
+	icalproperty *p;
+	const char *c;
+
+	if (count_props(ev, ICAL_DTSTART_PROPERTY) != 1 ||
+	    instant(icalcomponent_get_dtstart(ev), &out->starts) != 0)
+		return fail(err, errlen, "a COUNTER must propose a DTSTART");
+	if (count_props(ev, ICAL_DTEND_PROPERTY) +
+	    count_props(ev, ICAL_DURATION_PROPERTY) != 1 ||
+	    instant(icalcomponent_get_dtend(ev), &out->ends) != 0 ||
+	    out->ends <= out->starts)
+		return fail(err, errlen, "a COUNTER must propose a DTEND or "
+		    "DURATION after its DTSTART");
+	if ((p = icalcomponent_get_first_property(ev,
+	    ICAL_COMMENT_PROPERTY)) != NULL &&
+	    (c = icalproperty_get_comment(p)) != NULL) {
+		if (strlen(c) > ITIP_COMMENT_MAX || !str_utf8_valid(c,
+		    strlen(c)))
+			return fail(err, errlen, "COMMENT is too long or not "
+			    "UTF-8");
+		str_copy(out->comment, c, sizeof(out->comment));
+	}
+	return 0;
+}
+
 /* Fill out from the parsed calendar; the reason goes to err. */
 static int
 read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
@@ -64,6 +143,7 @@ read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
 	icalcomponent *ev;
 	icalproperty *p;
 	icalparameter *ps;
+	icalproperty_method method;
 	const char *uid, *addr, *name;
 	size_t i, n;
 
@@ -72,9 +152,11 @@ read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
 	if (icalcomponent_count_errors(cal) > 0)
 		return fail(err, errlen, "the calendar does not parse cleanly "
 		    "(libical reports errors)");
-	if (count_props(cal, ICAL_METHOD_PROPERTY) != 1 ||
-	    icalcomponent_get_method(cal) != ICAL_METHOD_REPLY)
-		return fail(err, errlen, "METHOD must be REPLY");
+	method = count_props(cal, ICAL_METHOD_PROPERTY) == 1 ?
+	    icalcomponent_get_method(cal) : ICAL_METHOD_NONE;
+	if (method != ICAL_METHOD_REPLY && method != ICAL_METHOD_COUNTER)
+		return fail(err, errlen, "METHOD must be REPLY or COUNTER");
+	out->counter = method == ICAL_METHOD_COUNTER;
 	if (icalcomponent_count_components(cal, ICAL_VEVENT_COMPONENT) != 1)
 		return fail(err, errlen, "a reply must hold exactly one VEVENT");
 	ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
@@ -95,10 +177,21 @@ read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
 		out->has_sequence = 1;
 	}
 	out->has_organizer = count_props(ev, ICAL_ORGANIZER_PROPERTY) > 0;
-	if (count_props(ev, ICAL_ATTENDEE_PROPERTY) != 1)
+	if (count_props(ev, ICAL_DTSTAMP_PROPERTY) == 1 &&
+	    instant(icalcomponent_get_dtstamp(ev), &out->dtstamp) == 0)
+		out->has_dtstamp = 1;
+	if (out->counter) {
+		if (read_counter(ev, out, err, errlen) != 0)
+			return -1;
+		if ((p = counter_attendee(ev)) == NULL)
+			return fail(err, errlen, "a COUNTER must name its "
+			    "proposer: one ATTENDEE, or one that has answered");
+	} else if (count_props(ev, ICAL_ATTENDEE_PROPERTY) != 1)
 		return fail(err, errlen, "a reply must name exactly one "
 		    "ATTENDEE");
-	p = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY);
+	else
+		p = icalcomponent_get_first_property(ev,
+		    ICAL_ATTENDEE_PROPERTY);
 	if ((addr = icalproperty_get_attendee(p)) == NULL)
 		return fail(err, errlen, "ATTENDEE has no address");
 	if (strncasecmp(addr, "mailto:", 7) == 0)
@@ -108,11 +201,13 @@ read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
 	for (i = 0; addr[i] != '\0'; i++)
 		out->attendee[i] = (char)tolower((unsigned char)addr[i]);
 	out->attendee[i] = '\0';
-	if ((ps = icalproperty_get_first_parameter(p,
-	    ICAL_PARTSTAT_PARAMETER)) == NULL ||
-	    (name = partstat_name(icalparameter_get_partstat(ps))) == NULL)
+	ps = icalproperty_get_first_parameter(p, ICAL_PARTSTAT_PARAMETER);
+	name = ps != NULL ? partstat_name(icalparameter_get_partstat(ps)) :
+	    NULL;
+	if (name == NULL && !out->counter)
 		return fail(err, errlen, "ATTENDEE has no PARTSTAT");
-	str_copy(out->partstat, name, sizeof(out->partstat));
+	str_copy(out->partstat, name != NULL ? name : "",
+	    sizeof(out->partstat));
 	return 0;
 }
 
@@ -204,14 +299,16 @@ itip_parse_reply(const char *text, size_t len, struct itip_reply *out,
 
 /* ---- applying ------------------------------------------------------------- */
 
-/* Store the reply; r may be NULL (malformed). */
+/* Store the reply; r may be NULL (malformed). Its inbox row's id goes to
+ * *inbox when inbox is not NULL. */
 static int
-store(struct db *db, const struct auth_user *u, const char *status,
+store_id(struct db *db, const struct auth_user *u, const char *status,
     const char *reason, const struct itip_reply *r, long discussion,
-    const char *body, size_t len)
+    const char *body, size_t len, long *inbox)
 {
 	char uid_s[ID_LEN], did[ID_LEN], seq[ID_LEN], *hex;
 	const char *p[9];
+	struct db_res res;
 	int rc;
 
 	if ((hex = malloc(2 * len + 1)) == NULL)
@@ -229,11 +326,26 @@ store(struct db *db, const struct auth_user *u, const char *status,
 	p[6] = r != NULL && r->has_sequence ? seq : NULL;
 	p[7] = discussion > 0 ? did : NULL;
 	p[8] = hex;
-	rc = db_cmd(db, "INSERT INTO itip_inbox (received_by, status, reason, "
-	    "uid, attendee, partstat, sequence, discussion_id, raw) VALUES "
-	    "($1, $2, $3, $4, $5, $6, $7::int, $8, decode($9, 'hex'))", 9, p);
+	p[5] = r != NULL && r->partstat[0] != '\0' ? r->partstat : NULL;
+	rc = db_exec(db, &res, "INSERT INTO itip_inbox (received_by, status, "
+	    "reason, uid, attendee, partstat, sequence, discussion_id, raw) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8, decode($9, 'hex')) "
+	    "RETURNING id", 9, p);
 	free(hex);
-	return rc;
+	if (rc != 0)
+		return -1;
+	if (inbox != NULL)
+		*inbox = db_res_long(&res, 0, 0, 0);
+	db_res_free(&res);
+	return 0;
+}
+
+static int
+store(struct db *db, const struct auth_user *u, const char *status,
+    const char *reason, const struct itip_reply *r, long discussion,
+    const char *body, size_t len)
+{
+	return store_id(db, u, status, reason, r, discussion, body, len, NULL);
 }
 
 static int
@@ -247,17 +359,168 @@ outcome(json_t **out, int status, const char *what, const char *msg,
 	return status;
 }
 
+/* Store with outcome and commit: the answer for every "kept" path. */
+static int
+keep(struct db *db, const struct auth_user *u, const char *what,
+    const char *msg, const struct itip_reply *r, long discussion,
+    const char *body, size_t len, json_t **out)
+{
+	if (store(db, u, what, msg, r, discussion, body, len) != 0 ||
+	    db_commit(db) != 0)
+		return 500;
+	return outcome(out, 202, what, msg, discussion);
+}
+
+/*
+ * A REPLY to the meeting's current SEQUENCE (or a newer one). RFC 5546
+ * 2.1.5: among replies to one SEQUENCE the latest DTSTAMP wins, whatever
+ * order they arrive in, so each invitee's applied DTSTAMP is kept and an
+ * older one is ignored ("superseded"). A reply without DTSTAMP counts as
+ * sent when it arrived.
+ */
+static int
+apply_reply(struct db *db, const struct auth_user *u,
+    const struct itip_reply *r, long discussion, long seq, const char *body,
+    size_t len, json_t **out)
+{
+	char did[ID_LEN], rseq[ID_LEN], stamp[LTIME_ISO_MAX], msg[256];
+	const char *p[5] = { did, r->attendee, r->partstat, NULL, rseq };
+	struct db_res res;
+	json_t *ids = NULL, *after = NULL;
+	int i, status = 500, newer;
+
+	db_res_init(&res);
+	if (strcmp(r->partstat, "ACCEPTED") != 0 &&
+	    strcmp(r->partstat, "DECLINED") != 0 &&
+	    strcmp(r->partstat, "TENTATIVE") != 0) {
+		snprintf(msg, sizeof(msg), "PARTSTAT %s is not recorded; kept "
+		    "for review", r->partstat);
+		return keep(db, u, "unsupported", msg, r, discussion, body, len,
+		    out);
+	}
+	snprintf(did, sizeof(did), "%ld", discussion);
+	snprintf(rseq, sizeof(rseq), "%ld", r->has_sequence ? r->sequence :
+	    seq);
+	if (r->has_dtstamp && ltime_format_utc(r->dtstamp, stamp,
+	    sizeof(stamp)) == 0)
+		p[3] = stamp;
+	/* The invitee's listings (one address may be listed twice) and
+	 * whether one already holds a later answer to this SEQUENCE. */
+	if (db_exec(db, &res, "SELECT bool_or(reply_sequence = $3::int AND "
+	    "reply_dtstamp > coalesce($2::timestamptz, now())), count(*) "
+	    "FROM participants WHERE discussion_id = $1 AND lower(email) = $4 "
+	    "AND removed_at IS NULL", 4, (const char *[]){ did, p[3], rseq,
+	    r->attendee }) != 0)
+		goto out;
+	newer = db_res_bool(&res, 0, 0);
+	if (db_res_long(&res, 0, 1, 0) == 0) {
+		/* Replies from another address than the one invited are kept
+		 * for a person to match; never guessed. */
+		status = keep(db, u, "unmatched", "no current invitee of this "
+		    "meeting has this address; kept for review", r,
+		    discussion, body, len, out);
+		goto out;
+	}
+	if (newer) {
+		status = keep(db, u, "superseded", "a reply with a later DTSTAMP "
+		    "to the same SEQUENCE is already recorded; ignored", r,
+		    discussion, body, len, out);
+		goto out;
+	}
+	db_res_free(&res);
+	/* partstat and when it was answered: all a reply may change. */
+	if (db_exec(db, &res, "UPDATE participants SET partstat = $3, "
+	    "reply_dtstamp = coalesce($4::timestamptz, now()), "
+	    "reply_sequence = $5::int WHERE discussion_id = $1 AND "
+	    "lower(email) = $2 AND removed_at IS NULL RETURNING id", 5,
+	    p) != 0 || (ids = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < db_res_rows(&res); i++)
+		json_array_append_new(ids, json_integer(
+		    (json_int_t)db_res_long(&res, i, 0, 0)));
+	after = json_pack("{s:O, s:s, s:s}", "participants", ids, "partstat",
+	    r->partstat, "via", "itip");
+	if (after == NULL || store(db, u, "applied", "applied", r, discussion,
+	    body, len) != 0 || audit_record(db, u, "participant.reply",
+	    "discussion", discussion, NULL, after) != 0 || db_commit(db) != 0)
+		goto out;
+	status = outcome(out, 200, "applied", "the answer is recorded",
+	    discussion);
+	if (*out != NULL) {
+		json_object_set(*out, "participants", ids);
+		json_object_set_new(*out, "partstat", json_string(r->partstat));
+	}
+out:
+	db_res_free(&res);
+	json_decref(ids);
+	json_decref(after);
+	return status;
+}
+
+/*
+ * A COUNTER ("Propose new time"): recorded for the organiser, shown on the
+ * meeting page with a way to reschedule to it; the meeting itself does not
+ * change. Answered 202: the gateway has delivered it.
+ */
+static int
+apply_counter(struct db *db, const struct auth_user *u,
+    const struct itip_reply *r, long discussion, long seq, const char *body,
+    size_t len, json_t **out)
+{
+	char did[ID_LEN], pid[ID_LEN], ibx[ID_LEN], sq[ID_LEN];
+	char st[LTIME_ISO_MAX], en[LTIME_ISO_MAX];
+	const char *p[7] = { did, pid, ibx, sq, st, en, r->comment };
+	struct db_res res;
+	json_t *after = NULL;
+	long inbox = 0, participant;
+	int status = 500;
+
+	snprintf(did, sizeof(did), "%ld", discussion);
+	p[1] = r->attendee;
+	if (db_exec(db, &res, "SELECT min(id) FROM participants WHERE "
+	    "discussion_id = $1 AND lower(email) = $2 AND removed_at IS NULL",
+	    2, p) != 0)
+		return 500;
+	participant = db_res_long(&res, 0, 0, 0);
+	db_res_free(&res);
+	if (participant < 1)
+		return keep(db, u, "unmatched", "no current invitee of this "
+		    "meeting has the address that proposed a new time; kept "
+		    "for review", r, discussion, body, len, out);
+	if (store_id(db, u, "counter", "a new time proposed; shown on the "
+	    "meeting page", r, discussion, body, len, &inbox) != 0 ||
+	    ltime_format_utc(r->starts, st, sizeof(st)) != 0 ||
+	    ltime_format_utc(r->ends, en, sizeof(en)) != 0)
+		return 500;
+	snprintf(pid, sizeof(pid), "%ld", participant);
+	p[1] = pid;
+	snprintf(ibx, sizeof(ibx), "%ld", inbox);
+	snprintf(sq, sizeof(sq), "%ld", r->has_sequence ? r->sequence : seq);
+	after = json_pack("{s:I, s:s, s:s}", "participant",
+	    (json_int_t)participant, "starts_at", st, "ends_at", en);
+	if (after == NULL || db_cmd(db, "INSERT INTO counter_proposals "
+	    "(discussion_id, participant_id, inbox_id, sequence, starts_at, "
+	    "ends_at, comment) VALUES ($1, $2, $3, $4::int, $5, $6, $7)", 7,
+	    p) != 0 || audit_record(db, u, "participant.counter",
+	    "discussion", discussion, NULL, after) != 0 || db_commit(db) != 0)
+		goto out;
+	status = outcome(out, 202, "counter", "the proposal of a new time is "
+	    "recorded and shown on the meeting page", discussion);
+out:
+	json_decref(after);
+	return status;
+}
+
 int
 itip_ingest(struct db *db, const struct auth_user *u, const char *body,
     size_t len, json_t **out)
 {
 	struct itip_reply r;
 	struct db_res res;
-	char err[160], msg[256], did[ID_LEN];
-	const char *p[3];
-	json_t *ids = NULL, *after = NULL;
+	char err[160], msg[256];
+	const char *p[1];
 	long discussion = 0, seq;
-	int i, status = 500;
+	int status = 500;
 
 	*out = NULL;
 	db_res_init(&res);
@@ -304,61 +567,140 @@ itip_ingest(struct db *db, const struct auth_user *u, const char *body,
 		status = outcome(out, 202, "stale", msg, discussion);
 		goto out;
 	}
-	if (strcmp(r.partstat, "ACCEPTED") != 0 &&
-	    strcmp(r.partstat, "DECLINED") != 0 &&
-	    strcmp(r.partstat, "TENTATIVE") != 0) {
-		snprintf(msg, sizeof(msg), "PARTSTAT %s is not recorded; kept "
-		    "for review", r.partstat);
-		if (store(db, u, "unsupported", msg, &r, discussion, body,
-		    len) != 0 || db_commit(db) != 0)
-			goto out;
-		status = outcome(out, 202, "unsupported", msg, discussion);
-		goto out;
-	}
 	db_res_free(&res);
-	snprintf(did, sizeof(did), "%ld", discussion);
-	p[0] = did;
-	p[1] = r.attendee;
-	p[2] = r.partstat;
-	/* The only column a reply may change. */
-	if (db_exec(db, &res, "UPDATE participants SET partstat = $3 WHERE "
-	    "discussion_id = $1 AND lower(email) = $2 AND removed_at IS NULL "
-	    "RETURNING id", 3, p) != 0)
-		goto out;
-	if (db_res_rows(&res) == 0) {
-		/* Replies from another address than the one invited are kept
-		 * for a person to match; never guessed. */
-		if (store(db, u, "unmatched", "no current invitee of this "
-		    "meeting has the ATTENDEE address", &r, discussion, body,
-		    len) != 0 || db_commit(db) != 0)
-			goto out;
-		status = outcome(out, 202, "unmatched", "no current invitee of "
-		    "this meeting has this address; kept for review",
-		    discussion);
-		goto out;
-	}
-	if ((ids = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < db_res_rows(&res); i++)
-		json_array_append_new(ids, json_integer(
-		    (json_int_t)db_res_long(&res, i, 0, 0)));
-	after = json_pack("{s:O, s:s, s:s}", "participants", ids, "partstat",
-	    r.partstat, "via", "itip");
-	if (after == NULL || store(db, u, "applied", "applied", &r, discussion,
-	    body, len) != 0 || audit_record(db, u, "participant.reply",
-	    "discussion", discussion, NULL, after) != 0 || db_commit(db) != 0)
-		goto out;
-	status = outcome(out, 200, "applied", "the answer is recorded",
-	    discussion);
-	if (*out != NULL) {
-		json_object_set(*out, "participants", ids);
-		json_object_set_new(*out, "partstat", json_string(r.partstat));
-	}
+	status = r.counter ? apply_counter(db, u, &r, discussion, seq, body,
+	    len, out) : apply_reply(db, u, &r, discussion, seq, body, len,
+	    out);
 out:
 	if (status == 500)
 		db_rollback(db);
 	db_res_free(&res);
-	json_decref(ids);
-	json_decref(after);
+	return status;
+}
+
+/* ---- mail without a calendar part ------------------------------------------ */
+
+#define MAIL_REFS_MAX	20	/* Message-IDs of In-Reply-To + References */
+
+/*
+ * The unfolded value of header name in the header block h[0..len), into
+ * out: printable ASCII only (anything else becomes '?'), cut at outlen - 1.
+ * "" when absent. Only the first occurrence counts.
+ */
+static void
+header_value(const char *h, size_t len, const char *name, char *out,
+    size_t outlen)
+{
+	const char *end = h + len, *v;
+	size_t nlen = strlen(name), used = 0;
+
+	out[0] = '\0';
+	while (h < end) {
+		if ((size_t)(end - h) > nlen && strncasecmp(h, name, nlen) ==
+		    0 && h[nlen] == ':') {
+			for (v = h + nlen + 1; v < end && used + 1 < outlen;
+			    v++) {
+				if (*v == '\r')
+					continue;
+				if (*v == '\n') {
+					if (v + 1 >= end || (v[1] != ' ' &&
+					    v[1] != '\t'))
+						break;
+					continue;	/* folded */
+				}
+				out[used++] = *v == '\t' ? ' ' :
+				    (*v < 0x20 || *v > 0x7e) ? '?' : *v;
+			}
+			out[used] = '\0';
+			while (used > 0 && out[used - 1] == ' ')
+				out[--used] = '\0';
+			v = out + strspn(out, " ");
+			memmove(out, v, strlen(v) + 1);
+			return;
+		}
+		if ((v = memchr(h, '\n', (size_t)(end - h))) == NULL)
+			return;
+		h = v + 1;
+	}
+}
+
+/* The meeting whose invitation one of the <Message-ID>s in refs is. */
+static int
+meeting_of_refs(struct db *db, const char *refs, long *discussion)
+{
+	char id[MAIL_MESSAGE_ID_MAX + 1];
+	const char *p[1] = { id }, *a, *b;
+	struct db_res r;
+	int n = 0;
+
+	*discussion = 0;
+	for (a = strchr(refs, '<'); a != NULL && n < MAIL_REFS_MAX;
+	    a = strchr(b, '<'), n++) {
+		if ((b = strchr(a, '>')) == NULL)
+			break;
+		if ((size_t)(b - a - 1) >= sizeof(id) || b == a + 1)
+			continue;
+		memcpy(id, a + 1, (size_t)(b - a - 1));
+		id[b - a - 1] = '\0';
+		if (db_exec(db, &r, "SELECT discussion_id FROM outbox WHERE "
+		    "message_id = $1", 1, p) != 0)
+			return -1;
+		if (db_res_rows(&r) > 0)
+			*discussion = db_res_long(&r, 0, 0, 0);
+		db_res_free(&r);
+		if (*discussion > 0)
+			return 0;
+	}
+	return 0;
+}
+
+int
+itip_ingest_mail(struct db *db, const struct auth_user *u, const char *body,
+    size_t len, json_t **out)
+{
+	char from[ITIP_MAIL_HEADER_MAX + 1], subject[ITIP_MAIL_HEADER_MAX + 1];
+	char refs[4096], irt[1024], uid_s[ID_LEN], did[ID_LEN], *hex = NULL;
+	const char *p[6], *hend;
+	size_t hlen;
+	long discussion = 0;
+	int status = 500;
+
+	*out = NULL;
+	/* The header block ends at the first empty line. */
+	hend = NULL;
+	for (hlen = 0; hlen + 1 < len && hend == NULL; hlen++)
+		if (body[hlen] == '\n' && (body[hlen + 1] == '\n' ||
+		    (body[hlen + 1] == '\r' && hlen + 2 < len &&
+		    body[hlen + 2] == '\n')))
+			hend = body + hlen;
+	hlen = hend != NULL ? (size_t)(hend - body) : len;
+	header_value(body, hlen, "From", from, sizeof(from));
+	header_value(body, hlen, "Subject", subject, sizeof(subject));
+	header_value(body, hlen, "In-Reply-To", irt, sizeof(irt));
+	header_value(body, hlen, "References", refs, sizeof(refs));
+	if ((hex = malloc(2 * len + 1)) == NULL)
+		return 500;
+	sodium_bin2hex(hex, 2 * len + 1, (const unsigned char *)body, len);
+	if (db_begin(db) != 0 || meeting_of_refs(db, irt, &discussion) != 0 ||
+	    (discussion == 0 && meeting_of_refs(db, refs, &discussion) != 0))
+		goto out;
+	snprintf(uid_s, sizeof(uid_s), "%ld", u != NULL ? u->id : 0);
+	snprintf(did, sizeof(did), "%ld", discussion);
+	p[0] = u != NULL && u->id > 0 ? uid_s : NULL;
+	p[1] = discussion > 0 ? did : NULL;
+	p[2] = from[0] != '\0' ? from : NULL;
+	p[3] = subject[0] != '\0' ? subject : NULL;
+	p[4] = hex;
+	p[5] = "an email without a calendar part; for the organiser to read";
+	if (db_cmd(db, "INSERT INTO itip_inbox (received_by, status, reason, "
+	    "discussion_id, mail_from, subject, raw) VALUES ($1, 'mail', $6, "
+	    "$2, $3, $4, decode($5, 'hex'))", 6, p) != 0 || db_commit(db) != 0)
+		goto out;
+	status = outcome(out, 202, "mail", "stored for the organiser to read",
+	    discussion);
+out:
+	if (status == 500)
+		db_rollback(db);
+	free(hex);
 	return status;
 }

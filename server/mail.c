@@ -24,8 +24,8 @@
 #include "str.h"
 
 #define B64_LINE	57	/* input bytes per 76-character base64 line */
-#define EW_CHUNK	45	/* input bytes per encoded word (60 base64) */
-#define HDR_WIDTH	76	/* fold headers before this column */
+#define HDR_WIDTH	76	/* RFC 2047: no line with an encoded word longer */
+#define EW_OVERHEAD	12	/* "=?UTF-8?B?" and "?=" */
 
 /* ---- templates ----------------------------------------------------------- */
 
@@ -162,17 +162,29 @@ put_base64(struct buf *out, const void *data, size_t len)
 	return 0;
 }
 
-/* Append RFC 2047 encoded words for s, at most EW_CHUNK input bytes each,
- * never splitting a UTF-8 sequence, separated by folding whitespace. */
+/* Input bytes whose base64 fits an encoded word on a line that already
+ * holds col characters (RFC 2047: lines of at most 76). */
+static size_t
+ew_chunk(size_t col)
+{
+	size_t room = HDR_WIDTH - col - EW_OVERHEAD;
+
+	return room / 4 * 3;
+}
+
+/* Append RFC 2047 encoded words for s, the first starting at column col,
+ * the others on continuation lines (a space, then the word), each line at
+ * most HDR_WIDTH characters and never splitting a UTF-8 sequence. */
 static int
-put_encoded_words(struct buf *out, const char *s)
+put_encoded_words(struct buf *out, const char *s, size_t col)
 {
 	char b64[96];
-	size_t len = strlen(s), n;
+	size_t len = strlen(s), n, chunk;
 	int first = 1;
 
 	while (len > 0) {
-		n = len < EW_CHUNK ? len : EW_CHUNK;
+		chunk = ew_chunk(first ? col : 1);
+		n = len < chunk ? len : chunk;
 		while (n < len && n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
 		if (n == 0)
@@ -198,7 +210,7 @@ put_subject(struct buf *out, const char *s)
 	if (buf_puts(out, "Subject: ") != 0)
 		return -1;
 	if (!is_ascii_printable(s) || strstr(s, "=?") != NULL) {
-		if (put_encoded_words(out, s) != 0)
+		if (put_encoded_words(out, s, col) != 0)
 			return -1;
 		return buf_puts(out, "\r\n");
 	}
@@ -240,7 +252,7 @@ put_address(struct buf *out, const char *hdr, const char *name,
 					return -1;
 			if (buf_puts(out, "\"") != 0)
 				return -1;
-		} else if (put_encoded_words(out, name) != 0)
+		} else if (put_encoded_words(out, name, strlen(hdr) + 2) != 0)
 			return -1;
 		/* Fold before the address unless the line stays short. */
 		if (buf_puts(out, plain && strlen(hdr) + strlen(name) +
@@ -379,6 +391,39 @@ read_cb(char *dst, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* The reason for a failed delivery, naming the setting to look at when
+ * TLS is what failed (all of these are retried). */
+static void
+tls_reason(CURLcode rc, long code, char *err, size_t errlen)
+{
+	const char *why = NULL;
+
+	switch (rc) {
+	case CURLE_USE_SSL_FAILED:
+		why = "the relay does not offer STARTTLS and CONVENE_SMTP_TLS "
+		    "is required";
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		why = "the relay's TLS certificate is not trusted or not for "
+		    "its name (CONVENE_SMTP_CA_FILE for a private CA)";
+		break;
+	case CURLE_SSL_CACERT_BADFILE:
+		why = "CONVENE_SMTP_CA_FILE cannot be read";
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		why = "the TLS handshake with the relay failed";
+		break;
+	default:
+		break;
+	}
+	if (why != NULL)
+		snprintf(err, errlen, "smtp: %s; curl %d, status %ld", why,
+		    (int)rc, code);
+	else
+		snprintf(err, errlen, "smtp: curl %d (%s), status %ld", (int)rc,
+		    curl_easy_strerror(rc), code);
+}
+
 int
 mail_send_smtp(const struct mail_smtp *s, const char *rcpt,
     const char *data, size_t len, char *err, size_t errlen)
@@ -400,7 +445,14 @@ mail_send_smtp(const struct mail_smtp *s, const char *rcpt,
 	curl_easy_setopt(c, CURLOPT_URL, s->url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(s->tls_required ?
+	    CURLUSESSL_ALL : CURLUSESSL_TRY));
+	/* libcurl's defaults, said out loud: a relay's certificate is checked
+	 * (name and chain) whenever TLS is used. */
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (s->ca_file != NULL && s->ca_file[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)MAIL_SMTP_CONNECT);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)MAIL_SMTP_TIMEOUT);
 	if (s->user != NULL && s->user[0] != '\0') {
@@ -422,8 +474,7 @@ mail_send_smtp(const struct mail_smtp *s, const char *rcpt,
 		err[0] = '\0';
 		goto out;
 	}
-	snprintf(err, errlen, "smtp: curl %d (%s), status %ld", (int)rc,
-	    curl_easy_strerror(rc), code);
+	tls_reason(rc, code, err, errlen);
 	/* A 5xx reply (recipient or message refused) is final; connection
 	 * failures, timeouts, 4xx and refused credentials (which an operator
 	 * can fix) are worth retrying. */

@@ -1274,7 +1274,7 @@ meeting_update(struct db *db, const struct auth_user *u, long id,
 {
 	long removed[MEETING_MAX_PARTICIPANTS], authority;
 	char status[16], sid[ID_LEN];
-	const char *missing, *p[1] = { sid };
+	const char *missing;
 	json_t *before = NULL, *m = NULL, *a = NULL, *b = NULL;
 	size_t nremoved = 0;
 	int result = -1;
@@ -1307,9 +1307,8 @@ meeting_update(struct db *db, const struct auth_user *u, long id,
 	    "add_participants", 0, e) != 0 ||
 	    store_planned(db, id, authority, missing, e) != 0)
 		goto out;
-	/* Only the organiser moves SEQUENCE, and once per change. */
-	if (db_cmd(db, "UPDATE discussions SET sequence = sequence + 1, "
-	    "updated_at = now() WHERE id = $1", 1, p) != 0 ||
+	/* SEQUENCE and answers: invite_revise decides (issue 15). */
+	if (invite_revise(db, id, NULL) != 0 ||
 	    (m = load_json(db, id)) == NULL ||
 	    (b = audit_snapshot(before)) == NULL ||
 	    (a = audit_snapshot(m)) == NULL ||

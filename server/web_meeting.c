@@ -14,6 +14,7 @@
 #include "db.h"
 #include "form.h"
 #include "http.h"
+#include "invite.h"
 #include "ltime.h"
 #include "meeting.h"
 #include "str.h"
@@ -319,6 +320,8 @@ web_meeting_show(struct http_req *rq, struct http_resp *rs)
 	    "cancelled. Everyone invited is being told." : ""));
 	json_object_set_new(d, "back", json_pack("{s:s, s:s}", "href",
 	    "/meetings", "text", "All strategy discussions"));
+	/* invites: answers reset, counter-proposals (meeting_counters) */
+	json_object_set_new(d, "invite_notes", invite_page_notes(rq->db, id));
 	json_decref(m);
 	return web_page(rq, rs, 200, "meeting", "Strategy discussion", d);
 }
@@ -338,7 +341,9 @@ resched_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 	    web_meeting_row(m));
 	f = web_fld_date(we, posted ? rq : NULL, "when", "New date and time",
 	    "For example, 28 3 2026", 1);
-	if (!posted && ltime_parse(jstr(m, "starts_at"), &t, v,
+	/* counter_starts: "Reschedule to this time" (meeting_counters). */
+	if (!posted && ltime_parse(http_query(rq, "counter_starts") ?
+	    http_query(rq, "counter_starts") : jstr(m, "starts_at"), &t, v,
 	    sizeof(v)) == 0 && ltime_local(t, &y, &mo, &dd, &h, &mi) == 0) {
 		snprintf(ymd, sizeof(ymd), "%04d-%02d-%02d", y, mo, dd);
 		snprintf(hm, sizeof(hm), "%02d:%02d", h, mi);
@@ -347,6 +352,8 @@ resched_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 	json_object_set_new(d, "f_when", f);
 	snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(
 	    json_object_get(m, "duration_minutes")));
+	if (http_query(rq, "counter_minutes") != NULL)
+		str_copy(v, http_query(rq, "counter_minutes"), sizeof(v));
 	json_object_set_new(d, "f_duration", f = web_fld(we, "duration",
 	    "How long will it last?", NULL, posted ? web_field(rq, "duration",
 	    v, sizeof(v)) : v));

@@ -174,6 +174,8 @@ worker_start(struct app *app)
 	w->smtp.user = app->cfg.smtp_user;
 	w->smtp.password = app->cfg.smtp_password;
 	w->smtp.from = app->cfg.smtp_from;
+	w->smtp.tls_required = app->cfg.smtp_tls_required;
+	w->smtp.ca_file = app->cfg.smtp_ca_file;
 	if (mail_global_init() != 0) {
 		log_error("worker", "libcurl did not initialise; invites stay "
 		    "queued");

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the iTIP REPLY parser (itip_parse_reply), the code
+ * libFuzzer target for the iTIP REPLY/COUNTER parser (itip_parse_reply), the code
  * that reads calendars arriving from outside through POST /api/v1/itip.
  * Built with -DCONVENE_FUZZ=ON under clang; run briefly by
  * tests/integration/test_fuzz_itip.py and for longer on demand:
@@ -34,9 +34,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (itip_parse_reply((const char *)data, size, &r, err,
 	    sizeof(err)) == 0) {
-		/* A reply the parser accepts is one the matcher can use. */
+		/* A reply the parser accepts is one the matcher can use: a
+		 * REPLY has a PARTSTAT, a COUNTER a time that ends after it
+		 * starts (its PARTSTAT is optional). */
 		if (r.uid[0] == '\0' || strchr(r.attendee, '@') == NULL ||
-		    r.partstat[0] == '\0' || r.sequence < 0)
+		    r.sequence < 0 || (!r.counter && r.partstat[0] == '\0') ||
+		    (r.counter && r.ends <= r.starts))
 			__builtin_trap();
 	} else if (err[0] == '\0')
 		__builtin_trap();

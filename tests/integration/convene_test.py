@@ -410,6 +410,11 @@ class Server:
         e = dict(os.environ)
         e.pop("CONVENE_DATABASE_URL", None)
         e.update(self.env)
+        # With a relay, convene refuses to start without a base URL for
+        # the answer links (issue 15): this server's own address.
+        if e.get("CONVENE_SMTP_URL") and not e.get("CONVENE_BASE_URL") \
+                and "--base-url" not in cmd:
+            cmd += ["--base-url", "http://127.0.0.1:%d" % port]
         out = open(self.out_path, "ab")
         err = open(self.log_path, "ab")
         try:

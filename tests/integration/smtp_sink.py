@@ -8,6 +8,8 @@ message. stop() and start() again on the same port simulate a relay that is
 down for a while.
 
     sink = SmtpSink(directory)   # auth=("user", "password"): AUTH required
+    # tls=ssl.SSLContext: STARTTLS offered (and AUTH only after it);
+    # implicit_tls=True with it: TLS from the first byte (smtps://)
     sink.start()                 # a free port in 20000..29999 (or port=)
     ... sink.port, sink.messages() -> [(envelope dict, bytes), ...]
     sink.stop()
@@ -59,7 +61,10 @@ class _Store:
         base = os.path.join(self.directory, "%06d" % n)
         meta = {"mail_from": envelope.mail_from,
                 "rcpt_tos": list(envelope.rcpt_tos),
-                "received_at": time.time()}
+                "received_at": time.time(),
+                "tls": server.transport.get_extra_info("ssl_object")
+                is not None,
+                "authenticated": bool(session.authenticated)}
         for suffix, data in ((".json", json.dumps(meta).encode()),
                              (".eml", envelope.original_content)):
             tmp = base + suffix + ".tmp"
@@ -70,8 +75,10 @@ class _Store:
 
 
 class SmtpSink:
-    def __init__(self, directory, auth=None):
+    def __init__(self, directory, auth=None, tls=None, implicit_tls=False):
         self.directory = directory
+        self.tls = tls
+        self.implicit_tls = implicit_tls
         os.makedirs(directory, exist_ok=True)
         self.port = None
         self.controller = None
@@ -101,7 +108,15 @@ class SmtpSink:
                                     "requiring TLS")
             if self.auth is not None:
                 kw = {"authenticator": self._authenticate,
-                      "auth_required": True, "auth_require_tls": False}
+                      "auth_required": True,
+                      # with implicit TLS aiosmtpd does not know the
+                      # session is encrypted (it is, from the first byte)
+                      "auth_require_tls": self.tls is not None and
+                      not self.implicit_tls}
+            if self.tls is not None and self.implicit_tls:
+                kw["ssl_context"] = self.tls
+            elif self.tls is not None:
+                kw["tls_context"] = self.tls
             c = Controller(_Store(self.directory), hostname="127.0.0.1",
                            port=p, ready_timeout=10, **kw)
             try:

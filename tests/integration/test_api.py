@@ -508,12 +508,13 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(st, 200, u)
         self.assertEqual(u["sequence"], 2)
         self.assertEqual(u["ends_at"], "2026-12-04T14:45:00+00:00")
-        # Changing when the concern came in moves nothing else.
+        # Changing when the concern came in moves nothing else (not even
+        # SEQUENCE: the invitation's time is the same).
         st, _, u = self.call("PATCH", "/api/v1/meetings/%d" % m["id"],
                              self.sw,
                              {"concern_received_at": "2026-12-02T08:00"})
         self.assertEqual(st, 200, u)
-        self.assertEqual(u["sequence"], 3)
+        self.assertEqual(u["sequence"], 2)
         self.assertEqual(u["concern_received_at"], "2026-12-02T08:00:00+00:00")
         self.assertEqual(u["starts_at"], "2026-12-04T14:00:00+00:00")
         self.assertEqual(u["ends_at"], "2026-12-04T14:45:00+00:00")
@@ -534,7 +535,7 @@ class ApiTest(unittest.TestCase):
         self.assertEqual((u["format"], u["location"], u["chair"],
                           u["reason"], u["sequence"]),
                          ("in_person", "Room 2, Civic Centre", "A. Manager",
-                          "Further bruising", 5))
+                          "Further bruising", 3))	# no new time: same SEQUENCE
         self.assertEqual(len(self.audit(m["id"])), 6)
         self.assertEqual(self.get(m["id"]), u)
 
@@ -578,11 +579,13 @@ class ApiTest(unittest.TestCase):
 
     def test_concurrent_changes_each_count(self):
         """Changes at the same moment are serialised: each one moves the
-        sequence once and is audited once; none is lost."""
+        sequence once (each is a new length: issue 15, only time, length
+        and status move SEQUENCE) and is audited once; none is lost."""
         m = self.book()
         path = "/api/v1/meetings/%d" % m["id"]
         results = self.parallel(8, lambda i: self.call(
-            "PATCH", path, self.sw, {"location": "Room %d" % i})[0])
+            "PATCH", path, self.sw, {"location": "Room %d" % i,
+                                     "duration_minutes": 31 + i})[0])
         self.assertEqual(results, [200] * 8)
         got = self.get(m["id"])
         self.assertEqual(got["sequence"], 8)
@@ -647,7 +650,8 @@ class ApiTest(unittest.TestCase):
                              {"remove_participants": [health],
                               "missing_agency_reason": "Nurse off sick"})
         self.assertEqual(st, 200, u)
-        self.assertEqual(u["sequence"], 1)
+        # People change, the time does not: same SEQUENCE (issue 15).
+        self.assertEqual(u["sequence"], 0)
         self.assertEqual(u["planned_classification"], "partial")
         self.assertEqual(u["missing_agencies"], ["health"])
         self.assertEqual(u["missing_agency_reason"], "Nurse off sick")
@@ -664,7 +668,7 @@ class ApiTest(unittest.TestCase):
              "agency": "health", "organisation": "Northtown NHS Trust",
              "role": "Health visitor"}]})
         self.assertEqual(st, 200, u)
-        self.assertEqual(u["sequence"], 2)
+        self.assertEqual(u["sequence"], 0)
         self.assertEqual(u["planned_classification"], "multi_agency")
         self.assertEqual(u["missing_agencies"], [])
         self.assertEqual(len(u["participants"]), 4)
@@ -679,7 +683,7 @@ class ApiTest(unittest.TestCase):
             "add_participants": [{"contact_id": self.contact["police2"]}]})
         self.assertEqual(st, 200, u)
         self.assertEqual(u["planned_classification"], "multi_agency")
-        self.assertEqual(u["sequence"], 3)
+        self.assertEqual(u["sequence"], 0)
         self.assertEqual(self.audit(m["id"]),
                          ["meeting.create"] + ["meeting.update"] * 3)
         # Someone not in the directory: refused, nothing changed.

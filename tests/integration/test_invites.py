@@ -284,6 +284,11 @@ class InvitesTest(unittest.TestCase):
         self.assertIn(case_ref, str(ev["SUMMARY"]))
         for a in attendees(ev):
             self.assertEqual(a.params.get("CUTYPE"), "INDIVIDUAL")
+            # Nobody answers a CANCEL (issue 15): no PARTSTAT, no RSVP.
+            if method == "CANCEL":
+                self.assertIsNone(a.params.get("PARTSTAT"))
+                self.assertIsNone(a.params.get("RSVP"))
+                continue
             self.assertEqual(a.params.get("PARTSTAT"), "NEEDS-ACTION")
             self.assertEqual(a.params.get("RSVP"), "TRUE")
             self.assertIn(a.params.get("ROLE"),
@@ -388,42 +393,47 @@ class InvitesTest(unittest.TestCase):
             self.assertEqual(ev["DTSTART"].dt.hour, 14)
             self.assertEqual(ev["DTSTART"].dt.minute, 30)
 
-        # Remove education: REQUEST (SEQUENCE 2) to the other three, CANCEL
-        # to education alone, naming only them.
+        # Remove education: REQUEST to the other three, CANCEL to
+        # education alone, naming only them; both at the same SEQUENCE 1,
+        # since the time did not change (issue 15: only a new time, length
+        # or status moves SEQUENCE).
         st, _, m3 = self.call("PATCH", "/api/v1/meetings/%d" % m["id"],
                               self.sw, {"remove_participants":
                                         [self.pid(m, "education")]})
         self.assertEqual(st, 200, m3)
-        self.assertEqual(m3["sequence"], 2)
-        got = [g for g in self.wait_for(uid, 12)
-               if int(event(g[4])["SEQUENCE"]) == 2]
+        self.assertEqual(m3["sequence"], 1)
+        got = self.wait_for(uid, 12)[8:]
+        self.assertEqual([int(event(g[4])["SEQUENCE"]) for g in got],
+                         [1, 1, 1, 1])
         req = [g for g in got if str(g[4]["METHOD"]) == "REQUEST"]
         can = [g for g in got if str(g[4]["METHOD"]) == "CANCEL"]
         self.assertEqual(self.recipients(req), sorted(
             self.email[k] for k in ("social_care", "police", "health")))
         self.assertEqual(self.recipients(can), [self.email["education"]])
-        ev = self.check_message(*can[0], method="CANCEL", seq=2,
+        ev = self.check_message(*can[0], method="CANCEL", seq=1,
                                 subject_prefix="Cancelled: Strategy "
                                 "meeting: ", case_ref=ref)
         self.assertEqual([str(a).lower() for a in attendees(ev)],
                          ["mailto:" + self.email["education"]])
+        # RFC 5546 3.2.5: uninviting one person leaves STATUS out.
+        self.assertNotIn("STATUS", ev)
         for g in req:
-            ev = self.check_message(*g, method="REQUEST", seq=2,
+            ev = self.check_message(*g, method="REQUEST", seq=1,
                                     subject_prefix="Updated: Strategy "
                                     "meeting: ", case_ref=ref)
             self.assertNotIn("mailto:" + self.email["education"],
                              [str(a).lower() for a in attendees(ev)])
 
-        # Cancel: CANCEL, STATUS:CANCELLED, SEQUENCE 3, to the three left.
+        # Cancel: CANCEL, STATUS:CANCELLED, SEQUENCE 2, to the three left.
         st, _, m4 = self.call("POST", "/api/v1/meetings/%d/cancel" % m["id"],
                               self.sw, {"reason": "Family moved away"})
         self.assertEqual(st, 200, m4)
         got = [g for g in self.wait_for(uid, 15)
-               if int(event(g[4])["SEQUENCE"]) == 3]
+               if int(event(g[4])["SEQUENCE"]) == 2]
         self.assertEqual(self.recipients(got), sorted(
             self.email[k] for k in ("social_care", "police", "health")))
         for g in got:
-            ev = self.check_message(*g, method="CANCEL", seq=3,
+            ev = self.check_message(*g, method="CANCEL", seq=2,
                                     subject_prefix="Cancelled: Strategy "
                                     "meeting: ", case_ref=ref)
             self.assertEqual(str(ev["STATUS"]), "CANCELLED")
@@ -631,14 +641,17 @@ class InvitesTest(unittest.TestCase):
         st, _, r = self.reply(uid, "hana@nhs.example", "TENTATIVE")
         self.assertEqual(st, 200, r)
         self.assertEqual(self.partstat(mid, "health"), "TENTATIVE")
-        # Reschedule (SEQUENCE 1); a late reply to SEQUENCE 0 is ignored.
+        # Reschedule (SEQUENCE 1, answers reset: issue 15); a late reply
+        # to SEQUENCE 0 is ignored.
         st, _, m2 = self.call("PATCH", "/api/v1/meetings/%d" % mid, self.sw,
-                              {"location": "Room 3, Civic Centre"})
+                              {"starts_at": london_str(
+                                  datetime.date.today() +
+                                  datetime.timedelta(days=15), 11, 0)})
         self.assertEqual(m2["sequence"], 1)
         st, _, r = self.reply(uid, "hana@nhs.example", "DECLINED", seq=0)
         self.assertEqual(st, 202, r)
         self.assertEqual(r["status"], "stale")
-        self.assertEqual(self.partstat(mid, "health"), "TENTATIVE")
+        self.assertEqual(self.partstat(mid, "health"), "NEEDS-ACTION")
         st, _, r = self.reply(uid, "hana@nhs.example", "DECLINED", seq=1)
         self.assertEqual(st, 200, r)
         self.assertEqual(self.partstat(mid, "health"), "DECLINED")

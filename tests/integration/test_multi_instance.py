@@ -103,6 +103,7 @@ class MultiInstanceTest(unittest.TestCase):
         https_port = ct.free_port()
         env = {"CONVENE_SMTP_URL": "smtp://127.0.0.1:%d" % cls.sink.port,
                "CONVENE_BASE_URL": "https://127.0.0.1:%d" % https_port,
+               "CONVENE_SMTP_FROM": "strategy-meetings@council.example",
                "CONVENE_THREADS": "4", "CONVENE_DB_POOL": "6"}
         cls.srv = [ct.Server(cls.db, env=env) for _ in range(3)]
         cls.ng = nginx_test.Nginx([s.port for s in cls.srv], http_port,

@@ -92,7 +92,8 @@ class RestartTest(unittest.TestCase):
         self.assertEqual(st, 200, got)
         self.assertEqual(got, m1)
         self.assertEqual(got["location"], "Room 1")
-        self.assertEqual(got["sequence"], 1)
+        # A new place alone keeps SEQUENCE 0 (issue 15).
+        self.assertEqual(got["sequence"], 0)
         # Booked just before a SIGKILL: acknowledged, so kept.
         m2 = self.book(srv, tok, "RS-2")
         srv.kill()

@@ -237,7 +237,7 @@ static void
 test_removed_attendee(void **state)
 {
 	struct ics_event e;
-	char *s;
+	char *s, *u;
 
 	(void)state;
 	/* The meeting goes on (CONFIRMED) but this attendee gets a CANCEL
@@ -248,7 +248,9 @@ test_removed_attendee(void **state)
 	s = ics_calendar(ICS_METHOD_CANCEL, &e, 1, NULL);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "METHOD:CANCEL\r\n"));
-	assert_non_null(strstr(s, "mailto:p.shah@school.example"));
+	u = unfold(s);
+	assert_non_null(strstr(u, "mailto:p.shah@school.example"));
+	free(u);
 	assert_null(strstr(s, "sam.okafor"));
 	assert_folded(s);
 	check_parsed(s, ICAL_METHOD_CANCEL, 1, ICAL_STATUS_CONFIRMED,
@@ -352,6 +354,161 @@ test_refuses_bad_input(void **state)
 	    "END:VCALENDAR\r\n") > 0);
 }
 
+/* Issue 15.1: 01:30 on the Sunday the clocks go back happens twice.
+ * Both occurrences, for 60 minutes, are written in UTC (DTSTART and DTEND
+ * together), so neither is a zero-length event or read an hour early. */
+static void
+test_repeated_hour(void **state)
+{
+	static const struct {
+		int	 h, mi;		/* UTC */
+		const char *ds, *de;
+	} cases[] = {
+		/* 01:30 BST = 00:30 UTC, ends 01:30 GMT = 01:30 UTC */
+		{ 0, 30, "DTSTART:20271031T003000Z", "DTEND:20271031T013000Z" },
+		/* 01:30 GMT = 01:30 UTC, ends 02:30 GMT */
+		{ 1, 30, "DTSTART:20271031T013000Z", "DTEND:20271031T023000Z" },
+		/* 00:30 BST, ends 01:30 BST (23:30 and 00:30 UTC) */
+		{ -1, 30, "DTSTART:20271030T233000Z", "DTEND:20271031T003000Z" },
+	};
+	struct ics_event e;
+	icalcomponent *cal, *ev;
+	char *s;
+	size_t i;
+	time_t t;
+
+	(void)state;
+	for (i = 0; i < NELEM(cases); i++) {
+		t = utc(2027, 10, 31, 0, cases[i].mi) + cases[i].h * 3600;
+		event(&e, t, 0, 0);
+		s = ics_calendar(ICS_METHOD_REQUEST, &e, 1, NULL);
+		assert_non_null(s);
+		assert_non_null(strstr(s, cases[i].ds));
+		assert_non_null(strstr(s, cases[i].de));
+		assert_null(strstr(s, "DTSTART;TZID"));
+		assert_int_equal(ics_count_errors(s), 0);
+		cal = icalparser_parse_string(s);
+		ev = icalcomponent_get_first_component(cal,
+		    ICAL_VEVENT_COMPONENT);
+		assert_true(icaltime_as_timet(icalcomponent_get_dtstart(ev)) ==
+		    t);
+		assert_true(icaltime_as_timet(icalcomponent_get_dtend(ev)) ==
+		    t + 3600);
+		icalcomponent_free(cal);
+		free(s);
+	}
+	/* The hour after is plain London time again. */
+	event(&e, utc(2027, 10, 31, 9, 0), 0, 0);
+	s = ics_calendar(ICS_METHOD_REQUEST, &e, 1, NULL);
+	assert_non_null(strstr(s, "DTSTART;TZID=Europe/London:20271031T090000"));
+	free(s);
+	assert_true(ics_time_ambiguous(utc(2027, 10, 31, 0, 30)));
+	assert_true(ics_time_ambiguous(utc(2027, 10, 31, 1, 30)));
+	assert_false(ics_time_ambiguous(utc(2027, 10, 31, 2, 0)));
+	assert_false(ics_time_ambiguous(utc(2027, 10, 30, 23, 59)));
+	assert_false(ics_time_ambiguous(utc(2027, 3, 28, 1, 30)));
+	assert_string_equal(ics_time_ambiguous_label(utc(2027, 10, 31, 0, 30)),
+	    "BST");
+	assert_string_equal(ics_time_ambiguous_label(utc(2027, 10, 31, 1, 30)),
+	    "GMT");
+}
+
+/* Issue 15.5: the CANCEL that uninvites one person carries no STATUS, and
+ * no CANCEL asks for an answer (RSVP). */
+static void
+test_uninvite_cancel(void **state)
+{
+	struct ics_event e;
+	char *s;
+
+	(void)state;
+	event(&e, utc(2026, 12, 2, 10, 0), 1, 0);
+	e.attendees = &people[2];
+	e.nattendees = 1;
+	e.no_status = 1;
+	s = ics_calendar(ICS_METHOD_CANCEL, &e, 1, NULL);
+	assert_non_null(s);
+	assert_null(strstr(s, "STATUS:"));
+	assert_null(strstr(s, "RSVP"));
+	assert_null(strstr(s, "PARTSTAT"));
+	assert_int_equal(ics_count_errors(s), 0);
+	free(s);
+	event(&e, utc(2026, 12, 2, 10, 0), 2, 1);
+	s = ics_calendar(ICS_METHOD_CANCEL, &e, 1, NULL);
+	assert_non_null(strstr(s, "STATUS:CANCELLED"));
+	assert_null(strstr(s, "RSVP"));
+	free(s);
+}
+
+/* Issue 15.8: a '"' in a name is not written as RFC 6868's ^' (Outlook
+ * shows that as it is). */
+static void
+test_cn_quotes(void **state)
+{
+	static const struct ics_attendee q[] = {
+		{ "DC \"Bob\" Jones", "bob@police.example", ICS_ROLE_REQ,
+		  "NEEDS-ACTION" },
+	};
+	struct ics_event e;
+	char *s, *u;
+
+	(void)state;
+	event(&e, utc(2026, 12, 2, 10, 0), 0, 0);
+	e.attendees = q;
+	e.nattendees = 1;
+	e.organizer_name = "Alex \"AJ\" Chair";
+	s = ics_calendar(ICS_METHOD_REQUEST, &e, 1, NULL);
+	assert_non_null(s);
+	u = unfold(s);
+	assert_null(strstr(u, "^'"));
+	assert_non_null(strstr(u, "CN=DC 'Bob' Jones"));
+	assert_non_null(strstr(u, "CN=Alex 'AJ' Chair"));
+	free(u);
+	free(s);
+}
+
+/* Issue 15.11: CLASS follows the authority's setting. */
+static void
+test_class(void **state)
+{
+	struct ics_event e;
+	char *s;
+
+	(void)state;
+	event(&e, utc(2026, 12, 2, 10, 0), 0, 0);
+	e.klass = "PRIVATE";
+	s = ics_calendar(ICS_METHOD_REQUEST, &e, 1, NULL);
+	assert_non_null(strstr(s, "CLASS:PRIVATE\r\n"));
+	free(s);
+	e.klass = "CONFIDENTIAL";
+	s = ics_calendar(ICS_METHOD_REQUEST, &e, 1, NULL);
+	assert_non_null(strstr(s, "CLASS:CONFIDENTIAL\r\n"));
+	free(s);
+}
+
+/* Issue 15.7: a feed names itself and says how often to poll. */
+static void
+test_feedinfo(void **state)
+{
+	const struct ics_feedinfo fi = { "Strategy meetings (Convene)", 60 };
+	struct ics_event e;
+	char *s;
+
+	(void)state;
+	event(&e, utc(2026, 12, 2, 10, 0), 0, 0);
+	s = ics_calendar_feed(ICS_METHOD_NONE, &e, 1, &fi, NULL);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "\r\nNAME:Strategy meetings (Convene)\r\n"));
+	assert_non_null(strstr(s, "\r\nX-WR-CALNAME:Strategy meetings "
+	    "(Convene)\r\n"));
+	assert_non_null(strstr(s, "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H"
+	    "\r\n"));
+	assert_non_null(strstr(s, "\r\nX-PUBLISHED-TTL:PT1H\r\n"));
+	assert_null(strstr(s, "METHOD:"));
+	assert_int_equal(ics_count_errors(s), 0);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -363,6 +520,11 @@ main(void)
 		cmocka_unit_test(test_clock_changes),
 		cmocka_unit_test(test_feed_many),
 		cmocka_unit_test(test_refuses_bad_input),
+		cmocka_unit_test(test_repeated_hour),
+		cmocka_unit_test(test_uninvite_cancel),
+		cmocka_unit_test(test_cn_quotes),
+		cmocka_unit_test(test_class),
+		cmocka_unit_test(test_feedinfo),
 	};
 
 	icalerror_set_errors_are_fatal(0);

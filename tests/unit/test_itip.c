@@ -15,7 +15,9 @@
 #include <cmocka.h>
 #include <libical/ical.h>
 
+#include "invite_revise.h"
 #include "itip.h"
+#include "ltime.h"
 
 #define CRLF "\r\n"
 
@@ -204,6 +206,104 @@ test_garbage(void **state)
 	free(big);
 }
 
+/* Outlook's "Propose new time": METHOD:COUNTER with its own VTIMEZONE,
+ * the whole attendee list and the proposer the one who answered. */
+static const char counter[] =
+	"BEGIN:VCALENDAR" CRLF
+	"PRODID:Microsoft Exchange Server 2010" CRLF
+	"VERSION:2.0" CRLF
+	"METHOD:COUNTER" CRLF
+	"BEGIN:VTIMEZONE" CRLF
+	"TZID:GMT Standard Time" CRLF
+	"BEGIN:STANDARD" CRLF
+	"DTSTART:16010101T020000" CRLF
+	"TZOFFSETFROM:+0100" CRLF
+	"TZOFFSETTO:+0000" CRLF
+	"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10" CRLF
+	"END:STANDARD" CRLF
+	"BEGIN:DAYLIGHT" CRLF
+	"DTSTART:16010101T010000" CRLF
+	"TZOFFSETFROM:+0000" CRLF
+	"TZOFFSETTO:+0100" CRLF
+	"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3" CRLF
+	"END:DAYLIGHT" CRLF
+	"END:VTIMEZONE" CRLF
+	"BEGIN:VEVENT" CRLF
+	"ORGANIZER;CN=Alex Chair:mailto:strategy@council.example" CRLF
+	"ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:zoe@nhs.example" CRLF
+	"ATTENDEE;PARTSTAT=TENTATIVE;CN=Sam:mailto:Sam.Okafor@police.example" CRLF
+	"COMMENT:In court\\, could we do 14:00?" CRLF
+	"DTSTART;TZID=GMT Standard Time:20270610T140000" CRLF
+	"DTEND;TZID=GMT Standard Time:20270610T153000" CRLF
+	"UID:0123456789abcdef@convene" CRLF
+	"SEQUENCE:1" CRLF
+	"DTSTAMP:20261201T100000Z" CRLF
+	"END:VEVENT" CRLF
+	"END:VCALENDAR" CRLF;
+
+/* counter with from replaced by to: refused with a reason. */
+static void
+counter_refused(const char *from, const char *to)
+{
+	struct itip_reply r;
+	char buf[4096], err[160];
+	const char *at = strstr(counter, from);
+
+	assert_non_null(at);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - counter), counter, to,
+	    at + strlen(from));
+	err[0] = '\0';
+	assert_int_equal(parse(buf, &r, err, sizeof(err)), -1);
+	assert_true(err[0] != '\0');
+}
+
+static void
+test_counter(void **state)
+{
+	struct itip_reply r;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(counter, &r, err, sizeof(err)), 0);
+	assert_true(r.counter);
+	assert_string_equal(r.attendee, "sam.okafor@police.example");
+	/* 14:00 BST on 10 June 2027 is 13:00 UTC; 90 minutes. */
+	assert_true(r.starts == (time_t)1812632400);
+	assert_true(r.ends - r.starts == 5400);
+	assert_string_equal(r.comment, "In court, could we do 14:00?");
+	assert_true(r.has_dtstamp);
+	assert_true(r.dtstamp == (time_t)1796119200);
+	/* Without a proposed end, or with no way to tell who proposed. */
+	counter_refused("PARTSTAT=NEEDS-ACTION", "PARTSTAT=DECLINED");
+	counter_refused("DTEND;", "X-END;");
+	counter_refused("DTSTART;TZID", "X-START;TZID");
+}
+
+/* A reply's DTSTAMP is read (it orders replies to one SEQUENCE). */
+static void
+test_dtstamp(void **state)
+{
+	struct itip_reply r;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(gmail, &r, err, sizeof(err)), 0);
+	assert_true(r.has_dtstamp);
+	assert_true(r.dtstamp == (time_t)1795867200);	/* 2026-11-28 12:00Z */
+	assert_false(r.counter);
+}
+
+/* What needs a new SEQUENCE (invite_revise.c): a new time or length. */
+static void
+test_needs_sequence(void **state)
+{
+	(void)state;
+	assert_false(invite_revise_needs_sequence(1000, 4600, 1000, 4600));
+	assert_true(invite_revise_needs_sequence(1000, 4600, 2000, 5600));
+	assert_true(invite_revise_needs_sequence(1000, 4600, 1000, 8200));
+	assert_true(invite_revise_needs_sequence(1000, 4600, 0, 4600));
+}
+
 int
 main(void)
 {
@@ -212,8 +312,13 @@ main(void)
 		cmocka_unit_test(test_gmail),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_counter),
+		cmocka_unit_test(test_dtstamp),
+		cmocka_unit_test(test_needs_sequence),
 	};
 
 	icalerror_set_errors_are_fatal(0);
+	if (ltime_init() != 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,6 +193,43 @@ test_encoded_subject(void **state)
 	buf_free(&b);
 }
 
+/* Issue 15.8: RFC 2047 6.2 - a line holding an encoded word is at most 76
+ * characters, the header name included (a Welsh subject made 81). */
+static void
+test_encoded_line_length(void **state)
+{
+	static const char *const subjects[] = {
+		"Cyfarfod strategaeth: SC-104233 ar ddydd Mercher 2 Rhagfyr "
+		"2026, 10:00 – ymateb",
+		"Wedi'i ddiweddaru: Cyfarfod strategaeth: SC-104233 ar ddydd "
+		"Sul 31 Hydref 2027, 01:30 BST – ŵŷ",
+		"é",
+	};
+	struct mail_msg m;
+	struct buf b;
+	const char *s, *p, *nl;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		m = message();
+		m.subject = subjects[i];
+		m.to_name = "Dr Zoë Ångström-Łukasiewicz, Named Nurse for "
+		    "Safeguarding Children, Ωμέγα";
+		buf_init(&b, MAIL_MESSAGE_MAX);
+		assert_int_equal(mail_build(&m, &b), 0);
+		s = buf_cstr(&b);
+		for (p = s; *p != '\0'; p = nl + 2) {
+			nl = strstr(p, "\r\n");
+			assert_non_null(nl);
+			if (strstr(p, "=?UTF-8?") != NULL &&
+			    strstr(p, "=?UTF-8?") < nl)
+				assert_true(nl - p <= 76);
+		}
+		buf_free(&b);
+	}
+}
+
 static void
 test_message_id(void **state)
 {
@@ -282,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_build_refuses),
 		cmocka_unit_test(test_encoded_subject),
+		cmocka_unit_test(test_encoded_line_length),
 		cmocka_unit_test(test_message_id),
 		cmocka_unit_test(test_write_eml),
 		cmocka_unit_test(test_backoff),

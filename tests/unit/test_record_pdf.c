@@ -75,11 +75,11 @@ fill_participants(struct discussion *d)
 }
 
 static void
-fill_decisions(struct record *r)
+fill_decisions(struct discussion *d)
 {
-	struct child_decision *k = &r->decisions[0];
+	struct child_decision *k = &d->decisions[0];
 
-	r->ndecisions = 2;
+	d->ndecisions = 2;
 	k->child_id = 11;
 	k->decision = S("s47_joint");
 	k->rationale = S("Bruising seen by the school; the account given "
@@ -98,7 +98,7 @@ fill_decisions(struct record *r)
 	k->consent_for_checks = S("not_sought");
 	k->consent_reason = S("Seeking consent could put the child at risk");
 	k->next_step = S("icpc");
-	k = &r->decisions[1];
+	k = &d->decisions[1];
 	k->child_id = 12;
 	k->decision = S("no_s47_further_assessment");
 	k->rationale = S("Pre-birth assessment under section 17");
@@ -129,7 +129,6 @@ fill_record(struct record *r)
 	r->worries = S("Escalating violence at home");
 	r->strengths = S("Grandmother nearby and protective");
 	r->gaps = S("Father's history not yet known");
-	fill_decisions(r);
 	for (i = 0; i < PLAN_LINES; i++)
 		used += (size_t)snprintf(safety_plan + used,
 		    sizeof(safety_plan) - used, "Step %zu of the safety plan: "
@@ -140,7 +139,8 @@ fill_record(struct record *r)
 	r->dissent[0] = (struct dissent){ S("health"),
 	    S("Delaying telling the parents"), 1 };
 	r->written_by = S("Sam Chair");
-	memcpy(r->written_at, "2026-12-02T11:30:00+00:00", 26);
+	/* As read back from now(): with microseconds. */
+	memcpy(r->written_at, "2026-12-02T11:30:05.123456+00:00", 33);
 }
 
 static void
@@ -163,6 +163,7 @@ fill(struct discussion *d, struct record *r)
 	memcpy(d->next_review_date, "2027-01-15", 11);
 	fill_children(d);
 	fill_participants(d);
+	fill_decisions(d);
 	d->nactions = 2;
 	d->actions[0] = (struct action){ S("Book the child protection "
 	    "medical"), S("Ade Nurse"), "2026-12-03" };
@@ -244,7 +245,8 @@ test_sections_and_values(void **state)
 		AUTHORITY, "Record of the strategy discussion",
 		"Case reference", CASE_REF, "Version 3", "Status Draft",
 		"Wednesday 2 December 2026, 10:00", "In person",
-		"Chair Sam Chair", "Disclosure at school of violence at home",
+		"Chair Sam Chair", "Written by Sam Chair, Wednesday 2 December "
+		    "2026, 11:30", "Disclosure at school of violence at home",
 		"Attendance", "DC Jo Bloggs", "Exampleshire Police",
 		"Detective constable", "Sent information", "Kim Teacher",
 		"Designated safeguarding lead",
@@ -321,6 +323,7 @@ test_without_record(void **state)
 	(void)state;
 	fill(&d, &r);
 	d.record = NULL;
+	d.ndecisions = 0;
 	d.nactions = 0;
 	d.next_review_date[0] = '\0';
 	render_text(&d, &text, &fonts);

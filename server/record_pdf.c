@@ -36,6 +36,8 @@
 #define LEADING		1.5	/* added below each line of text */
 #define BULLET_W	14.0
 #define KEEP_WITH_NEXT	60.0	/* room a heading wants below it */
+#define KEEP_GAP	10.0	/* a rule closer than this above a section
+				 * break stands for it */
 #define SPLIT_ROW	(BODY_H / 2)	/* taller rows may start low and flow */
 #define PDF_DPI		72.0	/* pango sizes are then points */
 #define DATE_WORDS	64	/* "Wednesday 2 December 2026, 10:00" */
@@ -73,6 +75,7 @@ struct doc {
 	PangoContext		*pc;
 	PangoFontDescription	*font[S_N];
 	double			 y;	/* top of the next thing drawn */
+	double			 rule_y;	/* the last row's rule, this page */
 	int			 page;	/* from 1 */
 	int			 total;	/* pages; 0 while counting */
 	const char		*case_ref;
@@ -162,6 +165,7 @@ page_break(struct doc *doc)
 	cairo_show_page(doc->cr);
 	doc->page++;
 	doc->y = BODY_TOP;
+	doc->rule_y = -KEEP_WITH_NEXT;
 }
 
 /* Start a new page unless h more points fit on this one. */
@@ -214,11 +218,14 @@ heading(struct doc *doc, enum style s, const char *text)
 {
 	PangoLayout *l = layout(doc, s, text, BODY_W);
 
-	need(doc, height(l) + KEEP_WITH_NEXT);
+	/* A section heading keeps its first subheading and row with it. */
+	need(doc, height(l) + KEEP_WITH_NEXT * (s == S_H2 ? 2 : 1));
 	if (s == S_H2 && doc->y > BODY_TOP) {
-		/* A section break, as GOV.UK pages draw between sections. */
+		/* A section break, as GOV.UK pages draw between sections;
+		 * a row's rule just above already is one. */
 		doc->y += 10;
-		rule(doc, doc->y, 1.0);
+		if (doc->y - doc->rule_y > 2 * KEEP_GAP)
+			rule(doc, doc->y, 1.0);
 		doc->y += 10;
 	} else if (s == S_H3 && doc->y > BODY_TOP) {
 		doc->y += 6;
@@ -273,6 +280,7 @@ field(struct doc *doc, const char *label, const char *value)
 		doc->y = top + kh;
 	doc->y += CELL_PAD;
 	rule(doc, doc->y, 0.5);
+	doc->rule_y = doc->y;
 	doc->y += 1;
 	g_object_unref(k);
 	g_object_unref(v);
@@ -332,6 +340,7 @@ table_row(struct doc *doc, const struct table *t, const char *const *cells,
 	}
 	doc->y += h;
 	rule(doc, doc->y, head ? 1.0 : 0.5);
+	doc->rule_y = doc->y;
 	doc->y += 1;
 out:
 	for (i = 0; i < t->n; i++)
@@ -432,7 +441,7 @@ sec_title(struct doc *doc, const struct discussion *d)
 		field(doc, "Able to chair", chair->can_chair ? "Yes: a manager, "
 		    "or marked in the directory as able to chair" : "No");
 	field(doc, "Reason for the discussion", d->reason);
-	opt_field(doc, "Agencies present",
+	opt_field(doc, "Agency presence",
 	    vocab_words(VOCAB_CLASSIFICATION, d->classification));
 	if (r != NULL && r->written_by != NULL) {
 		s = when(r->written_at, at, sizeof(at));
@@ -767,6 +776,7 @@ doc_open(struct doc *doc, cairo_surface_t *s, const struct discussion *d,
 	doc->page = 1;
 	doc->total = total;
 	doc->y = BODY_TOP;
+	doc->rule_y = -KEEP_WITH_NEXT;
 	doc->case_ref = d->case_ref;
 }
 

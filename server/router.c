@@ -12,6 +12,7 @@ static const struct route *const tables[] = {
 	invite_routes,
 	stats_routes,
 	ops_routes,
+	record_pdf_routes,
 	web_routes,
 };
 

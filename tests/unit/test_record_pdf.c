@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,10 @@
 #define AUTHORITY	"Exampleshire County Council"
 #define OUT_MAX		(32 * 1024 * 1024)
 #define PLAN_LINES	90
+#define THREADS		4
+/* pdftotext joins a word hyphenated at a line end; -layout keeps lines. */
+#define TEXT		"pdftotext -enc UTF-8"
+#define TEXT_LAYOUT	"pdftotext -enc UTF-8 -layout"
 
 static char safety_plan[PLAN_LINES * 160];
 
@@ -192,10 +197,12 @@ run(const char *prog, const char *path, const char *args)
 	return buf_steal(&b, NULL);
 }
 
-/* Render d to a temporary file; its text with every run of blanks and line
+/* Render d to a temporary file; its text (by the pdftotext command given)
+ * with every run of blanks and line
  * breaks made one space (pages stay apart: "\f"), and its fonts. */
 static void
-render_text(const struct discussion *d, char **text, char **fonts)
+render_text(const struct discussion *d, const char *pdftotext, char **text,
+    char **fonts)
 {
 	char path[256], err[256], *p, *q;
 	struct buf pdf;
@@ -212,7 +219,7 @@ render_text(const struct discussion *d, char **text, char **fonts)
 	assert_int_equal(write(fd, pdf.data, pdf.len), (ssize_t)pdf.len);
 	close(fd);
 	buf_free(&pdf);
-	*text = run("pdftotext -enc UTF-8", path, "-");
+	*text = run(pdftotext, path, "-");
 	*fonts = run("pdffonts", path, "");
 	if (getenv("RECORD_PDF_KEEP") == NULL)
 		unlink(path);
@@ -285,7 +292,7 @@ test_sections_and_values(void **state)
 
 	(void)state;
 	fill(&d, &r);
-	render_text(&d, &text, &fonts);
+	render_text(&d, TEXT, &text, &fonts);
 	for (i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
 		want(text, wanted[i]);
 	/* The unborn baby by the model's label, never a blank name. */
@@ -326,7 +333,7 @@ test_without_record(void **state)
 	d.ndecisions = 0;
 	d.nactions = 0;
 	d.next_review_date[0] = '\0';
-	render_text(&d, &text, &fonts);
+	render_text(&d, TEXT, &text, &fonts);
 	want(text, "Amira Example");
 	want(text, "Page 1 of ");
 	/* Concerns, information, analysis, safety plan, dissent, actions,
@@ -356,6 +363,90 @@ test_ceiling(void **state)
 	buf_free(&out);
 }
 
+/* Values at their limits: a 5000-character rationale with no space in it
+ * (flows over pages in its column, broken between characters with no
+ * hyphen added: pdftotext -layout keeps line ends), 200-character
+ * names in the attendance table, a 2000-character action. */
+static void
+test_long_values(void **state)
+{
+	static struct discussion d;
+	static struct record r;
+	static char word[MODEL_LONG_TEXT_MAX + 1], name[MODEL_NAME_MAX + 1];
+	static char what[MODEL_TEXT_MAX + 1];
+	char *text, *fonts, *p;
+	size_t n = 0, i;
+
+	(void)state;
+	fill(&d, &r);
+	memset(word, 'Q', MODEL_LONG_TEXT_MAX);
+	memset(name, 'Z', MODEL_NAME_MAX);
+	for (i = 0; i + 5 <= MODEL_TEXT_MAX; i += 5)
+		memcpy(what + i, "call ", 5);
+	d.decisions[0].rationale = word;
+	d.participants[1].name = name;
+	d.actions[0].what = what;
+	render_text(&d, TEXT_LAYOUT, &text, &fonts);
+	for (p = text; *p != '\0'; p++)
+		n += *p == 'Q';
+	assert_int_equal(n, MODEL_LONG_TEXT_MAX);
+	for (n = 0, p = text; *p != '\0'; p++)
+		n += *p == 'Z';
+	assert_int_equal(n, MODEL_NAME_MAX);
+	assert_null(strstr(text, "Q-"));
+	assert_null(strstr(text, "Z-"));
+	want(text, "Page 3 of");
+	free(text);
+	free(fonts);
+}
+
+struct worker {
+	pthread_t		 tid;
+	const struct discussion	*d;
+	int			 rc;
+	size_t			 len;
+};
+
+static void *
+render_in_thread(void *arg)
+{
+	struct worker *w = arg;
+	char err[256];
+	struct buf pdf;
+
+	buf_init(&pdf, RECORD_PDF_MAX);
+	w->rc = record_pdf_render(w->d, &pdf, err, sizeof(err));
+	w->len = pdf.len;
+	buf_free(&pdf);
+	return NULL;
+}
+
+/* Server threads render at the same time: each gets a whole document. */
+static void
+test_threads(void **state)
+{
+	static struct discussion d;
+	static struct record r;
+	struct worker w[THREADS];
+	size_t i;
+
+	(void)state;
+	fill(&d, &r);
+	for (i = 0; i < THREADS; i++) {
+		w[i].d = &d;
+		assert_int_equal(pthread_create(&w[i].tid, NULL,
+		    render_in_thread, &w[i]), 0);
+	}
+	for (i = 0; i < THREADS; i++) {
+		assert_int_equal(pthread_join(w[i].tid, NULL), 0);
+		assert_int_equal(w[i].rc, 0);
+		assert_true(w[i].len > 1000);
+		/* The same document each time, up to its creation time. */
+		assert_true(w[i].len + 64 > w[0].len &&
+		    w[0].len + 64 > w[i].len);
+	}
+}
+
 static void
 test_filename(void **state)
 {
@@ -379,6 +470,8 @@ main(void)
 		cmocka_unit_test(test_sections_and_values),
 		cmocka_unit_test(test_without_record),
 		cmocka_unit_test(test_ceiling),
+		cmocka_unit_test(test_long_values),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_filename),
 	};
 

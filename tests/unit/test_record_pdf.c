@@ -198,8 +198,8 @@ run(const char *prog, const char *path, const char *args)
 }
 
 /* Render d to a temporary file; its text (by the pdftotext command given)
- * with every run of blanks and line
- * breaks made one space (pages stay apart: "\f"), and its fonts. */
+ * with every run of blanks and line breaks made one space (pages stay
+ * apart: "\f"), and its fonts. */
 static void
 render_text(const struct discussion *d, const char *pdftotext, char **text,
     char **fonts)

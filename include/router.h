@@ -55,5 +55,6 @@ extern const struct route invite_routes[];	/* server/invite_api.c */
 extern const struct route stats_routes[];	/* server/stats_api.c */
 extern const struct route ops_routes[];		/* server/metrics.c */
 extern const struct route authority_routes[];	/* server/authority.c */
+extern const struct route record_pdf_routes[];	/* server/record_pdf_http.c */
 
 #endif

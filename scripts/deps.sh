@@ -46,6 +46,8 @@ runtime_pkgs=(
 	libmicrohttpd-dev libpq-dev libical-dev libjansson-dev libsodium-dev
 	libcurl4-openssl-dev
 	zlib1g-dev		# gzip for feeds (server/feed.c)
+	libcairo2-dev libpango1.0-dev	# the record as a PDF (record_pdf.c)
+	fonts-liberation2	# its font, embedded: the same pages everywhere
 	libcmocka-dev		# CMakeLists.txt requires it even for a plain build
 	postgresql-15		# the embedded server (server/pgembed.c)
 	tzdata
@@ -62,6 +64,7 @@ test_pkgs=(
 	openssl			# throwaway TLS certificates for nginx
 	systemd			# systemd-analyze verify (test_deploy_files.py)
 	chromium
+	poppler-utils		# pdftotext, pdffonts, pdftoppm: reading the PDF back
 )
 
 wanted=("${runtime_pkgs[@]}")

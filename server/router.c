@@ -13,6 +13,7 @@ static const struct route *const tables[] = {
 	stats_routes,
 	authority_routes,
 	ops_routes,
+	record_pdf_routes,
 	web_routes,
 };
 

@@ -43,3 +43,16 @@ function watchInvitees(form) {
 }
 
 document.querySelectorAll('form[data-book-form]').forEach(watchInvitees);
+
+// Printing the meeting page: open every details element so the paper has
+// all of it (as the record's PDF does), and close again those that were
+// closed once the print dialog is done.
+let openedForPrint = [];
+window.addEventListener('beforeprint', () => {
+  openedForPrint = [...document.querySelectorAll('details:not([open])')];
+  openedForPrint.forEach((d) => { d.open = true; });
+});
+window.addEventListener('afterprint', () => {
+  openedForPrint.forEach((d) => { d.open = false; });
+  openedForPrint = [];
+});

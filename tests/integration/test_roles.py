@@ -108,6 +108,12 @@ def held_page(suffix):
         t.shared(held=True)["id"], suffix))
 
 
+def record_pdf(prefix):
+    """The PDF of a meeting of team A whose record is written."""
+    return lambda t, c: dict(path="%s/meetings/%d/record.pdf" % (
+        prefix, t.recorded()["id"]))
+
+
 def api_attendance(t, c):
     m = t.book()
     return dict(path="/api/v1/meetings/%d/attendance" % m["id"],
@@ -179,6 +185,8 @@ ROUTES = {
         (row(200, 404, 200, 403, 404, 404, 401, 401), seen("/invite.ics")),
     ("GET", "/api/v1/meetings/{id}/invites"):
         (row(200, 404, 200, 403, 404, 404, 401, 401), seen("/invites")),
+    ("GET", "/api/v1/meetings/{id}/record.pdf"):
+        (row(200, 404, 200, 403, 404, 404, 401, 401), record_pdf("/api/v1")),
     ("GET", "/api/v1/meetings/{id}/deliveries"):
         (row(200, 404, 200, 403, 404, 404, 401, 401), seen("/deliveries")),
     # The mail gateway's REPLY intake: an admin token; not a calendar here,
@@ -292,6 +300,7 @@ ROUTES = {
                                            page("/attendance")),
     ("POST", "/meetings/{id}/attendance"): (WRITE_MEETING,
                                             page("/attendance", form={})),
+    ("GET", "/meetings/{id}/record.pdf"): (READ_MEETING, record_pdf("")),
     ("GET", "/meetings/{id}/recorded"): (READ_MEETING,
                                          held_page("/recorded")),
     ("GET", "/directory"): (SIGNED, fixed("/directory")),
@@ -424,6 +433,29 @@ class RolesTest(unittest.TestCase):
                               if partial else None})
         self.assertEqual(st, 200, r)
         return r
+
+    _recorded = []
+
+    def recorded(self):
+        """A meeting of team A, held, with its record written (once)."""
+        if not self._recorded:
+            m = self.held()
+            chair = next(p["id"] for p in m["participants"]
+                         if p["agency"] == "social_care")
+            st, _, r = ct.api("PUT", self.srv.base,
+                              "/api/v1/meetings/%d/record" % m["id"],
+                              token=self.tokens["sw_own"], json={
+                                  "chair_participant_id": chair,
+                                  "concerns": ["neglect"],
+                                  "children": [{
+                                      "child_id": ch["id"],
+                                      "decision": "no_s47_further_assessment",
+                                      "rationale": "Assessment continues",
+                                      "next_step": "child_in_need"}
+                                      for ch in m["children"]]})
+            self.assertEqual(st, 200, r)
+            self._recorded.append(r)
+        return self._recorded[0]
 
     _days = itertools.count(1)
 

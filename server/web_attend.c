@@ -47,6 +47,24 @@ one_of(const char *v, const char *const *pairs)
 	return 0;
 }
 
+/* Attendance is recorded once the meeting has started: before that, a 409
+ * page saying so and when it starts (sent; -1). */
+static int
+not_started(struct http_req *rq, struct http_resp *rs, long id, json_t *m)
+{
+	struct verr e = { 0 };
+	char when[96];
+
+	if (meeting_check_started(rq->db, id, &e) == 0)
+		return 0;
+	if (e.status != 409)
+		return web_fail(rq, rs, &e), -1;
+	web_when(jstr(m, "starts_at"), when, sizeof(when));
+	http_error(rq, rs, 409, NULL, "the meeting has not started: it starts "
+	    "on %s. Attendance can be recorded once it has started", when);
+	return -1;
+}
+
 static int
 load(struct http_req *rq, struct http_resp *rs, long *id, json_t **m)
 {
@@ -66,6 +84,11 @@ load(struct http_req *rq, struct http_resp *rs, long *id, json_t **m)
 		*m = NULL;
 		http_error(rq, rs, 409, NULL, "this strategy discussion was "
 		    "cancelled, so it has no attendance");
+		return -1;
+	}
+	if (not_started(rq, rs, *id, *m) != 0) {
+		json_decref(*m);
+		*m = NULL;
 		return -1;
 	}
 	return 0;

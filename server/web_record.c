@@ -363,8 +363,7 @@ chair_view(const struct page *pg)
 	int first = 1;
 
 	snprintf(stored, sizeof(stored), "%ld", d->chair_participant_id);
-	f = web_fld(pg->we, "chair", "Who chaired the discussion?",
-	    "One of the children's social care people who attended",
+	f = web_fld(pg->we, "chair", "Who chaired the discussion?", NULL,
 	    cur(pg, "chair", d->chair_participant_id ? stored : NULL, v,
 	    sizeof(v)));
 	for (i = 0; i < d->nparticipants; i++) {
@@ -478,14 +477,15 @@ static json_t *
 child_view(const struct page *pg, const struct child *c)
 {
 	const struct child_decision *x = model_decision(pg->d, c->id);
-	char key[KEY_LEN], name[LABEL_BUF], buf[SENTENCE_BUF];
+	char key[KEY_LEN], buf_name[LABEL_BUF], buf[SENTENCE_BUF];
+	const char *nm;
 	json_t *o;
 
-	child_label(c, name, sizeof(name));
+	nm = child_label(c, buf_name, sizeof(buf_name));
 #define K(f) (snprintf(key, sizeof(key), "c%ld-%s", c->id, f), key)
 #define S(f) (x != NULL ? x->f : NULL)
-	snprintf(buf, sizeof(buf), "Decision for %s", name);
-	o = json_pack("{s:I, s:s}", "id", (json_int_t)c->id, "name", name);
+	snprintf(buf, sizeof(buf), "Decision for %s", nm);
+	o = json_pack("{s:I, s:s}", "id", (json_int_t)c->id, "name", nm);
 	json_object_set_new(o, "f_decision", fld_radios(pg, K("decision"), buf,
 	    NULL, VOCAB_DECISION, S(decision), 0));
 	json_object_set_new(o, "f_rationale", fld_text(pg, K("rationale"),
@@ -593,6 +593,7 @@ form_page(struct http_req *rq, struct http_resp *rs, long id,
 	json_t *data, *kids = json_array(), *agencies = info_agencies(d);
 	char when[96];
 	size_t i;
+	int bad;
 
 	for (i = 0; i < d->nchildren; i++)
 		json_array_append_new(kids, child_view(&pg, &d->children[i]));
@@ -616,10 +617,11 @@ form_page(struct http_req *rq, struct http_resp *rs, long id,
 	    "Back", "href", ""));
 	json_object_set_new(json_object_get(data, "back"), "href",
 	    json_sprintf("/meetings/%ld", id));
+	bad = we != NULL && web_errors_any(we);
 	if (we != NULL)
 		web_errors_put(we, data);
-	return web_page(rq, rs, we != NULL && web_errors_any(we) ? 422 : 200,
-	    "record_form", "Record of the strategy discussion", data);
+	return web_page(rq, rs, bad ? 422 : 200, "record_form",
+	    "Record of the strategy discussion", data);
 }
 
 int
@@ -742,25 +744,26 @@ read_child(struct http_req *rq, struct web_errors *we, const struct child *c,
 		"medical", "plan_to_see", "views", "communication_needs",
 		"parents", "parents_by", "parents_delay_reason",
 		"consent_for_checks", "consent_reason", "next_step", NULL };
-	char key[KEY_LEN], name[LABEL_BUF], label[SENTENCE_BUF], when[11];
+	char key[KEY_LEN], buf_name[LABEL_BUF], label[SENTENCE_BUF], when[11];
+	const char *nm;
 	char v[16];
 	json_t *o = json_pack("{s:I}", "child_id", (json_int_t)c->id);
 	size_t i;
 
-	child_label(c, name, sizeof(name));
+	nm = child_label(c, buf_name, sizeof(buf_name));
 #define K(f) (snprintf(key, sizeof(key), "c%ld-%s", c->id, f), key)
 	if (put_text(o, "decision", rq, K("decision")) == NULL)
-		web_error(we, key, NULL, "Select the decision for %s", name);
+		web_error(we, key, NULL, "Select the decision for %s", nm);
 	for (i = 0; texts[i] != NULL; i++)
 		put_text(o, texts[i], rq, K(texts[i]));
 	if (json_object_get(o, "rationale") == NULL)
 		web_error(we, K("rationale"), NULL, "Give the reasons for the "
-		    "decision for %s", name);
+		    "decision for %s", nm);
 	web_field(rq, K("seen_alone"), v, sizeof(v));
 	if (v[0] != '\0')
 		json_object_set_new(o, "seen_alone", json_boolean(strcmp(v,
 		    "yes") == 0));
-	snprintf(label, sizeof(label), "the date %s's parents are told", name);
+	snprintf(label, sizeof(label), "the date %s's parents are told", nm);
 	if (web_date(rq, we, K("parents_when"), 0, label, when) == 0 &&
 	    when[0] != '\0')
 		json_object_set_new(o, "parents_when", json_string(when));
@@ -958,12 +961,13 @@ static json_t *
 decision_view(const struct discussion *d, const struct child *c)
 {
 	const struct child_decision *x = model_decision(d, c->id);
-	char name[LABEL_BUF], day[64];
+	char buf_name[LABEL_BUF], day[64];
+	const char *nm;
 	json_t *rows = json_array();
 
-	child_label(c, name, sizeof(name));
+	nm = child_label(c, buf_name, sizeof(buf_name));
 	if (x == NULL)
-		return json_pack("{s:s, s:s, s:o}", "name", name, "decision",
+		return json_pack("{s:s, s:s, s:o}", "name", nm, "decision",
 		    "Not recorded", "rows", rows);
 	row(rows, "Reasons for the decision", x->rationale);
 	row(rows, "Police investigation", vocab_words(
@@ -979,7 +983,7 @@ decision_view(const struct discussion *d, const struct child *c)
 	row(rows, "Reason about consent", x->consent_reason);
 	row(rows, "Next step", vocab_words(VOCAB_NEXT_STEP, x->next_step));
 	web_day(x->parents_when, day, sizeof(day));
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "name", name,
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "name", nm,
 	    "decision", vocab_words(VOCAB_DECISION, x->decision), "rows", rows,
 	    "parents", x->parents ? vocab_words(VOCAB_PARENTS, x->parents) :
 	    "Not recorded", "parents_by", x->parents_by ? x->parents_by : "",
@@ -1185,13 +1189,41 @@ is_silent(const char *field)
 	return 0;
 }
 
+static int
+listed(json_t *list, const char *s)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(list, i, x)
+		if (strcmp(json_string_value(x), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* "2026-12-05T10:16:38.210202+00:00" in words (whole seconds). */
+static void
+when_words(const char *iso, char *out, size_t len)
+{
+	char t[MODEL_TIME_LEN + 16];
+	char *dot;
+	size_t n;
+
+	str_copy(t, iso != NULL ? iso : "", sizeof(t));
+	if ((dot = strchr(t, '.')) != NULL) {
+		n = strspn(dot + 1, "0123456789");
+		memmove(dot, dot + 1 + n, strlen(dot + 1 + n) + 1);
+	}
+	web_when(t, out, len);
+}
+
 static json_t *
 change_words(const struct discussion *d, json_t *changes)
 {
 	json_t *out = json_array(), *c;
 	char field[64], label[96];
 	const char *path;
-	struct buf b;
+	struct buf b, before, after;
 	size_t i, k, shown = 0, more = 0;
 
 	json_array_foreach(changes, i, c) {
@@ -1212,16 +1244,25 @@ change_words(const struct discussion *d, json_t *changes)
 					label[k] = ' ';
 		if (label[0] >= 'a' && label[0] <= 'z')
 			label[0] = (char)(label[0] - 'a' + 'A');
-		buf_init(&b, 4096);
+		buf_init(&before, 4096);
+		buf_init(&after, 4096);
+		buf_init(&b, 8192);
+		value_words(&before, d, field, json_object_get(c, "before"));
+		value_words(&after, d, field, json_object_get(c, "after"));
 		buf_printf(&b, "%s", label);
 		owner_words(&b, d, path);
-		buf_printf(&b, ": ");
-		value_words(&b, d, field, json_object_get(c, "before"));
-		buf_printf(&b, " \xe2\x86\x92 ");
-		value_words(&b, d, field, json_object_get(c, "after"));
-		json_array_append_new(out, json_string(buf_cstr(&b)));
+		buf_printf(&b, ": %s \xe2\x86\x92 %s", buf_cstr(&before),
+		    buf_cstr(&after));
+		/* A container that appeared (its fields are listed) and the
+		 * same fact seen through two paths say nothing new. */
+		if (strcmp(buf_cstr(&before), buf_cstr(&after)) != 0 &&
+		    !listed(out, buf_cstr(&b))) {
+			json_array_append_new(out, json_string(buf_cstr(&b)));
+			shown++;
+		}
+		buf_free(&before);
+		buf_free(&after);
 		buf_free(&b);
-		shown++;
 	}
 	if (more > 0)
 		json_array_append_new(out, json_sprintf("and %zu more %s", more,
@@ -1246,7 +1287,7 @@ history_view(struct http_req *rq, const struct discussion *d)
 	for (i = json_array_size(list); i-- > 0;) {
 		x = json_array_get(list, i);
 		action = json_string_value(json_object_get(x, "action"));
-		web_when(json_string_value(json_object_get(x, "at")), when,
+		when_words(json_string_value(json_object_get(x, "at")), when,
 		    sizeof(when));
 		ch = strcmp(action ? action : "", "meeting.create") == 0 ?
 		    json_array() : change_words(d, json_object_get(x,

@@ -27,7 +27,7 @@
 #define TEXT_BUF	WEB_BUF(MODEL_LONG_TEXT_MAX)
 #define LABEL_BUF	(WEB_NAME_BUF + 64)
 #define SENTENCE_BUF	(LABEL_BUF + 64)
-#define HISTORY_CHANGES	20	/* changes listed under one history entry */
+#define HISTORY_CHANGES	40	/* changes listed under one history entry */
 #define VOCAB_PAIRS	(2 * 32 + 1)
 
 /* ---- labels ------------------------------------------------------------- */
@@ -75,7 +75,8 @@ static const struct field_label {
 	{ "chair_participant_id", "Chair", NULL },
 	{ "safety_plan", "Safety plan", NULL },
 	{ "status", "Status", NULL },
-	{ "version", "Version", NULL },
+	{ "record_status", "Record status", NULL },
+	{ "version", "Record version", NULL },
 	{ "kind", "Kind", NULL },
 	{ "format", "Format", NULL },
 	{ "starts_at", "Date and time", NULL },
@@ -1233,6 +1234,8 @@ change_words(const struct discussion *d, json_t *changes)
 		last_segment(path, field, sizeof(field));
 		if (is_silent(field))
 			continue;
+		if (strcmp(path, "record.status") == 0)
+			str_copy(field, "record_status", sizeof(field));
 		if (shown == HISTORY_CHANGES) {
 			more++;
 			continue;

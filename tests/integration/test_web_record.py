@@ -359,6 +359,64 @@ class WebRecordTest(unittest.TestCase):
         self.assertEqual(st, 409)
         self.assertIn("Record who attended before writing the record", page)
 
+    def test_booking_form_takes_the_child_fields(self):
+        d = datetime.now(LONDON)
+        c = d - timedelta(days=1)
+        w = d + timedelta(days=2)
+        due = d + timedelta(days=100)
+        f = [("children_n", "2"), ("extras_n", "1"), ("case_type", "new"),
+             ("case_ref", "REC-BOOK-1"), ("child-0-name", "Kit Booked"),
+             ("child-0-sex", "female"), ("child-0-ethnicity",
+                                         "White British"),
+             ("child-0-disability", "Hearing impairment"),
+             ("child-0-legal_status", "child_protection_plan"),
+             ("child-0-person_id", "LL-778812"),
+             ("child-1-unborn", "yes"),
+             ("child-1-expected-day", str(due.day)),
+             ("child-1-expected-month", str(due.month)),
+             ("child-1-expected-year", str(due.year)),
+             ("kind", "meeting"), ("reason", "A reason"),
+             ("duration", "60"), ("format", "video"), ("location", ""),
+             ("chair", ""), ("include_me", "yes"), ("action", "confirm"),
+             ("missing_agency_reason", "The social worker phones in"),
+             ("contact", str(self.contact["police"])),
+             ("contact", str(self.contact["health"]))]
+        for k, v in (("day", c.day), ("month", c.month), ("year", c.year)):
+            f.append(("concern-" + k, str(v)))
+        f.append(("concern-time", "09:00"))
+        for k, v in (("day", w.day), ("month", w.month), ("year", w.year)):
+            f.append(("when-" + k, str(v)))
+        f.append(("when-time", "14:00"))
+        st, _, page = self.get("sw", "/meetings/new")
+        self.assertIn("Strategy discussion: held as a meeting or by phone; "
+                      "booked ahead or recorded afterwards", page)
+        self.assertIn('name="child-0-legal_status"', page)
+        self.assertIn("On a child protection plan", page)
+        st, h, body = self.post("sw", "/meetings/new", f)
+        self.assertEqual(st, 303, re.findall(r'<a href="#[^"]*">[^<]*', body))
+        mid = int(re.search(r"/meetings/(\d+)/booked", h["Location"])
+                  .group(1))
+        st, _, m = ct.api("GET", self.srv.base, "/api/v1/meetings/%d" % mid,
+                          token=self.token)
+        kids = sorted(m["children"], key=lambda x: x["unborn"])
+        self.assertEqual(
+            [(k["name"], k["sex"], k["ethnicity"], k["disability"],
+              k["legal_status"], k["person_id"], k["unborn"],
+              k["expected_date"]) for k in kids],
+            [("Kit Booked", "female", "White British", "Hearing impairment",
+              "child_protection_plan", "LL-778812", False, None),
+             (None, None, None, None, None, None, True,
+              due.strftime("%Y-%m-%d"))])
+        # An unborn baby without its expected date is refused, naming it.
+        f2 = [(k, v) for k, v in f if not k.startswith("child-1-expected")]
+        st, _, page = self.post("sw", "/meetings/new",
+                                [(k, "REC-BOOK-2" if k == "case_ref" else v)
+                                 for k, v in f2])
+        self.assertIn(st, (200, 422))     # the booking form re-shows at 200
+        self.assertIn("govuk-error-summary", page)
+        self.assertIn("Enter child 2&#39;s expected date of birth", page)
+        self.assertIn('href="#child-1-expected-day"', page)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -141,6 +141,8 @@ child_label(const struct child *c, char *buf, size_t len)
 	return buf;
 }
 
+static void when_words(const char *iso, char *out, size_t len);
+
 /* ---- loading -------------------------------------------------------------- */
 
 /* Discussion {id} as the user may see it; -1 (response sent) otherwise. */
@@ -1004,7 +1006,7 @@ record_view(const struct discussion *d)
 
 	if (r == NULL)
 		return json_null();
-	web_when(r->written_at, when, sizeof(when));
+	when_words(r->written_at, when, sizeof(when));
 	chair = d->chair_participant_id ? model_participant(d,
 	    d->chair_participant_id) : NULL;
 	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",

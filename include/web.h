@@ -10,6 +10,8 @@
  *   web_meeting.c    one meeting: details, history, reschedule, invitees,
  *                    cancel
  *   web_attend.c     record attendance and outcome, the result page
+ *   web_record.c     the record of the strategy discussion: its form, its
+ *                    view on the meeting page, the history in words
  *   web_list.c       all discussions, with filters and paging
  *   web_directory.c  the contacts directory and its administration
  *   web_admin.c      users and teams
@@ -179,6 +181,8 @@ int	 web_meeting_cancel_post(struct http_req *, struct http_resp *);
 int	 web_attend_form(struct http_req *, struct http_resp *);
 int	 web_attend_post(struct http_req *, struct http_resp *);
 int	 web_attend_done(struct http_req *, struct http_resp *);
+int	 web_record_form(struct http_req *, struct http_resp *);
+int	 web_record_post(struct http_req *, struct http_resp *);
 int	 web_list(struct http_req *, struct http_resp *);
 int	 web_dir_list(struct http_req *, struct http_resp *);
 int	 web_dir_contact_form(struct http_req *, struct http_resp *);
@@ -205,6 +209,12 @@ json_t	*web_parse_person(struct http_req *rq, struct web_errors *we,
  * people: [{id, name, organisation, role, email, response, attendance,
  * attendance_code, removed, on_day}]}]. */
 json_t	*web_participant_groups(json_t *m, int include_removed);
+
+/* The record and the history in words for the meeting page of discussion
+ * id (already checked visible): sets "record", "record_section",
+ * "can_write_record", "record_written" and "history" in data. 0, or -1 on
+ * a database error. */
+int	 web_record_meeting_view(struct http_req *rq, long id, json_t *data);
 
 /* ---- shared reads ------------------------------------------------------------- */
 

@@ -758,6 +758,32 @@ project_array(const json_t *a, const char *key, const char *by,
 	}
 }
 
+/* A collection already keyed by id (a stored audit snapshot projected
+ * again, as the history does): keep the keys, project each element. */
+static void
+project_keyed(const json_t *o, const char *key, const char *rest,
+    json_t *dst)
+{
+	json_t *out, *el, *slot;
+	const char *k;
+
+	out = json_object_get(dst, key);
+	if (out == NULL) {
+		if ((out = json_object()) == NULL ||
+		    json_object_set_new(dst, key, out) != 0)
+			return;
+	}
+	json_object_foreach((json_t *)o, k, el) {
+		if (!json_is_object(el))
+			continue;
+		if ((slot = json_object_get(out, k)) == NULL &&
+		    json_object_set_new(out, k, json_object()) == 0)
+			slot = json_object_get(out, k);
+		if (slot != NULL)
+			project_path(el, rest, slot);
+	}
+}
+
 static void
 project_path(const json_t *src, const char *path, json_t *dst)
 {
@@ -785,6 +811,8 @@ project_path(const json_t *src, const char *path, json_t *dst)
 	if (br != NULL) {
 		if (json_is_array(v) && rest != NULL)
 			project_array(v, seg, by, rest, dst);
+		else if (json_is_object(v) && by[0] && rest != NULL)
+			project_keyed(v, seg, rest, dst);
 		return;
 	}
 	if (rest == NULL) {

@@ -26,6 +26,7 @@
 #include "router.h"
 #include "str.h"
 #include "tmpl.h"
+#include "vocab.h"
 #include "web.h"
 
 #define STATIC_MAX	(8 * 1024 * 1024)	/* largest asset served */
@@ -84,14 +85,6 @@ static const struct word attendance_words[] = {
 	{ NULL, NULL }
 };
 
-static const struct word decision_words[] = {
-	{ "s47_joint", "Section 47 enquiry, joint with police" },
-	{ "s47_single_agency", "Section 47 enquiry, single agency" },
-	{ "no_s47_further_assessment", "No Section 47, further assessment" },
-	{ "no_further_action", "No further action" },
-	{ NULL, NULL }
-};
-
 static const struct word format_words[] = {
 	{ "in_person", "In person" },
 	{ "video", "Video call" },
@@ -143,7 +136,7 @@ web_attendance_name(const char *code)
 const char *
 web_decision_name(const char *code)
 {
-	return word(decision_words, code);
+	return code == NULL ? "" : vocab_words(VOCAB_DECISION, code);
 }
 
 const char *
@@ -1123,6 +1116,10 @@ const struct route web_routes[] = {
 	  web_attend_form, 0, "record attendance and outcome: the form" },
 	{ "POST", "/meetings/{id}/attendance", AUTH_SESSION, SW,
 	  web_attend_post, 0, "record attendance and outcome" },
+	{ "GET", "/meetings/{id}/record", AUTH_SESSION, SW, web_record_form,
+	  0, "the record of the strategy discussion: the form" },
+	{ "POST", "/meetings/{id}/record", AUTH_SESSION, SW, web_record_post,
+	  0, "write or change the record of the strategy discussion" },
 	{ "GET", "/meetings/{id}/recorded", AUTH_SESSION, ROLE_STAFF,
 	  web_attend_done, 0, "the recorded result and its classification" },
 	{ "GET", "/directory", AUTH_SESSION, ROLE_ANY, web_dir_list, 0,

@@ -16,16 +16,14 @@
 #include "http.h"
 #include "meeting.h"
 #include "str.h"
+#include "vocab.h"
 #include "web.h"
 
 static const char *const attendances[] = { "attended", "Attended",
 	"contributed", "Sent information", "apologies", "Apologies",
 	"absent", "Absent", NULL };
-static const char *const decisions[] = {
-	"s47_joint", "Section 47 enquiry, joint with police",
-	"s47_single_agency", "Section 47 enquiry, single agency",
-	"no_s47_further_assessment", "No Section 47, further assessment",
-	"no_further_action", "No further action", NULL };
+#define DECISION_PAIRS	(2 * 8 + 1)
+
 static const char *const yes_no[] = { "yes", "Yes", "no", "No", NULL };
 
 static const char *
@@ -34,6 +32,36 @@ jstr(json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? s : "";
+}
+
+/* The decisions as {code, words} pairs from the vocabulary, NULL-ended. */
+static void
+decision_pairs(const char **pairs, size_t max)
+{
+	const struct vocab_term *t;
+	size_t n, i, k = 0;
+
+	t = vocab_terms(VOCAB_DECISION, &n);
+	for (i = 0; i < n && k + 2 < max; i++) {
+		pairs[k++] = t[i].code;
+		pairs[k++] = t[i].words;
+	}
+	pairs[k] = NULL;
+}
+
+/* A child's name for the page: the name, or "Unborn baby (expected DATE)". */
+static const char *
+child_name(json_t *ch, char *buf, size_t len)
+{
+	char day[64];
+
+	if (!json_is_true(json_object_get(ch, "unborn")) ||
+	    jstr(ch, "name")[0] != '\0')
+		return jstr(ch, "name");
+	web_day(json_string_value(json_object_get(ch, "expected_date")), day,
+	    sizeof(day));
+	snprintf(buf, len, "Unborn baby (expected %s)", day);
+	return buf;
 }
 
 static int
@@ -45,6 +73,24 @@ one_of(const char *v, const char *const *pairs)
 		if (strcmp(v, pairs[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* Attendance is recorded once the meeting has started: before that, a 409
+ * page saying so and when it starts (sent; -1). */
+static int
+not_started(struct http_req *rq, struct http_resp *rs, long id, json_t *m)
+{
+	struct verr e = { 0 };
+	char when[96];
+
+	if (meeting_check_started(rq->db, id, &e) == 0)
+		return 0;
+	if (e.status != 409)
+		return web_fail(rq, rs, &e), -1;
+	web_when(jstr(m, "starts_at"), when, sizeof(when));
+	http_error(rq, rs, 409, NULL, "the meeting has not started: it starts "
+	    "on %s. Attendance can be recorded once it has started", when);
+	return -1;
 }
 
 static int
@@ -66,6 +112,11 @@ load(struct http_req *rq, struct http_resp *rs, long *id, json_t **m)
 		*m = NULL;
 		http_error(rq, rs, 409, NULL, "this strategy discussion was "
 		    "cancelled, so it has no attendance");
+		return -1;
+	}
+	if (not_started(rq, rs, *id, *m) != 0) {
+		json_decref(*m);
+		*m = NULL;
 		return -1;
 	}
 	return 0;
@@ -127,11 +178,12 @@ children_view(const struct http_req *rq, const struct web_errors *we,
     json_t *m)
 {
 	json_t *out = json_array(), *ch, *o, *f, *stored, *row;
-	char key[48], label[WEB_NAME_BUF + 16];
+	char key[48], label[WEB_NAME_BUF + 80], name[WEB_NAME_BUF + 64];
 	char v[WEB_BUF(MEETING_LONG_TEXT_MAX)];
-	const char *dec, *rat;
+	const char *dec, *rat, *pairs[DECISION_PAIRS];
 	size_t i, k;
 
+	decision_pairs(pairs, DECISION_PAIRS);
 	json_array_foreach(json_object_get(m, "children"), i, ch) {
 		dec = rat = NULL;
 		json_array_foreach(json_object_get(m, "outcomes"), k, stored)
@@ -140,14 +192,15 @@ children_view(const struct http_req *rq, const struct web_errors *we,
 				dec = jstr(stored, "decision");
 				rat = jstr(stored, "rationale");
 			}
-		row = json_pack("{s:s}", "name", jstr(ch, "name"));
+		row = json_pack("{s:s}", "name", child_name(ch, name,
+		    sizeof(name)));
 		snprintf(key, sizeof(key), "outcome-%lld", (long long)
 		    json_integer_value(json_object_get(ch, "id")));
-		snprintf(label, sizeof(label), "Decision for %s", jstr(ch,
-		    "name"));
+		snprintf(label, sizeof(label), "Decision for %s",
+		    child_name(ch, name, sizeof(name)));
 		f = web_fld(we, key, label, NULL, val(rq, key, dec, v,
 		    sizeof(v)));
-		json_object_set_new(f, "items", web_choices(key, decisions,
+		json_object_set_new(f, "items", web_choices(key, pairs,
 		    json_string_value(json_object_get(f, "value"))));
 		json_object_set_new(row, "f_decision", f);
 		snprintf(key, sizeof(key), "rationale-%lld", (long long)
@@ -330,6 +383,7 @@ parse_outcome(struct http_req *rq, struct web_errors *we, json_t *m,
 	json_t *outs = json_array(), *acts = json_array(), *ch;
 	char key[48], v[WEB_BUF(MEETING_LONG_TEXT_MAX)], due[11], label[40];
 	char what[WEB_BUF(MEETING_TEXT_MAX)], owner[WEB_NAME_BUF];
+	char name[WEB_NAME_BUF + 64];
 	size_t i;
 	int k, n;
 
@@ -337,9 +391,9 @@ parse_outcome(struct http_req *rq, struct web_errors *we, json_t *m,
 		snprintf(key, sizeof(key), "outcome-%lld", (long long)
 		    json_integer_value(json_object_get(ch, "id")));
 		web_field(rq, key, v, sizeof(v));
-		if (!one_of(v, decisions)) {
+		if (!vocab_has(VOCAB_DECISION, v)) {
 			web_error(we, key, NULL, "Select the decision for %s",
-			    jstr(ch, "name"));
+			    child_name(ch, name, sizeof(name)));
 			continue;
 		}
 		json_array_append_new(outs, json_pack("{s:O, s:s}", "child_id",

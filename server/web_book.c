@@ -19,7 +19,9 @@
 #include "http.h"
 #include "ltime.h"
 #include "meeting.h"
+#include "model.h"
 #include "str.h"
+#include "vocab.h"
 #include "web.h"
 
 #define BOOK_KEY_FIELD	"booking_key"
@@ -109,12 +111,68 @@ case_team(struct http_req *rq, const char *ref)
 	return team;
 }
 
+/* The optional facts about child i (sex, ethnicity, disability, legal
+ * status, the council's person id) into the child object x. */
+static void
+child_details(struct http_req *rq, struct web_errors *we, int i, json_t *x)
+{
+	static const struct {
+		const char	*field;
+		const char	*what;
+		size_t		 max;
+		int		 list;		/* a vocabulary list, or -1 */
+	} details[] = {
+		{ "sex", "sex", 0, VOCAB_SEX },
+		{ "ethnicity", "ethnicity", MODEL_NAME_MAX, -1 },
+		{ "disability", "disability", MODEL_NAME_MAX, -1 },
+		{ "legal_status", "legal status", 0, VOCAB_LEGAL_STATUS },
+		{ "person_id", "the council's person ID", MODEL_PERSON_ID_MAX,
+		  -1 },
+	};
+	char key[64], v[WEB_BUF(MODEL_NAME_MAX)];
+	size_t k;
+
+	for (k = 0; k < sizeof(details) / sizeof(details[0]); k++) {
+		snprintf(key, sizeof(key), "child-%d-%s", i, details[k].field);
+		web_field(rq, key, v, sizeof(v));
+		if (v[0] == '\0')
+			continue;
+		if (details[k].list >= 0 ? !vocab_has((enum vocab_list)
+		    details[k].list, v) : web_check_text(we, key, v, 0,
+		    details[k].max, 0, details[k].what) != 0) {
+			if (details[k].list >= 0)
+				web_error(we, key, NULL, "Select the child's %s",
+				    details[k].what);
+			continue;
+		}
+		json_object_set_new(x, details[k].field, json_string(v));
+	}
+}
+
+/* Child i, unborn: no name, an expected date; NULL (errors recorded) when
+ * the date is missing or wrong. */
+static json_t *
+unborn_child(struct http_req *rq, struct web_errors *we, int i)
+{
+	char key[64], what[64], due[11];
+	json_t *x;
+
+	snprintf(key, sizeof(key), "child-%d-expected", i);
+	snprintf(what, sizeof(what), "child %d's expected date of birth",
+	    i + 1);
+	if (web_date(rq, we, key, 1, what, due) != 0)
+		return NULL;
+	x = json_pack("{s:b, s:s}", "unborn", 1, "expected_date", due);
+	child_details(rq, we, i, x);
+	return x;
+}
+
 static void
 parse_case(struct http_req *rq, struct web_errors *we, struct book *b)
 {
 	char type[16], ref[WEB_BUF(40)], name[WEB_NAME_BUF], key[64], what[64];
 	char dob[11];
-	json_t *children = json_array();
+	json_t *children = json_array(), *x;
 	long team;
 	int i, named = 0;
 
@@ -139,6 +197,14 @@ parse_case(struct http_req *rq, struct web_errors *we, struct book *b)
 		if (web_date(rq, we, key, 0, what, dob) != 0 ||
 		    strcmp(type, "new") != 0)
 			continue;
+		snprintf(key, sizeof(key), "child-%d-unborn", i);
+		if (form_get(&rq->form, key) != NULL) {
+			if ((x = unborn_child(rq, we, i)) != NULL) {
+				json_array_append_new(children, x);
+				named++;
+			}
+			continue;
+		}
 		snprintf(key, sizeof(key), "child-%d-name", i);
 		if (name[0] == '\0') {
 			if (dob[0] != '\0')
@@ -150,8 +216,10 @@ parse_case(struct http_req *rq, struct web_errors *we, struct book *b)
 		    "the child's name") != 0)
 			continue;
 		named++;
-		json_array_append_new(children, json_pack("{s:s, s:s?}",
-		    "name", name, "date_of_birth", dob[0] ? dob : NULL));
+		x = json_pack("{s:s, s:s?}", "name", name, "date_of_birth",
+		    dob[0] ? dob : NULL);
+		child_details(rq, we, i, x);
+		json_array_append_new(children, x);
 	}
 	if (strcmp(type, "new") == 0 && named == 0)
 		web_error(we, "child-0-name", NULL, "Enter the name of at least "
@@ -435,8 +503,9 @@ parse_people(struct http_req *rq, struct web_errors *we, struct book *b)
 		web_error(we, "missing_agency_reason", NULL, "No one from %s is "
 		    "invited: invite someone, or say why not", miss);
 	else if (web_check_text(we, "missing_agency_reason", v, 0,
-	    MEETING_TEXT_MAX, 1, "the reason") == 0 && v[0] != '\0' &&
-	    json_array_size(b->missing) > 0)
+	    MEETING_TEXT_MAX, 1, "the reason") == 0 && v[0] != '\0')
+		/* Also when this page saw no gap: the model counts only
+		 * invitees an invite reaches (an email or a logged call). */
 		json_object_set_new(b->body, "missing_agency_reason",
 		    json_string(v));
 	snprintf(key, sizeof(key), "participants");
@@ -549,6 +618,65 @@ names_json(void)
 	return o;
 }
 
+static json_t *
+vocab_radios(const struct web_errors *we, const char *key, const char *label,
+    enum vocab_list l, const char *current)
+{
+	const char *pairs[2 * 16 + 1];
+	const struct vocab_term *t;
+	json_t *f = web_fld(we, key, label, NULL, current);
+	size_t n, k, j = 0;
+
+	t = vocab_terms(l, &n);
+	for (k = 0; k < n && j + 2 < sizeof(pairs) / sizeof(pairs[0]); k++) {
+		pairs[j++] = t[k].code;
+		pairs[j++] = t[k].words;
+	}
+	pairs[j] = NULL;
+	json_object_set_new(f, "items", web_choices(key, pairs, current));
+	json_object_set_new(f, "small", json_true());
+	return f;
+}
+
+/* Child i's optional facts on the booking form. */
+static void
+child_fields(struct http_req *rq, const struct web_errors *we, int i,
+    json_t *row)
+{
+	char key[64], v[WEB_BUF(MODEL_NAME_MAX)];
+	json_t *f;
+
+#define K(f) (snprintf(key, sizeof(key), "child-%d-%s", i, f), key)
+	f = web_fld(we, K("unborn"), "Unborn baby", NULL, NULL);
+	json_object_set_new(f, "items", json_pack("[{s:s, s:s, s:s, s:b, s:n}]",
+	    "item_id", key, "value", "yes", "text", "This is an unborn baby "
+	    "(no name yet)", "checked", form_get(&rq->form, key) != NULL,
+	    "item_hint"));
+	json_object_set_new(f, "small", json_true());
+	json_object_set_new(row, "f_unborn", f);
+	json_object_set_new(row, "f_expected", web_fld_date(we, rq,
+	    K("expected"), "Expected date of birth (an unborn baby only)",
+	    "For example, 14 5 2027", 0));
+	json_object_set_new(row, "f_sex", vocab_radios(we, K("sex"),
+	    "Sex (optional)", VOCAB_SEX, web_field(rq, key, v, sizeof(v))));
+	json_object_set_new(json_object_get(row, "f_sex"), "inline",
+	    json_true());
+	json_object_set_new(row, "f_ethnicity", web_fld(we, K("ethnicity"),
+	    "Ethnicity (optional)", NULL, web_field(rq, key, v, sizeof(v))));
+	json_object_set_new(row, "f_disability", web_fld(we, K("disability"),
+	    "Disability (optional)", NULL, web_field(rq, key, v, sizeof(v))));
+	json_object_set_new(row, "f_legal", vocab_radios(we, K("legal_status"),
+	    "Legal status (optional)", VOCAB_LEGAL_STATUS, web_field(rq, key,
+	    v, sizeof(v))));
+	f = web_fld(we, K("person_id"), "Person ID in the case system "
+	    "(optional)", "The child's ID in Liquidlogic, Mosaic or similar",
+	    web_field(rq, key, v, sizeof(v)));
+	json_object_set_new(f, "width", json_string("govuk-input--width-10"));
+	json_object_set_new(f, "spellcheck_off", json_true());
+	json_object_set_new(row, "f_person_id", f);
+#undef K
+}
+
 static int
 show_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
     struct book *b, int more_children, int more_extras)
@@ -593,6 +721,7 @@ show_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 		snprintf(what, sizeof(what), "Date of birth (optional)");
 		json_object_set_new(row, "f_dob", web_fld_date(we, rq, key,
 		    what, "For example, 27 3 2019", 0));
+		child_fields(rq, we, i, row);
 		json_array_append_new(children, row);
 	}
 	json_object_set_new(d, "children", children);
@@ -600,7 +729,8 @@ show_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 	json_object_set_new(d, "can_add_child",
 	    json_boolean(nchildren < MEETING_MAX_CHILDREN));
 	json_object_set_new(d, "f_kind", f = FLD("kind", "What are you "
-	    "recording?", NULL));
+	    "recording?", "Strategy discussion: held as a meeting or by "
+	    "phone; booked ahead or recorded afterwards"));
 	json_object_set_new(f, "items", web_choices("kind", kinds, fresh ?
 	    "meeting" : json_string_value(json_object_get(f, "value"))));
 	json_object_set_new(d, "f_reason", f = FLD("reason", "Reason for the "
@@ -690,9 +820,16 @@ show_answers(struct http_req *rq, struct http_resp *rs, struct book *b)
 	answer(rows, "Case", json_string_value(json_object_get(body,
 	    "case_ref")));
 	buf_init(&names, 16384);
-	json_array_foreach(json_object_get(body, "children"), i, ch)
-		buf_printf(&names, "%s%s", i ? ", " : "",
-		    json_string_value(json_object_get(ch, "name")));
+	json_array_foreach(json_object_get(body, "children"), i, ch) {
+		web_day(json_string_value(json_object_get(ch,
+		    "expected_date")), s, sizeof(s));
+		if (json_is_true(json_object_get(ch, "unborn")))
+			buf_printf(&names, "%sUnborn baby (expected %s)",
+			    i ? ", " : "", s);
+		else
+			buf_printf(&names, "%s%s", i ? ", " : "",
+			    json_string_value(json_object_get(ch, "name")));
+	}
 	if (names.len > 0)
 		answer(rows, "Children (new case)", buf_cstr(&names));
 	buf_free(&names);

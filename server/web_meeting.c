@@ -194,101 +194,30 @@ outcome(json_t *m)
 	return o;
 }
 
-/* Which scheduling fields an update changed, for the history. */
-static void
-changed(json_t *before, json_t *after, char *out, size_t outlen)
-{
-	static const char *const keys[] = { "starts_at", "the time",
-		"duration_minutes", "the length", "format", "the format",
-		"location", "the location", "chair", "the chair", "reason",
-		"the reason", "participants", "the invitees",
-		"planned_classification", "the planned classification",
-		"missing_agency_reason", "the reason an agency is missing",
-		NULL };
-	size_t i, used = 0;
-	int w;
-
-	out[0] = '\0';
-	if (!json_is_object(before) || !json_is_object(after))
-		return;
-	for (i = 0; keys[i] != NULL && used < outlen; i += 2) {
-		if (json_equal(json_object_get(before, keys[i]),
-		    json_object_get(after, keys[i])))
-			continue;
-		w = snprintf(out + used, outlen - used, "%s%s",
-		    used ? ", " : "Changed ", keys[i + 1]);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-}
-
-static json_t *
-history(struct db *db, long id)
-{
-	char sid[24], when[96], what[300];
-	const char *p[1] = { sid }, *action;
-	struct db_res r;
-	json_t *list, *b, *a;
-	int i;
-
-	snprintf(sid, sizeof(sid), "%ld", id);
-	if (db_exec(db, &r, "SELECT trim(both '\"' from to_json(date_trunc('second', "
-	    "l.at))::text), "
-	    "coalesce(nullif(u.display_name, ''), u.username, 'Convene'), "
-	    "l.action, l.before, l.after FROM audit_log l LEFT JOIN users u "
-	    "ON u.id = l.user_id WHERE l.entity = 'discussion' AND "
-	    "l.entity_id = $1 ORDER BY l.id DESC LIMIT 200", 1, p) != 0)
-		return NULL;
-	list = json_array();
-	for (i = 0; i < db_res_rows(&r); i++) {
-		action = db_res_get(&r, i, 2);
-		web_when(db_res_get(&r, i, 0), when, sizeof(when));
-		what[0] = '\0';
-		if (strcmp(action, "meeting.update") == 0) {
-			b = json_loads(db_res_get(&r, i, 3) ?
-			    db_res_get(&r, i, 3) : "null", JSON_DECODE_ANY, NULL);
-			a = json_loads(db_res_get(&r, i, 4) ?
-			    db_res_get(&r, i, 4) : "null", JSON_DECODE_ANY, NULL);
-			changed(b, a, what, sizeof(what));
-			json_decref(b);
-			json_decref(a);
-		}
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}",
-		    "when", when, "who", db_res_get(&r, i, 1), "action",
-		    strcmp(action, "meeting.create") == 0 ? "Booked" :
-		    strcmp(action, "meeting.update") == 0 ? "Changed" :
-		    strcmp(action, "meeting.cancel") == 0 ? "Cancelled" :
-		    strcmp(action, "meeting.attendance") == 0 ?
-		    "Attendance and outcome recorded" : action, "detail", what));
-	}
-	db_res_free(&r);
-	return list;
-}
-
 int
 web_meeting_show(struct http_req *rq, struct http_resp *rs)
 {
 	char miss[200], contrib[200];
 	const char *done = http_query(rq, "done"), *status;
-	json_t *m, *d, *hist;
+	json_t *m, *d;
 	long id;
 	int sw = rq->user.role == ROLE_SOCIAL_WORKER;
 
 	if (load(rq, rs, &id, &m) != 0)
 		return rs->status;
-	if ((hist = history(rq->db, id)) == NULL) {
-		json_decref(m);
-		return rs->status = 500;
-	}
 	status = jstr(m, "status");
-	d = json_pack("{s:O, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+	d = json_pack("{s:O, s:o, s:o, s:o, s:o, s:o}", "id",
 	    json_object_get(m, "id"), "m", web_meeting_row(m), "details",
 	    details(m), "groups", web_participant_groups(m, 1), "planned",
 	    web_class_tag(json_string_value(json_object_get(m,
 	    "planned_classification"))), "actual",
 	    web_class_tag(json_string_value(json_object_get(m,
-	    "classification"))), "history", hist);
+	    "classification"))));
+	if (web_record_meeting_view(rq, id, d) != 0) {
+		json_decref(d);
+		json_decref(m);
+		return rs->status = 500;
+	}
 	web_agency_list(json_object_get(m, "planned_missing_agencies"), miss,
 	    sizeof(miss));
 	json_object_set_new(d, "planned_missing", json_string(miss));
@@ -317,7 +246,8 @@ web_meeting_show(struct http_req *rq, struct http_resp *rs)
 	    strcmp(done, "invitees") == 0 ? "The invitees have been changed. "
 	    "Invites and cancellations are being sent." :
 	    strcmp(done, "cancelled") == 0 ? "The strategy discussion has been "
-	    "cancelled. Everyone invited is being told." : ""));
+	    "cancelled. Everyone invited is being told." :
+	    strcmp(done, "record") == 0 ? "Record saved" : ""));
 	json_object_set_new(d, "back", json_pack("{s:s, s:s}", "href",
 	    "/meetings", "text", "All strategy discussions"));
 	/* invites: answers reset, counter-proposals (meeting_counters) */

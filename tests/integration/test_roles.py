@@ -181,6 +181,14 @@ ROUTES = {
          fresh("/cancel", json={"reason": "No longer needed"})),
     ("PUT", "/api/v1/meetings/{id}/attendance"):
         (row(200, 404, 403, 403, 403, 404, 401, 401), api_attendance),
+    # A held meeting and an empty record: the team's social worker gets as
+    # far as checking the body (422); everyone else is stopped before.
+    ("PUT", "/api/v1/meetings/{id}/record"):
+        (row(422, 404, 403, 403, 403, 404, 401, 401),
+         lambda t, c: dict(path="/api/v1/meetings/%d/record" %
+                           t.shared(held=True)["id"], json={})),
+    ("GET", "/api/v1/meetings/{id}/history"):
+        (row(200, 404, 200, 403, 404, 404, 401, 401), seen("/history")),
     ("GET", "/api/v1/meetings/{id}/invite.ics"):
         (row(200, 404, 200, 403, 404, 404, 401, 401), seen("/invite.ics")),
     ("GET", "/api/v1/meetings/{id}/invites"):
@@ -301,6 +309,10 @@ ROUTES = {
     ("POST", "/meetings/{id}/attendance"): (WRITE_MEETING,
                                             page("/attendance", form={})),
     ("GET", "/meetings/{id}/record.pdf"): (READ_MEETING, record_pdf("")),
+    ("GET", "/meetings/{id}/record"): (WRITE_MEETING,
+                                       held_page("/record")),
+    ("POST", "/meetings/{id}/record"): (WRITE_MEETING,
+                                        page("/record", form={})),
     ("GET", "/meetings/{id}/recorded"): (READ_MEETING,
                                          held_page("/recorded")),
     ("GET", "/directory"): (SIGNED, fixed("/directory")),

@@ -170,7 +170,8 @@ class WebTest(unittest.TestCase):
                                   {"contact_id": cls.contact["police"]},
                                   {"contact_id": cls.contact["health"]},
                                   {"name": "Web Social", "agency":
-                                   "social_care"}]})
+                                   "social_care", "email":
+                                   "web.social@council.example"}]})
         assert st == 201, m
         cls.meeting = m["id"]
 

@@ -124,6 +124,30 @@ test_new_field_needs_allowing(void **state)
 	json_decref(view);
 }
 
+/* The history projects stored snapshots again: collections already keyed
+ * by id must survive a second projection unchanged (they were dropped, so
+ * a change of decision left no before/after in the history). */
+static void
+test_projection_is_idempotent(void **state)
+{
+	struct discussion d;
+	struct record r;
+	json_t *once, *twice;
+
+	(void)state;
+	fill(&d, &r);
+	once = model_audit_view(&d);
+	assert_non_null(once);
+	twice = model_audit_project(once, model_audit_allow);
+	assert_non_null(twice);
+	assert_true(json_equal(once, twice));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(twice, "record"), "children"),
+	    "41"), "decision")), "s47_joint");
+	json_decref(once);
+	json_decref(twice);
+}
+
 static void
 test_api_view(void **state)
 {
@@ -213,6 +237,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_audit_has_no_names_or_free_text),
 		cmocka_unit_test(test_new_field_needs_allowing),
+		cmocka_unit_test(test_projection_is_idempotent),
 		cmocka_unit_test(test_api_view),
 		cmocka_unit_test(test_vocabulary_is_consistent),
 		cmocka_unit_test(test_child_label),

@@ -19,6 +19,9 @@
 #define MEETING_TEXT_MAX		2000
 #define MEETING_LONG_TEXT_MAX		5000
 #define MEETING_PAGE_MAX		100
+/* Seconds a client's clock may run ahead of ours before a time it calls
+ * past is refused as future (phone calls logged, discussions held). */
+#define MEETING_CLOCK_SKEW		300
 
 struct auth_user;
 struct db;
@@ -73,6 +76,10 @@ int	 meeting_record_attendance(struct db *db, const struct auth_user *u,
  */
 int	 meeting_visible(struct db *db, const struct auth_user *u, long id,
 	    struct verr *e);
+
+/* 0 when discussion id has started (starts_at <= now); -1 with e set to
+ * 409 on "starts_at" when it has not, or 500. */
+int	 meeting_check_started(struct db *db, long id, struct verr *e);
 
 /* Read one meeting the user may see; 404 in e otherwise. */
 int	 meeting_get(struct db *db, const struct auth_user *u, long id,

@@ -115,8 +115,6 @@ struct record {
 	char	*worries;
 	char	*strengths;
 	char	*gaps;
-	size_t	 ndecisions;
-	struct child_decision decisions[MODEL_MAX_CHILDREN];
 	char	*safety_plan;
 	size_t	 ndissent;
 	struct dissent dissent[MODEL_MAX_DISSENT];
@@ -167,8 +165,10 @@ struct discussion {
 	struct child children[MODEL_MAX_CHILDREN];
 	size_t	 nparticipants;
 	struct participant participants[MODEL_MAX_PARTICIPANTS];
-	/* Decisions recorded with attendance (before the record existed) and
-	 * the record's own, by child: the same rows. */
+	/* The decisions per child: written with the record (or, before
+	 * records existed, with attendance); the record's "children". */
+	size_t	 ndecisions;
+	struct child_decision decisions[MODEL_MAX_CHILDREN];
 	size_t	 nactions;
 	struct action actions[MODEL_MAX_ACTIONS];
 	struct record *record;		/* NULL: no record written yet */
@@ -208,5 +208,17 @@ json_t	*model_record_json(const struct discussion *d);
  * log only when it is listed in model.c's allow-list.
  */
 json_t	*model_audit_view(const struct discussion *d);
+
+/*
+ * The projection behind model_audit_view, for any JSON view: copy from view
+ * only the paths in allow (NULL-ended). A path is keys joined by ".";
+ * "key[]" walks an array keeping positions, "key[field]" turns an array of
+ * objects into an object keyed by each element's field (child_id, id).
+ * Anything not listed is dropped, so a new field stays out of the audit log
+ * until someone lists it here.
+ */
+json_t	*model_audit_project(const json_t *view, const char *const *allow);
+/* The allow-list model_audit_view uses. */
+extern const char *const model_audit_allow[];
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -21,7 +22,9 @@
 #include "invite.h"
 #include "ltime.h"
 #include "meeting.h"
+#include "model.h"
 #include "str.h"
+#include "vocab.h"
 
 #define ID_LEN	24
 
@@ -86,85 +89,26 @@ meeting_parse_body(const char *data, size_t len, struct verr *e)
 
 /* ---- reading ---------------------------------------------------------- */
 
-#define MEETING_JSON_SQL \
-	"SELECT json_build_object(" \
-	"'id', d.id, 'uid', d.uid, 'case_ref', c.case_ref, 'team', t.name," \
-	"'team_id', d.team_id, 'kind', d.kind, 'reason', d.reason," \
-	"'concern_received_at', d.concern_received_at," \
-	"'starts_at', d.starts_at, 'ends_at', d.ends_at," \
-	"'duration_minutes'," \
-	" (extract(epoch FROM d.ends_at - d.starts_at) / 60)::int," \
-	"'format', d.format, 'location', d.location, 'chair', d.chair," \
-	"'status', d.status, 'sequence', d.sequence," \
-	"'planned_classification', d.planned_classification," \
-	"'planned_missing_agencies', to_json(d.planned_missing)," \
-	"'missing_agency_reason', d.missing_agency_reason," \
-	"'classification', d.actual_classification," \
-	"'missing_agencies', to_json(CASE WHEN d.status = 'held' " \
-	" THEN d.actual_missing ELSE d.planned_missing END)," \
-	"'contributed_agencies', to_json(coalesce(d.actual_contributed, '{}'))," \
-	"'absence_reason', d.absence_reason," \
-	"'child_views_recorded', d.child_views_recorded," \
-	"'child_views', d.child_views," \
-	"'next_review_date', d.next_review_date," \
-	"'cancel_reason', d.cancel_reason," \
-	"'created_at', d.created_at, 'updated_at', d.updated_at," \
-	"'children', (SELECT coalesce(json_agg(json_build_object('id', ch.id," \
-	" 'name', ch.name, 'date_of_birth', ch.date_of_birth) ORDER BY ch.id)," \
-	" '[]') FROM children ch WHERE ch.case_id = d.case_id)," \
-	"'participants', (SELECT coalesce(json_agg(json_build_object(" \
-	" 'id', p.id, 'contact_id', p.contact_id, 'name', p.name," \
-	" 'email', p.email, 'agency', p.agency," \
-	" 'organisation', p.organisation, 'role', p.role," \
-	" 'added_on_day', p.added_on_day, 'attendance', p.attendance," \
-	" 'response', p.partstat, 'removed', p.removed_at IS NOT NULL)" \
-	" ORDER BY p.id), '[]') FROM participants p" \
-	" WHERE p.discussion_id = d.id)," \
-	"'outcomes', (SELECT coalesce(json_agg(json_build_object(" \
-	" 'child_id', o.child_id, 'child', ch.name, 'decision', o.decision," \
-	" 'rationale', o.rationale) ORDER BY o.child_id), '[]')" \
-	" FROM outcomes o JOIN children ch ON ch.id = o.child_id" \
-	" WHERE o.discussion_id = d.id)," \
-	"'actions', (SELECT coalesce(json_agg(json_build_object(" \
-	" 'what', a.what, 'owner', a.owner, 'due', a.due_date) ORDER BY a.id)," \
-	" '[]') FROM actions a WHERE a.discussion_id = d.id)" \
-	") FROM discussions d JOIN cases c ON c.id = d.case_id" \
-	" JOIN teams t ON t.id = d.team_id WHERE d.id = $1"
-
-/* Load meeting id as JSON (no visibility check: callers have done it). */
+/* Load meeting id as its API view (no visibility check: callers have done
+ * it), through the typed model. */
 static json_t *
 load_json(struct db *db, long id)
 {
-	char sid[ID_LEN];
-	const char *p[1] = { sid };
-	struct db_res r;
-	json_t *o = NULL;
-	const char *v;
+	struct discussion *d;
+	json_t *o;
 
-	snprintf(sid, sizeof(sid), "%ld", id);
-	if (db_exec(db, &r, MEETING_JSON_SQL, 1, p) != 0)
+	if (model_discussion_load(db, id, &d) != 0)
 		return NULL;
-	if ((v = db_res_get(&r, 0, 0)) != NULL)
-		o = json_loads(v, 0, NULL);
-	db_res_free(&r);
+	o = model_discussion_json(d);
+	model_discussion_free(d);
 	return o;
 }
 
-/* The audit snapshot: the meeting without children, outcomes (which name
- * children) or the children's views. */
+/* The audit snapshot of an API view: the model's allow-list. */
 static json_t *
 audit_snapshot(json_t *m)
 {
-	json_t *s;
-
-	if (m == NULL || (s = json_deep_copy(m)) == NULL)
-		return NULL;
-	json_object_set_new(s, "children",
-	    json_integer((json_int_t)json_array_size(json_object_get(m,
-	    "children"))));
-	json_object_del(s, "outcomes");
-	json_object_del(s, "child_views");
-	return s;
+	return model_audit_project(m, model_audit_allow);
 }
 
 /*
@@ -305,8 +249,10 @@ classify_meeting(struct db *db, long id, long authority, int actual,
 	if (load_statutory(db, authority, st) != 0)
 		return -1;
 	snprintf(sid, sizeof(sid), "%ld", id);
-	if (db_exec(db, &r, "SELECT agency, attendance FROM participants WHERE "
-	    "discussion_id = $1 AND removed_at IS NULL ORDER BY id", 1, p) != 0)
+	if (db_exec(db, &r, "SELECT agency, attendance, (email IS NOT NULL "
+	    "AND email <> '') OR contacted_by_phone_at IS NOT NULL FROM "
+	    "participants WHERE discussion_id = $1 AND removed_at IS NULL "
+	    "ORDER BY id", 1, p) != 0)
 		return -1;
 	n = db_res_rows(&r);
 	if (n > (int)(sizeof(parts) / sizeof(parts[0])))
@@ -314,8 +260,11 @@ classify_meeting(struct db *db, long id, long authority, int actual,
 	for (i = 0; i < n; i++) {
 		parts[i].agency = db_res_get(&r, i, 0);
 		att = db_res_get(&r, i, 1);
+		/* Invited means reached: an invite is sent (an email) or a
+		 * phone contact was logged. */
 		if (!actual)
-			parts[i].presence = CLASSIFY_PRESENT;
+			parts[i].presence = db_res_bool(&r, i, 2) ?
+			    CLASSIFY_PRESENT : CLASSIFY_NOT_PRESENT;
 		else if (att != NULL && strcmp(att, "attended") == 0)
 			parts[i].presence = CLASSIFY_PRESENT;
 		else if (att != NULL && strcmp(att, "contributed") == 0)
@@ -383,16 +332,143 @@ store_planned(struct db *db, long id, long authority, const char *reason,
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* ---- children -------------------------------------------------------------- */
+
+static const char *const child_keys[] = { "name", "date_of_birth", "sex",
+	"ethnicity", "disability", "legal_status", "person_id", "unborn",
+	"expected_date", NULL };
+
+struct child_in {
+	const char	*name, *sex, *ethnicity, *disability, *legal, *person;
+	char		 dob[MODEL_DATE_LEN], expected[MODEL_DATE_LEN];
+	int		 unborn;
+};
+
+/* Check children[i] whole before anything is written. */
+static int
+child_read(json_t *ch, size_t i, struct child_in *c, struct verr *e)
+{
+	char f[64];
+
+	memset(c, 0, sizeof(*c));
+	if (!json_is_object(ch))
+		return verr_set(e, 422, "children", "children[%zu]: must be an "
+		    "object with name and date_of_birth", i);
+	snprintf(f, sizeof(f), "children[%zu].", i);
+	if (input_known_keys(ch, child_keys, f, e) != 0)
+		return -1;
+#define F(k) (snprintf(f, sizeof(f), "children[%zu].%s", i, k), f)
+	if (input_bool(ch, "unborn", F("unborn"), INPUT_OPTIONAL, &c->unborn,
+	    NULL, e) != 0 ||
+	    input_str(ch, "name", F("name"), c->unborn ? INPUT_OPTIONAL :
+	    INPUT_REQUIRED, MODEL_NAME_MAX, &c->name, e) != 0 ||
+	    input_date(ch, "date_of_birth", F("date_of_birth"), INPUT_OPTIONAL,
+	    c->dob, NULL, e) != 0 ||
+	    input_date(ch, "expected_date", F("expected_date"), c->unborn ?
+	    INPUT_REQUIRED : INPUT_OPTIONAL, c->expected, NULL, e) != 0 ||
+	    input_enum(ch, "sex", F("sex"), INPUT_OPTIONAL,
+	    vocab_codes(VOCAB_SEX), &c->sex, e) != 0 ||
+	    input_str(ch, "ethnicity", F("ethnicity"), INPUT_OPTIONAL,
+	    MODEL_NAME_MAX, &c->ethnicity, e) != 0 ||
+	    input_str(ch, "disability", F("disability"), INPUT_OPTIONAL,
+	    MODEL_NAME_MAX, &c->disability, e) != 0 ||
+	    input_enum(ch, "legal_status", F("legal_status"), INPUT_OPTIONAL,
+	    vocab_codes(VOCAB_LEGAL_STATUS), &c->legal, e) != 0 ||
+	    input_str(ch, "person_id", F("person_id"), INPUT_OPTIONAL,
+	    MODEL_PERSON_ID_MAX, &c->person, e) != 0)
+		return -1;
+	if (!c->unborn && c->expected[0] != '\0')
+		return verr_set(e, 422, F("expected_date"), "%s: only for an "
+		    "unborn baby (set unborn to true)", f);
+	if (c->unborn && c->dob[0] != '\0')
+		return verr_set(e, 422, F("date_of_birth"), "%s: an unborn baby "
+		    "has an expected date, not a date of birth", f);
+#undef F
+	return 0;
+}
+
+/* person_id is unique per authority: say so before the index would. */
+static int
+child_person_free(struct db *db, long authority, long case_id,
+    const struct child_in *c, size_t i, struct verr *e)
+{
+	char aid[ID_LEN], cid[ID_LEN];
+	const char *p[4] = { aid, c->person, cid, c->name };
+	struct db_res r;
+	int taken;
+
+	if (c->person == NULL)
+		return 0;
+	snprintf(aid, sizeof(aid), "%ld", authority);
+	snprintf(cid, sizeof(cid), "%ld", case_id);
+	if (db_exec(db, &r, "SELECT 1 FROM children WHERE authority_id = $1 "
+	    "AND person_id = $2 AND NOT (case_id = $3 AND $4::text IS NOT NULL "
+	    "AND lower(name) = lower($4))", 4, p) != 0)
+		return internal(e);
+	taken = db_res_rows(&r) > 0;
+	db_res_free(&r);
+	if (taken)
+		return verr_set(e, 422, "children", "children[%zu].person_id: "
+		    "already given to another child of this authority", i);
+	return 0;
+}
+
+/* Add children[i] to the case, or fill in what is new about them. */
+static int
+child_store(struct db *db, long authority, long case_id, json_t *ch,
+    size_t i, struct verr *e)
+{
+	struct child_in c;
+	char aid[ID_LEN], cid[ID_LEN];
+	const char *p[11];
+
+	if (child_read(ch, i, &c, e) != 0 ||
+	    child_person_free(db, authority, case_id, &c, i, e) != 0)
+		return -1;
+	snprintf(aid, sizeof(aid), "%ld", authority);
+	snprintf(cid, sizeof(cid), "%ld", case_id);
+	p[0] = cid;
+	p[1] = c.name;
+	p[2] = c.dob[0] ? c.dob : NULL;
+	p[3] = aid;
+	p[4] = c.sex;
+	p[5] = c.ethnicity;
+	p[6] = c.disability;
+	p[7] = c.legal;
+	p[8] = c.person;
+	p[9] = c.unborn ? "t" : "f";
+	p[10] = c.expected[0] ? c.expected : NULL;
+	if (c.unborn && c.name == NULL)
+		return db_cmd(db, "INSERT INTO children (case_id, authority_id, "
+		    "sex, ethnicity, disability, legal_status, person_id, unborn, "
+		    "expected_date) SELECT $1, $4, $5, $6, $7, $8, $9, true, "
+		    "$11::date WHERE NOT EXISTS (SELECT 1 FROM children WHERE "
+		    "case_id = $1 AND unborn AND name IS NULL AND expected_date = "
+		    "$11::date) AND $2::text IS NULL AND $3::date IS NULL AND "
+		    "$10::boolean", 11, p) != 0 ? internal(e) : 0;
+	if (db_cmd(db, "INSERT INTO children (case_id, name, date_of_birth, "
+	    "authority_id, sex, ethnicity, disability, legal_status, person_id, "
+	    "unborn, expected_date) VALUES ($1, $2, $3::date, $4, $5, $6, $7, "
+	    "$8, $9, $10::boolean, $11::date) ON CONFLICT (case_id, name) DO "
+	    "UPDATE SET date_of_birth = coalesce(EXCLUDED.date_of_birth, "
+	    "children.date_of_birth), sex = coalesce(EXCLUDED.sex, "
+	    "children.sex), ethnicity = coalesce(EXCLUDED.ethnicity, "
+	    "children.ethnicity), disability = coalesce(EXCLUDED.disability, "
+	    "children.disability), legal_status = "
+	    "coalesce(EXCLUDED.legal_status, children.legal_status), "
+	    "person_id = coalesce(EXCLUDED.person_id, children.person_id)",
+	    11, p) != 0)
+		return internal(e);
+	return 0;
+}
+
 /* Find or create the case; check the team; add children not yet on it. */
 static int
 resolve_case(struct db *db, const struct auth_user *u, json_t *body,
     long *case_id, struct verr *e)
 {
-	static const char *const child_keys[] = { "name", "date_of_birth",
-		NULL };
-	char aid[ID_LEN], tid[ID_LEN], cid[ID_LEN], uid[ID_LEN], fname[64];
-	char dob[11];
-	const char *p[4], *ref, *name;
+	char aid[ID_LEN], tid[ID_LEN], uid[ID_LEN];
+	const char *p[4], *ref;
 	json_t *children = json_object_get(body, "children"), *ch;
 	struct db_res r;
 	size_t i;
@@ -447,31 +523,9 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 	if (rc)
 		return verr_set(e, 403, "case_ref", "case_ref: this case belongs "
 		    "to another team");
-	snprintf(cid, sizeof(cid), "%ld", *case_id);
 	json_array_foreach(children, i, ch) {
-		snprintf(fname, sizeof(fname), "children[%zu].", i);
-		if (!json_is_object(ch))
-			return verr_set(e, 422, "children", "children[%zu]: must "
-			    "be an object with name and date_of_birth", i);
-		if (input_known_keys(ch, child_keys, fname, e) != 0)
+		if (child_store(db, u->authority_id, *case_id, ch, i, e) != 0)
 			return -1;
-		snprintf(fname, sizeof(fname), "children[%zu].name", i);
-		if (input_str(ch, "name", fname, INPUT_REQUIRED,
-		    MEETING_NAME_MAX, &name, e) != 0)
-			return -1;
-		snprintf(fname, sizeof(fname), "children[%zu].date_of_birth", i);
-		if (input_date(ch, "date_of_birth", fname, INPUT_OPTIONAL, dob,
-		    NULL, e) != 0)
-			return -1;
-		p[0] = cid;
-		p[1] = name;
-		p[2] = dob[0] ? dob : NULL;
-		if (db_cmd(db, "INSERT INTO children (case_id, name, "
-		    "date_of_birth) VALUES ($1, $2, $3::date) ON CONFLICT "
-		    "(case_id, name) DO UPDATE SET date_of_birth = "
-		    "coalesce(EXCLUDED.date_of_birth, children.date_of_birth)",
-		    3, p) != 0)
-			return internal(e);
 	}
 	return 0;
 }
@@ -489,11 +543,13 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
     int on_day, struct verr *e)
 {
 	static const char *const keys[] = { "contact_id", "name", "email",
-		"agency", "organisation", "role", "attendance", NULL };
+		"agency", "organisation", "role", "attendance",
+		"contacted_by_phone_at", NULL };
 	const char *name, *email, *agency, *org, *role, *att;
-	char f[96];
+	char f[96], phoned[LTIME_ISO_MAX] = "";
 	long contact;
-	int has_contact;
+	int has_contact, has_phone, need;
+	time_t phone;
 	json_t *row;
 
 	if (!json_is_object(jp))
@@ -505,11 +561,24 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 	if (input_int(jp, "contact_id", F("contact_id"), INPUT_OPTIONAL, 1,
 	    9007199254740991L, &contact, &has_contact, e) != 0 ||
 	    input_enum(jp, "attendance", F("attendance"), on_day ?
-	    INPUT_REQUIRED : INPUT_OPTIONAL, attendances, &att, e) != 0)
+	    INPUT_REQUIRED : INPUT_OPTIONAL, vocab_codes(VOCAB_ATTENDANCE),
+	    &att, e) != 0 ||
+	    input_time(jp, "contacted_by_phone_at", F("contacted_by_phone_at"),
+	    INPUT_OPTIONAL, &phone, &has_phone, e) != 0)
 		return -1;
+	if (has_phone && phone > time(NULL) + MEETING_CLOCK_SKEW)
+		return verr_set(e, 422, f, "%s: a phone call that has not "
+		    "happened yet cannot be logged", f);
+	if (has_phone)
+		ltime_format_utc(phone, phoned, sizeof(phoned));
+	/* People added on the day are known only from this entry: the
+	 * statistics need their agency, organisation and role. */
+	need = on_day ? INPUT_REQUIRED : INPUT_OPTIONAL;
 	if (has_contact)
-		row = json_pack("{s:I, s:I, s:s?}", "i", (json_int_t)idx,
-		    "contact_id", (json_int_t)contact, "attendance", att);
+		row = json_pack("{s:I, s:I, s:s?, s:b, s:s?}", "i",
+		    (json_int_t)idx, "contact_id", (json_int_t)contact,
+		    "attendance", att, "reach", 1, "contacted_by_phone_at",
+		    phoned[0] ? phoned : NULL);
 	else {
 		if (input_str(jp, "name", F("name"), INPUT_REQUIRED,
 		    MEETING_NAME_MAX, &name, e) != 0 ||
@@ -518,14 +587,16 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 		    input_str(jp, "agency", F("agency"), INPUT_REQUIRED, 32,
 		    &agency, e) != 0 ||
 		    input_str(jp, "organisation", F("organisation"),
-		    INPUT_OPTIONAL, MEETING_NAME_MAX, &org, e) != 0 ||
-		    input_str(jp, "role", F("role"), INPUT_OPTIONAL,
+		    need, MEETING_NAME_MAX, &org, e) != 0 ||
+		    input_str(jp, "role", F("role"), need,
 		    MEETING_NAME_MAX, &role, e) != 0)
 			return -1;
-		row = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?}", "i",
-		    (json_int_t)idx, "name", name, "email", email, "agency",
-		    agency, "organisation", org ? org : "", "role",
-		    role ? role : "", "attendance", att);
+		row = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:b,"
+		    " s:s?}", "i", (json_int_t)idx, "name", name, "email",
+		    email, "agency", agency, "organisation", org ? org : "",
+		    "role", role ? role : "", "attendance", att, "reach",
+		    email != NULL || phoned[0] != '\0',
+		    "contacted_by_phone_at", phoned[0] ? phoned : NULL);
 	}
 #undef F
 	if (json_array_append_new(rows, row) != 0)
@@ -560,14 +631,15 @@ insert_participants(struct db *db, long id, json_t *rows, const char *key,
 	rc = db_exec(db, &r, "WITH r AS (SELECT * FROM json_to_recordset("
 	    "$2::json) AS r(i integer, contact_id bigint, name text, email "
 	    "text, agency text, organisation text, role text, attendance "
-	    "text)), "
+	    "text, contacted_by_phone_at timestamptz)), "
 	    "s AS (SELECT r.i, r.contact_id IS NOT NULL AS by_contact, c.id "
 	    "AS contact_id, CASE WHEN r.contact_id IS NULL THEN r.name ELSE "
 	    "c.name END AS name, CASE WHEN r.contact_id IS NULL THEN r.email "
 	    "ELSE c.email END AS email, coalesce(o.agency, a.code) AS agency, "
 	    "CASE WHEN r.contact_id IS NULL THEN r.organisation ELSE o.name "
 	    "END AS organisation, CASE WHEN r.contact_id IS NULL THEN r.role "
-	    "ELSE c.role END AS role, r.attendance FROM r "
+	    "ELSE c.role END AS role, r.attendance, r.contacted_by_phone_at "
+	    "FROM r "
 	    "LEFT JOIN contacts c ON r.contact_id IS NOT NULL AND "
 	    "c.id = r.contact_id AND c.active "
 	    "LEFT JOIN organisations o ON o.id = c.organisation_id "
@@ -576,9 +648,10 @@ insert_participants(struct db *db, long id, json_t *rows, const char *key,
 	    "bad AS (SELECT i, by_contact FROM s WHERE agency IS NULL "
 	    "ORDER BY i LIMIT 1), "
 	    "ins AS (INSERT INTO participants (discussion_id, contact_id, name, "
-	    "email, agency, organisation, role, added_on_day, attendance) "
-	    "SELECT $1, contact_id, name, email, agency, organisation, role, "
-	    "$3, attendance FROM s WHERE NOT EXISTS (SELECT 1 FROM bad) "
+	    "email, agency, organisation, role, added_on_day, attendance, "
+	    "contacted_by_phone_at) SELECT $1, contact_id, name, email, "
+	    "agency, organisation, role, $3, attendance, contacted_by_phone_at "
+	    "FROM s WHERE NOT EXISTS (SELECT 1 FROM bad) "
 	    "ORDER BY i RETURNING 1) "
 	    "SELECT (SELECT i FROM bad), (SELECT by_contact FROM bad), "
 	    "(SELECT count(*) FROM ins)", 3, p);
@@ -753,7 +826,10 @@ plan_participants(struct db *db, long authority, json_t *rows,
 			goto out;
 		}
 		parts[n].agency = json_string_value(json_array_get(x, 2));
-		parts[n].presence = CLASSIFY_PRESENT;
+		/* Rows and results are both in order of i. */
+		parts[n].presence = json_is_true(json_object_get(
+		    json_array_get(rows, n), "reach")) ? CLASSIFY_PRESENT :
+		    CLASSIFY_NOT_PRESENT;
 		n++;
 	}
 	if (classify(parts, n, st->ptrs, st->n, res) != 0) {
@@ -961,6 +1037,11 @@ create_tx(struct db *db, const struct auth_user *u, json_t *body,
 	    input_str(body, "missing_agency_reason", "missing_agency_reason",
 	    INPUT_MULTILINE, MEETING_TEXT_MAX, &missing, e) != 0)
 		return -1;
+	if (strcmp(kind, "discussion") == 0 &&
+	    w.starts > time(NULL) + MEETING_CLOCK_SKEW)
+		return verr_set(e, 422, "starts_at", "starts_at: a discussion "
+		    "that already happened cannot be in the future; book a "
+		    "meeting instead");
 	if (!w.has_ends)
 		w.ends = w.starts + (w.has_duration ? w.duration : 60) * 60;
 	if (db_begin(db) != 0)
@@ -1091,10 +1172,10 @@ update_fields(struct db *db, long id, json_t *body, struct verr *e)
 {
 	const char *reason, *format, *location, *chair, *p[8];
 	char sid[ID_LEN], concern[LTIME_ISO_MAX], starts[LTIME_ISO_MAX];
-	char ends[LTIME_ISO_MAX], dur[ID_LEN];
+	char ends[LTIME_ISO_MAX], dur[ID_LEN], skew[ID_LEN];
 	struct db_res r;
 	struct when w;
-	int early, too_long;
+	int early, too_long, future;
 
 	if (input_str(body, "reason", "reason", INPUT_MULTILINE,
 	    MEETING_TEXT_MAX, &reason, e) != 0 ||
@@ -1142,14 +1223,21 @@ update_fields(struct db *db, long id, json_t *body, struct verr *e)
 	/* The booking rules hold for the row the change leaves, not only
 	 * for the fields it names. */
 	snprintf(dur, sizeof(dur), "%d", MEETING_MAX_DURATION);
+	snprintf(skew, sizeof(skew), "%d", MEETING_CLOCK_SKEW);
 	p[1] = dur;
+	p[2] = skew;
 	if (db_exec(db, &r, "SELECT starts_at < concern_received_at, "
-	    "ends_at - starts_at > make_interval(mins => $2::int) FROM "
-	    "discussions WHERE id = $1", 2, p) != 0)
+	    "ends_at - starts_at > make_interval(mins => $2::int), "
+	    "kind = 'discussion' AND starts_at > now() + make_interval(secs => "
+	    "$3::int) FROM discussions WHERE id = $1", 3, p) != 0)
 		return internal(e);
 	early = db_res_bool(&r, 0, 0);
 	too_long = db_res_bool(&r, 0, 1);
+	future = db_res_bool(&r, 0, 2);
 	db_res_free(&r);
+	if (future)
+		return verr_set(e, 422, "starts_at", "starts_at: a discussion "
+		    "that already happened cannot be in the future");
 	if (early)
 		return w.has_starts ? verr_set(e, 422, "starts_at", "starts_at: "
 		    "must not be before concern_received_at") :
@@ -1290,6 +1378,28 @@ out:
 }
 
 /* ---- attendance ---------------------------------------------------------- */
+
+int
+meeting_check_started(struct db *db, long id, struct verr *e)
+{
+	char sid[ID_LEN];
+	const char *p[1] = { sid };
+	struct db_res r;
+	int future;
+
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_exec(db, &r, "SELECT starts_at > now(), to_char(starts_at AT "
+	    "TIME ZONE 'Europe/London', 'FMDD Mon YYYY HH24:MI') FROM "
+	    "discussions WHERE id = $1", 1, p) != 0)
+		return internal(e);
+	future = db_res_bool(&r, 0, 0);
+	if (future)
+		verr_set(e, 409, "starts_at", "starts_at: the meeting starts at "
+		    "%s; attendance and the record can be written once it has "
+		    "started", db_res_get(&r, 0, 1));
+	db_res_free(&r);
+	return future ? -1 : 0;
+}
 
 static int
 set_attendance(struct db *db, long id, json_t *list, struct verr *e)
@@ -1528,6 +1638,8 @@ meeting_record_attendance(struct db *db, const struct auth_user *u, long id,
 		    "attendance");
 		goto out;
 	}
+	if (meeting_check_started(db, id, e) != 0)
+		goto out;
 	snprintf(sid, sizeof(sid), "%ld", id);
 	p[0] = sid;
 	p[1] = views ? "t" : "f";

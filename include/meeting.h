@@ -77,6 +77,11 @@ int	 meeting_record_attendance(struct db *db, const struct auth_user *u,
 int	 meeting_visible(struct db *db, const struct auth_user *u, long id,
 	    struct verr *e);
 
+/* meeting_visible for writing: locks the discussion row (FOR UPDATE) in
+ * the caller's transaction and fills status (16 bytes) and authority. */
+int	 meeting_lock(struct db *db, const struct auth_user *u, long id,
+	    char *status, long *authority, struct verr *e);
+
 /* 0 when discussion id has started (starts_at <= now); -1 with e set to
  * 409 on "starts_at" when it has not, or 500. */
 int	 meeting_check_started(struct db *db, long id, struct verr *e);

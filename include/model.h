@@ -31,7 +31,7 @@
 #define MODEL_LONG_TEXT_MAX	5000	/* information, analysis, rationale */
 #define MODEL_PERSON_ID_MAX	64
 #define MODEL_DATE_LEN		11	/* "YYYY-MM-DD" and NUL */
-#define MODEL_TIME_LEN		32	/* ISO 8601 with offset, and NUL */
+#define MODEL_TIME_LEN		40	/* ISO 8601, microseconds, offset, NUL */
 
 struct db;
 

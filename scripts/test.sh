@@ -126,6 +126,8 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
+# As documented for production (docs/deploy.md): no row data in the log.
+log_error_verbosity = terse
 EOF
 
 # A free port: nothing answering on it, and the server binds it (another

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "input.h"
 #include "meeting.h"
+#include "record.h"
 #include "router.h"
 #include "str.h"
 
@@ -115,6 +116,26 @@ static int
 h_meeting_attendance(struct http_req *rq, struct http_resp *rs)
 {
 	return run_op(rq, rs, meeting_record_attendance, 1, 200);
+}
+
+static int
+h_record_put(struct http_req *rq, struct http_resp *rs)
+{
+	return run_op(rq, rs, record_put, 1, 200);
+}
+
+static int
+h_meeting_history(struct http_req *rq, struct http_resp *rs)
+{
+	struct verr e = { 0 };
+	json_t *out;
+	long id;
+
+	if (path_id(rq, rs, &id) != 0)
+		return rs->status;
+	if (record_history(rq->db, &rq->user, id, &out, &e) != 0)
+		return reply_verr(rq, rs, &e);
+	return http_json(rs, 200, out);
 }
 
 static int
@@ -292,6 +313,11 @@ const struct route api_routes[] = {
 	{ "PUT", "/api/v1/meetings/{id}/attendance", AUTH_TOKEN,
 	  ROLE_SOCIAL_WORKER, h_meeting_attendance, 0,
 	  "record attendance and outcome" },
+	{ "PUT", "/api/v1/meetings/{id}/record", AUTH_TOKEN,
+	  ROLE_SOCIAL_WORKER, h_record_put, 0,
+	  "write the record of the discussion" },
+	{ "GET", "/api/v1/meetings/{id}/history", AUTH_TOKEN, ROLE_STAFF,
+	  h_meeting_history, 0, "the discussion's audit history" },
 	{ "GET", "/api/v1/contacts", AUTH_TOKEN, ROLE_ANY, h_contacts_list, 0,
 	  "the contacts directory" },
 	{ "POST", "/api/v1/contacts", AUTH_TOKEN, ROLE_ADMIN,

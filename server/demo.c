@@ -29,6 +29,7 @@
 #include "db.h"
 #include "demo.h"
 #include "log.h"
+#include "meeting.h"
 #include "ltime.h"
 #include "str.h"
 
@@ -206,35 +207,56 @@ static const struct user_def {
 	    "Tom Ellery", T_EAST },
 };
 
+#define MAX_CONCERNS	3
+
 static const struct reason_def {
 	const char	*text;
-	int		 min_age, max_age;	/* of the child it is about */
+	int		 min_age, max_age;	/* of the child; -1: unborn */
 	int		 probation;	/* % chance probation is invited */
+	const char	*concerns[MAX_CONCERNS];	/* vocab.c codes */
 } reasons[] = {
-	{ "Bruising to a baby reported by health visitor", 0, 0, 5 },
-	{ "Disclosure of physical abuse at school", 5, 15, 5 },
-	{ "Domestic abuse incident with children present", 0, 16, 35 },
-	{ "Concern about sexual exploitation", 12, 17, 5 },
-	{ "Disclosure of sexual abuse by a family member", 5, 16, 15 },
-	{ "Unexplained injury to a toddler seen at the emergency department",
-	    1, 3, 5 },
-	{ "Young children found home alone overnight", 3, 10, 5 },
+	{ "Bruising to a baby reported by health visitor", 0, 0, 5,
+	    { "physical_abuse", "unexplained_injury" } },
+	{ "Disclosure of physical abuse at school", 5, 15, 5,
+	    { "physical_abuse" } },
+	{ "Domestic abuse incident with children present", 0, 16, 35,
+	    { "domestic_abuse", "emotional_abuse" } },
+	{ "Concern about sexual exploitation", 12, 17, 5,
+	    { "child_sexual_exploitation" } },
+	{ "Disclosure of sexual abuse by a family member", 5, 16, 15,
+	    { "sexual_abuse" } },
+	{ "Unexplained injury to a toddler seen at the emergency department", 1, 3, 5,
+	    { "unexplained_injury", "physical_abuse" } },
+	{ "Young children found home alone overnight", 3, 10, 5,
+	    { "neglect" } },
 	{ "Parent arrested for drug supply with children living at the "
-	    "address", 0, 17, 30 },
-	{ "Paediatrician concerned about fabricated or induced illness", 1, 12,
-	    0 },
-	{ "Missing episodes and concern about criminal exploitation", 13, 17,
-	    10 },
-	{ "Online sexual abuse of a child reported by police", 10, 16, 10 },
+	    "address", 0, 17, 30,
+	    { "neglect" } },
+	{ "Paediatrician concerned about fabricated or induced illness", 1, 12, 0,
+	    { "fabricated_or_induced_illness" } },
+	{ "Missing episodes and concern about criminal exploitation", 13, 17, 10,
+	    { "child_criminal_exploitation" } },
+	{ "Online sexual abuse of a child reported by police", 10, 16, 10,
+	    { "online_harm", "sexual_abuse" } },
 	{ "Baby with faltering growth and repeatedly missed health "
-	    "appointments", 0, 1, 0 },
+	    "appointments", 0, 1, 0,
+	    { "neglect" } },
 	{ "New partner of a parent has convictions for offences against "
-	    "children", 0, 15, 60 },
-	{ "Child disclosed being hit with a belt", 6, 14, 5 },
-	{ "Risk of female genital mutilation identified by midwife", 0, 9, 0 },
-	{ "Self-harm and disclosure of abuse to the school nurse", 11, 17, 5 },
-	{ "Injury to a disabled child not explained by carers", 4, 17, 0 },
-	{ "Neighbour reported a parent repeatedly hitting a child", 2, 12, 5 },
+	    "children", 0, 15, 60,
+	    { "physical_abuse", "sexual_abuse" } },
+	{ "Child disclosed being hit with a belt", 6, 14, 5,
+	    { "physical_abuse" } },
+	{ "Risk of female genital mutilation identified by midwife", 0, 9, 0,
+	    { "female_genital_mutilation" } },
+	{ "Self-harm and disclosure of abuse to the school nurse", 11, 17, 5,
+	    { "emotional_abuse", "sexual_abuse" } },
+	{ "Injury to a disabled child not explained by carers", 4, 17, 0,
+	    { "unexplained_injury", "physical_abuse" } },
+	{ "Neighbour reported a parent repeatedly hitting a child", 2, 12, 5,
+	    { "physical_abuse" } },
+	{ "Pre-birth concern raised by the midwife: a previous child was "
+	    "removed from the mother's care", -1, -1, 10,
+	    { "unborn_baby", "neglect" } },
 };
 
 static const char *const further_reasons[] = {
@@ -464,6 +486,7 @@ struct demo_case {
 	int		 min_age, max_age;
 	int		 icpc_done;
 	long		 kid[MAX_KIDS];
+	const struct reason_def *first;	/* why the case was opened */
 };
 
 struct demo {
@@ -942,14 +965,32 @@ pick_first(struct demo *dm, const char **used, int n)
 	}
 }
 
+/* An unborn baby: no name, an expected date, the only child. */
+static int
+insert_unborn(struct demo *dm, const struct disc *d, struct demo_case *c)
+{
+	char cid[ID_LEN], due[11];
+	const char *p[2] = { cid, due };
+
+	fmt_id(cid, sizeof(cid), c->id);
+	fmt_day(due, sizeof(due), d->day + rng_range(&dm->rng, 40, 150));
+	c->nkids = 1;
+	c->min_age = c->max_age = 0;
+	c->kid[0] = exec_id(dm->db, "INSERT INTO children (case_id, unborn, "
+	    "expected_date) VALUES ($1, true, $2::date) RETURNING id", 2, p);
+	return c->kid[0] < 0 ? -1 : 0;
+}
+
 static int
 insert_children(struct demo *dm, const struct disc *d, struct demo_case *c,
     const struct reason_def *r)
 {
 	char cid[ID_LEN], name[96], dob[11];
-	const char *p[3] = { cid, name, dob }, *first[MAX_KIDS], *family;
+	const char *p[4] = { cid, name, dob, NULL }, *first[MAX_KIDS], *family;
 	int i, age, k = rng_below(&dm->rng, 100);
 
+	if (r->min_age < 0)
+		return insert_unborn(dm, d, c);
 	family = PICK(&dm->rng, surnames);
 	c->nkids = k < 55 ? 1 : k < 85 ? 2 : 3;
 	c->min_age = 99;
@@ -963,9 +1004,13 @@ insert_children(struct demo *dm, const struct disc *d, struct demo_case *c,
 		    rng_pct(&dm->rng, 15) ? PICK(&dm->rng, surnames) : family);
 		fmt_day(dob, sizeof(dob), d->day - age * 365L - age / 4 -
 		    rng_range(&dm->rng, 7, 360));
+		/* Some children are already known: in need, or on a plan. */
+		k = rng_below(&dm->rng, 100);
+		p[3] = k < 70 ? "none" : k < 90 ? "child_in_need" :
+		    "child_protection_plan";
 		c->kid[i] = exec_id(dm->db, "INSERT INTO children (case_id, "
-		    "name, date_of_birth) VALUES ($1, $2, $3::date) RETURNING "
-		    "id", 3, p);
+		    "name, date_of_birth, legal_status) VALUES ($1, $2, "
+		    "$3::date, $4) RETURNING id", 4, p);
 		if (c->kid[i] < 0)
 			return -1;
 		c->min_age = age < c->min_age ? age : c->min_age;
@@ -1022,6 +1067,7 @@ plan_case(struct demo *dm, struct disc *d)
 	d->reason = r->text;
 	d->probation = r->probation;
 	c = d->c = &dm->cases[dm->ncases++];
+	c->first = r;
 	c->team = d->team;
 	c->last_day = d->day;
 	return insert_case(dm, d, c, r);
@@ -1580,6 +1626,47 @@ audit_discussion(struct demo *dm, const struct disc *d, long id)
 }
 
 static int
+demo_record_dated(struct demo *dm, long id)
+{
+	char did[ID_LEN];
+	const char *p[1] = { did };
+
+	fmt_id(did, sizeof(did), id);
+	return db_cmd(dm->db, "UPDATE records r SET written_at = "
+	    "coalesce(d.held_recorded_at, d.ends_at) FROM discussions d WHERE "
+	    "d.id = r.discussion_id AND r.discussion_id = $1", 1, p);
+}
+
+/* The record, through the same checks as a social worker's. */
+static int
+write_record(struct demo *dm, const struct disc *d, long id)
+{
+	const struct team_def *t = &teams[d->team];
+	const struct reason_def *r = d->c->first;
+	struct auth_user u;
+	struct verr e;
+	size_t n;
+	int rc;
+
+	memset(&u, 0, sizeof(u));
+	u.id = t->user < 0 ? 0 : dm->user[t->user];
+	u.authority_id = dm->authority[t->authority];
+	u.team_id = dm->team[d->team];
+	u.role = ROLE_SOCIAL_WORKER;
+	for (n = 0; n < MAX_CONCERNS && r->concerns[n] != NULL; n++)
+		;
+	rc = demo_record_write(dm->db, u.id ? &u : NULL, id, r->concerns, n,
+	    rng_next(&dm->rng), &e);
+	if (rc < 0)
+		log_error("demo", "the record of demo discussion %ld was "
+		    "refused: %s", id, e.msg);
+	/* Written when attendance was recorded, not when the demo loaded. */
+	if (rc == 0 && demo_record_dated(dm, id) != 0)
+		return -1;
+	return rc;
+}
+
+static int
 gen_one(struct demo *dm, int team, long day)
 {
 	struct disc d;
@@ -1604,6 +1691,8 @@ gen_one(struct demo *dm, int team, long day)
 	    insert_actions(dm, &d, id) != 0 || set_icpc(dm, &d) != 0))
 		return -1;
 	if (audit_discussion(dm, &d, id) != 0)
+		return -1;
+	if (d.held && write_record(dm, &d, id) < 0)
 		return -1;
 	dm->ndisc++;
 	return 0;

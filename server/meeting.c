@@ -151,6 +151,13 @@ out:
 }
 
 int
+meeting_lock(struct db *db, const struct auth_user *u, long id, char *status,
+    long *authority, struct verr *e)
+{
+	return visible(db, u, id, 1, status, authority, e);
+}
+
+int
 meeting_visible(struct db *db, const struct auth_user *u, long id,
     struct verr *e)
 {

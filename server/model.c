@@ -684,7 +684,7 @@ model_discussion_json(const struct discussion *d)
 /* Codes, flags, times and ids only: no names, dates of birth, addresses or
  * free text (reason, location, rationale, information, views ...). */
 const char *const model_audit_allow[] = {
-	"id", "case_ref", "team", "team_id", "kind", "status", "sequence",
+	"id", "uid", "case_ref", "team", "team_id", "kind", "status", "sequence",
 	"format", "concern_received_at", "starts_at", "ends_at",
 	"duration_minutes", "chair_participant_id",
 	"planned_classification", "planned_missing_agencies",

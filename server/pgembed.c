@@ -718,7 +718,10 @@ write_conf(const struct pgembed *pg, const struct runas *ra, char *err,
 	    "listen_addresses = ''\n"
 	    "port = " PG_PORT "\n"
 	    "unix_socket_directories = '%s'\n"
-	    "unix_socket_permissions = 0700\n", pg->sock_dir) != 0) {
+	    "unix_socket_permissions = 0700\n"
+	    "# A refused row (a constraint error's DETAIL) can hold a child's\n"
+	    "# name: log errors without DETAIL, HINT, QUERY or CONTEXT.\n"
+	    "log_error_verbosity = terse\n", pg->sock_dir) != 0) {
 		seterr(err, errlen, "path too long: %s", pg->data_dir);
 		return -1;
 	}

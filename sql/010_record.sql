@@ -71,6 +71,18 @@ ALTER TABLE children
 UPDATE children ch SET authority_id = c.authority_id
 	FROM cases c WHERE c.id = ch.case_id;
 ALTER TABLE children ALTER COLUMN authority_id SET NOT NULL;
+
+-- The child's authority is its case's: filled in when the writer does not
+-- give it (bulk loads, older writers), so it can never disagree.
+CREATE FUNCTION children_authority() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	SELECT authority_id INTO NEW.authority_id FROM cases
+	WHERE id = NEW.case_id;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER children_authority BEFORE INSERT OR UPDATE OF case_id
+	ON children FOR EACH ROW EXECUTE FUNCTION children_authority();
 CREATE UNIQUE INDEX children_person_id ON children (authority_id, person_id)
 	WHERE person_id IS NOT NULL;
 

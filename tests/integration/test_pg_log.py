@@ -75,6 +75,26 @@ def assert_nothing_planted(test, path):
                          % (s, text[max(0, i - 300):i + 200]))
 
 
+def log_size(path):
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
+def assert_no_errors_since(test, path, offset):
+    """No ERROR reached PostgreSQL since offset (besides our control
+    markers): every refusal was decided in C, before any statement could
+    fail, whatever the server's log verbosity."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        new = f.read().decode("utf-8", "replace")
+    errors = [ln for ln in new.splitlines()
+              if re.search(r"\b(ERROR|FATAL|PANIC):", ln) and
+              "LOGCONTROL" not in ln]
+    test.assertEqual(errors, [], "statements failed in PostgreSQL")
+
+
 class Planter:
     """Fixtures and the refused and accepted requests, against one server
     (base) with a social worker's token; participants by name and email so
@@ -448,11 +468,13 @@ class PgLogTest(unittest.TestCase):
 
     def test_refused_and_accepted_requests_log_nothing_planted(self):
         p = Planter(self, self.srv.base, self.sw, self.sw_b, "PL")
+        offset = log_size(self.log)
         try:
             p.all()
         finally:
             # Whatever failed above, the log must still be clean.
             self.check_log()
+        assert_no_errors_since(self, self.log, offset)
         self.assertGreaterEqual(p.sent, 80)
 
     def test_contacts_log_nothing_planted(self):
@@ -543,11 +565,13 @@ class EmbeddedPgLogTest(unittest.TestCase):
                                  "a constraint violation logged its row")
 
                 p = Planter(self, srv.base, tok, tok_b, "PLE")
+                offset = log_size(log)
                 try:
                     p.all()
                 finally:
                     assert_live(self, log, provoke)
                     assert_nothing_planted(self, log)
+                assert_no_errors_since(self, log, offset)
             finally:
                 conn.close()
             srv.stop()

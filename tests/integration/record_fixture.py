@@ -216,7 +216,9 @@ class RecordCase(unittest.TestCase):
         social-care contact chairs; decisions: {child id: decision}
         (default s47_joint for every child)."""
         decisions = decisions or {}
-        b = {"chair_participant_id": self.part(m, "social_care")["id"],
+        chair = over.pop("chair_participant_id", None) or \
+            self.part(m, "social_care")["id"]
+        b = {"chair_participant_id": chair,
              "concerns": ["physical_abuse", "neglect"],
              "agency_information": [
                  {"agency": "police", "information":

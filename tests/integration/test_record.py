@@ -218,6 +218,70 @@ class RecordTest(RecordCase):
         self.assertEqual(r["record"]["chair_participant_id"],
                          self.part(m, "social_care")["id"])
 
+    def test_chair_eligibility_enforced_where_the_authority_asks(self):
+        """enforce_chair_eligibility has no API of its own: the authority's
+        setting and the contact's can_chair are set in the database."""
+        ct.add_user(self.db, "rec-sw-x", "social_worker", team="Chair Team",
+                    authority="chairshire")
+        tok = ct.token(self.db, "rec-sw-x")
+        ids = {}
+        for name in ("Chris Chair", "Una Unable"):
+            st, _, c = self.call("POST", "/api/v1/contacts", self.admin, {
+                "name": name, "agency": "social_care",
+                "email": name.replace(" ", ".").lower() + "@council.example",
+                "organisation": "Chairshire Council", "role": "Manager"})
+            self.assertEqual(st, 201, c)
+            ids[name] = c["id"]
+        ct.query(self.db, "UPDATE contacts SET can_chair = true WHERE id = %s",
+                 (ids["Chris Chair"],))
+        ct.query(self.db, "UPDATE authorities SET enforce_chair_eligibility "
+                 "= true WHERE code = 'chairshire'")
+        people = [{"contact_id": ids["Una Unable"]},
+                  {"contact_id": ids["Chris Chair"]},
+                  {"contact_id": self.contact["police"]},
+                  {"contact_id": self.contact["health"]}]
+
+        def held(token):
+            st, _, m = self.call("POST", "/api/v1/meetings", token,
+                                 self.booking(participants=people))
+            self.assertEqual(st, 201, m)
+            st, _, m = self.call(
+                "PUT", "/api/v1/meetings/%d/attendance" % m["id"], token,
+                {"participants": [{"id": p["id"], "attendance": "attended"}
+                                  for p in m["participants"]],
+                 "child_views_recorded": False})
+            self.assertEqual(st, 200, m)
+            return m
+
+        m = held(tok)
+        by_name = {p["name"]: p for p in m["participants"]}
+        self.assertTrue(by_name["Chris Chair"]["can_chair"])
+        self.assertFalse(by_name["Una Unable"]["can_chair"])
+        body = self.record_body(m, chair_participant_id=by_name[
+            "Una Unable"]["id"])
+        before = self.state(m["id"])
+        st, _, r = self.call("PUT", "/api/v1/meetings/%d/record" % m["id"],
+                             tok, body)
+        self.assertEqual(st, 422, r)
+        self.assertEqual(r["error"]["field"], "chair_participant_id")
+        named = dict(body)
+        del named["chair_participant_id"]
+        named["chair"] = "Una Unable"
+        st, _, r = self.call("PUT", "/api/v1/meetings/%d/record" % m["id"],
+                             tok, named)
+        self.assertEqual(st, 422, r)
+        self.assertEqual(r["error"]["field"], "chair")
+        self.assertEqual(self.state(m["id"]), before)
+        st, _, r = self.call("PUT", "/api/v1/meetings/%d/record" % m["id"],
+                             tok, dict(body, chair_participant_id=by_name[
+                                 "Chris Chair"]["id"]))
+        self.assertEqual(st, 200, r)
+        # Where the authority does not ask, any attending social worker.
+        d = held(self.sw)
+        una = [p for p in d["participants"] if p["name"] == "Una Unable"][0]
+        self.record_ok(d["id"], self.record_body(
+            d, chair_participant_id=una["id"]))
+
     # ---- 3. children ---------------------------------------------------------
 
     def siblings(self, **over):

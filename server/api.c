@@ -316,7 +316,7 @@ const struct route api_routes[] = {
 	  ROLE_SOCIAL_WORKER, h_meeting_attendance, 0,
 	  "record attendance and outcome" },
 	{ "PUT", "/api/v1/meetings/{id}/record", AUTH_TOKEN,
-	  ROLE_SOCIAL_WORKER, h_record_put, 0,
+	  ROLE_STAFF, h_record_put, 0,
 	  "write the record of the discussion" },
 	{ "GET", "/api/v1/meetings/{id}/history", AUTH_TOKEN, ROLE_STAFF,
 	  h_meeting_history, 0, "the discussion's audit history" },

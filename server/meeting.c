@@ -257,7 +257,8 @@ classify_meeting(struct db *db, long id, long authority, int actual,
 		return -1;
 	snprintf(sid, sizeof(sid), "%ld", id);
 	if (db_exec(db, &r, "SELECT agency, attendance, (email IS NOT NULL "
-	    "AND email <> '') OR contacted_by_phone_at IS NOT NULL FROM "
+	    "AND email <> '') OR contacted_by_phone_at IS NOT NULL OR "
+	    "user_id IS NOT NULL FROM "
 	    "participants WHERE discussion_id = $1 AND removed_at IS NULL "
 	    "ORDER BY id", 1, p) != 0)
 		return -1;
@@ -267,8 +268,8 @@ classify_meeting(struct db *db, long id, long authority, int actual,
 	for (i = 0; i < n; i++) {
 		parts[i].agency = db_res_get(&r, i, 0);
 		att = db_res_get(&r, i, 1);
-		/* Invited means reached: an invite is sent (an email) or a
-		 * phone contact was logged. */
+		/* Invited means reached: an invite is sent (an email), a
+		 * phone contact was logged, or it is the person booking. */
 		if (!actual)
 			parts[i].presence = db_res_bool(&r, i, 2) ?
 			    CLASSIFY_PRESENT : CLASSIFY_NOT_PRESENT;
@@ -344,6 +345,10 @@ store_planned(struct db *db, long id, long authority, const char *reason,
 static const char *const child_keys[] = { "name", "date_of_birth", "sex",
 	"ethnicity", "disability", "legal_status", "person_id", "unborn",
 	"expected_date", NULL };
+/* A change by PATCH names the child by id and gives what changes. */
+static const char *const child_patch_keys[] = { "id", "name",
+	"date_of_birth", "sex", "ethnicity", "disability", "legal_status",
+	"person_id", NULL };
 
 struct child_in {
 	const char	*name, *sex, *ethnicity, *disability, *legal, *person;
@@ -351,9 +356,11 @@ struct child_in {
 	int		 unborn;
 };
 
-/* Check children[i] whole before anything is written. */
+/* Check children[i] whole before anything is written; patch: a change
+ * to a child already on the case (every field optional). */
 static int
-child_read(json_t *ch, size_t i, struct child_in *c, struct verr *e)
+child_read(json_t *ch, size_t i, int patch, struct child_in *c,
+    struct verr *e)
 {
 	char f[64];
 
@@ -362,13 +369,15 @@ child_read(json_t *ch, size_t i, struct child_in *c, struct verr *e)
 		return verr_set(e, 422, "children", "children[%zu]: must be an "
 		    "object with name and date_of_birth", i);
 	snprintf(f, sizeof(f), "children[%zu].", i);
-	if (input_known_keys(ch, child_keys, f, e) != 0)
+	if (input_known_keys(ch, patch ? child_patch_keys : child_keys, f,
+	    e) != 0)
 		return -1;
 #define F(k) (snprintf(f, sizeof(f), "children[%zu].%s", i, k), f)
 	if (input_bool(ch, "unborn", F("unborn"), INPUT_OPTIONAL, &c->unborn,
 	    NULL, e) != 0 ||
-	    input_str(ch, "name", F("name"), c->unborn ? INPUT_OPTIONAL :
-	    INPUT_REQUIRED, MODEL_NAME_MAX, &c->name, e) != 0 ||
+	    input_str(ch, "name", F("name"), c->unborn || patch ?
+	    INPUT_OPTIONAL : INPUT_REQUIRED, MODEL_NAME_MAX, &c->name,
+	    e) != 0 ||
 	    input_date(ch, "date_of_birth", F("date_of_birth"), INPUT_OPTIONAL,
 	    c->dob, NULL, e) != 0 ||
 	    input_date(ch, "expected_date", F("expected_date"), c->unborn ?
@@ -399,13 +408,14 @@ static int
 child_person_free(struct db *db, long authority, long case_id,
     const struct child_in *c, size_t i, struct verr *e)
 {
-	char aid[ID_LEN], cid[ID_LEN];
+	char aid[ID_LEN], cid[ID_LEN], field[64];
 	const char *p[4] = { aid, c->person, cid, c->name };
 	struct db_res r;
 	int taken;
 
 	if (c->person == NULL)
 		return 0;
+	snprintf(field, sizeof(field), "children[%zu].person_id", i);
 	snprintf(aid, sizeof(aid), "%ld", authority);
 	snprintf(cid, sizeof(cid), "%ld", case_id);
 	if (db_exec(db, &r, "SELECT 1 FROM children WHERE authority_id = $1 "
@@ -415,8 +425,8 @@ child_person_free(struct db *db, long authority, long case_id,
 	taken = db_res_rows(&r) > 0;
 	db_res_free(&r);
 	if (taken)
-		return verr_set(e, 422, "children", "children[%zu].person_id: "
-		    "already given to another child of this authority", i);
+		return verr_set(e, 422, field, "%s: already given to another "
+		    "child of this authority", field);
 	return 0;
 }
 
@@ -429,7 +439,7 @@ child_store(struct db *db, long authority, long case_id, json_t *ch,
 	char aid[ID_LEN], cid[ID_LEN];
 	const char *p[11];
 
-	if (child_read(ch, i, &c, e) != 0 ||
+	if (child_read(ch, i, 0, &c, e) != 0 ||
 	    child_person_free(db, authority, case_id, &c, i, e) != 0)
 		return -1;
 	snprintf(aid, sizeof(aid), "%ld", authority);
@@ -466,6 +476,78 @@ child_store(struct db *db, long authority, long case_id, json_t *ch,
 	    "person_id = coalesce(EXCLUDED.person_id, children.person_id)",
 	    11, p) != 0)
 		return internal(e);
+	return 0;
+}
+
+/*
+ * PATCH children[i]: change the facts of a child of the discussion's case,
+ * named by id; a field left out keeps its value.
+ */
+static int
+child_patch(struct db *db, long authority, long id, json_t *ch, size_t i,
+    struct verr *e)
+{
+	struct child_in c;
+	char did[ID_LEN], kid[ID_LEN], aid[ID_LEN], f[64];
+	const char *p[10];
+	struct db_res r;
+	long child;
+	int found, taken;
+
+	if (child_read(ch, i, 1, &c, e) != 0)
+		return -1;
+	snprintf(f, sizeof(f), "children[%zu].id", i);
+	if (input_int(ch, "id", f, INPUT_REQUIRED, 1, MODEL_ID_MAX, &child,
+	    NULL, e) != 0)
+		return -1;
+	snprintf(did, sizeof(did), "%ld", id);
+	snprintf(kid, sizeof(kid), "%ld", child);
+	snprintf(aid, sizeof(aid), "%ld", authority);
+	p[0] = did; p[1] = kid; p[2] = aid; p[3] = c.person;
+	if (db_exec(db, &r, "SELECT EXISTS (SELECT 1 FROM children ch JOIN "
+	    "discussions d ON d.case_id = ch.case_id WHERE d.id = $1 AND "
+	    "ch.id = $2), EXISTS (SELECT 1 FROM children WHERE authority_id = "
+	    "$3 AND person_id = $4 AND id <> $2)", 4, p) != 0)
+		return internal(e);
+	found = db_res_bool(&r, 0, 0);
+	taken = db_res_bool(&r, 0, 1);
+	db_res_free(&r);
+	if (!found)
+		return verr_set(e, 422, f, "%s: no child of this discussion has "
+		    "this id", f);
+	snprintf(f, sizeof(f), "children[%zu].person_id", i);
+	if (taken)
+		return verr_set(e, 422, f, "%s: already given to another child "
+		    "of this authority", f);
+	p[0] = kid; p[1] = c.name; p[2] = c.dob[0] ? c.dob : NULL;
+	p[3] = c.sex; p[4] = c.ethnicity; p[5] = c.disability;
+	p[6] = c.legal; p[7] = c.person;
+	return db_cmd(db, "UPDATE children SET name = coalesce($2, name), "
+	    "date_of_birth = coalesce($3::date, date_of_birth), sex = "
+	    "coalesce($4, sex), ethnicity = coalesce($5, ethnicity), "
+	    "disability = coalesce($6, disability), legal_status = "
+	    "coalesce($7, legal_status), person_id = coalesce($8, person_id) "
+	    "WHERE id = $1", 8, p) != 0 ? internal(e) : 0;
+}
+
+static int
+update_children(struct db *db, long authority, long id, json_t *list,
+    struct verr *e)
+{
+	json_t *ch;
+	size_t i;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) == 0 ||
+	    json_array_size(list) > MEETING_MAX_CHILDREN)
+		return verr_set(e, 422, "children", "children: must be a list of "
+		    "1 to %d changes, each with the child's id",
+		    MEETING_MAX_CHILDREN);
+	json_array_foreach(list, i, ch) {
+		if (child_patch(db, authority, id, ch, i, e) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -552,11 +634,11 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 {
 	static const char *const keys[] = { "contact_id", "name", "email",
 		"agency", "organisation", "role", "attendance",
-		"contacted_by_phone_at", NULL };
+		"contacted_by_phone_at", "self", NULL };
 	const char *name, *email, *agency, *org, *role, *att;
 	char f[96], phoned[LTIME_ISO_MAX] = "";
 	long contact;
-	int has_contact, has_phone, need;
+	int has_contact, has_phone, need, self;
 	time_t phone;
 	json_t *row;
 
@@ -566,7 +648,10 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 	if (input_known_keys(jp, keys, f, e) != 0)
 		return -1;
 #define F(k) (snprintf(f, sizeof(f), "%s.%s", prefix, k), f)
-	if (input_int(jp, "contact_id", F("contact_id"), INPUT_OPTIONAL, 1,
+	self = 0;
+	if (input_bool(jp, "self", F("self"), INPUT_OPTIONAL, &self, NULL,
+	    e) != 0 ||
+	    input_int(jp, "contact_id", F("contact_id"), INPUT_OPTIONAL, 1,
 	    MODEL_ID_MAX, &contact, &has_contact, e) != 0 ||
 	    input_enum(jp, "attendance", F("attendance"), on_day ?
 	    INPUT_REQUIRED : INPUT_OPTIONAL, vocab_codes(VOCAB_ATTENDANCE),
@@ -601,11 +686,12 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 		    MEETING_NAME_MAX, &role, e) != 0)
 			return -1;
 		row = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:b,"
-		    " s:s?}", "i", (json_int_t)idx, "name", name, "email",
+		    " s:s?, s:b}", "i", (json_int_t)idx, "name", name, "email",
 		    email, "agency", agency, "organisation", org ? org : "",
 		    "role", role ? role : "", "attendance", att, "reach",
-		    email != NULL || phoned[0] != '\0',
-		    "contacted_by_phone_at", phoned[0] ? phoned : NULL);
+		    email != NULL || phoned[0] != '\0' || self,
+		    "contacted_by_phone_at", phoned[0] ? phoned : NULL,
+		    "self", self);
 	}
 #undef F
 	if (json_array_append_new(rows, row) != 0)
@@ -622,10 +708,10 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
  */
 static int
 insert_participants(struct db *db, long id, json_t *rows, const char *key,
-    int on_day, struct verr *e)
+    int on_day, long self_id, struct verr *e)
 {
-	char sid[ID_LEN], field[96];
-	const char *p[3] = { sid, NULL, on_day ? "t" : "f" };
+	char sid[ID_LEN], uid[ID_LEN], field[96];
+	const char *p[4] = { sid, NULL, on_day ? "t" : "f", uid };
 	struct db_res r;
 	char *js;
 	long bad;
@@ -636,18 +722,20 @@ insert_participants(struct db *db, long id, json_t *rows, const char *key,
 	if ((js = json_dumps(rows, JSON_COMPACT)) == NULL)
 		return internal(e);
 	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(uid, sizeof(uid), "%ld", self_id);
 	p[1] = js;
 	rc = db_exec(db, &r, "WITH r AS (SELECT * FROM json_to_recordset("
 	    "$2::json) AS r(i integer, contact_id bigint, name text, email "
 	    "text, agency text, organisation text, role text, attendance "
-	    "text, contacted_by_phone_at timestamptz)), "
+	    "text, contacted_by_phone_at timestamptz, self boolean)), "
 	    "s AS (SELECT r.i, r.contact_id IS NOT NULL AS by_contact, c.id "
 	    "AS contact_id, CASE WHEN r.contact_id IS NULL THEN r.name ELSE "
 	    "c.name END AS name, CASE WHEN r.contact_id IS NULL THEN r.email "
 	    "ELSE c.email END AS email, coalesce(o.agency, a.code) AS agency, "
 	    "CASE WHEN r.contact_id IS NULL THEN r.organisation ELSE o.name "
 	    "END AS organisation, CASE WHEN r.contact_id IS NULL THEN r.role "
-	    "ELSE c.role END AS role, r.attendance, r.contacted_by_phone_at "
+	    "ELSE c.role END AS role, r.attendance, r.contacted_by_phone_at, "
+	    "CASE WHEN r.self AND $4::bigint > 0 THEN $4::bigint END AS user_id "
 	    "FROM r "
 	    "LEFT JOIN contacts c ON r.contact_id IS NOT NULL AND "
 	    "c.id = r.contact_id AND c.active "
@@ -658,12 +746,13 @@ insert_participants(struct db *db, long id, json_t *rows, const char *key,
 	    "ORDER BY i LIMIT 1), "
 	    "ins AS (INSERT INTO participants (discussion_id, contact_id, name, "
 	    "email, agency, organisation, role, added_on_day, attendance, "
-	    "contacted_by_phone_at) SELECT $1, contact_id, name, email, "
-	    "agency, organisation, role, $3, attendance, contacted_by_phone_at "
+	    "contacted_by_phone_at, user_id) SELECT $1, contact_id, name, "
+	    "email, agency, organisation, role, $3, attendance, "
+	    "contacted_by_phone_at, user_id "
 	    "FROM s WHERE NOT EXISTS (SELECT 1 FROM bad) "
 	    "ORDER BY i RETURNING 1) "
 	    "SELECT (SELECT i FROM bad), (SELECT by_contact FROM bad), "
-	    "(SELECT count(*) FROM ins)", 3, p);
+	    "(SELECT count(*) FROM ins)", 4, p);
 	free(js);
 	if (rc != 0)
 		return internal(e);
@@ -695,7 +784,7 @@ add_participant(struct db *db, long id, json_t *jp, const char *prefix,
 		return internal(e);
 	rc = read_participant(rows, idx, jp, prefix, on_day, e);
 	if (rc == 0)
-		rc = insert_participants(db, id, rows, key, on_day, e);
+		rc = insert_participants(db, id, rows, key, on_day, 0, e);
 	json_decref(rows);
 	return rc;
 }
@@ -738,7 +827,7 @@ read_participants(json_t *list, const char *key, int on_day, json_t *rows,
  */
 static int
 add_participants(struct db *db, long id, json_t *list, const char *key,
-    int on_day, struct verr *e)
+    int on_day, long self_id, struct verr *e)
 {
 	struct verr first;
 	json_t *rows;
@@ -749,7 +838,8 @@ add_participants(struct db *db, long id, json_t *list, const char *key,
 	if (read_participants(list, key, on_day, rows, &first, &bad, e) != 0)
 		rc = -1;
 	/* Those before the first malformed one may hold an earlier error. */
-	else if (insert_participants(db, id, rows, key, on_day, e) != 0)
+	else if (insert_participants(db, id, rows, key, on_day, self_id,
+	    e) != 0)
 		rc = -1;
 	else if (bad) {
 		*e = first;
@@ -1101,7 +1191,8 @@ create_tx(struct db *db, const struct auth_user *u, json_t *body,
 		goto fail;
 	id = db_res_long(&r, 0, 0, 0);
 	db_res_free(&r);
-	if (insert_participants(db, id, rows, "participants", 0, e) != 0)
+	if (insert_participants(db, id, rows, "participants", 0, u->id,
+	    e) != 0)
 		goto out;
 	if (key != NULL && (rc = idem_store(db, u, key, hash, id)) != 0) {
 		if (rc < 0)
@@ -1133,7 +1224,7 @@ out:
 static const char *const update_keys[] = { "reason", "concern_received_at",
 	"starts_at", "ends_at", "duration_minutes", "format", "location",
 	"chair", "add_participants", "remove_participants",
-	"missing_agency_reason", NULL };
+	"missing_agency_reason", "children", NULL };
 
 /* Apply the remove_participants list; counts removals into *n. */
 static int
@@ -1277,7 +1368,7 @@ meeting_update(struct db *db, const struct auth_user *u, long id,
 	const char *missing;
 	json_t *before = NULL, *m = NULL, *a = NULL, *b = NULL;
 	size_t nremoved = 0;
-	int result = -1;
+	int result = -1, only_children;
 
 	*out = NULL;
 	if (input_known_keys(body, update_keys, "", e) != 0 ||
@@ -1304,16 +1395,22 @@ meeting_update(struct db *db, const struct auth_user *u, long id,
 	    remove_participants(db, id, json_object_get(body,
 	    "remove_participants"), removed, &nremoved, e) != 0 ||
 	    add_participants(db, id, json_object_get(body, "add_participants"),
-	    "add_participants", 0, e) != 0 ||
+	    "add_participants", 0, u->id, e) != 0 ||
+	    update_children(db, authority, id, json_object_get(body,
+	    "children"), e) != 0 ||
 	    store_planned(db, id, authority, missing, e) != 0)
 		goto out;
+	/* The children's facts are not in the invite: no update is sent
+	 * when they are all that changed. */
+	only_children = json_object_size(body) == 1 &&
+	    json_object_get(body, "children") != NULL;
 	/* SEQUENCE and answers: invite_revise decides (issue 15). */
 	if (invite_revise(db, id, NULL) != 0 ||
 	    (m = load_json(db, id)) == NULL ||
 	    (b = audit_snapshot(before)) == NULL ||
 	    (a = audit_snapshot(m)) == NULL ||
 	    audit_record(db, u, "meeting.update", "discussion", id, b, a) ||
-	    invite_queue(db, id, INVITE_UPDATE, NULL) != 0)
+	    (!only_children && invite_queue(db, id, INVITE_UPDATE, NULL) != 0))
 		goto fail;
 	for (size_t i = 0; i < nremoved; i++)
 		if (invite_queue(db, id, INVITE_REMOVED, &removed[i]) != 0)

@@ -116,6 +116,17 @@ agency(struct db *db, json_t *o, const char *field, char **out,
 
 /* ---- reading the body ------------------------------------------------------ */
 
+/* Text of only spaces says nothing: a rule that needs it is not met. */
+static int
+empty(const char *s)
+{
+	if (s == NULL)
+		return 1;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return *s == '\0';
+}
+
 static int
 read_concerns(json_t *body, struct record_in *in, struct verr *e)
 {
@@ -143,7 +154,7 @@ read_concerns(json_t *body, struct record_in *in, struct verr *e)
 		return -1;
 	for (j = 0; j < in->nconcerns; j++)
 		if (strcmp(in->concerns[j], "other") == 0 &&
-		    (in->concerns_other == NULL || in->concerns_other[0] == '\0'))
+		    empty(in->concerns_other))
 			return verr_set(e, 422, "concerns_other", "concerns_other: "
 			    "say what the other concern is");
 	return 0;
@@ -307,12 +318,6 @@ is_s47(const char *decision)
 {
 	return strcmp(decision, "s47_joint") == 0 ||
 	    strcmp(decision, "s47_single_agency") == 0;
-}
-
-static int
-empty(const char *s)
-{
-	return s == NULL || s[0] == '\0';
 }
 
 /* The rules between a child's fields, and with the child's legal status. */

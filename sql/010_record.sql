@@ -37,7 +37,9 @@ ALTER TABLE participants
 		REFERENCES vocabulary (list, code),
 	-- an invitee with no email counts as invited once a phone contact is
 	-- logged
-	ADD COLUMN contacted_by_phone_at timestamptz;
+	ADD COLUMN contacted_by_phone_at timestamptz,
+	-- the person who booked it, taking part: reached by booking it
+	ADD COLUMN user_id bigint REFERENCES users (id);
 
 ALTER TABLE discussions ADD FOREIGN KEY (chair_participant_id)
 	REFERENCES participants (id);

@@ -145,7 +145,9 @@ const char *web_attendance_name(const char *code);
 const char *web_decision_name(const char *code);
 const char *web_format_name(const char *code);
 /* The agency codes in display order, NULL-ended. */
-extern const char *const web_agencies[];
+#define WEB_MAX_AGENCIES	16
+/* The agency codes in display order, NULL-ended (read at web_init). */
+extern const char *web_agencies[];
 /* "Wednesday 2 December 2026, 10:00" for an ISO time; "" when NULL. */
 void	 web_when(const char *iso, char *out, size_t outlen);
 /* "2 December 2026" for "YYYY-MM-DD". */

@@ -22,6 +22,7 @@
 #include "db.h"
 #include "http.h"
 #include "input.h"
+#include "invite.h"
 #include "meeting.h"
 #include "router.h"
 #include "str.h"
@@ -213,6 +214,89 @@ target_save(struct db *db, const char *aid, json_t *v)
 	    "WHERE id = $1", 2, p);
 }
 
+/* ---- invite_title_template, invite_class (issue 15) ----------------------- */
+
+/* One text column of authorities as a setting; NULL reads as null. */
+static int
+column_load(struct db *db, const char *sql, const char *aid,
+    const char *name, json_t *o)
+{
+	const char *p[1] = { aid }, *v;
+	struct db_res r;
+	int rc = -1;
+
+	if (db_exec(db, &r, sql, 1, p) != 0)
+		return -1;
+	v = db_res_get(&r, 0, 0);
+	if (db_res_rows(&r) == 1)
+		rc = json_object_set_new(o, name, v == NULL ? json_null() :
+		    json_string(v));
+	db_res_free(&r);
+	return rc;
+}
+
+static int
+title_load(struct db *db, const char *aid, json_t *o)
+{
+	return column_load(db, "SELECT invite_title_template FROM authorities "
+	    "WHERE id = $1", aid, "invite_title_template", o);
+}
+
+/* null goes back to the title in ics-templates/. */
+static int
+title_check(struct db *db, json_t *v, struct verr *e)
+{
+	char err[256];
+
+	(void)db;
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return verr_set(e, 422, "invite_title_template",
+		    "invite_title_template: must be text or null");
+	if (invite_title_check(json_string_value(v), err, sizeof(err)) != 0)
+		return verr_set(e, 422, "invite_title_template", "%s", err);
+	return 0;
+}
+
+static int
+title_save(struct db *db, const char *aid, json_t *v)
+{
+	const char *p[2] = { aid, json_string_value(v) };
+
+	return db_cmd(db, "UPDATE authorities SET invite_title_template = $2 "
+	    "WHERE id = $1", 2, p);
+}
+
+static int
+class_load(struct db *db, const char *aid, json_t *o)
+{
+	return column_load(db, "SELECT invite_class FROM authorities WHERE "
+	    "id = $1", aid, "invite_class", o);
+}
+
+static int
+class_check(struct db *db, json_t *v, struct verr *e)
+{
+	const char *s = json_string_value(v);
+
+	(void)db;
+	if (s == NULL || (strcmp(s, "PRIVATE") != 0 &&
+	    strcmp(s, "CONFIDENTIAL") != 0))
+		return verr_set(e, 422, "invite_class", "invite_class: must be "
+		    "PRIVATE or CONFIDENTIAL");
+	return 0;
+}
+
+static int
+class_save(struct db *db, const char *aid, json_t *v)
+{
+	const char *p[2] = { aid, json_string_value(v) };
+
+	return db_cmd(db, "UPDATE authorities SET invite_class = $2 WHERE "
+	    "id = $1", 2, p);
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
 static const struct field fields[] = {
@@ -220,6 +304,8 @@ static const struct field fields[] = {
 	  statutory_save },
 	{ "discussion_target_working_days", target_load, target_check,
 	  target_save },
+	{ "invite_title_template", title_load, title_check, title_save },
+	{ "invite_class", class_load, class_check, class_save },
 	{ NULL, NULL, NULL, NULL }
 };
 

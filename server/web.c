@@ -42,53 +42,20 @@ struct word {
 	const char	*text;
 };
 
-static const struct word agency_words[] = {
-	{ "social_care", "Children's social care" },
-	{ "police", "Police" },
-	{ "health", "Health" },
-	{ "education", "Education" },
-	{ "probation", "Probation" },
-	{ "housing", "Housing" },
-	{ "other", "Other" },
-	{ NULL, NULL }
-};
+/*
+ * The agencies are data (the agencies table): their codes and names are
+ * read once at start, so a new agency needs a migration and no code.
+ */
+#define WEB_AGENCY_NAME_MAX	200
 
-const char *const web_agencies[] = { "social_care", "police", "health",
-	"education", "probation", "housing", "other", NULL };
-
-static const struct word class_words[] = {
-	{ "multi_agency", "Multi-agency" },
-	{ "partial", "Partial" },
-	{ "single_agency", "Single agency" },
-	{ NULL, NULL }
-};
+static char	 agency_code[WEB_MAX_AGENCIES][MODEL_AGENCY_CODE_MAX + 1];
+static char	 agency_text[WEB_MAX_AGENCIES][WEB_AGENCY_NAME_MAX + 1];
+const char	*web_agencies[WEB_MAX_AGENCIES + 1];
 
 static const struct word class_colours[] = {
 	{ "multi_agency", "govuk-tag--green" },
 	{ "partial", "govuk-tag--orange" },
 	{ "single_agency", "govuk-tag--red" },
-	{ NULL, NULL }
-};
-
-static const struct word status_words[] = {
-	{ "scheduled", "Scheduled" },
-	{ "held", "Held" },
-	{ "cancelled", "Cancelled" },
-	{ NULL, NULL }
-};
-
-static const struct word attendance_words[] = {
-	{ "attended", "Attended" },
-	{ "contributed", "Sent information" },
-	{ "apologies", "Apologies" },
-	{ "absent", "Absent" },
-	{ NULL, NULL }
-};
-
-static const struct word format_words[] = {
-	{ "in_person", "In person" },
-	{ "video", "Video call" },
-	{ "phone", "Phone" },
 	{ NULL, NULL }
 };
 
@@ -106,13 +73,20 @@ word(const struct word *w, const char *code)
 const char *
 web_agency_name(const char *code)
 {
-	return word(agency_words, code);
+	size_t i;
+
+	if (code == NULL)
+		return "";
+	for (i = 0; web_agencies[i] != NULL; i++)
+		if (strcmp(web_agencies[i], code) == 0)
+			return agency_text[i];
+	return code;
 }
 
 const char *
 web_class_name(const char *code)
 {
-	return word(class_words, code);
+	return code == NULL ? "" : vocab_words(VOCAB_CLASSIFICATION, code);
 }
 
 const char *
@@ -124,13 +98,14 @@ web_class_colour(const char *code)
 const char *
 web_status_name(const char *code)
 {
-	return word(status_words, code);
+	return code == NULL ? "" : vocab_words(VOCAB_STATUS, code);
 }
 
 const char *
 web_attendance_name(const char *code)
 {
-	return code == NULL ? "Not recorded" : word(attendance_words, code);
+	return code == NULL ? "Not recorded" : vocab_words(VOCAB_ATTENDANCE,
+	    code);
 }
 
 const char *
@@ -142,7 +117,7 @@ web_decision_name(const char *code)
 const char *
 web_format_name(const char *code)
 {
-	return word(format_words, code);
+	return code == NULL ? "" : vocab_words(VOCAB_FORMAT, code);
 }
 
 json_t *
@@ -1035,6 +1010,41 @@ asset_version(const struct config *cfg)
 	str_copy(asset_v, hash, 13);
 }
 
+static int
+agencies_load(struct app *app, char *err, size_t errlen)
+{
+	struct db_res r;
+	struct db *db;
+	int i, n, rc = -1;
+
+	if ((db = db_pool_get(app->pool, 5000)) == NULL) {
+		snprintf(err, errlen, "database: no connection to read the "
+		    "agencies");
+		return -1;
+	}
+	if (db_exec(db, &r, "SELECT code, name FROM agencies ORDER BY "
+	    "sort_order, code", 0, NULL) != 0) {
+		snprintf(err, errlen, "database: could not read the agencies");
+		goto out;
+	}
+	n = db_res_rows(&r);
+	if (n > WEB_MAX_AGENCIES)
+		snprintf(err, errlen, "agencies: more than %d", WEB_MAX_AGENCIES);
+	for (i = 0; i < n && i < WEB_MAX_AGENCIES; i++) {
+		str_copy(agency_code[i], db_res_get(&r, i, 0),
+		    sizeof(agency_code[i]));
+		str_copy(agency_text[i], db_res_get(&r, i, 1),
+		    sizeof(agency_text[i]));
+		web_agencies[i] = agency_code[i];
+	}
+	web_agencies[i] = NULL;
+	rc = n > WEB_MAX_AGENCIES ? -1 : 0;
+	db_res_free(&r);
+out:
+	db_pool_put(app->pool, db);
+	return rc;
+}
+
 int
 web_init(struct app *app, char *err, size_t errlen)
 {
@@ -1058,6 +1068,10 @@ web_init(struct app *app, char *err, size_t errlen)
 		snprintf(err, errlen, "CONVENE_GOVUK_DIR: %s has no "
 		    "govuk-frontend.min.css (run scripts/deps.sh: npm ci)",
 		    app->cfg.govuk_dir);
+		web_free();
+		return -1;
+	}
+	if (agencies_load(app, err, errlen) != 0) {
 		web_free();
 		return -1;
 	}

@@ -319,6 +319,16 @@ class StatutoryTest(unittest.TestCase):
               "discussion_target_working_days": 0}, 422,
              "statutory_agencies[1]"),
             ({"colour": "blue"}, 422, "colour"),
+            ({"invite_class": "PUBLIC"}, 422, "invite_class"),
+            ({"invite_class": None}, 422, "invite_class"),
+            ({"invite_title_template": "{{child_name}}"}, 422,
+             "invite_title_template"),
+            ({"invite_title_template": "two\nlines"}, 422,
+             "invite_title_template"),
+            ({"invite_title_template": "x" * 201}, 422,
+             "invite_title_template"),
+            ({"invite_title_template": ""}, 422, "invite_title_template"),
+            ({"invite_title_template": 5}, 422, "invite_title_template"),
         ]
         for body, status, field in cases:
             st, _, r = self.put(body)
@@ -341,6 +351,29 @@ class StatutoryTest(unittest.TestCase):
         self.assertEqual(self.one(
             "SELECT count(*) FROM statutory_agencies WHERE authority_id = "
             "%s", (self.far,)), 3)
+
+    def test_4_invite_title_and_class(self):
+        s = self.settings()
+        self.assertEqual((s["invite_title_template"], s["invite_class"]),
+                         (None, "CONFIDENTIAL"))
+        tpl = "Strategy {{meeting_kind}} {{case_ref}} ({{when}})"
+        st, _, r = self.put({"invite_title_template": tpl,
+                             "invite_class": "PRIVATE"})
+        self.assertEqual(st, 200, r)
+        self.assertEqual((r["invite_title_template"], r["invite_class"]),
+                         (tpl, "PRIVATE"))
+        self.assertEqual(self.settings(), r)
+        self.assertEqual(self.one(
+            "SELECT invite_title_template || '|' || invite_class FROM "
+            "authorities WHERE id = %s", (self.auth,)), tpl + "|PRIVATE")
+        # null goes back to the default title; the rest is kept.
+        st, _, r = self.put({"invite_title_template": None,
+                             "invite_class": "CONFIDENTIAL"})
+        self.assertEqual(st, 200, r)
+        self.assertEqual((r["invite_title_template"], r["invite_class"]),
+                         (None, "CONFIDENTIAL"))
+        self.assertEqual(r["statutory_agencies"],
+                         s["statutory_agencies"])
 
     # ---- the admin page -------------------------------------------------------------
 

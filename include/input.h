@@ -5,6 +5,9 @@
 #ifndef CONVENE_INPUT_H
 #define CONVENE_INPUT_H
 
+/* The longest time text accepted ("2026-12-02T10:00:00.123456+05:30"). */
+#define INPUT_TIME_TEXT_MAX	40
+
 #include <stddef.h>
 #include <time.h>
 

@@ -173,7 +173,7 @@ input_time(json_t *o, const char *key, const char *name, int opts,
 
 	if (present != NULL)
 		*present = 0;
-	if (input_str(o, key, name, opts, 40, &s, e) != 0)
+	if (input_str(o, key, name, opts, INPUT_TIME_TEXT_MAX, &s, e) != 0)
 		return -1;
 	if (s == NULL)
 		return 0;

@@ -166,8 +166,8 @@ invite_title_check(const char *tpl, char *err, size_t errlen)
 	int i;
 
 	if (tpl == NULL || tpl[0] == '\0' ||
-	    strlen(tpl) > INVITE_TITLE_MAX || str_has_ctl(tpl) ||
-	    !str_utf8_valid(tpl, strlen(tpl))) {
+	    !str_utf8_valid(tpl, strlen(tpl)) ||
+	    str_utf8_len(tpl) > INVITE_TITLE_MAX || str_has_ctl(tpl)) {
 		snprintf(err, errlen, "invite_title_template: must be one line "
 		    "of 1 to %d characters", INVITE_TITLE_MAX);
 		return -1;

@@ -1377,11 +1377,15 @@ meeting_update(struct db *db, const struct auth_user *u, long id,
 		return -1;
 	if (json_object_size(body) == 0)
 		return verr_set(e, 422, "body", "body: nothing to change");
+	/* A child's facts may be put right whatever became of the meeting;
+	 * they are not in the invite, so nothing is sent or reclassified. */
+	only_children = json_object_size(body) == 1 &&
+	    json_object_get(body, "children") != NULL;
 	if (db_begin(db) != 0)
 		return internal(e);
 	if (visible(db, u, id, 1, status, &authority, e) != 0)
 		goto out;
-	if (strcmp(status, "scheduled") != 0) {
+	if (strcmp(status, "scheduled") != 0 && !only_children) {
 		verr_set(e, 409, "status", "status: a %s meeting cannot be "
 		    "changed", status);
 		goto out;
@@ -1398,14 +1402,11 @@ meeting_update(struct db *db, const struct auth_user *u, long id,
 	    "add_participants", 0, u->id, e) != 0 ||
 	    update_children(db, authority, id, json_object_get(body,
 	    "children"), e) != 0 ||
-	    store_planned(db, id, authority, missing, e) != 0)
+	    (!only_children && store_planned(db, id, authority, missing,
+	    e) != 0))
 		goto out;
-	/* The children's facts are not in the invite: no update is sent
-	 * when they are all that changed. */
-	only_children = json_object_size(body) == 1 &&
-	    json_object_get(body, "children") != NULL;
 	/* SEQUENCE and answers: invite_revise decides (issue 15). */
-	if (invite_revise(db, id, NULL) != 0 ||
+	if ((!only_children && invite_revise(db, id, NULL) != 0) ||
 	    (m = load_json(db, id)) == NULL ||
 	    (b = audit_snapshot(before)) == NULL ||
 	    (a = audit_snapshot(m)) == NULL ||

@@ -627,7 +627,10 @@ store(struct db *db, const struct auth_user *u, const struct discussion *d,
 	    "concerns_other = EXCLUDED.concerns_other, worries = "
 	    "EXCLUDED.worries, strengths = EXCLUDED.strengths, gaps = "
 	    "EXCLUDED.gaps, safety_plan = EXCLUDED.safety_plan, written_by = "
-	    "EXCLUDED.written_by, written_at = now()", 7, p) != 0 ||
+	    "EXCLUDED.written_by, written_at = now(), "
+	    /* Each write is a new version: the PDF and the history say
+	     * which one a reader holds. */
+	    "version = records.version + 1", 7, p) != 0 ||
 	    store_lists(db, sid, in) != 0)
 		return -1;
 	for (i = 0; i < in->nchildren; i++)

@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "model.h"
 #include "db.h"
 #include "input.h"
 #include "meeting.h"
@@ -301,7 +302,7 @@ valid_ref(const char *s)
 {
 	size_t i, n = s != NULL ? strlen(s) : 0;
 
-	if (n < 1 || n > 40)
+	if (n < 1 || n > MODEL_CASE_REF_MAX)
 		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

@@ -384,24 +384,24 @@ class ApiTest(unittest.TestCase):
         tag = "IT-LIST-"
         # (starts_at London, team token, agencies)
         specs = [
-            ("2027-06-09T23:30", self.sw, ("social_care", "police",
+            ("2026-06-09T23:30", self.sw, ("social_care", "police",
                                            "health")),
-            ("2027-06-10T00:00", self.sw, ("social_care", "police")),
-            ("2027-06-10T23:30", self.sw, ("social_care",)),
-            ("2027-06-11T00:30", self.sw_b, ("social_care", "police",
+            ("2026-06-10T00:00", self.sw, ("social_care", "police")),
+            ("2026-06-10T23:30", self.sw, ("social_care",)),
+            ("2026-06-11T00:30", self.sw_b, ("social_care", "police",
                                              "health")),
-            ("2027-06-12T09:00", self.sw, ("social_care", "police",
+            ("2026-06-12T09:00", self.sw, ("social_care", "police",
                                            "health")),
         ]
         ids = []
         for i, (start, tok, ags) in enumerate(specs):
             m = self.book(ags, token=tok, case_ref="%s%d" % (tag, i),
-                          concern_received_at="2027-06-01T09:00",
+                          concern_received_at="2026-06-01T09:00",
                           starts_at=start,
                           missing_agency_reason="reason" if len(ags) < 3
                           else None)
             ids.append(m["id"])
-        # 2027-06-09T23:30 BST is 22:30 UTC on the 9th; 00:00 on the 10th is
+        # 2026-06-09T23:30 BST is 22:30 UTC on the 9th; 00:00 on the 10th is
         # 23:00 UTC on the 9th: a UTC day filter would get these wrong.
         q = "case_ref=" + tag
 
@@ -409,17 +409,17 @@ class ApiTest(unittest.TestCase):
             return [x["id"] for x in
                     self._list(token, q + "&" + extra)["meetings"]]
 
-        self.assertEqual(listed(self.mgr, "from=2027-06-10&to=2027-06-10"),
+        self.assertEqual(listed(self.mgr, "from=2026-06-10&to=2026-06-10"),
                          [ids[2], ids[1]])
-        self.assertEqual(listed(self.mgr, "from=2027-06-10"),
+        self.assertEqual(listed(self.mgr, "from=2026-06-10"),
                          [ids[4], ids[3], ids[2], ids[1]])
-        self.assertEqual(listed(self.mgr, "to=2027-06-09"), [ids[0]])
-        self.assertEqual(listed(self.mgr, "from=2027-06-11&to=2027-06-11"),
+        self.assertEqual(listed(self.mgr, "to=2026-06-09"), [ids[0]])
+        self.assertEqual(listed(self.mgr, "from=2026-06-11&to=2026-06-11"),
                          [ids[3]])
         # Social workers see their own team only, managers every team.
-        self.assertEqual(listed(self.sw, "from=2027-06-09"),
+        self.assertEqual(listed(self.sw, "from=2026-06-09"),
                          [ids[4], ids[2], ids[1], ids[0]])
-        self.assertEqual(listed(self.sw_b, "from=2027-06-09"), [ids[3]])
+        self.assertEqual(listed(self.sw_b, "from=2026-06-09"), [ids[3]])
         self.assertEqual(listed(self.mgr, "team=Api+Team+B"), [ids[3]])
         self.assertEqual(listed(self.mgr, "team=Api%20Team%20A"),
                          [ids[4], ids[2], ids[1], ids[0]])
@@ -453,7 +453,7 @@ class ApiTest(unittest.TestCase):
                          [ids[3], ids[0]])
         self.assertEqual(listed(self.mgr, "classification=partial&"
                                 "status=held&team=Api+Team+A&"
-                                "from=2027-06-12&to=2027-06-12"), [ids[4]])
+                                "from=2026-06-12&to=2026-06-12"), [ids[4]])
         # Paging: newest first, total counts every match.
         pages = []
         for page in (1, 2, 3, 4):

@@ -118,9 +118,13 @@ class BackupRestoreTest(unittest.TestCase):
                               "starts_at": "2026-11-20T10:00",
                               "duration_minutes": 30, "format": "phone",
                               "participants": [
-                                  {"name": "A", "agency": "social_care"},
-                                  {"name": "B", "agency": "police"},
-                                  {"name": "C", "agency": "health"}]})
+                                  # Reached by phone: no mail to send.
+                                  {"name": n, "agency": a,
+                                   "contacted_by_phone_at":
+                                   "2026-11-20T09:30"}
+                                  for n, a in (("A", "social_care"),
+                                               ("B", "police"),
+                                               ("C", "health"))]})
         assert st == 201, m
 
     def test_1_logical_dump_restores(self):

@@ -184,7 +184,7 @@ ROUTES = {
     # A held meeting and an empty record: the team's social worker gets as
     # far as checking the body (422); everyone else is stopped before.
     ("PUT", "/api/v1/meetings/{id}/record"):
-        (row(422, 404, 403, 403, 403, 404, 401, 401),
+        (row(422, 404, 422, 403, 404, 404, 401, 401),
          lambda t, c: dict(path="/api/v1/meetings/%d/record" %
                            t.shared(held=True)["id"], json={})),
     ("GET", "/api/v1/meetings/{id}/history"):

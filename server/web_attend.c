@@ -27,14 +27,6 @@ static const char *const attendances[] = { "attended", "Attended",
 
 static const char *const yes_no[] = { "yes", "Yes", "no", "No", NULL };
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* The page's text for an absent string. */
 static const char *
 txt(const char *s)
@@ -317,11 +309,28 @@ web_attend_form(struct http_req *rq, struct http_resp *rs)
 
 /* ---- checking and saving ---------------------------------------------------------- */
 
+#define ATTEND_MAX_PRESENT	(MEETING_MAX_PARTICIPANTS + WEB_MAX_EXTRA)
+
 struct attend {
 	json_t	*body;
 	json_t	*keys;		/* participants[i] -> form field key */
-	json_t	*present;	/* [{agency, presence}] for the check */
+	/* Who was there, for the check; agency codes live in the discussion
+	 * or web_agencies. */
+	size_t	 npresent;
+	struct classify_participant present[ATTEND_MAX_PRESENT];
 };
+
+/* Note agency's attendance att (one of attendances) for the check. */
+static void
+add_present(struct attend *a, const char *agency, const char *att)
+{
+	if (a->npresent == ATTEND_MAX_PRESENT)
+		return;
+	a->present[a->npresent].agency = agency;
+	a->present[a->npresent++].presence = strcmp(att, "attended") == 0 ?
+	    CLASSIFY_PRESENT : strcmp(att, "contributed") == 0 ?
+	    CLASSIFY_CONTRIBUTED : CLASSIFY_NOT_PRESENT;
+}
 
 static void
 parse_people(struct http_req *rq, struct web_errors *we,
@@ -348,8 +357,7 @@ parse_people(struct http_req *rq, struct web_errors *we,
 		json_array_append_new(parts, json_pack("{s:I, s:s}", "id",
 		    (json_int_t)p->id, "attendance", att));
 		json_array_append_new(a->keys, json_string(key));
-		json_array_append_new(a->present, json_pack("{s:s, s:s}",
-		    "agency", txt(p->agency), "att", att));
+		add_present(a, txt(p->agency), att);
 	}
 	nday = rows_field(rq, "days_n", WEB_MAX_EXTRA, 0);
 	for (k = 0; k < nday; k++) {
@@ -371,8 +379,7 @@ parse_people(struct http_req *rq, struct web_errors *we,
 		json_array_append_new(parts, x);
 		snprintf(key, sizeof(key), "day-%d-name", k);
 		json_array_append_new(a->keys, json_string(key));
-		json_array_append_new(a->present, json_pack("{s:s, s:s}",
-		    "agency", agency, "att", att));
+		add_present(a, agency, att);
 	}
 	json_object_set_new(a->body, "participants", parts);
 }
@@ -438,23 +445,24 @@ parse_outcome(struct http_req *rq, struct web_errors *we,
 static int
 parse_views(struct http_req *rq, struct web_errors *we, struct attend *a)
 {
-	struct classify_participant cp[MEETING_MAX_PARTICIPANTS * 2];
-	const char *st[CLASSIFY_MAX_AGENCIES], *att;
+	const char *st[CLASSIFY_MAX_AGENCIES];
 	struct classify_result res;
 	json_t *stat, *x, *missing;
 	char v[WEB_BUF(MEETING_LONG_TEXT_MAX)], review[11], human[200];
-	size_t i, n = 0, ns = 0;
+	size_t i, ns = 0;
+	int recorded;
 
 	web_field(rq, "views", v, sizeof(v));
 	if (!one_of(v, yes_no))
 		web_error(we, "views", NULL, "Select whether the child's views "
 		    "were recorded");
+	recorded = strcmp(v, "yes") == 0;
 	json_object_set_new(a->body, "child_views_recorded",
-	    json_boolean(strcmp(v, "yes") == 0));
+	    json_boolean(recorded));
 	web_field(rq, "child_views", v, sizeof(v));
-	if (web_check_text(we, "child_views", v, json_is_true(json_object_get(
-	    a->body, "child_views_recorded")), MEETING_LONG_TEXT_MAX, 1,
-	    "a summary of the child's views") == 0 && v[0] != '\0')
+	if (web_check_text(we, "child_views", v, recorded,
+	    MEETING_LONG_TEXT_MAX, 1, "a summary of the child's views") == 0 &&
+	    v[0] != '\0')
 		json_object_set_new(a->body, "child_views", json_string(v));
 	if (web_date(rq, we, "review", 0, "the next review date", review) == 0 &&
 	    review[0] != '\0')
@@ -465,16 +473,7 @@ parse_views(struct http_req *rq, struct web_errors *we, struct attend *a)
 	json_array_foreach(stat, i, x)
 		if (ns < CLASSIFY_MAX_AGENCIES)
 			st[ns++] = json_string_value(x);
-	json_array_foreach(a->present, i, x) {
-		if (n == sizeof(cp) / sizeof(cp[0]))
-			break;
-		att = jstr(x, "att");
-		cp[n].agency = jstr(x, "agency");
-		cp[n++].presence = strcmp(att, "attended") == 0 ?
-		    CLASSIFY_PRESENT : strcmp(att, "contributed") == 0 ?
-		    CLASSIFY_CONTRIBUTED : CLASSIFY_NOT_PRESENT;
-	}
-	if (classify(cp, n, st, ns, &res) != 0) {
+	if (classify(a->present, a->npresent, st, ns, &res) != 0) {
 		json_decref(stat);
 		return -1;
 	}
@@ -520,7 +519,7 @@ web_attend_post(struct http_req *rq, struct http_resp *rs)
 {
 	struct web_errors we;
 	struct verr e = { 0 };
-	struct attend a = { NULL, NULL, NULL };
+	struct attend a = { 0 };
 	char action[16];
 	struct discussion *m = NULL;
 	json_t *out = NULL;
@@ -540,7 +539,6 @@ web_attend_post(struct http_req *rq, struct http_resp *rs)
 	}
 	a.body = json_object();
 	a.keys = json_array();
-	a.present = json_array();
 	parse_people(rq, &we, m, &a);
 	parse_outcome(rq, &we, m, &a);
 	if (parse_views(rq, &we, &a) != 0)
@@ -561,7 +559,6 @@ out:
 	json_decref(out);
 	json_decref(a.body);
 	json_decref(a.keys);
-	json_decref(a.present);
 	web_errors_free(&we);
 	return rs->status = status;
 }

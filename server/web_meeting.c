@@ -278,6 +278,7 @@ resched_page(struct http_req *rq, struct http_resp *rs, long id,
     const struct discussion *m, struct web_errors *we)
 {
 	char v[WEB_BUF(500)], hm[8], ymd[16];
+	const char *format;
 	json_t *d, *f;
 	time_t t;
 	int y, mo, dd, h, mi, posted = rq->form.n > 0;
@@ -304,11 +305,12 @@ resched_page(struct http_req *rq, struct http_resp *rs, long id,
 	json_object_set_new(f, "width", json_string("govuk-input--width-3"));
 	json_object_set_new(f, "suffix", json_string("minutes"));
 	json_object_set_new(f, "inputmode", json_string("numeric"));
+	format = posted ? web_field(rq, "format", v, sizeof(v)) :
+	    txt(m->format);
 	json_object_set_new(d, "f_format", f = web_fld(we, "format",
-	    "How will it be held?", NULL, posted ? web_field(rq, "format", v,
-	    sizeof(v)) : txt(m->format)));
+	    "How will it be held?", NULL, format));
 	json_object_set_new(f, "items", web_choices("format", formats,
-	    json_string_value(json_object_get(f, "value"))));
+	    format));
 	json_object_set_new(d, "f_location", web_fld(we, "location",
 	    "Location or joining link (optional)", "Do not include the "
 	    "child's name or address", posted ? web_field(rq, "location", v,

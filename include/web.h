@@ -31,8 +31,11 @@
 
 #include "ltime.h"
 
+struct agency_list;
 struct app;
 struct db;
+struct discussion;
+struct participant;
 struct http_req;
 struct http_resp;
 struct verr;
@@ -154,12 +157,22 @@ void	 web_when(const char *iso, char *out, size_t outlen);
 void	 web_day(const char *ymd, char *out, size_t outlen);
 /* "health and police" from a JSON array of agency codes. */
 void	 web_agency_list(json_t *codes, char *out, size_t outlen);
+/* The same for a model agency list. */
+void	 web_agency_words(const struct agency_list *l, char *out,
+	    size_t outlen);
 /* Today's date in London, "YYYY-MM-DD". */
 void	 web_today(char *out, size_t outlen);
 /* A list row view of a meeting from meeting_list or meeting_get: {id,
  * case_ref, team, when, status, status_text, kind_text, tag (actual, else
  * planned), held, missing}. */
 json_t	*web_meeting_row(json_t *m);
+/* Discussion {id} (the route's first parameter) as the user may see it,
+ * read with model_discussion_load: 0, or -1 with the response sent (404
+ * when it is not visible, as meeting_get answers). The caller frees *d. */
+int	 web_discussion_load(struct http_req *rq, struct http_resp *rs,
+	    long *id, struct discussion **d);
+/* The same row view of a discussion read by model_discussion_load. */
+json_t	*web_discussion_row(const struct discussion *d);
 /* A tag view {code, text, colour} for a classification; NULL for NULL. */
 json_t	*web_class_tag(const char *code);
 
@@ -207,16 +220,20 @@ json_t	*web_extra_rows(const struct http_req *rq, const struct web_errors *we,
  * agency code. */
 json_t	*web_parse_person(struct http_req *rq, struct web_errors *we,
 	    const char *prefix, int i, const char **agency);
-/* A meeting's participants grouped by agency for the page: [{agency, name,
- * people: [{id, name, organisation, role, email, response, attendance,
- * attendance_code, removed, on_day}]}]. */
-json_t	*web_participant_groups(json_t *m, int include_removed);
+/* A discussion's participants grouped by agency for the page: [{agency,
+ * name, people: [{id, name, organisation, role, email, response,
+ * attendance, attendance_code, removed, on_day}]}]. When more is not NULL
+ * it is called with each person's view to add the page's own fields. */
+json_t	*web_participant_groups(const struct discussion *d,
+	    int include_removed, void (*more)(json_t *person,
+	    const struct participant *p, void *arg), void *arg);
 
 /* The record and the history in words for the meeting page of discussion
- * id (already checked visible): sets "record", "record_section",
+ * d (already checked visible): sets "record", "record_section",
  * "can_write_record", "record_written" and "history" in data. 0, or -1 on
  * a database error. */
-int	 web_record_meeting_view(struct http_req *rq, long id, json_t *data);
+int	 web_record_meeting_view(struct http_req *rq,
+	    const struct discussion *d, json_t *data);
 
 /* ---- shared reads ------------------------------------------------------------- */
 

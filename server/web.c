@@ -23,6 +23,7 @@
 #include "log.h"
 #include "ltime.h"
 #include "meeting.h"
+#include "model.h"
 #include "router.h"
 #include "str.h"
 #include "tmpl.h"
@@ -177,6 +178,23 @@ web_agency_list(json_t *codes, char *out, size_t outlen)
 }
 
 void
+web_agency_words(const struct agency_list *l, char *out, size_t outlen)
+{
+	size_t i, used = 0;
+	int w;
+
+	out[0] = '\0';
+	for (i = 0; i < l->n && used < outlen; i++) {
+		w = snprintf(out + used, outlen - used, "%s%s",
+		    i == 0 ? "" : (i + 1 == l->n ? " and " : ", "),
+		    web_agency_name(l->codes[i]));
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+void
 web_today(char *out, size_t outlen)
 {
 	int y, m, d, h, mi;
@@ -217,6 +235,60 @@ web_meeting_row(json_t *m)
 	    json_string_value(json_object_get(m, "kind")) == NULL ||
 	    strcmp(json_string_value(json_object_get(m, "kind")),
 	    "meeting") == 0);
+}
+
+int
+web_discussion_load(struct http_req *rq, struct http_resp *rs, long *id,
+    struct discussion **d)
+{
+	struct verr e = { 0 };
+	int rc;
+
+	*d = NULL;
+	if (http_param_id(rq, 0, id) != 0) {
+		http_error(rq, rs, 404, NULL, "there is nothing at this address");
+		return -1;
+	}
+	if (meeting_visible(rq->db, &rq->user, *id, &e) != 0) {
+		web_fail(rq, rs, &e);
+		return -1;
+	}
+	if ((rc = model_discussion_load(rq->db, *id, d)) != 0) {
+		if (rc == 1)
+			http_error(rq, rs, 404, NULL, "there is nothing at this "
+			    "address");
+		else
+			rs->status = 500;
+		return -1;
+	}
+	return 0;
+}
+
+/* A string the page shows as null when absent, as web_meeting_row does. */
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *
+web_discussion_row(const struct discussion *d)
+{
+	const char *cls = d->classification != NULL ? d->classification :
+	    d->planned_classification;
+	char when[96], missing[200];
+
+	web_when(d->starts_at, when, sizeof(when));
+	web_agency_words(&d->missing, missing, sizeof(missing));
+	return json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:b, "
+	    "s:s, s:b}", "id", (json_int_t)d->id, "case_ref",
+	    str_or_null(d->case_ref), "team", str_or_null(d->team),
+	    "when", when, "status", d->status ? d->status : "", "status_text",
+	    web_status_name(d->status), "kind_text", d->kind != NULL &&
+	    strcmp(d->kind, "discussion") == 0 ? "Discussion" : "Meeting",
+	    "tag", web_class_tag(cls), "held", d->classification != NULL,
+	    "missing", missing, "is_meeting", d->kind == NULL ||
+	    strcmp(d->kind, "meeting") == 0);
 }
 
 /* ---- rendering --------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include "form.h"
 #include "http.h"
 #include "meeting.h"
+#include "model.h"
 #include "str.h"
 #include "vocab.h"
 #include "web.h"
@@ -26,12 +27,11 @@ static const char *const attendances[] = { "attended", "Attended",
 
 static const char *const yes_no[] = { "yes", "Yes", "no", "No", NULL };
 
+/* The page's text for an absent string. */
 static const char *
-jstr(json_t *o, const char *key)
+txt(const char *s)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
+	return s != NULL ? s : "";
 }
 
 /* The decisions as {code, words} pairs from the vocabulary, NULL-ended. */
@@ -49,17 +49,16 @@ decision_pairs(const char **pairs, size_t max)
 	pairs[k] = NULL;
 }
 
-/* A child's name for the page: the name, or "Unborn baby (expected DATE)". */
+/* A child's name for the page: the name, or "Unborn baby (expected DATE)"
+ * with the date in words. */
 static const char *
-child_name(json_t *ch, char *buf, size_t len)
+child_name(const struct child *ch, char *buf, size_t len)
 {
 	char day[64];
 
-	if (!json_is_true(json_object_get(ch, "unborn")) ||
-	    jstr(ch, "name")[0] != '\0')
-		return jstr(ch, "name");
-	web_day(json_string_value(json_object_get(ch, "expected_date")), day,
-	    sizeof(day));
+	if (!ch->unborn || txt(ch->name)[0] != '\0')
+		return txt(ch->name);
+	web_day(ch->expected_date, day, sizeof(day));
 	snprintf(buf, len, "Unborn baby (expected %s)", day);
 	return buf;
 }
@@ -75,51 +74,32 @@ one_of(const char *v, const char *const *pairs)
 	return 0;
 }
 
-/* Attendance is recorded once the meeting has started: before that, a 409
- * page saying so and when it starts (sent; -1). */
+/*
+ * Discussion {id} as the user may see it, when attendance can be recorded:
+ * not cancelled (409) and started (409 saying when it starts). -1 with the
+ * response sent otherwise.
+ */
 static int
-not_started(struct http_req *rq, struct http_resp *rs, long id, json_t *m)
+load(struct http_req *rq, struct http_resp *rs, long *id,
+    struct discussion **m)
 {
-	struct verr e = { 0 };
 	char when[96];
 
-	if (meeting_check_started(rq->db, id, &e) == 0)
-		return 0;
-	if (e.status != 409)
-		return web_fail(rq, rs, &e), -1;
-	web_when(jstr(m, "starts_at"), when, sizeof(when));
-	http_error(rq, rs, 409, NULL, "the meeting has not started: it starts "
-	    "on %s. Attendance can be recorded once it has started", when);
-	return -1;
-}
-
-static int
-load(struct http_req *rq, struct http_resp *rs, long *id, json_t **m)
-{
-	struct verr e = { 0 };
-
-	*m = NULL;
-	if (http_param_id(rq, 0, id) != 0) {
-		http_error(rq, rs, 404, NULL, "there is nothing at this address");
+	if (web_discussion_load(rq, rs, id, m) != 0)
 		return -1;
-	}
-	if (meeting_get(rq->db, &rq->user, *id, m, &e) != 0) {
-		web_fail(rq, rs, &e);
-		return -1;
-	}
-	if (strcmp(jstr(*m, "status"), "cancelled") == 0) {
-		json_decref(*m);
-		*m = NULL;
+	if (strcmp(txt((*m)->status), "cancelled") == 0) {
 		http_error(rq, rs, 409, NULL, "this strategy discussion was "
 		    "cancelled, so it has no attendance");
-		return -1;
-	}
-	if (not_started(rq, rs, *id, *m) != 0) {
-		json_decref(*m);
-		*m = NULL;
-		return -1;
-	}
-	return 0;
+	} else if (!(*m)->started) {
+		web_when((*m)->starts_at, when, sizeof(when));
+		http_error(rq, rs, 409, NULL, "the meeting has not started: it "
+		    "starts on %s. Attendance can be recorded once it has "
+		    "started", when);
+	} else
+		return 0;
+	model_discussion_free(*m);
+	*m = NULL;
+	return -1;
 }
 
 static int
@@ -147,66 +127,69 @@ val(const struct http_req *rq, const char *key, const char *stored,
 	return stored ? stored : "";
 }
 
+struct people_arg {
+	const struct http_req	*rq;
+	const struct web_errors	*we;
+};
+
+/* The attendance field for one person on the page (web_participant_groups). */
+static void
+attendance_field(json_t *person, const struct participant *p, void *arg)
+{
+	const struct people_arg *a = arg;
+	char key[48], label[WEB_NAME_BUF], v[32];
+	const char *value;
+	json_t *f;
+
+	snprintf(key, sizeof(key), "att-%ld", p->id);
+	snprintf(label, sizeof(label), "%s", txt(p->name));
+	value = val(a->rq, key, txt(p->attendance), v, sizeof(v));
+	f = web_fld(a->we, key, label, txt(p->organisation)[0] ?
+	    p->organisation : NULL, value);
+	json_object_set_new(f, "items", web_choices(key, attendances, value));
+	json_object_set_new(f, "inline", json_true());
+	json_object_set_new(f, "small", json_true());
+	json_object_set_new(person, "f_att", f);
+}
+
 static json_t *
 people_view(const struct http_req *rq, const struct web_errors *we,
-    json_t *m)
+    const struct discussion *m)
 {
-	json_t *groups = web_participant_groups(m, 0), *g, *p, *f;
-	char key[48], label[WEB_NAME_BUF], v[32];
-	size_t i, j;
+	struct people_arg a = { rq, we };
 
-	json_array_foreach(groups, i, g)
-		json_array_foreach(json_object_get(g, "people"), j, p) {
-			snprintf(key, sizeof(key), "att-%lld", (long long)
-			    json_integer_value(json_object_get(p, "id")));
-			snprintf(label, sizeof(label), "%s", jstr(p, "name"));
-			f = web_fld(we, key, label, jstr(p, "organisation")[0] ?
-			    jstr(p, "organisation") : NULL, val(rq, key,
-			    jstr(p, "attendance_code"), v, sizeof(v)));
-			json_object_set_new(f, "items", web_choices(key,
-			    attendances, json_string_value(json_object_get(f,
-			    "value"))));
-			json_object_set_new(f, "inline", json_true());
-			json_object_set_new(f, "small", json_true());
-			json_object_set_new(p, "f_att", f);
-		}
-	return groups;
+	return web_participant_groups(m, 0, attendance_field, &a);
 }
 
 static json_t *
 children_view(const struct http_req *rq, const struct web_errors *we,
-    json_t *m)
+    const struct discussion *m)
 {
-	json_t *out = json_array(), *ch, *o, *f, *stored, *row;
+	const struct child_decision *stored;
+	const struct child *ch;
+	json_t *out = json_array(), *o, *f, *row;
 	char key[48], label[WEB_NAME_BUF + 80], name[WEB_NAME_BUF + 64];
 	char v[WEB_BUF(MEETING_LONG_TEXT_MAX)];
-	const char *dec, *rat, *pairs[DECISION_PAIRS];
-	size_t i, k;
+	const char *value, *pairs[DECISION_PAIRS];
+	size_t i;
 
 	decision_pairs(pairs, DECISION_PAIRS);
-	json_array_foreach(json_object_get(m, "children"), i, ch) {
-		dec = rat = NULL;
-		json_array_foreach(json_object_get(m, "outcomes"), k, stored)
-			if (json_equal(json_object_get(stored, "child_id"),
-			    json_object_get(ch, "id"))) {
-				dec = jstr(stored, "decision");
-				rat = jstr(stored, "rationale");
-			}
+	for (i = 0; i < m->nchildren; i++) {
+		ch = &m->children[i];
+		stored = model_decision(m, ch->id);
 		row = json_pack("{s:s}", "name", child_name(ch, name,
 		    sizeof(name)));
-		snprintf(key, sizeof(key), "outcome-%lld", (long long)
-		    json_integer_value(json_object_get(ch, "id")));
+		snprintf(key, sizeof(key), "outcome-%ld", ch->id);
 		snprintf(label, sizeof(label), "Decision for %s",
 		    child_name(ch, name, sizeof(name)));
-		f = web_fld(we, key, label, NULL, val(rq, key, dec, v,
-		    sizeof(v)));
-		json_object_set_new(f, "items", web_choices(key, pairs,
-		    json_string_value(json_object_get(f, "value"))));
+		value = val(rq, key, stored ? stored->decision : NULL, v,
+		    sizeof(v));
+		f = web_fld(we, key, label, NULL, value);
+		json_object_set_new(f, "items", web_choices(key, pairs, value));
 		json_object_set_new(row, "f_decision", f);
-		snprintf(key, sizeof(key), "rationale-%lld", (long long)
-		    json_integer_value(json_object_get(ch, "id")));
-		o = web_fld(we, key, "Why (optional)", NULL, val(rq, key, rat,
-		    v, sizeof(v)));
+		snprintf(key, sizeof(key), "rationale-%ld", ch->id);
+		o = web_fld(we, key, "Why (optional)", NULL, val(rq, key,
+		    stored ? stored->rationale : NULL, v, sizeof(v)));
 		json_object_set_new(o, "rows", json_integer(3));
 		json_object_set_new(row, "f_rationale", o);
 		json_array_append_new(out, row);
@@ -216,85 +199,94 @@ children_view(const struct http_req *rq, const struct web_errors *we,
 
 static json_t *
 actions_view(const struct http_req *rq, const struct web_errors *we,
-    json_t *m, int n)
+    const struct discussion *m, int n)
 {
-	json_t *out = json_array(), *a, *row, *f;
+	const struct action *a;
+	json_t *out = json_array(), *row, *f;
 	char key[48], v[WEB_BUF(MEETING_TEXT_MAX)];
 	int i;
 
 	for (i = 0; i < n; i++) {
-		a = rq->form.n > 0 ? NULL : json_array_get(json_object_get(m,
-		    "actions"), (size_t)i);
+		a = rq->form.n == 0 && (size_t)i < m->nactions ?
+		    &m->actions[i] : NULL;
 		row = json_pack("{s:i}", "number", i + 1);
 		snprintf(key, sizeof(key), "action-%d-what", i);
 		f = web_fld(we, key, "What needs doing", NULL, val(rq, key,
-		    jstr(a, "what"), v, sizeof(v)));
+		    a ? a->what : NULL, v, sizeof(v)));
 		json_object_set_new(f, "rows", json_integer(2));
 		json_object_set_new(row, "f_what", f);
 		snprintf(key, sizeof(key), "action-%d-owner", i);
 		json_object_set_new(row, "f_owner", web_fld(we, key,
 		    "Who will do it", "A name and agency", val(rq, key,
-		    jstr(a, "owner"), v, sizeof(v))));
+		    a ? a->owner : NULL, v, sizeof(v))));
 		snprintf(key, sizeof(key), "action-%d-due", i);
 		f = web_fld_date(we, rq->form.n > 0 ? rq : NULL, key,
 		    "By when (optional)", "For example, 4 4 2026", 0);
 		if (a != NULL)
-			web_fld_set_date(f, jstr(a, "due"), NULL);
+			web_fld_set_date(f, a->due, NULL);
 		json_object_set_new(row, "f_due", f);
 		json_array_append_new(out, row);
 	}
 	return out;
 }
 
-static int
-attend_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
-    struct web_errors *we, int more_day, int more_actions)
+/* The child's views, the next review and the absence reason, into d. */
+static void
+after_fields(const struct http_req *rq, const struct web_errors *we,
+    const struct discussion *m, json_t *d)
 {
 	char v[WEB_BUF(MEETING_LONG_TEXT_MAX)];
-	json_t *d, *f, *views = json_object_get(m, "child_views_recorded");
+	const char *value;
+	json_t *f;
+
+	value = val(rq, "views", m->child_views_recorded > 0 ? "yes" :
+	    m->child_views_recorded == 0 ? "no" : "", v, sizeof(v));
+	f = web_fld(we, "views", "Were the child's views recorded?", NULL,
+	    value);
+	json_object_set_new(f, "items", web_choices("views", yes_no, value));
+	json_object_set_new(f, "inline", json_true());
+	json_object_set_new(d, "f_views", f);
+	f = web_fld(we, "child_views", "Summary of the child's views",
+	    "Needed when they were recorded", val(rq, "child_views",
+	    m->child_views, v, sizeof(v)));
+	json_object_set_new(f, "rows", json_integer(4));
+	json_object_set_new(d, "f_child_views", f);
+	f = web_fld_date(we, rq->form.n > 0 ? rq : NULL, "review",
+	    "Date of the next strategy discussion or review (optional)",
+	    "For example, 14 4 2026", 0);
+	if (rq->form.n == 0)
+		web_fld_set_date(f, m->next_review_date, NULL);
+	json_object_set_new(d, "f_review", f);
+	f = web_fld(we, "absence_reason", "If social care, police or health "
+	    "did not attend, say why", "Managers see this reason",
+	    val(rq, "absence_reason", m->absence_reason, v, sizeof(v)));
+	json_object_set_new(f, "rows", json_integer(3));
+	json_object_set_new(d, "f_absence", f);
+}
+
+static int
+attend_page(struct http_req *rq, struct http_resp *rs, long id,
+    const struct discussion *m, struct web_errors *we, int more_day,
+    int more_actions)
+{
+	json_t *d;
 	int nday, nact, posted = rq->form.n > 0;
 
 	nday = posted ? rows_field(rq, "days_n", WEB_MAX_EXTRA, more_day) : 1;
 	nact = posted ? rows_field(rq, "actions_n", MEETING_MAX_ACTIONS,
-	    more_actions) : (int)json_array_size(json_object_get(m,
-	    "actions"));
+	    more_actions) : (int)m->nactions;
 	if (nact < 1)
 		nact = 1;
 	d = json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:i, s:b, s:b}", "id",
-	    (json_int_t)id, "m", web_meeting_row(m), "groups",
+	    (json_int_t)id, "m", web_discussion_row(m), "groups",
 	    people_view(rq, we, m), "day", web_extra_rows(rq, we, "day", nday,
 	    1), "children", children_view(rq, we, m), "days_n", nday,
 	    "actions_n", nact, "can_add_day", nday < WEB_MAX_EXTRA,
 	    "can_add_action", nact < MEETING_MAX_ACTIONS);
 	json_object_set_new(d, "actions", actions_view(rq, we, m, nact));
-	f = web_fld(we, "views", "Were the child's views recorded?", NULL,
-	    val(rq, "views", json_is_true(views) ? "yes" : json_is_false(views)
-	    ? "no" : "", v, sizeof(v)));
-	json_object_set_new(f, "items", web_choices("views", yes_no,
-	    json_string_value(json_object_get(f, "value"))));
-	json_object_set_new(f, "inline", json_true());
-	json_object_set_new(d, "f_views", f);
-	f = web_fld(we, "child_views", "Summary of the child's views",
-	    "Needed when they were recorded", val(rq, "child_views",
-	    jstr(m, "child_views"), v, sizeof(v)));
-	json_object_set_new(f, "rows", json_integer(4));
-	json_object_set_new(d, "f_child_views", f);
-	f = web_fld_date(we, posted ? rq : NULL, "review",
-	    "Date of the next strategy discussion or review (optional)",
-	    "For example, 14 4 2026", 0);
-	if (!posted)
-		web_fld_set_date(f, json_string_value(json_object_get(m,
-		    "next_review_date")), NULL);
-	json_object_set_new(d, "f_review", f);
-	f = web_fld(we, "absence_reason", "If social care, police or health "
-	    "did not attend, say why", "Managers see this reason",
-	    val(rq, "absence_reason", jstr(m, "absence_reason"), v,
-	    sizeof(v)));
-	json_object_set_new(f, "rows", json_integer(3));
-	json_object_set_new(d, "f_absence", f);
-	json_object_set_new(d, "back", json_pack("{s:s}", "text", "Back"));
-	json_object_set_new(json_object_get(d, "back"), "href",
-	    json_sprintf("/meetings/%ld", id));
+	after_fields(rq, we, m, d);
+	json_object_set_new(d, "back", json_pack("{s:s, s:o}", "text", "Back",
+	    "href", json_sprintf("/meetings/%ld", id)));
 	if (we != NULL)
 		web_errors_put(we, d);
 	return web_page(rq, rs, 200, "attendance", "Record attendance and "
@@ -304,51 +296,68 @@ attend_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 int
 web_attend_form(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *m;
+	struct discussion *m;
 	long id;
 	int status;
 
 	if (load(rq, rs, &id, &m) != 0)
 		return rs->status;
 	status = attend_page(rq, rs, id, m, NULL, 0, 0);
-	json_decref(m);
+	model_discussion_free(m);
 	return status;
 }
 
 /* ---- checking and saving ---------------------------------------------------------- */
 
+#define ATTEND_MAX_PRESENT	(MEETING_MAX_PARTICIPANTS + WEB_MAX_EXTRA)
+
 struct attend {
 	json_t	*body;
 	json_t	*keys;		/* participants[i] -> form field key */
-	json_t	*present;	/* [{agency, presence}] for the check */
+	/* Who was there, for the check; agency codes live in the discussion
+	 * or web_agencies. */
+	size_t	 npresent;
+	struct classify_participant present[ATTEND_MAX_PRESENT];
 };
 
+/* Note agency's attendance att (one of attendances) for the check. */
 static void
-parse_people(struct http_req *rq, struct web_errors *we, json_t *m,
-    struct attend *a)
+add_present(struct attend *a, const char *agency, const char *att)
 {
-	json_t *parts = json_array(), *p, *x;
+	if (a->npresent == ATTEND_MAX_PRESENT)
+		return;
+	a->present[a->npresent].agency = agency;
+	a->present[a->npresent++].presence = strcmp(att, "attended") == 0 ?
+	    CLASSIFY_PRESENT : strcmp(att, "contributed") == 0 ?
+	    CLASSIFY_CONTRIBUTED : CLASSIFY_NOT_PRESENT;
+}
+
+static void
+parse_people(struct http_req *rq, struct web_errors *we,
+    const struct discussion *m, struct attend *a)
+{
+	const struct participant *p;
+	json_t *parts = json_array(), *x;
 	const char *agency, *att;
 	char key[48], v[32];
 	size_t i;
 	int k, nday;
 
-	json_array_foreach(json_object_get(m, "participants"), i, p) {
-		if (json_is_true(json_object_get(p, "removed")))
+	for (i = 0; i < m->nparticipants; i++) {
+		p = &m->participants[i];
+		if (p->removed)
 			continue;
-		snprintf(key, sizeof(key), "att-%lld", (long long)
-		    json_integer_value(json_object_get(p, "id")));
+		snprintf(key, sizeof(key), "att-%ld", p->id);
 		att = web_field(rq, key, v, sizeof(v));
 		if (!one_of(att, attendances)) {
 			web_error(we, key, NULL, "Select whether %s attended",
-			    jstr(p, "name"));
+			    txt(p->name));
 			continue;
 		}
-		json_array_append_new(parts, json_pack("{s:O, s:s}", "id",
-		    json_object_get(p, "id"), "attendance", att));
+		json_array_append_new(parts, json_pack("{s:I, s:s}", "id",
+		    (json_int_t)p->id, "attendance", att));
 		json_array_append_new(a->keys, json_string(key));
-		json_array_append_new(a->present, json_pack("{s:s, s:s}",
-		    "agency", jstr(p, "agency"), "att", att));
+		add_present(a, txt(p->agency), att);
 	}
 	nday = rows_field(rq, "days_n", WEB_MAX_EXTRA, 0);
 	for (k = 0; k < nday; k++) {
@@ -370,36 +379,35 @@ parse_people(struct http_req *rq, struct web_errors *we, json_t *m,
 		json_array_append_new(parts, x);
 		snprintf(key, sizeof(key), "day-%d-name", k);
 		json_array_append_new(a->keys, json_string(key));
-		json_array_append_new(a->present, json_pack("{s:s, s:s}",
-		    "agency", agency, "att", att));
+		add_present(a, agency, att);
 	}
 	json_object_set_new(a->body, "participants", parts);
 }
 
 static void
-parse_outcome(struct http_req *rq, struct web_errors *we, json_t *m,
-    struct attend *a)
+parse_outcome(struct http_req *rq, struct web_errors *we,
+    const struct discussion *m, struct attend *a)
 {
-	json_t *outs = json_array(), *acts = json_array(), *ch;
+	json_t *outs = json_array(), *acts = json_array();
+	const struct child *ch;
 	char key[48], v[WEB_BUF(MEETING_LONG_TEXT_MAX)], due[11], label[40];
 	char what[WEB_BUF(MEETING_TEXT_MAX)], owner[WEB_NAME_BUF];
 	char name[WEB_NAME_BUF + 64];
 	size_t i;
 	int k, n;
 
-	json_array_foreach(json_object_get(m, "children"), i, ch) {
-		snprintf(key, sizeof(key), "outcome-%lld", (long long)
-		    json_integer_value(json_object_get(ch, "id")));
+	for (i = 0; i < m->nchildren; i++) {
+		ch = &m->children[i];
+		snprintf(key, sizeof(key), "outcome-%ld", ch->id);
 		web_field(rq, key, v, sizeof(v));
 		if (!vocab_has(VOCAB_DECISION, v)) {
 			web_error(we, key, NULL, "Select the decision for %s",
 			    child_name(ch, name, sizeof(name)));
 			continue;
 		}
-		json_array_append_new(outs, json_pack("{s:O, s:s}", "child_id",
-		    json_object_get(ch, "id"), "decision", v));
-		snprintf(key, sizeof(key), "rationale-%lld", (long long)
-		    json_integer_value(json_object_get(ch, "id")));
+		json_array_append_new(outs, json_pack("{s:I, s:s}", "child_id",
+		    (json_int_t)ch->id, "decision", v));
+		snprintf(key, sizeof(key), "rationale-%ld", ch->id);
 		web_field(rq, key, v, sizeof(v));
 		if (web_check_text(we, key, v, 0, MEETING_LONG_TEXT_MAX, 1,
 		    "the reason for the decision") == 0)
@@ -437,23 +445,24 @@ parse_outcome(struct http_req *rq, struct web_errors *we, json_t *m,
 static int
 parse_views(struct http_req *rq, struct web_errors *we, struct attend *a)
 {
-	struct classify_participant cp[MEETING_MAX_PARTICIPANTS * 2];
-	const char *st[CLASSIFY_MAX_AGENCIES], *att;
+	const char *st[CLASSIFY_MAX_AGENCIES];
 	struct classify_result res;
 	json_t *stat, *x, *missing;
 	char v[WEB_BUF(MEETING_LONG_TEXT_MAX)], review[11], human[200];
-	size_t i, n = 0, ns = 0;
+	size_t i, ns = 0;
+	int recorded;
 
 	web_field(rq, "views", v, sizeof(v));
 	if (!one_of(v, yes_no))
 		web_error(we, "views", NULL, "Select whether the child's views "
 		    "were recorded");
+	recorded = strcmp(v, "yes") == 0;
 	json_object_set_new(a->body, "child_views_recorded",
-	    json_boolean(strcmp(v, "yes") == 0));
+	    json_boolean(recorded));
 	web_field(rq, "child_views", v, sizeof(v));
-	if (web_check_text(we, "child_views", v, json_is_true(json_object_get(
-	    a->body, "child_views_recorded")), MEETING_LONG_TEXT_MAX, 1,
-	    "a summary of the child's views") == 0 && v[0] != '\0')
+	if (web_check_text(we, "child_views", v, recorded,
+	    MEETING_LONG_TEXT_MAX, 1, "a summary of the child's views") == 0 &&
+	    v[0] != '\0')
 		json_object_set_new(a->body, "child_views", json_string(v));
 	if (web_date(rq, we, "review", 0, "the next review date", review) == 0 &&
 	    review[0] != '\0')
@@ -464,16 +473,7 @@ parse_views(struct http_req *rq, struct web_errors *we, struct attend *a)
 	json_array_foreach(stat, i, x)
 		if (ns < CLASSIFY_MAX_AGENCIES)
 			st[ns++] = json_string_value(x);
-	json_array_foreach(a->present, i, x) {
-		if (n == sizeof(cp) / sizeof(cp[0]))
-			break;
-		att = jstr(x, "att");
-		cp[n].agency = jstr(x, "agency");
-		cp[n++].presence = strcmp(att, "attended") == 0 ?
-		    CLASSIFY_PRESENT : strcmp(att, "contributed") == 0 ?
-		    CLASSIFY_CONTRIBUTED : CLASSIFY_NOT_PRESENT;
-	}
-	if (classify(cp, n, st, ns, &res) != 0) {
+	if (classify(a->present, a->npresent, st, ns, &res) != 0) {
 		json_decref(stat);
 		return -1;
 	}
@@ -519,9 +519,10 @@ web_attend_post(struct http_req *rq, struct http_resp *rs)
 {
 	struct web_errors we;
 	struct verr e = { 0 };
-	struct attend a = { NULL, NULL, NULL };
+	struct attend a = { 0 };
 	char action[16];
-	json_t *m = NULL, *out = NULL;
+	struct discussion *m = NULL;
+	json_t *out = NULL;
 	long id;
 	int status = 500;
 
@@ -538,7 +539,6 @@ web_attend_post(struct http_req *rq, struct http_resp *rs)
 	}
 	a.body = json_object();
 	a.keys = json_array();
-	a.present = json_array();
 	parse_people(rq, &we, m, &a);
 	parse_outcome(rq, &we, m, &a);
 	if (parse_views(rq, &we, &a) != 0)
@@ -555,11 +555,10 @@ web_attend_post(struct http_req *rq, struct http_resp *rs)
 	}
 	status = web_redirectf(rs, "/meetings/%ld/recorded", id);
 out:
-	json_decref(m);
+	model_discussion_free(m);
 	json_decref(out);
 	json_decref(a.body);
 	json_decref(a.keys);
-	json_decref(a.present);
 	web_errors_free(&we);
 	return rs->status = status;
 }
@@ -567,30 +566,28 @@ out:
 int
 web_attend_done(struct http_req *rq, struct http_resp *rs)
 {
+	struct discussion *m;
 	char miss[200], contrib[200];
 	const char *cls;
-	json_t *m, *d;
+	json_t *d;
 	long id;
 
 	if (load(rq, rs, &id, &m) != 0)
 		return rs->status;
-	cls = json_string_value(json_object_get(m, "classification"));
-	if (cls == NULL) {
-		json_decref(m);
+	if ((cls = m->classification) == NULL) {
+		model_discussion_free(m);
 		return web_redirectf(rs, "/meetings/%ld", id);
 	}
-	web_agency_list(json_object_get(m, "missing_agencies"), miss,
-	    sizeof(miss));
-	web_agency_list(json_object_get(m, "contributed_agencies"), contrib,
-	    sizeof(contrib));
+	web_agency_words(&m->missing, miss, sizeof(miss));
+	web_agency_words(&m->contributed, contrib, sizeof(contrib));
 	d = json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:b}", "id",
-	    (json_int_t)id, "m", web_meeting_row(m), "tag",
+	    (json_int_t)id, "m", web_discussion_row(m), "tag",
 	    web_class_tag(cls), "class_text", strcmp(cls, "multi_agency") == 0 ?
 	    "multi-agency" : strcmp(cls, "partial") == 0 ? "partial" :
-	    "single-agency", "missing",
-	    miss, "contributed", contrib, "absence_reason", jstr(m,
-	    "absence_reason"), "multi", strcmp(cls, "multi_agency") == 0);
-	json_decref(m);
+	    "single-agency", "missing", miss, "contributed", contrib,
+	    "absence_reason", txt(m->absence_reason), "multi",
+	    strcmp(cls, "multi_agency") == 0);
+	model_discussion_free(m);
 	return web_page(rq, rs, 200, "attendance_done", "Attendance recorded",
 	    d);
 }

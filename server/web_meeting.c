@@ -17,43 +17,26 @@
 #include "invite.h"
 #include "ltime.h"
 #include "meeting.h"
+#include "model.h"
 #include "str.h"
 #include "web.h"
 
 static const char *const formats[] = { "in_person", "In person", "video",
 	"Video call", "phone", "Phone", NULL };
 
-/* Load meeting {id} for the page; -1 (response sent) when it cannot be. */
-static int
-load(struct http_req *rq, struct http_resp *rs, long *id, json_t **m)
-{
-	struct verr e = { 0 };
-
-	*m = NULL;
-	if (http_param_id(rq, 0, id) != 0) {
-		http_error(rq, rs, 404, NULL, "there is nothing at this address");
-		return -1;
-	}
-	if (meeting_get(rq->db, &rq->user, *id, m, &e) != 0) {
-		web_fail(rq, rs, &e);
-		return -1;
-	}
-	return 0;
-}
-
+/* The page's text for an absent string. */
 static const char *
-jstr(json_t *o, const char *key)
+txt(const char *s)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
+	return s != NULL ? s : "";
 }
 
 /* Changes are for scheduled meetings only: 409 (sent) otherwise. */
 static int
-scheduled(struct http_req *rq, struct http_resp *rs, json_t *m)
+scheduled(struct http_req *rq, struct http_resp *rs,
+    const struct discussion *d)
 {
-	const char *status = jstr(m, "status");
+	const char *status = txt(d->status);
 
 	if (strcmp(status, "scheduled") == 0)
 		return 0;
@@ -75,42 +58,47 @@ response_text(const char *partstat)
 	return "No reply yet";
 }
 
+static json_t *
+person_view(const struct participant *p)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}",
+	    "id", (json_int_t)p->id, "name", txt(p->name), "organisation",
+	    txt(p->organisation), "role", txt(p->role), "email", txt(p->email),
+	    "response", response_text(txt(p->response)), "attendance",
+	    web_attendance_name(p->attendance), "attendance_code",
+	    txt(p->attendance), "removed", p->removed, "on_day",
+	    p->added_on_day);
+}
+
 /* Participants grouped by agency, in the agencies' order. */
 json_t *
-web_participant_groups(json_t *m, int include_removed)
+web_participant_groups(const struct discussion *d, int include_removed,
+    void (*more)(json_t *person, const struct participant *p, void *arg),
+    void *arg)
 {
-	json_t *groups = json_array(), *g, *p, *people;
-	const char *att;
+	const struct participant *p;
+	json_t *groups = json_array(), *people, *x;
 	size_t a, i;
 
 	for (a = 0; web_agencies[a] != NULL; a++) {
 		people = json_array();
-		json_array_foreach(json_object_get(m, "participants"), i, p) {
-			if (strcmp(jstr(p, "agency"), web_agencies[a]) != 0 ||
-			    (!include_removed &&
-			    json_is_true(json_object_get(p, "removed"))))
+		for (i = 0; i < d->nparticipants; i++) {
+			p = &d->participants[i];
+			if (strcmp(txt(p->agency), web_agencies[a]) != 0 ||
+			    (!include_removed && p->removed))
 				continue;
-			att = json_string_value(json_object_get(p,
-			    "attendance"));
-			json_array_append_new(people, json_pack("{s:O, s:s, s:s, "
-			    "s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id",
-			    json_object_get(p, "id"), "name", jstr(p, "name"),
-			    "organisation", jstr(p, "organisation"), "role",
-			    jstr(p, "role"), "email", jstr(p, "email"),
-			    "response", response_text(jstr(p, "response")),
-			    "attendance", web_attendance_name(att),
-			    "attendance_code", att ? att : "",
-			    "removed", json_is_true(json_object_get(p,
-			    "removed")), "on_day", json_is_true(
-			    json_object_get(p, "added_on_day"))));
+			x = person_view(p);
+			if (more != NULL)
+				more(x, p, arg);
+			json_array_append_new(people, x);
 		}
 		if (json_array_size(people) == 0) {
 			json_decref(people);
 			continue;
 		}
-		g = json_pack("{s:s, s:s, s:o}", "agency", web_agencies[a],
-		    "name", web_agency_name(web_agencies[a]), "people", people);
-		json_array_append_new(groups, g);
+		json_array_append_new(groups, json_pack("{s:s, s:s, s:o}",
+		    "agency", web_agencies[a], "name",
+		    web_agency_name(web_agencies[a]), "people", people));
 	}
 	return groups;
 }
@@ -124,164 +112,191 @@ row(json_t *rows, const char *key, const char *value)
 }
 
 static json_t *
-details(json_t *m)
+details(const struct discussion *d)
 {
-	json_t *rows = json_array(), *ch;
+	json_t *rows = json_array();
 	char buf[64], when[96];
 	struct buf names;
 	size_t i;
 
-	row(rows, "Case", jstr(m, "case_ref"));
+	row(rows, "Case", txt(d->case_ref));
 	buf_init(&names, 16384);
-	json_array_foreach(json_object_get(m, "children"), i, ch) {
-		web_day(json_string_value(json_object_get(ch, "date_of_birth")),
-		    when, sizeof(when));
-		buf_printf(&names, "%s%s%s%s%s", i ? "; " : "", jstr(ch, "name"),
-		    when[0] ? " (born " : "", when, when[0] ? ")" : "");
+	for (i = 0; i < d->nchildren; i++) {
+		web_day(d->children[i].date_of_birth, when, sizeof(when));
+		buf_printf(&names, "%s%s%s%s%s", i ? "; " : "",
+		    txt(d->children[i].name), when[0] ? " (born " : "", when,
+		    when[0] ? ")" : "");
 	}
 	row(rows, "Children", buf_cstr(&names));
 	buf_free(&names);
-	row(rows, "Team", jstr(m, "team"));
-	row(rows, "Type", strcmp(jstr(m, "kind"), "discussion") == 0 ?
+	row(rows, "Team", txt(d->team));
+	row(rows, "Type", strcmp(txt(d->kind), "discussion") == 0 ?
 	    "Discussion by phone" : "Strategy meeting");
-	row(rows, "Status", web_status_name(jstr(m, "status")));
-	row(rows, "Reason", jstr(m, "reason"));
-	web_when(jstr(m, "concern_received_at"), when, sizeof(when));
+	row(rows, "Status", web_status_name(txt(d->status)));
+	row(rows, "Reason", txt(d->reason));
+	web_when(d->concern_received_at, when, sizeof(when));
 	row(rows, "Concern received", when);
-	web_when(jstr(m, "starts_at"), when, sizeof(when));
+	web_when(d->starts_at, when, sizeof(when));
 	row(rows, "Date and time", when);
-	snprintf(buf, sizeof(buf), "%lld minutes", (long long)
-	    json_integer_value(json_object_get(m, "duration_minutes")));
+	snprintf(buf, sizeof(buf), "%ld minutes", d->duration_minutes);
 	row(rows, "Duration", buf);
-	row(rows, "Format", web_format_name(jstr(m, "format")));
-	row(rows, "Location or link", jstr(m, "location"));
-	row(rows, "Chair", jstr(m, "chair"));
-	row(rows, "Why it was cancelled", jstr(m, "cancel_reason"));
+	row(rows, "Format", web_format_name(txt(d->format)));
+	row(rows, "Location or link", txt(d->location));
+	row(rows, "Chair", txt(d->chair));
+	row(rows, "Why it was cancelled", txt(d->cancel_reason));
 	return rows;
 }
 
+/* The decisions per child as the meeting page words them. */
 static json_t *
-outcome(json_t *m)
+decisions_view(const struct discussion *d)
 {
-	json_t *o = json_object(), *list = json_array(), *x;
+	const struct child_decision *x;
+	const struct child *c;
+	json_t *list = json_array();
+	char label[64];
+	size_t i;
+
+	for (i = 0; i < d->ndecisions; i++) {
+		x = &d->decisions[i];
+		c = model_child(d, x->child_id);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
+		    "child", c ? model_child_label(c, label, sizeof(label)) :
+		    "", "decision", web_decision_name(txt(x->decision)),
+		    "rationale", txt(x->rationale)));
+	}
+	return list;
+}
+
+static json_t *
+outcome(const struct discussion *d)
+{
+	json_t *o = json_object(), *list = json_array();
 	char due[64];
 	size_t i;
 
-	json_array_foreach(json_object_get(m, "outcomes"), i, x)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
-		    "child", jstr(x, "child"), "decision",
-		    web_decision_name(jstr(x, "decision")), "rationale",
-		    jstr(x, "rationale")));
-	json_object_set_new(o, "decisions", list);
-	list = json_array();
-	json_array_foreach(json_object_get(m, "actions"), i, x) {
-		web_day(json_string_value(json_object_get(x, "due")), due,
-		    sizeof(due));
+	json_object_set_new(o, "decisions", decisions_view(d));
+	for (i = 0; i < d->nactions; i++) {
+		web_day(d->actions[i].due, due, sizeof(due));
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "what",
-		    jstr(x, "what"), "owner", jstr(x, "owner"), "due", due));
+		    txt(d->actions[i].what), "owner", txt(d->actions[i].owner),
+		    "due", due));
 	}
 	json_object_set_new(o, "actions", list);
-	json_object_set_new(o, "any_actions",
-	    json_boolean(json_array_size(list) > 0));
-	x = json_object_get(m, "child_views_recorded");
-	json_object_set_new(o, "views_recorded", json_string(json_is_true(x) ?
-	    "Yes" : json_is_false(x) ? "No" : ""));
-	json_object_set_new(o, "child_views", json_string(jstr(m,
-	    "child_views")));
-	web_day(json_string_value(json_object_get(m, "next_review_date")), due,
-	    sizeof(due));
+	json_object_set_new(o, "any_actions", json_boolean(d->nactions > 0));
+	json_object_set_new(o, "views_recorded", json_string(
+	    d->child_views_recorded > 0 ? "Yes" : d->child_views_recorded == 0 ?
+	    "No" : ""));
+	json_object_set_new(o, "child_views", json_string(txt(d->child_views)));
+	web_day(d->next_review_date, due, sizeof(due));
 	json_object_set_new(o, "next_review", json_string(due));
 	return o;
+}
+
+static const char *
+done_text(const char *done)
+{
+	if (done == NULL)
+		return "";
+	if (strcmp(done, "rescheduled") == 0)
+		return "The strategy discussion has been rescheduled. Updated "
+		    "invites are being sent.";
+	if (strcmp(done, "invitees") == 0)
+		return "The invitees have been changed. Invites and "
+		    "cancellations are being sent.";
+	if (strcmp(done, "cancelled") == 0)
+		return "The strategy discussion has been cancelled. Everyone "
+		    "invited is being told.";
+	return strcmp(done, "record") == 0 ? "Record saved" : "";
+}
+
+/* The classification and agencies, planned and actual. */
+static void
+agencies_view(const struct discussion *d, json_t *out)
+{
+	char miss[200], contrib[200];
+	int held = strcmp(txt(d->status), "held") == 0;
+
+	json_object_set_new(out, "planned", web_class_tag(
+	    d->planned_classification));
+	json_object_set_new(out, "actual", web_class_tag(d->classification));
+	web_agency_words(&d->planned_missing, miss, sizeof(miss));
+	json_object_set_new(out, "planned_missing", json_string(miss));
+	json_object_set_new(out, "missing_reason", json_string(txt(
+	    d->missing_agency_reason)));
+	web_agency_words(&d->missing, miss, sizeof(miss));
+	web_agency_words(&d->contributed, contrib, sizeof(contrib));
+	json_object_set_new(out, "actual_missing", json_string(held ? miss :
+	    ""));
+	json_object_set_new(out, "contributed", json_string(contrib));
+	json_object_set_new(out, "absence_reason", json_string(txt(
+	    d->absence_reason)));
+	json_object_set_new(out, "held", json_boolean(held));
 }
 
 int
 web_meeting_show(struct http_req *rq, struct http_resp *rs)
 {
-	char miss[200], contrib[200];
-	const char *done = http_query(rq, "done"), *status;
-	json_t *m, *d;
+	struct discussion *m;
+	const char *status;
+	json_t *d;
 	long id;
 	int sw = rq->user.role == ROLE_SOCIAL_WORKER;
 
-	if (load(rq, rs, &id, &m) != 0)
+	if (web_discussion_load(rq, rs, &id, &m) != 0)
 		return rs->status;
-	status = jstr(m, "status");
-	d = json_pack("{s:O, s:o, s:o, s:o, s:o, s:o}", "id",
-	    json_object_get(m, "id"), "m", web_meeting_row(m), "details",
-	    details(m), "groups", web_participant_groups(m, 1), "planned",
-	    web_class_tag(json_string_value(json_object_get(m,
-	    "planned_classification"))), "actual",
-	    web_class_tag(json_string_value(json_object_get(m,
-	    "classification"))));
-	if (web_record_meeting_view(rq, id, d) != 0) {
+	status = txt(m->status);
+	d = json_pack("{s:I, s:o, s:o, s:o}", "id", (json_int_t)m->id, "m",
+	    web_discussion_row(m), "details", details(m), "groups",
+	    web_participant_groups(m, 1, NULL, NULL));
+	if (web_record_meeting_view(rq, m, d) != 0) {
 		json_decref(d);
-		json_decref(m);
+		model_discussion_free(m);
 		return rs->status = 500;
 	}
-	web_agency_list(json_object_get(m, "planned_missing_agencies"), miss,
-	    sizeof(miss));
-	json_object_set_new(d, "planned_missing", json_string(miss));
-	json_object_set_new(d, "missing_reason", json_string(jstr(m,
-	    "missing_agency_reason")));
-	web_agency_list(json_object_get(m, "missing_agencies"), miss,
-	    sizeof(miss));
-	web_agency_list(json_object_get(m, "contributed_agencies"), contrib,
-	    sizeof(contrib));
-	json_object_set_new(d, "actual_missing", json_string(
-	    strcmp(status, "held") == 0 ? miss : ""));
-	json_object_set_new(d, "contributed", json_string(contrib));
-	json_object_set_new(d, "absence_reason", json_string(jstr(m,
-	    "absence_reason")));
-	json_object_set_new(d, "held", json_boolean(strcmp(status, "held") ==
-	    0));
+	agencies_view(m, d);
 	if (strcmp(status, "held") == 0)
 		json_object_set_new(d, "outcome", outcome(m));
 	json_object_set_new(d, "can_change", json_boolean(sw &&
 	    strcmp(status, "scheduled") == 0));
 	json_object_set_new(d, "can_record", json_boolean(sw &&
 	    strcmp(status, "cancelled") != 0));
-	json_object_set_new(d, "done", json_string(done == NULL ? "" :
-	    strcmp(done, "rescheduled") == 0 ? "The strategy discussion has "
-	    "been rescheduled. Updated invites are being sent." :
-	    strcmp(done, "invitees") == 0 ? "The invitees have been changed. "
-	    "Invites and cancellations are being sent." :
-	    strcmp(done, "cancelled") == 0 ? "The strategy discussion has been "
-	    "cancelled. Everyone invited is being told." :
-	    strcmp(done, "record") == 0 ? "Record saved" : ""));
+	json_object_set_new(d, "done", json_string(done_text(http_query(rq,
+	    "done"))));
 	json_object_set_new(d, "back", json_pack("{s:s, s:s}", "href",
 	    "/meetings", "text", "All strategy discussions"));
 	/* invites: answers reset, counter-proposals (meeting_counters) */
 	json_object_set_new(d, "invite_notes", invite_page_notes(rq->db, id));
-	json_decref(m);
+	model_discussion_free(m);
 	return web_page(rq, rs, 200, "meeting", "Strategy discussion", d);
 }
 
 /* ---- reschedule --------------------------------------------------------------- */
 
 static int
-resched_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
-    struct web_errors *we)
+resched_page(struct http_req *rq, struct http_resp *rs, long id,
+    const struct discussion *m, struct web_errors *we)
 {
 	char v[WEB_BUF(500)], hm[8], ymd[16];
+	const char *format;
 	json_t *d, *f;
 	time_t t;
 	int y, mo, dd, h, mi, posted = rq->form.n > 0;
 
 	d = json_pack("{s:I, s:o}", "id", (json_int_t)id, "m",
-	    web_meeting_row(m));
+	    web_discussion_row(m));
 	f = web_fld_date(we, posted ? rq : NULL, "when", "New date and time",
 	    "For example, 28 3 2026", 1);
 	/* counter_starts: "Reschedule to this time" (meeting_counters). */
 	if (!posted && ltime_parse(http_query(rq, "counter_starts") ?
-	    http_query(rq, "counter_starts") : jstr(m, "starts_at"), &t, v,
+	    http_query(rq, "counter_starts") : m->starts_at, &t, v,
 	    sizeof(v)) == 0 && ltime_local(t, &y, &mo, &dd, &h, &mi) == 0) {
 		snprintf(ymd, sizeof(ymd), "%04d-%02d-%02d", y, mo, dd);
 		snprintf(hm, sizeof(hm), "%02d:%02d", h, mi);
 		web_fld_set_date(f, ymd, hm);
 	}
 	json_object_set_new(d, "f_when", f);
-	snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(
-	    json_object_get(m, "duration_minutes")));
+	snprintf(v, sizeof(v), "%ld", m->duration_minutes);
 	if (http_query(rq, "counter_minutes") != NULL)
 		str_copy(v, http_query(rq, "counter_minutes"), sizeof(v));
 	json_object_set_new(d, "f_duration", f = web_fld(we, "duration",
@@ -290,22 +305,22 @@ resched_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 	json_object_set_new(f, "width", json_string("govuk-input--width-3"));
 	json_object_set_new(f, "suffix", json_string("minutes"));
 	json_object_set_new(f, "inputmode", json_string("numeric"));
+	format = posted ? web_field(rq, "format", v, sizeof(v)) :
+	    txt(m->format);
 	json_object_set_new(d, "f_format", f = web_fld(we, "format",
-	    "How will it be held?", NULL, posted ? web_field(rq, "format", v,
-	    sizeof(v)) : jstr(m, "format")));
+	    "How will it be held?", NULL, format));
 	json_object_set_new(f, "items", web_choices("format", formats,
-	    json_string_value(json_object_get(f, "value"))));
+	    format));
 	json_object_set_new(d, "f_location", web_fld(we, "location",
 	    "Location or joining link (optional)", "Do not include the "
 	    "child's name or address", posted ? web_field(rq, "location", v,
-	    sizeof(v)) : jstr(m, "location")));
+	    sizeof(v)) : txt(m->location)));
 	json_object_set_new(d, "f_chair", web_fld(we, "chair",
 	    "Chair (optional)", NULL, posted ? web_field(rq, "chair", v,
-	    sizeof(v)) : jstr(m, "chair")));
-	json_object_set_new(d, "back", json_pack("{s:s, s:I}", "text", "Back",
-	    "id", (json_int_t)id));
-	json_object_set_new(json_object_get(d, "back"), "href",
-	    json_sprintf("/meetings/%ld", id));
+	    sizeof(v)) : txt(m->chair)));
+	json_object_set_new(d, "back", json_pack("{s:s, s:I, s:o}", "text",
+	    "Back", "id", (json_int_t)id, "href", json_sprintf("/meetings/%ld",
+	    id)));
 	if (we != NULL)
 		web_errors_put(we, d);
 	return web_page(rq, rs, 200, "meeting_reschedule", "Reschedule", d);
@@ -314,18 +329,18 @@ resched_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 int
 web_meeting_resched_form(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *m;
+	struct discussion *m;
 	long id;
 	int status;
 
-	if (load(rq, rs, &id, &m) != 0)
+	if (web_discussion_load(rq, rs, &id, &m) != 0)
 		return rs->status;
 	if (scheduled(rq, rs, m) != 0) {
-		json_decref(m);
+		model_discussion_free(m);
 		return rs->status;
 	}
 	status = resched_page(rq, rs, id, m, NULL);
-	json_decref(m);
+	model_discussion_free(m);
 	return status;
 }
 
@@ -339,13 +354,14 @@ web_meeting_resched_post(struct http_req *rq, struct http_resp *rs)
 	struct web_errors we;
 	struct verr e = { 0 };
 	char v[WEB_BUF(500)], iso[LTIME_ISO_MAX];
-	json_t *m = NULL, *body = json_object(), *out = NULL;
+	struct discussion *m = NULL;
+	json_t *body = json_object(), *out = NULL;
 	time_t t;
 	long id, dur = 0;
 	int status = 500;
 
 	web_errors_init(&we);
-	if (load(rq, rs, &id, &m) != 0) {
+	if (web_discussion_load(rq, rs, &id, &m) != 0) {
 		status = rs->status;
 		goto out;
 	}
@@ -381,7 +397,7 @@ web_meeting_resched_post(struct http_req *rq, struct http_resp *rs)
 	}
 	status = web_redirectf(rs, "/meetings/%ld?done=rescheduled", id);
 out:
-	json_decref(m);
+	model_discussion_free(m);
 	json_decref(out);
 	json_decref(body);
 	web_errors_free(&we);
@@ -390,54 +406,75 @@ out:
 
 /* ---- invitees -------------------------------------------------------------------- */
 
+/* The people invited now, ticked when the form asked to remove them. */
+static json_t *
+current_view(struct http_req *rq, const struct discussion *m)
+{
+	const char *vals[MEETING_MAX_PARTICIPANTS];
+	const struct participant *p;
+	json_t *cur = json_array();
+	char key[32];
+	size_t i, j, n;
+	int checked;
+
+	n = form_get_all(&rq->form, "remove", vals, MEETING_MAX_PARTICIPANTS);
+	for (i = 0; i < m->nparticipants; i++) {
+		p = &m->participants[i];
+		if (p->removed)
+			continue;
+		snprintf(key, sizeof(key), "%ld", p->id);
+		for (checked = 0, j = 0; j < n && !checked; j++)
+			checked = strcmp(vals[j], key) == 0;
+		json_array_append_new(cur, json_pack("{s:I, s:s, s:s, s:s, "
+		    "s:b}", "id", (json_int_t)p->id, "name", txt(p->name),
+		    "agency", web_agency_name(txt(p->agency)), "organisation",
+		    txt(p->organisation), "checked", checked));
+	}
+	return cur;
+}
+
+/* People already invited are not offered again: drop them from the
+ * directory's groups (web_directory_groups). */
+static void
+drop_invited(json_t *groups, const struct discussion *m)
+{
+	json_t *g, *contacts;
+	size_t i, j, k;
+	long cid;
+
+	for (i = 0; i < m->nparticipants; i++) {
+		cid = m->participants[i].contact_id;
+		if (m->participants[i].removed || cid <= 0)
+			continue;
+		json_array_foreach(groups, j, g) {
+			contacts = json_object_get(g, "contacts");
+			for (k = 0; k < json_array_size(contacts); k++)
+				if (json_integer_value(json_object_get(
+				    json_array_get(contacts, k), "id")) == cid)
+					json_array_remove(contacts, k--);
+		}
+	}
+}
+
 static int
-invitees_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
-    struct web_errors *we)
+invitees_page(struct http_req *rq, struct http_resp *rs, long id,
+    const struct discussion *m, struct web_errors *we)
 {
 	const char *vals[MEETING_MAX_PARTICIPANTS];
 	long ids[MEETING_MAX_PARTICIPANTS];
-	char v[WEB_BUF(MEETING_TEXT_MAX)], miss[200], key[32];
-	json_t *d, *f, *groups, *g, *c, *p, *cur = json_array();
-	size_t i, j, k, n, nids = 0;
+	char v[WEB_BUF(MEETING_TEXT_MAX)], miss[200];
+	json_t *d, *f, *groups;
+	size_t i, n, nids = 0;
 	int nextra;
 
 	/* Keep what was ticked when the form comes back with an error. */
 	n = form_get_all(&rq->form, "contact", vals, MEETING_MAX_PARTICIPANTS);
 	for (i = 0; i < n; i++)
-		if (str_to_long(vals[i], 1, 9007199254740991L, &ids[nids]) == 0)
+		if (str_to_long(vals[i], 1, MODEL_ID_MAX, &ids[nids]) == 0)
 			nids++;
 	if ((groups = web_directory_groups(rq->db, ids, nids)) == NULL)
 		return rs->status = 500;
-	/* People already invited are not offered again. */
-	json_array_foreach(json_object_get(m, "participants"), i, p) {
-		if (json_is_true(json_object_get(p, "removed")))
-			continue;
-		snprintf(key, sizeof(key), "%lld", (long long)
-		    json_integer_value(json_object_get(p, "id")));
-		json_array_append_new(cur, json_pack("{s:O, s:s, s:s, s:s, "
-		    "s:b}", "id", json_object_get(p, "id"), "name", jstr(p,
-		    "name"), "agency", web_agency_name(jstr(p, "agency")),
-		    "organisation", jstr(p, "organisation"), "checked", 0));
-		json_array_foreach(groups, j, g)
-			for (k = 0; k < json_array_size(json_object_get(g,
-			    "contacts")); k++) {
-				c = json_array_get(json_object_get(g,
-				    "contacts"), k);
-				if (json_equal(json_object_get(c, "id"),
-				    json_object_get(p, "contact_id")))
-					json_array_remove(json_object_get(g,
-					    "contacts"), k--);
-			}
-	}
-	/* Tick the people the form asked to remove. */
-	n = form_get_all(&rq->form, "remove", vals, MEETING_MAX_PARTICIPANTS);
-	json_array_foreach(cur, i, p)
-		for (j = 0; j < n; j++) {
-			snprintf(key, sizeof(key), "%lld", (long long)
-			    json_integer_value(json_object_get(p, "id")));
-			if (strcmp(vals[j], key) == 0)
-				json_object_set_new(p, "checked", json_true());
-		}
+	drop_invited(groups, m);
 	nextra = 1;
 	if (str_to_long(web_field(rq, "extras_n", v, sizeof(v)), 1,
 	    WEB_MAX_EXTRA, &ids[0]) == 0)
@@ -446,15 +483,15 @@ invitees_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 	    nextra < WEB_MAX_EXTRA)
 		nextra++;
 	d = json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:b}", "id",
-	    (json_int_t)id, "m", web_meeting_row(m), "current", cur, "groups",
+	    (json_int_t)id, "m", web_discussion_row(m), "current",
+	    current_view(rq, m), "groups",
 	    groups, "extras", web_extra_rows(rq, we, "extra", nextra, 0),
 	    "extras_n", nextra, "can_add_extra", nextra < WEB_MAX_EXTRA);
-	web_agency_list(json_object_get(m, "planned_missing_agencies"), miss,
-	    sizeof(miss));
+	web_agency_words(&m->planned_missing, miss, sizeof(miss));
 	json_object_set_new(d, "missing_text", json_string(miss));
 	json_object_set_new(d, "f_missing", f = web_fld(we,
 	    "missing_agency_reason", "If social care, police or health will "
-	    "not be there, say why", jstr(m, "missing_agency_reason")[0] ?
+	    "not be there, say why", txt(m->missing_agency_reason)[0] ?
 	    "A reason is already recorded; anything you write here replaces "
 	    "it" : NULL, web_field(rq, "missing_agency_reason", v,
 	    sizeof(v))));
@@ -462,9 +499,8 @@ invitees_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 	if (we != NULL && json_object_get(we->by_key, "contacts") != NULL)
 		json_object_set_new(d, "err_contacts", json_incref(
 		    json_object_get(we->by_key, "contacts")));
-	json_object_set_new(d, "back", json_pack("{s:s}", "text", "Back"));
-	json_object_set_new(json_object_get(d, "back"), "href",
-	    json_sprintf("/meetings/%ld", id));
+	json_object_set_new(d, "back", json_pack("{s:s, s:o}", "text", "Back",
+	    "href", json_sprintf("/meetings/%ld", id)));
 	if (we != NULL)
 		web_errors_put(we, d);
 	return web_page(rq, rs, 200, "meeting_invitees", "Change invitees", d);
@@ -473,18 +509,18 @@ invitees_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 int
 web_meeting_invitees_form(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *m;
+	struct discussion *m;
 	long id;
 	int status;
 
-	if (load(rq, rs, &id, &m) != 0)
+	if (web_discussion_load(rq, rs, &id, &m) != 0)
 		return rs->status;
 	if (scheduled(rq, rs, m) != 0) {
-		json_decref(m);
+		model_discussion_free(m);
 		return rs->status;
 	}
 	status = invitees_page(rq, rs, id, m, NULL);
-	json_decref(m);
+	model_discussion_free(m);
 	return status;
 }
 
@@ -550,12 +586,13 @@ web_meeting_invitees_post(struct http_req *rq, struct http_resp *rs)
 	struct web_errors we;
 	struct verr e = { 0 };
 	char action[16];
-	json_t *m = NULL, *body = NULL, *out = NULL;
+	struct discussion *m = NULL;
+	json_t *body = NULL, *out = NULL;
 	long id;
 	int status = 500;
 
 	web_errors_init(&we);
-	if (load(rq, rs, &id, &m) != 0) {
+	if (web_discussion_load(rq, rs, &id, &m) != 0) {
 		status = rs->status;
 		goto out;
 	}
@@ -577,7 +614,7 @@ web_meeting_invitees_post(struct http_req *rq, struct http_resp *rs)
 	}
 	status = web_redirectf(rs, "/meetings/%ld?done=invitees", id);
 out:
-	json_decref(m);
+	model_discussion_free(m);
 	json_decref(body);
 	json_decref(out);
 	web_errors_free(&we);
@@ -587,22 +624,21 @@ out:
 /* ---- cancel ----------------------------------------------------------------------- */
 
 static int
-cancel_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
-    struct web_errors *we)
+cancel_page(struct http_req *rq, struct http_resp *rs, long id,
+    const struct discussion *m, struct web_errors *we)
 {
 	char v[WEB_BUF(MEETING_TEXT_MAX)];
 	json_t *d, *f;
 
 	d = json_pack("{s:I, s:o}", "id", (json_int_t)id, "m",
-	    web_meeting_row(m));
+	    web_discussion_row(m));
 	json_object_set_new(d, "f_reason", f = web_fld(we, "reason",
 	    "Why is it being cancelled?", "Everyone invited is told it is "
 	    "cancelled; this reason is kept in the record, not sent",
 	    web_field(rq, "reason", v, sizeof(v))));
 	json_object_set_new(f, "rows", json_integer(3));
-	json_object_set_new(d, "back", json_pack("{s:s}", "text", "Back"));
-	json_object_set_new(json_object_get(d, "back"), "href",
-	    json_sprintf("/meetings/%ld", id));
+	json_object_set_new(d, "back", json_pack("{s:s, s:o}", "text", "Back",
+	    "href", json_sprintf("/meetings/%ld", id)));
 	if (we != NULL)
 		web_errors_put(we, d);
 	return web_page(rq, rs, 200, "meeting_cancel", "Cancel", d);
@@ -611,18 +647,18 @@ cancel_page(struct http_req *rq, struct http_resp *rs, long id, json_t *m,
 int
 web_meeting_cancel_form(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *m;
+	struct discussion *m;
 	long id;
 	int status;
 
-	if (load(rq, rs, &id, &m) != 0)
+	if (web_discussion_load(rq, rs, &id, &m) != 0)
 		return rs->status;
 	if (scheduled(rq, rs, m) != 0) {
-		json_decref(m);
+		model_discussion_free(m);
 		return rs->status;
 	}
 	status = cancel_page(rq, rs, id, m, NULL);
-	json_decref(m);
+	model_discussion_free(m);
 	return status;
 }
 
@@ -634,12 +670,13 @@ web_meeting_cancel_post(struct http_req *rq, struct http_resp *rs)
 	struct web_errors we;
 	struct verr e = { 0 };
 	char v[WEB_BUF(MEETING_TEXT_MAX)];
-	json_t *m = NULL, *body = NULL, *out = NULL;
+	struct discussion *m = NULL;
+	json_t *body = NULL, *out = NULL;
 	long id;
 	int status = 500;
 
 	web_errors_init(&we);
-	if (load(rq, rs, &id, &m) != 0) {
+	if (web_discussion_load(rq, rs, &id, &m) != 0) {
 		status = rs->status;
 		goto out;
 	}
@@ -660,7 +697,7 @@ web_meeting_cancel_post(struct http_req *rq, struct http_resp *rs)
 	}
 	status = web_redirectf(rs, "/meetings/%ld?done=cancelled", id);
 out:
-	json_decref(m);
+	model_discussion_free(m);
 	json_decref(body);
 	json_decref(out);
 	web_errors_free(&we);

@@ -1307,18 +1307,14 @@ history_view(struct http_req *rq, const struct discussion *d)
 }
 
 int
-web_record_meeting_view(struct http_req *rq, long id, json_t *data)
+web_record_meeting_view(struct http_req *rq, const struct discussion *d,
+    json_t *data)
 {
-	struct discussion *d = NULL;
 	json_t *hist;
 	int sw = rq->user.role == ROLE_SOCIAL_WORKER;
 
-	if (model_discussion_load(rq->db, id, &d) != 0)
+	if ((hist = history_view(rq, d)) == NULL)
 		return -1;
-	if ((hist = history_view(rq, d)) == NULL) {
-		model_discussion_free(d);
-		return -1;
-	}
 	json_object_set_new(data, "history", hist);
 	json_object_set_new(data, "record", record_view(d));
 	json_object_set_new(data, "record_section", json_boolean(
@@ -1327,6 +1323,5 @@ web_record_meeting_view(struct http_req *rq, long id, json_t *data)
 	    d->started && strcmp(d->status, "held") == 0));
 	json_object_set_new(data, "record_written", json_boolean(d->record !=
 	    NULL));
-	model_discussion_free(d);
 	return 0;
 }

@@ -539,6 +539,9 @@ fail:
  * missing_contributed, added_on_day follow in STATS_AGENCY_MEASURES'
  * order. */
 #define AGENCY_COL_MEASURES	9
+_Static_assert(STATS_AM_MISSING == 0 && STATS_AM_CONTRIBUTED == 1 &&
+    STATS_AM_ADDED_ON_DAY == 2 && STATS_NAM == 3,
+    "AGENCY_SQL's measure columns follow STATS_AGENCY_MEASURES");
 
 static void
 read_agency(const struct db_res *res, int i, struct stats_agency *a)

@@ -619,7 +619,9 @@ group_by_key(struct stats_report *r, const char *key, size_t *hint)
 	return NULL;
 }
 
-/* Part 1 rows (from row first): a group's per-agency measures. */
+/* Part 1 rows (from row first): a group's per-agency measures. A month
+ * comes as its summary days (the whole month at grain 'm', and days at
+ * grain 'd' in a cut month), so they are added up. */
 static void
 read_agency_groups(const struct db_res *res, int first,
     struct stats_report *r)
@@ -634,7 +636,7 @@ read_agency_groups(const struct db_res *res, int first,
 		    NULL || (a = agency_index(r, db_res_get(res, i, 2))) < 0)
 			continue;
 		for (m = 0; m < STATS_NAM; m++)
-			g->agency[m][a] = db_res_long(res, i,
+			g->agency[m][a] += db_res_long(res, i,
 			    AGENCY_COL_MEASURES + m, 0);
 	}
 }
@@ -656,9 +658,8 @@ run_agencies(struct db *db, const struct qparams *q, struct stats_report *r)
 		    " JOIN teams t ON t.id = x.g", ", (s.team_id, s.agency)"),
 		    NRANGE, q->p);
 	else if (r->ngroups > 0 && r->f.group == STATS_GROUP_MONTH)
-		rc = db_exec(db, &res, AGENCY_SQL("to_char(s.day, 'YYYY-MM')",
-		    "grouping(to_char(s.day, 'YYYY-MM'))", "x.g", "",
-		    ", (to_char(s.day, 'YYYY-MM'), s.agency)"),
+		rc = db_exec(db, &res, AGENCY_SQL("s.day", "grouping(s.day)",
+		    "to_char(x.g, 'YYYY-MM')", "", ", (s.day, s.agency)"),
 		    NRANGE, q->p);
 	else
 		rc = db_exec(db, &res, AGENCY_SQL("NULL::text", "1", "x.g", "",

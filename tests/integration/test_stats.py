@@ -515,6 +515,14 @@ class StatsTest(unittest.TestCase):
                                         "health": 3})
         self.assertEqual([(g["key"], g["discussions"]) for g in s["groups"]],
                          [("2025-11", 5), ("2025-12", 1)])
+        # Per agency in each cut month: summed over its days. November:
+        # health missing from D2 and D5, the school added on the day to
+        # D4 (D1, 3 Nov, is outside); December: D9 without police or
+        # health.
+        self.assertEqual([(g["missing"]["police"], g["missing"]["health"],
+                           g["added_on_day"],
+                           g["added_on_day_by_agency"]["education"])
+                          for g in s["groups"]], [(0, 2, 1, 1), (1, 1, 0, 0)])
         t = self.stats("from=2025-11-05&to=2025-11-12")["totals"]
         self.assertEqual((t["discussions"], t["held"]), (3, 3))	# D2-D4
         t = self.stats("from=2025-11-07&to=2025-11-07")["totals"]

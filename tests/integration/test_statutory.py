@@ -183,7 +183,9 @@ class StatutoryTest(unittest.TestCase):
                           "'authority.settings'")
         s = self.set_statutory(FOUR, 0)
         self.assertEqual(s, {"id": self.auth, "statutory_agencies": FOUR,
-                             "discussion_target_working_days": 0})
+                             "discussion_target_working_days": 0,
+                             "invite_title_template": None,
+                             "invite_class": "CONFIDENTIAL"})
         self.assertEqual(self.settings(), s)
         before, after = ct.query(
             self.db, "SELECT before, after FROM audit_log WHERE action = "

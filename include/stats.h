@@ -90,16 +90,41 @@ struct stats_filter {
 };
 
 /*
- * Sums of the measures over one group (or all of the report). missing[i]
- * and contributed[i] are the held discussions whose stored classification
- * lists the report's agency i (stats_report.agencies[i]) as missing, and as
- * missing in person but sending information; both point into the report's
- * one block of per-agency cells and are valid while the report is.
+ * The per-agency figures of the totals and of each group, in the order the
+ * JSON, the CSV and the dashboard give them: X(ID, "csv prefix", "JSON
+ * member", every). Over held discussions of the group, for the report's
+ * agency i (stats_report.agencies[i]):
+ *   MISSING       its stored classification lists agency i as missing
+ *   CONTRIBUTED   ... as missing in person but sending information
+ *   ADDED_ON_DAY  people of agency i added on the day (not invited)
+ * every: 1 when every agency of the report has the figure, 0 when only the
+ * shown ones do (stats_agency.shown). The CSV has a column PREFIX_CODE per
+ * agency, the JSON a member {CODE: n}.
+ */
+#define STATS_AGENCY_MEASURES(X) \
+	X(MISSING, "missing", "missing", 0) \
+	X(CONTRIBUTED, "contributed", "contributed", 0) \
+	X(ADDED_ON_DAY, "added_on_day", "added_on_day_by_agency", 1)
+
+enum stats_agency_measure {
+#define STATS_AM_ENUM_(id, csv, json, every) STATS_AM_##id,
+	STATS_AGENCY_MEASURES(STATS_AM_ENUM_)
+#undef STATS_AM_ENUM_
+	STATS_NAM
+};
+
+/*
+ * Sums of the measures over one group (or all of the report). agency[m][i]
+ * is per-agency measure m (STATS_AGENCY_MEASURES) for the report's agency
+ * i; each points into the report's one block of per-agency cells and is
+ * valid while the report is. missing and contributed are agency[MISSING]
+ * and agency[CONTRIBUTED].
  */
 struct stats_counts {
 	char		 key[STATS_TEAM_MAX * 4 + 1];
 	long		 from_day, to_day;	/* the days this group covers */
 	long long	 v[STATS_NCOLS];
+	long long	*agency[STATS_NAM];
 	long long	*missing;
 	long long	*contributed;
 };
@@ -119,6 +144,7 @@ struct stats_agency {
 	int		 shown;
 	long long	 n, invited, present, contributed, missing;
 	long long	 missing_contributed;	/* in actual_contributed */
+	long long	 added_on_day;		/* people added on the day */
 };
 
 struct stats_org {
@@ -172,6 +198,9 @@ int	 stats_report_csv(const struct stats_report *r, struct buf *b);
 
 /* Derived figures, for every writer. */
 long long stats_concern_within(const long long *v, int target_wd);
+/* People added on the day in c: the sum over the report's agencies. */
+long long stats_added_on_day(const struct stats_report *r,
+	    const struct stats_counts *c);
 long long stats_icpc_within(const long long *v);
 /* num / den rounded to 4 places; -1 when den is 0. */
 double	 stats_share(long long num, long long den);

@@ -38,6 +38,16 @@ static const char *const concerns[] = { "within", "late", NULL };
 static const char *const icpcs[] = { "s47", "within", "late",
 	"not_required", "awaiting", "overdue", NULL };
 
+/* STATS_AGENCY_MEASURES as data, for the JSON and the CSV. */
+static const struct {
+	const char	*csv, *json;
+	int		 every;
+} agency_measures[STATS_NAM] = {
+#define AM_ROW_(id, csv, json, every) { csv, json, every },
+	STATS_AGENCY_MEASURES(AM_ROW_)
+#undef AM_ROW_
+};
+
 static int
 internal(struct verr *e)
 {
@@ -496,79 +506,88 @@ fail:
 }
 
 /*
- * The report's agencies: the authority's statutory set now, and any agency
- * invited to a held discussion of the period or classified missing in one.
+ * The per-agency figures, read from stats_agency_summary in one statement
+ * (one pass over the summary rows, with GROUPING SETS): first a row per
+ * agency of the report (part 0: the authority's statutory set now, and any
+ * agency invited to a held discussion of the period or classified missing
+ * in one), in the agencies table's order, then a row per group and agency
+ * with any per-agency measure that is not 0 (part 1). GKEY is the group's
+ * key in the summary, TOTAL 1 for the per-agency totals (GROUPING), GNAME
+ * the group's name from x.g, GJOIN what GNAME needs; SETS the grouping set
+ * of the groups.
  */
-static int
-run_agencies(struct db *db, const struct qparams *q, struct stats_report *r)
-{
-	struct db_res res;
-	struct stats_agency *a;
-	int i, n;
+#define AGENCY_SQL(gkey, total, gname, gjoin, sets) \
+	"WITH x AS (SELECT " gkey " AS g, " total " AS total, " \
+	"s.agency, sum(s.n) AS n, sum(s.invited) AS invited, " \
+	"sum(s.present) AS present, sum(s.contributed) AS contributed, " \
+	"sum(s.missing) AS missing, sum(s.missing_contributed) AS mc, " \
+	"sum(s.added_on_day) AS aod FROM stats_agency_summary s WHERE" \
+	SUMMARY_WHERE("s") " GROUP BY GROUPING SETS ((s.agency)" sets ")) " \
+	"SELECT 0 AS part, NULL::text AS g, a.code, a.name, " \
+	"st.agency IS NOT NULL, coalesce(x.n, 0), coalesce(x.invited, 0), " \
+	"coalesce(x.present, 0), coalesce(x.contributed, 0), " \
+	"coalesce(x.missing, 0), coalesce(x.mc, 0), coalesce(x.aod, 0), " \
+	"a.sort_order FROM agencies a LEFT JOIN statutory_agencies st ON " \
+	"st.authority_id = $1 AND st.agency = a.code LEFT JOIN x ON " \
+	"x.total = 1 AND x.agency = a.code WHERE x.n > 0 OR st.agency IS " \
+	"NOT NULL UNION ALL SELECT 1, " gname ", x.agency, NULL, NULL, 0, " \
+	"0, 0, 0, x.missing, x.mc, x.aod, 0 FROM x" gjoin " WHERE " \
+	"x.total = 0 AND (x.missing <> 0 OR x.mc <> 0 OR x.aod <> 0) " \
+	"ORDER BY part, sort_order, code"
 
-	if (db_exec(db, &res, "SELECT a.code, a.name, EXISTS (SELECT 1 FROM "
-	    "statutory_agencies sa WHERE sa.authority_id = $1 AND sa.agency = "
-	    "a.code), coalesce(x.n, 0), coalesce(x.invited, 0), "
-	    "coalesce(x.present, 0), coalesce(x.contributed, 0), "
-	    "coalesce(x.missing, 0), coalesce(x.missing_contributed, 0) "
-	    "FROM agencies a LEFT JOIN (SELECT "
-	    "s.agency, sum(s.n) AS n, sum(s.invited) AS invited, "
-	    "sum(s.present) AS present, sum(s.contributed) AS contributed, "
-	    "sum(s.missing) AS missing, sum(s.missing_contributed) AS "
-	    "missing_contributed FROM stats_agency_summary s WHERE"
-	    SUMMARY_WHERE("s") " GROUP BY s.agency) x ON x.agency = a.code "
-	    "WHERE x.n > 0 OR EXISTS (SELECT 1 FROM statutory_agencies sa "
-	    "WHERE sa.authority_id = $1 AND sa.agency = a.code) "
-	    "ORDER BY a.sort_order, a.code", NRANGE, q->p) != 0)
-		return -1;
-	n = db_res_rows(&res);
-	if (n > 0 && (r->agencies = calloc((size_t)n, sizeof(*a))) == NULL) {
-		db_res_free(&res);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		a = &r->agencies[i];
-		str_copy(a->code, db_res_get(&res, i, 0), sizeof(a->code));
-		str_copy(a->name, db_res_get(&res, i, 1), sizeof(a->name));
-		a->statutory = db_res_bool(&res, i, 2);
-		a->n = db_res_long(&res, i, 3, 0);
-		a->invited = db_res_long(&res, i, 4, 0);
-		a->present = db_res_long(&res, i, 5, 0);
-		a->contributed = db_res_long(&res, i, 6, 0);
-		a->missing = db_res_long(&res, i, 7, 0);
-		a->missing_contributed = db_res_long(&res, i, 8, 0);
-		a->shown = a->statutory || a->missing > 0 ||
-		    a->missing_contributed > 0;
-	}
-	r->nagencies = (size_t)n;
-	db_res_free(&res);
-	return 0;
+/* Column of the first per-agency measure in AGENCY_SQL's rows: missing,
+ * missing_contributed, added_on_day follow in STATS_AGENCY_MEASURES'
+ * order. */
+#define AGENCY_COL_MEASURES	9
+_Static_assert(STATS_AM_MISSING == 0 && STATS_AM_CONTRIBUTED == 1 &&
+    STATS_AM_ADDED_ON_DAY == 2 && STATS_NAM == 3,
+    "AGENCY_SQL's measure columns follow STATS_AGENCY_MEASURES");
+
+static void
+read_agency(const struct db_res *res, int i, struct stats_agency *a)
+{
+	str_copy(a->code, db_res_get(res, i, 2), sizeof(a->code));
+	str_copy(a->name, db_res_get(res, i, 3), sizeof(a->name));
+	a->statutory = db_res_bool(res, i, 4);
+	a->n = db_res_long(res, i, 5, 0);
+	a->invited = db_res_long(res, i, 6, 0);
+	a->present = db_res_long(res, i, 7, 0);
+	a->contributed = db_res_long(res, i, 8, 0);
+	a->missing = db_res_long(res, i, AGENCY_COL_MEASURES, 0);
+	a->missing_contributed = db_res_long(res, i, AGENCY_COL_MEASURES + 1,
+	    0);
+	a->added_on_day = db_res_long(res, i, AGENCY_COL_MEASURES + 2, 0);
+	a->shown = a->statutory || a->missing > 0 ||
+	    a->missing_contributed > 0;
 }
 
 /*
- * One block of per-agency cells for the totals and every group, two rows of
- * nagencies each (missing, contributed); the totals' come from the agency
- * figures already read.
+ * One block of per-agency cells for the totals and every group, a row of
+ * nagencies per measure; the totals' come from the agency figures.
  */
 static int
 cells_init(struct stats_report *r)
 {
-	size_t na = r->nagencies, k, i;
+	size_t na = r->nagencies, k, i, m;
 	struct stats_counts *c;
 
 	if (na == 0)
 		return 0;
-	if ((r->cells = calloc((r->ngroups + 1) * 2 * na,
+	if ((r->cells = calloc((r->ngroups + 1) * STATS_NAM * na,
 	    sizeof(*r->cells))) == NULL)
 		return -1;
 	for (k = 0; k <= r->ngroups; k++) {
 		c = k == 0 ? &r->total : &r->groups[k - 1];
-		c->missing = r->cells + k * 2 * na;
-		c->contributed = c->missing + na;
+		for (m = 0; m < STATS_NAM; m++)
+			c->agency[m] = r->cells + (k * STATS_NAM + m) * na;
+		c->missing = c->agency[STATS_AM_MISSING];
+		c->contributed = c->agency[STATS_AM_CONTRIBUTED];
 	}
 	for (i = 0; i < na; i++) {
 		r->total.missing[i] = r->agencies[i].missing;
 		r->total.contributed[i] = r->agencies[i].missing_contributed;
+		r->total.agency[STATS_AM_ADDED_ON_DAY][i] =
+		    r->agencies[i].added_on_day;
 	}
 	return 0;
 }
@@ -600,46 +619,70 @@ group_by_key(struct stats_report *r, const char *key, size_t *hint)
 	return NULL;
 }
 
-/*
- * Per group and agency: missing and sent information only. Summary rows
- * with neither add nothing, so they are left out before summing (every
- * summary value is a sum of 0/1 facts, never negative).
- */
-static int
-run_agency_groups(struct db *db, const struct qparams *q,
+/* Part 1 rows (from row first): a group's per-agency measures. A month
+ * comes as its summary days (the whole month at grain 'm', and days at
+ * grain 'd' in a cut month), so they are added up. */
+static void
+read_agency_groups(const struct db_res *res, int first,
     struct stats_report *r)
 {
-	struct db_res res;
 	struct stats_counts *g;
 	size_t hint = 0;
 	long a;
-	int i, rc;
+	int i, m;
 
-#define AGENCY_GROUPS_WHERE \
-	SUMMARY_WHERE("s") " AND (s.missing <> 0 OR s.missing_contributed <> 0)"
-	if (r->ngroups == 0 || r->nagencies == 0)
-		return 0;
-	if (r->f.group == STATS_GROUP_TEAM)
-		rc = db_exec(db, &res, "SELECT t.name, x.agency, x.m, x.c FROM "
-		    "(SELECT s.team_id, s.agency, sum(s.missing) AS m, "
-		    "sum(s.missing_contributed) AS c FROM stats_agency_summary s "
-		    "WHERE" AGENCY_GROUPS_WHERE " GROUP BY 1, 2) x JOIN teams t "
-		    "ON t.id = x.team_id", NRANGE, q->p);
+	for (i = first; i < db_res_rows(res); i++) {
+		if ((g = group_by_key(r, db_res_get(res, i, 1), &hint)) ==
+		    NULL || (a = agency_index(r, db_res_get(res, i, 2))) < 0)
+			continue;
+		for (m = 0; m < STATS_NAM; m++)
+			g->agency[m][a] += db_res_long(res, i,
+			    AGENCY_COL_MEASURES + m, 0);
+	}
+}
+
+/*
+ * The report's agencies and every per-agency cell of the totals and
+ * groups. Month and team groups come from the same statement as the
+ * agencies, so the summary is read once.
+ */
+static int
+run_agencies(struct db *db, const struct qparams *q, struct stats_report *r)
+{
+	struct db_res res;
+	int i, n, rc;
+
+	if (r->ngroups > 0 && r->f.group == STATS_GROUP_TEAM)
+		rc = db_exec(db, &res, AGENCY_SQL("s.team_id",
+		    "grouping(s.team_id)", "t.name",
+		    " JOIN teams t ON t.id = x.g", ", (s.team_id, s.agency)"),
+		    NRANGE, q->p);
+	else if (r->ngroups > 0 && r->f.group == STATS_GROUP_MONTH)
+		rc = db_exec(db, &res, AGENCY_SQL("s.day", "grouping(s.day)",
+		    "to_char(x.g, 'YYYY-MM')", "", ", (s.day, s.agency)"),
+		    NRANGE, q->p);
 	else
-		rc = db_exec(db, &res, "SELECT to_char(s.day, 'YYYY-MM'), "
-		    "s.agency, sum(s.missing), sum(s.missing_contributed) FROM "
-		    "stats_agency_summary s WHERE" AGENCY_GROUPS_WHERE
-		    " GROUP BY 1, 2", NRANGE, q->p);
-#undef AGENCY_GROUPS_WHERE
+		rc = db_exec(db, &res, AGENCY_SQL("NULL::text", "1", "x.g", "",
+		    ""),
+		    NRANGE, q->p);
 	if (rc != 0)
 		return -1;
-	for (i = 0; i < db_res_rows(&res); i++) {
-		if ((g = group_by_key(r, db_res_get(&res, i, 0), &hint)) ==
-		    NULL || (a = agency_index(r, db_res_get(&res, i, 1))) < 0)
-			continue;
-		g->missing[a] = db_res_long(&res, i, 2, 0);
-		g->contributed[a] = db_res_long(&res, i, 3, 0);
+	for (n = 0; n < db_res_rows(&res) && db_res_long(&res, n, 0, 1) == 0;
+	    n++)
+		;
+	if (n > 0 && (r->agencies = calloc((size_t)n,
+	    sizeof(*r->agencies))) == NULL) {
+		db_res_free(&res);
+		return -1;
 	}
+	for (i = 0; i < n; i++)
+		read_agency(&res, i, &r->agencies[i]);
+	r->nagencies = (size_t)n;
+	if (cells_init(r) != 0) {
+		db_res_free(&res);
+		return -1;
+	}
+	read_agency_groups(&res, n, r);
 	db_res_free(&res);
 	return 0;
 }
@@ -780,8 +823,7 @@ stats_report_run(struct db *db, const struct stats_filter *f,
 	if (run_context(db, &q, r) != 0 || run_totals(db, &q, r) != 0 ||
 	    (f->group == STATS_GROUP_MONTH && run_months(db, &q, r) != 0) ||
 	    (f->group == STATS_GROUP_TEAM && run_teams(db, &q, r) != 0) ||
-	    run_agencies(db, &q, r) != 0 || cells_init(r) != 0 ||
-	    run_agency_groups(db, &q, r) != 0 || run_orgs(db, &q, r) != 0 ||
+	    run_agencies(db, &q, r) != 0 || run_orgs(db, &q, r) != 0 ||
 	    run_overdue(db, &q, r) != 0 || db_commit(db) != 0) {
 		db_rollback(db);
 		stats_report_free(r);
@@ -803,6 +845,7 @@ stats_report_free(struct stats_report *r)
 	r->agencies = NULL;
 	r->orgs = NULL;
 	r->cells = NULL;
+	memset(r->total.agency, 0, sizeof(r->total.agency));
 	r->total.missing = r->total.contributed = NULL;
 	r->ngroups = r->nagencies = r->norgs = 0;
 }
@@ -820,6 +863,18 @@ stats_concern_within(const long long *v, int target_wd)
 		n += v[STATS_CD_2];
 	if (target_wd >= 3)
 		n += v[STATS_CD_3];
+	return n;
+}
+
+long long
+stats_added_on_day(const struct stats_report *r, const struct stats_counts *c)
+{
+	const long long *a = c->agency[STATS_AM_ADDED_ON_DAY];
+	long long n = 0;
+	size_t i;
+
+	for (i = 0; a != NULL && i < r->nagencies; i++)
+		n += a[i];
 	return n;
 }
 
@@ -914,17 +969,19 @@ timeliness_json(const long long *v, int target_wd, long long overdue,
 }
 
 /*
- * {agency code: count} over the report's shown agencies, or with den >= 0
- * {agency code: share of den}. vals NULL (no agencies): {}.
+ * {agency code: count} over the report's shown agencies (every: all its
+ * agencies), or with den >= 0 {agency code: share of den}. vals NULL (no
+ * agencies): {}.
  */
 static json_t *
-by_agency(const struct stats_report *r, const long long *vals, long long den)
+by_agency(const struct stats_report *r, const long long *vals, long long den,
+    int every)
 {
 	json_t *o = json_object();
 	size_t i;
 
 	for (i = 0; o != NULL && vals != NULL && i < r->nagencies; i++) {
-		if (!r->agencies[i].shown)
+		if (!every && !r->agencies[i].shown)
 			continue;
 		json_object_set_new(o, r->agencies[i].code, den >= 0 ?
 		    jshare(vals[i], den) : json_integer((json_int_t)vals[i]));
@@ -939,6 +996,7 @@ counts_json(const struct stats_report *r, const struct stats_counts *c,
 	const long long *v = c->v;
 	long long held = v[STATS_HELD];
 	json_t *o;
+	int m;
 
 	o = json_object();
 	if (o == NULL)
@@ -957,9 +1015,11 @@ counts_json(const struct stats_report *r, const struct stats_counts *c,
 	    json_integer(v[STATS_SINGLE_AGENCY]));
 	json_object_set_new(o, "cancelled", json_integer(v[STATS_CANCELLED]));
 	json_object_set_new(o, "scheduled", json_integer(v[STATS_SCHEDULED]));
-	json_object_set_new(o, "missing", by_agency(r, c->missing, -1));
-	json_object_set_new(o, "contributed", by_agency(r, c->contributed,
-	    -1));
+	for (m = 0; m < STATS_NAM; m++)
+		json_object_set_new(o, agency_measures[m].json,
+		    by_agency(r, c->agency[m], -1, agency_measures[m].every));
+	json_object_set_new(o, "added_on_day",
+	    json_integer(stats_added_on_day(r, c)));
 	json_object_set_new(o, "child_views_recorded",
 	    json_integer(v[STATS_CHILD_VIEWS_RECORDED]));
 	json_object_set_new(o, "signed_off", json_integer(v[STATS_SIGNED_OFF]));
@@ -977,7 +1037,7 @@ counts_json(const struct stats_report *r, const struct stats_counts *c,
 	    "cancelled", jshare(v[STATS_CANCELLED], v[STATS_N]),
 	    "child_views_recorded", jshare(v[STATS_CHILD_VIEWS_RECORDED], held),
 	    "signed_off", jshare(v[STATS_SIGNED_OFF], held),
-	    "missing", by_agency(r, c->missing, held)));
+	    "missing", by_agency(r, c->missing, held, 0)));
 	json_object_set_new(o, "timeliness", timeliness_json(v, r->target_wd,
 	    r->icpc_overdue, !is_group));
 	return o;
@@ -989,8 +1049,8 @@ agency_json(const struct stats_report *r, const struct stats_agency *a,
 {
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
-	    "s:o}",
+	o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:o, s:o}",
 	    as_group ? "key" : "agency", a->code,
 	    "name", a->name,
 	    "statutory", a->statutory,
@@ -1000,6 +1060,7 @@ agency_json(const struct stats_report *r, const struct stats_agency *a,
 	    "contributed", (json_int_t)a->contributed,
 	    "missing", (json_int_t)a->missing,
 	    "missing_contributed", (json_int_t)a->missing_contributed,
+	    "added_on_day", (json_int_t)a->added_on_day,
 	    "attendance_rate", jshare(a->present, a->invited),
 	    "missing_share", jshare(a->missing, r->total.v[STATS_HELD]));
 	return o;
@@ -1159,79 +1220,131 @@ csv_mean(struct buf *b, long long sum, long long n)
 	    10.0);
 }
 
-/* The counts' columns: these, then missing_CODE and contributed_CODE for
- * each shown agency of the report, then counts_header_end. */
-static const char *const counts_header[] = {
-	"group_by", "key", "from", "to", "discussions", "scheduled", "held",
-	"multi_agency", "multi_agency_pct", "partial", "partial_pct",
-	"single_agency", "single_agency_pct", "cancelled", NULL
+/*
+ * The figures a CSV column can show: the summary's measures (enum
+ * stats_col), then these derived ones.
+ */
+enum {
+	FIG_TARGET = STATS_NCOLS,	/* the authority's target */
+	FIG_CONCERN_WITHIN,
+	FIG_ICPC_WITHIN,
+	FIG_ADDED_ON_DAY,
+	FIG_N
 };
 
-static const char *const counts_header_end[] = {
-	"child_views_recorded", "child_views_recorded_pct", "signed_off",
-	"signed_off_pct", "flagged", "reviewed_agree", "practice_concerns",
-	"unreviewed_flags", "concern_target_working_days",
-	"concern_within_target", "concern_within_target_pct",
-	"concern_mean_working_days", "section47_enquiries", "conferences",
-	"conferences_within_15", "conferences_within_15_pct",
-	"conference_not_required", "conference_awaiting", NULL
+enum csv_how {
+	CSV_COUNT,	/* fig */
+	CSV_PCT,	/* fig / den as a percentage */
+	CSV_MEAN,	/* fig / den, one decimal place */
+	CSV_AGENCIES	/* a column per agency for each per-agency measure */
 };
+
+/*
+ * The columns of the counts' CSV (after group_by, key, from, to), the one
+ * list its header and its rows are written from. CSV_AGENCIES gives the
+ * STATS_AGENCY_MEASURES columns, PREFIX_CODE for each agency they cover.
+ */
+static const struct {
+	const char	*name;
+	enum csv_how	 how;
+	int		 fig, den;
+} counts_cols[] = {
+	{ "discussions", CSV_COUNT, STATS_N, 0 },
+	{ "scheduled", CSV_COUNT, STATS_SCHEDULED, 0 },
+	{ "held", CSV_COUNT, STATS_HELD, 0 },
+	{ "multi_agency", CSV_COUNT, STATS_MULTI_AGENCY, 0 },
+	{ "multi_agency_pct", CSV_PCT, STATS_MULTI_AGENCY, STATS_HELD },
+	{ "partial", CSV_COUNT, STATS_PARTIAL, 0 },
+	{ "partial_pct", CSV_PCT, STATS_PARTIAL, STATS_HELD },
+	{ "single_agency", CSV_COUNT, STATS_SINGLE_AGENCY, 0 },
+	{ "single_agency_pct", CSV_PCT, STATS_SINGLE_AGENCY, STATS_HELD },
+	{ "cancelled", CSV_COUNT, STATS_CANCELLED, 0 },
+	{ NULL, CSV_AGENCIES, 0, 0 },
+	{ "child_views_recorded", CSV_COUNT, STATS_CHILD_VIEWS_RECORDED, 0 },
+	{ "child_views_recorded_pct", CSV_PCT, STATS_CHILD_VIEWS_RECORDED,
+	    STATS_HELD },
+	{ "signed_off", CSV_COUNT, STATS_SIGNED_OFF, 0 },
+	{ "signed_off_pct", CSV_PCT, STATS_SIGNED_OFF, STATS_HELD },
+	{ "flagged", CSV_COUNT, STATS_FLAGGED, 0 },
+	{ "reviewed_agree", CSV_COUNT, STATS_REVIEWED_AGREE, 0 },
+	{ "practice_concerns", CSV_COUNT, STATS_PRACTICE_CONCERN, 0 },
+	{ "unreviewed_flags", CSV_COUNT, STATS_UNREVIEWED_FLAGS, 0 },
+	{ "concern_target_working_days", CSV_COUNT, FIG_TARGET, 0 },
+	{ "concern_within_target", CSV_COUNT, FIG_CONCERN_WITHIN, 0 },
+	{ "concern_within_target_pct", CSV_PCT, FIG_CONCERN_WITHIN,
+	    STATS_HELD },
+	{ "concern_mean_working_days", CSV_MEAN, STATS_CD_SUM, STATS_HELD },
+	{ "section47_enquiries", CSV_COUNT, STATS_S47, 0 },
+	{ "conferences", CSV_COUNT, STATS_ICPC_HELD, 0 },
+	{ "conferences_within_15", CSV_COUNT, FIG_ICPC_WITHIN, 0 },
+	{ "conferences_within_15_pct", CSV_PCT, FIG_ICPC_WITHIN,
+	    STATS_ICPC_HELD },
+	{ "conference_not_required", CSV_COUNT, STATS_ICPC_NOT_REQUIRED, 0 },
+	{ "conference_awaiting", CSV_COUNT, STATS_ICPC_AWAITING, 0 },
+	{ "added_on_day", CSV_COUNT, FIG_ADDED_ON_DAY, 0 },
+};
+
+#define NCOUNTS_COLS	(sizeof(counts_cols) / sizeof(counts_cols[0]))
+
+static void
+figures(const struct stats_report *r, const struct stats_counts *c,
+    long long *fig)
+{
+	memcpy(fig, c->v, sizeof(c->v));
+	fig[FIG_TARGET] = r->target_wd;
+	fig[FIG_CONCERN_WITHIN] = stats_concern_within(c->v, r->target_wd);
+	fig[FIG_ICPC_WITHIN] = stats_icpc_within(c->v);
+	fig[FIG_ADDED_ON_DAY] = stats_added_on_day(r, c);
+}
+
+/* Whether agency i has a column for per-agency measure m. */
+static int
+agency_col(const struct stats_report *r, size_t m, size_t i)
+{
+	return agency_measures[m].every || r->agencies[i].shown;
+}
 
 static void
 csv_counts(struct buf *b, const struct stats_report *r, const char *group,
     const struct stats_counts *c)
 {
-	const long long *v = c->v;
-	long long held = v[STATS_HELD];
-	long long cw = stats_concern_within(v, r->target_wd);
-	long long iw = stats_icpc_within(v);
-	size_t i;
+	long long fig[FIG_N];
+	size_t k, m, i;
 
+	figures(r, c, fig);
 	stats_csv_text(b, group, 1);
 	stats_csv_text(b, c->key, 0);
 	csv_date(b, c->from_day);
 	csv_date(b, c->to_day);
-	stats_csv_int(b, v[STATS_N], 0);
-	stats_csv_int(b, v[STATS_SCHEDULED], 0);
-	stats_csv_int(b, held, 0);
-	stats_csv_int(b, v[STATS_MULTI_AGENCY], 0);
-	csv_pct(b, v[STATS_MULTI_AGENCY], held);
-	stats_csv_int(b, v[STATS_PARTIAL], 0);
-	csv_pct(b, v[STATS_PARTIAL], held);
-	stats_csv_int(b, v[STATS_SINGLE_AGENCY], 0);
-	csv_pct(b, v[STATS_SINGLE_AGENCY], held);
-	stats_csv_int(b, v[STATS_CANCELLED], 0);
-	for (i = 0; i < r->nagencies; i++)
-		if (r->agencies[i].shown)
-			stats_csv_int(b, c->missing[i], 0);
-	for (i = 0; i < r->nagencies; i++)
-		if (r->agencies[i].shown)
-			stats_csv_int(b, c->contributed[i], 0);
-	stats_csv_int(b, v[STATS_CHILD_VIEWS_RECORDED], 0);
-	csv_pct(b, v[STATS_CHILD_VIEWS_RECORDED], held);
-	stats_csv_int(b, v[STATS_SIGNED_OFF], 0);
-	csv_pct(b, v[STATS_SIGNED_OFF], held);
-	stats_csv_int(b, v[STATS_FLAGGED], 0);
-	stats_csv_int(b, v[STATS_REVIEWED_AGREE], 0);
-	stats_csv_int(b, v[STATS_PRACTICE_CONCERN], 0);
-	stats_csv_int(b, v[STATS_UNREVIEWED_FLAGS], 0);
-	stats_csv_int(b, r->target_wd, 0);
-	stats_csv_int(b, cw, 0);
-	csv_pct(b, cw, held);
-	csv_mean(b, v[STATS_CD_SUM], held);
-	stats_csv_int(b, v[STATS_S47], 0);
-	stats_csv_int(b, v[STATS_ICPC_HELD], 0);
-	stats_csv_int(b, iw, 0);
-	csv_pct(b, iw, v[STATS_ICPC_HELD]);
-	stats_csv_int(b, v[STATS_ICPC_NOT_REQUIRED], 0);
-	stats_csv_int(b, v[STATS_ICPC_AWAITING], 0);
+	for (k = 0; k < NCOUNTS_COLS; k++) {
+		switch (counts_cols[k].how) {
+		case CSV_COUNT:
+			stats_csv_int(b, fig[counts_cols[k].fig], 0);
+			break;
+		case CSV_PCT:
+			csv_pct(b, fig[counts_cols[k].fig],
+			    fig[counts_cols[k].den]);
+			break;
+		case CSV_MEAN:
+			csv_mean(b, fig[counts_cols[k].fig],
+			    fig[counts_cols[k].den]);
+			break;
+		case CSV_AGENCIES:
+			for (m = 0; m < STATS_NAM; m++)
+				for (i = 0; i < r->nagencies; i++)
+					if (agency_col(r, m, i))
+						stats_csv_int(b,
+						    c->agency[m][i], 0);
+			break;
+		}
+	}
 	stats_csv_end(b);
 }
 
 static const char *const agency_header[] = {
 	"group_by", "key", "agency", "statutory", "from", "to", "held",
 	"invited", "present", "contributed", "missing", "attendance_rate_pct",
-	"missing_pct", "missing_contributed", NULL
+	"missing_pct", "missing_contributed", "added_on_day", NULL
 };
 
 static void
@@ -1244,26 +1357,31 @@ csv_header(struct buf *b, const char *const *h)
 	stats_csv_end(b);
 }
 
-/* The counts' header row, with a column per shown agency. */
+/* The counts' header row, from counts_cols. */
 static void
 csv_counts_header(struct buf *b, const struct stats_report *r)
 {
-	static const char *const what[] = { "missing", "contributed" };
-	char name[48];
-	size_t i, k;
+	static const char *const lead[] = { "group_by", "key", "from", "to" };
+	char name[64];
+	size_t k, m, i;
 
-	for (i = 0; counts_header[i] != NULL; i++)
-		stats_csv_text(b, counts_header[i], i == 0);
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < r->nagencies; i++) {
-			if (!r->agencies[i].shown)
-				continue;
-			snprintf(name, sizeof(name), "%s_%s", what[k],
-			    r->agencies[i].code);
-			stats_csv_text(b, name, 0);
+	for (k = 0; k < sizeof(lead) / sizeof(lead[0]); k++)
+		stats_csv_text(b, lead[k], k == 0);
+	for (k = 0; k < NCOUNTS_COLS; k++) {
+		if (counts_cols[k].how != CSV_AGENCIES) {
+			stats_csv_text(b, counts_cols[k].name, 0);
+			continue;
 		}
-	for (i = 0; counts_header_end[i] != NULL; i++)
-		stats_csv_text(b, counts_header_end[i], 0);
+		for (m = 0; m < STATS_NAM; m++)
+			for (i = 0; i < r->nagencies; i++) {
+				if (!agency_col(r, m, i))
+					continue;
+				snprintf(name, sizeof(name), "%s_%s",
+				    agency_measures[m].csv,
+				    r->agencies[i].code);
+				stats_csv_text(b, name, 0);
+			}
+	}
 	stats_csv_end(b);
 }
 
@@ -1292,6 +1410,7 @@ stats_report_csv(const struct stats_report *r, struct buf *b)
 			csv_pct(b, a->present, a->invited);
 			csv_pct(b, a->missing, r->total.v[STATS_HELD]);
 			stats_csv_int(b, a->missing_contributed, 0);
+			stats_csv_int(b, a->added_on_day, 0);
 			stats_csv_end(b);
 		}
 		return b->failed ? -1 : 0;

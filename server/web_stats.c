@@ -405,6 +405,8 @@ cards(const struct stats_report *r)
 	    "status=cancelled"));
 	card_row(a, "scheduled", "Booked, attendance not yet recorded",
 	    v[STATS_SCHEDULED], NULL, href(f, L, "status=scheduled"));
+	card_row(a, "added_on_day", "People who joined on the day without an "
+	    "invitation", stats_added_on_day(r, &r->total), NULL, NULL);
 
 	b = missing_card(r);
 
@@ -682,7 +684,7 @@ chart_classes(const struct stats_report *r, json_t **table)
 		vals[i * 3 + 1] = v[STATS_PARTIAL];
 		vals[i * 3 + 2] = v[STATS_SINGLE_AGENCY];
 		json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:o, "
-		    "s:I, s:I, s:o, s:I, s:I}", "key", by_team ? g->key :
+		    "s:I, s:I, s:o, s:I, s:I, s:I}", "key", by_team ? g->key :
 		    month_abbr(g->key, name, sizeof(name)),
 		    "held", (json_int_t)v[STATS_HELD],
 		    "multi", (json_int_t)v[STATS_MULTI_AGENCY],
@@ -691,7 +693,8 @@ chart_classes(const struct stats_report *r, json_t **table)
 		    "single", (json_int_t)v[STATS_SINGLE_AGENCY],
 		    "missing", missing_cells(r, g),
 		    "cancelled", (json_int_t)v[STATS_CANCELLED],
-		    "unreviewed", (json_int_t)v[STATS_UNREVIEWED_FLAGS]));
+		    "unreviewed", (json_int_t)v[STATS_UNREVIEWED_FLAGS],
+		    "added_on_day", (json_int_t)stats_added_on_day(r, g)));
 	}
 	chart = vchart("chart-classes", by_team ? "Multi-agency, partial and "
 	    "single-agency discussions by team" : "Multi-agency, partial and "
@@ -743,11 +746,13 @@ chart_agencies(const struct stats_report *r, json_t **table)
 			worst = json_string(a->name);
 		}
 		json_array_append_new(rows, json_pack("{s:s, s:s, s:b, s:I, "
-		    "s:I, s:I, s:I, s:o}", "agency", a->code, "name", a->name,
+		    "s:I, s:I, s:I, s:I, s:o}", "agency", a->code, "name",
+		    a->name,
 		    "statutory", a->statutory, "invited", (json_int_t)a->invited,
 		    "present", (json_int_t)a->present, "contributed",
 		    (json_int_t)a->contributed, "missing",
-		    (json_int_t)a->missing, "rate", pct(a->present,
+		    (json_int_t)a->missing, "added_on_day",
+		    (json_int_t)a->added_on_day, "rate", pct(a->present,
 		    a->invited)));
 	}
 	chart = hchart("chart-agencies", "Attendance by agency",
@@ -809,9 +814,10 @@ chart_timeliness(const struct stats_report *r, int conference,
 		return vchart("chart-conference", "Working days from strategy "
 		    "discussion to initial child protection conference",
 		    textf("%lld of %lld initial conferences (%.1f%%) were within "
-		    "the statutory 15 working days of the strategy discussion "
-		    "that started the Section 47 enquiry. Blue bars are within "
-		    "15 working days, grey bars later.", within, den,
+		    "the Working Together timescale of 15 working days from "
+		    "the strategy discussion that started the Section 47 "
+		    "enquiry. Blue bars are within 15 working days, grey bars "
+		    "later.", within, den,
 		    pc(within, den)), s, 1, labels, fills, vals, n);
 	target_words(r->target_wd, words, sizeof(words));
 	return vchart("chart-concern", "Working days from concern to "

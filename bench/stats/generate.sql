@@ -49,9 +49,11 @@ INSERT INTO cases (id, authority_id, case_ref, team_id, allocated_worker_id)
 SELECT 1000000 + c.n, t.authority_id, 'B' || c.n, t.id, u.id
 FROM bench_case c JOIN bench_team t ON t.idx = c.idx AND t.tno = c.tno
 JOIN users u ON u.team_id = t.id;
-INSERT INTO children (case_id, name, date_of_birth)
-SELECT 1000000 + n, 'Bench Child ' || n, date '2012-01-01' + n % 3000
-FROM bench_case;
+-- authority_id is set by a trigger, and triggers are off here.
+INSERT INTO children (case_id, authority_id, name, date_of_birth)
+SELECT 1000000 + c.n, t.authority_id, 'Bench Child ' || c.n,
+	date '2012-01-01' + c.n % 3000
+FROM bench_case c JOIN bench_team t ON t.idx = c.idx AND t.tno = c.tno;
 
 -- Discussions: uniform over 2021-2025; 85% held, 7% cancelled, 8% still
 -- scheduled; of the held, 60% multi-agency, 28% partial (health missing

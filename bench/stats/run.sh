@@ -169,6 +169,11 @@ for i in $(seq 1 100); do
 	fi
 	sleep 0.2
 done
+if ! curl -fsS "http://127.0.0.1:$hport/healthz" >/dev/null 2>&1; then
+	echo "run.sh: convene serve did not answer; its errors:" >&2
+	tail -n 20 "$tmp/serve.err" >&2
+	exit 1
+fi
 
 /usr/bin/python3 bench/stats/bench.py --base "http://127.0.0.1:$hport" \
 	--db "$admin" --manager bench-mgr --password "$pw_mgr" \

@@ -126,6 +126,13 @@ DISCUSSIONS = {
             [SC, police("attended", "ACCEPTED"),
              trust("A", "attended", "ACCEPTED")]),
 }
+# People added on the day (participants.added_on_day), by (discussion,
+# index in its participants): Trust A in D1 (November, North), the school
+# in D4 (November, South), the officer in D10 (December, South). The
+# removed Trust B invitee of D11 and the officer of D12 (October, outside
+# RANGE) count nowhere in RANGE.
+ADDED_ON_DAY = {("D1", 3), ("D4", 3), ("D10", 1), ("D11", 3), ("D12", 1)}
+ADDED = {"social_care": 0, "police": 1, "health": 1, "education": 1}
 CONFERENCES = {"C1": "2025-11-21", "C8": "2026-01-20", "C9": "2026-01-06"}
 NOT_REQUIRED = ("C4",)
 REVIEWS = {"D2": ("practice_concern", "Health were not chased"),
@@ -140,6 +147,7 @@ TOTALS = {
     "contributed": {"social_care": 0, "police": 0, "health": 1},
     "child_views_recorded": 6, "signed_off": 3, "flagged": 4,
     "reviewed": {"agree": 1, "practice_concern": 1}, "unreviewed_flags": 2,
+    "added_on_day": 3, "added_on_day_by_agency": ADDED,
 }
 SHARES = {"multi_agency": 0.5556, "partial": 0.2222, "single_agency": 0.2222,
           "cancelled": 0.0909, "child_views_recorded": 0.6667,
@@ -161,24 +169,27 @@ MONTHS = {
                     single_agency=1, cancelled=1, scheduled=1,
                     missing={"social_care": 0, "police": 1, "health": 3},
                     child_views_recorded=3, signed_off=2, flagged=3,
-                    unreviewed_flags=2),
+                    unreviewed_flags=2, added_on_day=2,
+                    added_on_day_by_agency=dict(ADDED, police=0)),
     "2025-12": dict(discussions=4, held=4, multi_agency=3, partial=0,
                     single_agency=1, cancelled=0, scheduled=0,
                     missing={"social_care": 0, "police": 1, "health": 1},
                     child_views_recorded=3, signed_off=1, flagged=1,
-                    unreviewed_flags=0),
+                    unreviewed_flags=0, added_on_day=1,
+                    added_on_day_by_agency=dict(ADDED, health=0,
+                                                education=0)),
 }
 TEAMS = {
     NORTH: dict(discussions=6, held=5, multi_agency=3, partial=1,
                 single_agency=1, cancelled=0, scheduled=1,
                 missing={"social_care": 0, "police": 1, "health": 2},
                 child_views_recorded=4, signed_off=1, flagged=2,
-                unreviewed_flags=1),
+                unreviewed_flags=1, added_on_day=1),
     SOUTH: dict(discussions=5, held=4, multi_agency=2, partial=1,
                 single_agency=1, cancelled=1, scheduled=0,
                 missing={"social_care": 0, "police": 1, "health": 2},
                 child_views_recorded=2, signed_off=2, flagged=2,
-                unreviewed_flags=1),
+                unreviewed_flags=1, added_on_day=2),
 }
 # Per agency over the held discussions in RANGE: (invited, present,
 # contributed, missing, statutory).
@@ -282,11 +293,12 @@ class StatsTest(unittest.TestCase):
                 ct.query(cls.db,
                          "INSERT INTO participants (discussion_id, name, "
                          "email, agency, organisation, attendance, partstat,"
-                         " removed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, "
-                         "CASE WHEN %s THEN now() END)",
+                         " removed_at, added_on_day) VALUES (%s, %s, %s, %s,"
+                         " %s, %s, %s, CASE WHEN %s THEN now() END, %s)",
                          (did, "Person %s %d" % (key, i),
                           "p%s-%d@example.org" % (key, i) if email else None,
-                          agency, org, att, ps, removed))
+                          agency, org, att, ps, removed,
+                          (key, i) in ADDED_ON_DAY))
             if decision:
                 ct.query(cls.db, "INSERT INTO outcomes (discussion_id, "
                          "child_id, decision) VALUES (%s, %s, %s)",
@@ -503,6 +515,14 @@ class StatsTest(unittest.TestCase):
                                         "health": 3})
         self.assertEqual([(g["key"], g["discussions"]) for g in s["groups"]],
                          [("2025-11", 5), ("2025-12", 1)])
+        # Per agency in each cut month: summed over its days. November:
+        # health missing from D2 and D5, the school added on the day to
+        # D4 (D1, 3 Nov, is outside); December: D9 without police or
+        # health.
+        self.assertEqual([(g["missing"]["police"], g["missing"]["health"],
+                           g["added_on_day"],
+                           g["added_on_day_by_agency"]["education"])
+                          for g in s["groups"]], [(0, 2, 1, 1), (1, 1, 0, 0)])
         t = self.stats("from=2025-11-05&to=2025-11-12")["totals"]
         self.assertEqual((t["discussions"], t["held"]), (3, 3))	# D2-D4
         t = self.stats("from=2025-11-07&to=2025-11-07")["totals"]
@@ -563,6 +583,92 @@ class StatsTest(unittest.TestCase):
         self.assertEqual((got["health"]["invited"], got["health"]["present"],
                           got["health"]["attendance_rate_pct"]),
                          ("8", "5", "62.5"))
+
+    def added_rows(self, by="agency"):
+        """People added on the day, counted straight from the participant
+        rows: held discussions of the default authority in RANGE, not
+        removed; {agency or month: n}."""
+        key = ("p.agency" if by == "agency" else
+               "to_char(d.starts_at AT TIME ZONE 'Europe/London', "
+               "'YYYY-MM')")
+        return dict(ct.query(
+            self.db, "SELECT %s, count(*) FROM participants p JOIN "
+            "discussions d ON d.id = p.discussion_id WHERE d.authority_id ="
+            " %%s AND d.status = 'held' AND p.added_on_day AND "
+            "p.removed_at IS NULL AND (d.starts_at AT TIME ZONE "
+            "'Europe/London')::date BETWEEN '2025-11-01' AND '2025-12-31' "
+            "GROUP BY 1" % key, (self.auth,)))
+
+    def check_added_on_day(self):
+        """JSON, CSV and dashboard against the participant rows."""
+        rows = self.added_rows()
+        months = self.added_rows("month")
+        s = self.stats(RANGE)
+        t = s["totals"]
+        by = t["added_on_day_by_agency"]
+        # Every agency of the report has a count; they match the rows.
+        self.assertEqual(set(by), {a["agency"] for a in s["attendance"]})
+        self.assertEqual(by, {a: rows.get(a, 0) for a in by})
+        self.assertEqual(t["added_on_day"], sum(rows.values()))
+        for a in s["attendance"]:
+            self.assertEqual(a["added_on_day"], rows.get(a["agency"], 0),
+                             a["agency"])
+        for g in s["groups"]:
+            self.assertEqual(g["added_on_day"], months.get(g["key"], 0),
+                             g["key"])
+            self.assertEqual(sum(g["added_on_day_by_agency"].values()),
+                             g["added_on_day"], g["key"])
+        csv_rows = self.csv_rows("/api/v1/stats.csv?" + RANGE)
+        self.assertEqual(int(csv_rows[0]["added_on_day"]),
+                         t["added_on_day"])
+        for r, g in zip(csv_rows[1:], s["groups"]):
+            self.assertEqual(int(r["added_on_day"]), g["added_on_day"])
+            for code, n in g["added_on_day_by_agency"].items():
+                self.assertEqual(int(r["added_on_day_" + code]), n,
+                                 (g["key"], code))
+        agency_csv = self.csv_rows("/api/v1/stats.csv?%s&group_by=agency"
+                                   % RANGE)
+        self.assertEqual({r["key"]: int(r["added_on_day"])
+                          for r in agency_csv}, by)
+        html = self.page("/stats?" + RANGE)
+        self.assertEqual(self.figures(html)["added_on_day"],
+                         t["added_on_day"])
+        for code, n in by.items():
+            self.assertEqual(self.cells(html, "agencies", "data-agency",
+                                        code)["added_on_day"], str(n), code)
+        self.assertEqual(self.cells(html, "classes", "data-group",
+                                    "Nov 2025")["added_on_day"],
+                         str(months.get("2025-11", 0)))
+        return t
+
+    def test_added_on_day(self):
+        """People added on the day: per period, per agency and per team,
+        in the JSON, the CSV and on the dashboard, equal to the rows."""
+        t = self.check_added_on_day()
+        self.assertEqual((t["added_on_day"], t["added_on_day_by_agency"]),
+                         (3, ADDED))
+        csv_rows = self.csv_rows("/api/v1/stats.csv?%s&group_by=team"
+                                 % RANGE)
+        self.assertEqual([(r["key"], r["added_on_day"],
+                           r["added_on_day_education"]) for r in csv_rows],
+                         [("total", "3", "1"), (NORTH, "1", "0"),
+                          (SOUTH, "2", "1")])
+        # Another person marked as added on the day (D2's police officer):
+        # the trigger keeps the summaries exact and every view follows.
+        pid = self.one("SELECT id FROM participants WHERE discussion_id = "
+                       "%s AND agency = 'police'", (self.ids["D2"],))
+        ct.query(self.db, "UPDATE participants SET added_on_day = true "
+                 "WHERE id = %s", (pid,))
+        try:
+            self.verify()
+            t = self.check_added_on_day()
+            self.assertEqual((t["added_on_day"],
+                              t["added_on_day_by_agency"]["police"]), (4, 2))
+        finally:
+            ct.query(self.db, "UPDATE participants SET added_on_day = false "
+                     "WHERE id = %s", (pid,))
+        self.verify()
+        self.assertEqual(self.stats(RANGE)["totals"]["added_on_day"], 3)
 
     def test_csv_formula_injection_and_quoting(self):
         """Text that a spreadsheet would run as a formula gets a leading
@@ -918,6 +1024,10 @@ class StatsTest(unittest.TestCase):
                       "multi-agency, 2 (22.2%) partial and 2 (22.2%) "
                       "single-agency.", html)
         self.assertIn("<title>Nov 2025: 2 multi-agency</title>", html)
+        # Working Together's words for the timescale, not "statutory".
+        self.assertIn("within the Working Together timescale of 15 working "
+                      "days", html)
+        self.assertNotIn("statutory 15", html)
         self.assertEqual(self.cells(html, "classes", "data-group",
                                     "Nov 2025")["held"], "5")
         self.assertEqual(self.cells(html, "classes", "data-group",

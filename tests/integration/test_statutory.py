@@ -163,7 +163,8 @@ class StatutoryTest(unittest.TestCase):
     def test_1_education_made_statutory_flows_everywhere(self):
         self.assertEqual(self.settings(), {
             "id": self.auth, "statutory_agencies": THREE,
-            "discussion_target_working_days": 1})
+            "discussion_target_working_days": 1,
+            "invite_title_template": None, "invite_class": "CONFIDENTIAL"})
         # Before: education absent does not make a discussion partial, and
         # the figures know nothing of education.
         d1 = self.discussion("2026-11-02", "absent", "2026-10-30")
@@ -182,7 +183,9 @@ class StatutoryTest(unittest.TestCase):
                           "'authority.settings'")
         s = self.set_statutory(FOUR, 0)
         self.assertEqual(s, {"id": self.auth, "statutory_agencies": FOUR,
-                             "discussion_target_working_days": 0})
+                             "discussion_target_working_days": 0,
+                             "invite_title_template": None,
+                             "invite_class": "CONFIDENTIAL"})
         self.assertEqual(self.settings(), s)
         before, after = ct.query(
             self.db, "SELECT before, after FROM audit_log WHERE action = "
@@ -430,7 +433,8 @@ class StatutoryTest(unittest.TestCase):
         self.assertEqual(self.settings(), {
             "id": self.auth, "discussion_target_working_days": 2,
             "statutory_agencies": ["social_care", "police", "health",
-                                   "probation"]})
+                                   "probation"],
+            "invite_title_template": None, "invite_class": "CONFIDENTIAL"})
         self.assertEqual(self.state()[3], base[3] + 1)
         st, _, html = ct.form("GET", self.srv.base,
                               "/admin/settings?done=1", cookie=cookie)

@@ -141,6 +141,7 @@ int	 web_parse_time(const char *s, int *h, int *mi);
 
 /* Human names for codes; the code itself when unknown. */
 const char *web_agency_name(const char *code);
+void web_agency_set(int i, const char *code, const char *name);
 const char *web_class_name(const char *code);
 const char *web_class_colour(const char *code);	/* govuk-tag--... */
 const char *web_status_name(const char *code);

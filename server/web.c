@@ -1082,6 +1082,27 @@ asset_version(const struct config *cfg)
 	str_copy(asset_v, hash, 13);
 }
 
+/*
+ * Slot i of the agency list; a NULL code ends the list there.  The names
+ * live in the agencies table, so this is how the server and the unit tests
+ * fill them.
+ */
+void
+web_agency_set(int i, const char *code, const char *name)
+{
+	if (i < 0 || i >= WEB_MAX_AGENCIES)
+		return;
+	if (code == NULL) {
+		web_agencies[i] = NULL;
+		return;
+	}
+	str_copy(agency_code[i], code, sizeof(agency_code[i]));
+	str_copy(agency_text[i], name != NULL ? name : code,
+	    sizeof(agency_text[i]));
+	web_agencies[i] = agency_code[i];
+	web_agencies[i + 1] = NULL;
+}
+
 static int
 agencies_load(struct app *app, char *err, size_t errlen)
 {
@@ -1102,14 +1123,9 @@ agencies_load(struct app *app, char *err, size_t errlen)
 	n = db_res_rows(&r);
 	if (n > WEB_MAX_AGENCIES)
 		snprintf(err, errlen, "agencies: more than %d", WEB_MAX_AGENCIES);
-	for (i = 0; i < n && i < WEB_MAX_AGENCIES; i++) {
-		str_copy(agency_code[i], db_res_get(&r, i, 0),
-		    sizeof(agency_code[i]));
-		str_copy(agency_text[i], db_res_get(&r, i, 1),
-		    sizeof(agency_text[i]));
-		web_agencies[i] = agency_code[i];
-	}
-	web_agencies[i] = NULL;
+	for (i = 0; i < n && i < WEB_MAX_AGENCIES; i++)
+		web_agency_set(i, db_res_get(&r, i, 0), db_res_get(&r, i, 1));
+	web_agency_set(i, NULL, NULL);
 	rc = n > WEB_MAX_AGENCIES ? -1 : 0;
 	db_res_free(&r);
 out:

@@ -466,10 +466,12 @@ parse_people(struct http_req *rq, struct web_errors *we, struct book *b)
 
 	b->include_me = form_get(&rq->form, "include_me") != NULL;
 	if (b->include_me) {
-		json_array_append_new(parts, json_pack("{s:s, s:s, s:s, s:s}",
-		    "name", rq->user.display_name[0] ? rq->user.display_name :
-		    rq->user.username, "agency", "social_care", "organisation",
-		    rq->user.team_name, "role", "Social worker"));
+		/* self: the person booking is reached without an invite */
+		json_array_append_new(parts, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:b}", "name", rq->user.display_name[0] ?
+		    rq->user.display_name : rq->user.username, "agency",
+		    "social_care", "organisation", rq->user.team_name, "role",
+		    "Social worker", "self", 1));
 		json_array_append_new(people, json_pack("{s:s, s:s, s:s}",
 		    "agency", "social_care", "person", "You", "org",
 		    rq->user.team_name));

@@ -469,7 +469,7 @@ class ApiTest(unittest.TestCase):
                   "starts_at", "ends_at", "status", "planned_classification",
                   "classification", "missing_agencies", "sequence"):
             self.assertIn(k, row)
-        self.assertEqual(row["starts_at"], "2027-06-12T09:00:00+01:00")
+        self.assertEqual(row["starts_at"], "2026-06-12T09:00:00+01:00")
         self.assertEqual(row["classification"], "partial")
         self.assertEqual(row["missing_agencies"], ["health"])
         # Default page size.

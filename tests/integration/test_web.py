@@ -586,7 +586,11 @@ class WebTest(unittest.TestCase):
         st, _, body = b.get("/meetings/%d" % mid)
         self.assertEscaped(body, "meeting page")
         # 3. Attendance: views, rationale, actions, absence reason, a person
-        #    who joined on the day.
+        #    who joined on the day.  Attendance waits for the start, so the
+        #    meeting is moved to have been held an hour ago.
+        ct.query(self.db, "UPDATE discussions SET starts_at = now() - "
+                 "interval '2 hours', ends_at = now() - interval '1 hour' "
+                 "WHERE id = %s", (mid,))
         st, _, page = b.get("/meetings/%d/attendance" % mid)
         form = [("csrf_token", token_in(page)), ("days_n", "1"),
                 ("actions_n", "1"), ("views", "yes"),

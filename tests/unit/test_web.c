@@ -145,6 +145,9 @@ test_words(void **state)
 	json_t *a = json_pack("[s,s,s]", "police", "health", "education");
 
 	(void)state;
+	web_agency_set(0, "police", "Police");
+	web_agency_set(1, "health", "Health");
+	web_agency_set(2, "education", "Education");
 	web_agency_list(a, out, sizeof(out));
 	assert_string_equal(out, "Police, Health and Education");
 	json_decref(a);

@@ -2,6 +2,7 @@
 # bench/run.sh: Convene's speed against references measured in the same run
 # (issue 6, "Load and speed"). Not part of CI: run by hand, it takes minutes.
 #
+#  0. scripts/deps.sh --runtime: what convene needs (govuk-frontend too)
 #  1. installs the references from Debian when missing: nginx, wrk,
 #     pgbench (postgresql-contrib), radicale (no system service is started)
 #  2. builds convene (Release, ./build-bench) unless CONVENE_BIN is set
@@ -44,6 +45,10 @@ if [ "$quick" = 1 ]; then
 	args=(--seconds 5 "${args[@]}")
 	[ -n "$stats_args" ] || stats_args="--discussions 100000 --reps 5"
 fi
+
+# What convene itself needs to build and serve (compilers, libraries,
+# govuk-frontend under node_modules): a fresh clone has none of it.
+./scripts/deps.sh --runtime
 
 SUDO=()
 [ "$(id -u)" = 0 ] || SUDO=(sudo)

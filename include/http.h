@@ -108,6 +108,12 @@ int	 http_error(struct http_req *rq, struct http_resp *rs, int status,
 	    const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
 
+/* http_error for a model refusal: 500 goes out bare, the rest with the
+ * field it names. */
+struct verr;
+int	 http_error_verr(struct http_req *rq, struct http_resp *rs,
+	    const struct verr *e);
+
 /* Set by a web module to render the HTML error page; NULL = plain text. */
 extern int (*http_error_page)(struct http_req *rq, struct http_resp *rs,
     int status, const char *message);

@@ -17,15 +17,6 @@
 #include "str.h"
 
 static int
-reply_verr(struct http_req *rq, struct http_resp *rs, const struct verr *e)
-{
-	if (e->status == 500)
-		return rs->status = 500;
-	return http_error(rq, rs, e->status, e->field[0] ? e->field : NULL,
-	    "%s", e->msg);
-}
-
-static int
 h_healthz(struct http_req *rq, struct http_resp *rs)
 {
 	struct db *db = db_pool_get(rq->app->pool, 2000);
@@ -64,10 +55,10 @@ run_op(struct http_req *rq, struct http_resp *rs, op_body op, int has_id,
 	if (has_id && path_id(rq, rs, &id) != 0)
 		return rs->status;
 	if ((body = meeting_parse_body(rq->body.data, rq->body.len, &e)) == NULL)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	if (op(rq->db, &rq->user, id, body, &out, &e) != 0) {
 		json_decref(body);
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	}
 	json_decref(body);
 	return http_json(rs, ok_status, out);
@@ -86,12 +77,12 @@ h_meeting_create(struct http_req *rq, struct http_resp *rs)
 	int replayed = 0, rc;
 
 	if ((body = meeting_parse_body(rq->body.data, rq->body.len, &e)) == NULL)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	rc = meeting_create_once(rq->db, &rq->user, body, key, &out,
 	    &replayed, &e);
 	json_decref(body);
 	if (rc != 0)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	snprintf(loc, sizeof(loc), "/api/v1/meetings/%lld",
 	    (long long)json_integer_value(json_object_get(out, "id")));
 	http_resp_header(rs, "Location", loc);
@@ -134,7 +125,7 @@ h_meeting_history(struct http_req *rq, struct http_resp *rs)
 	if (path_id(rq, rs, &id) != 0)
 		return rs->status;
 	if (record_history(rq->db, &rq->user, id, &out, &e) != 0)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	return http_json(rs, 200, out);
 }
 
@@ -148,7 +139,7 @@ h_meeting_get(struct http_req *rq, struct http_resp *rs)
 	if (path_id(rq, rs, &id) != 0)
 		return rs->status;
 	if (meeting_get(rq->db, &rq->user, id, &out, &e) != 0)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	return http_json(rs, 200, out);
 }
 
@@ -171,7 +162,7 @@ h_meeting_list(struct http_req *rq, struct http_resp *rs)
 	    &f.per_page) != 0)
 		return rs->status;
 	if (meeting_list(rq->db, &rq->user, &f, &out, &e) != 0)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	return http_json(rs, 200, out);
 }
 
@@ -253,7 +244,7 @@ h_contacts_create(struct http_req *rq, struct http_resp *rs)
 	long id;
 
 	if ((body = meeting_parse_body(rq->body.data, rq->body.len, &e)) == NULL)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	if (input_known_keys(body, keys, "", &e) != 0 ||
 	    input_str(body, "name", "name", INPUT_REQUIRED, MEETING_NAME_MAX,
 	    &name, &e) != 0 ||
@@ -296,7 +287,7 @@ invalid:
 	db_rollback(rq->db);
 	json_decref(after);
 	json_decref(body);
-	return reply_verr(rq, rs, &e);
+	return http_error_verr(rq, rs, &e);
 }
 
 const struct route api_routes[] = {

@@ -444,15 +444,6 @@ authority_agencies(struct db *db)
 
 /* ---- the JSON API ------------------------------------------------------------ */
 
-static int
-reply_verr(struct http_req *rq, struct http_resp *rs, const struct verr *e)
-{
-	if (e->status == 500)
-		return rs->status = 500;
-	return http_error(rq, rs, e->status, e->field[0] ? e->field : NULL,
-	    "%s", e->msg);
-}
-
 /* The {id} of the path, when it is the caller's own authority: another
  * authority's settings are "not found", whoever asks. */
 static int
@@ -475,7 +466,7 @@ h_settings_get(struct http_req *rq, struct http_resp *rs)
 	if (own_authority(rq, rs, &id) != 0)
 		return rs->status;
 	if ((o = authority_settings_get(rq->db, id, &e)) == NULL)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	return http_json(rs, 200, o);
 }
 
@@ -490,11 +481,11 @@ h_settings_put(struct http_req *rq, struct http_resp *rs)
 		return rs->status;
 	if ((body = meeting_parse_body(rq->body.data, rq->body.len, &e)) ==
 	    NULL)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	if (authority_settings_put(rq->db, &rq->user, id, body, &out,
 	    &e) != 0) {
 		json_decref(body);
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	}
 	json_decref(body);
 	return http_json(rs, 200, out);

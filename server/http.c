@@ -23,6 +23,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "meeting.h"
 #include "metrics.h"
 #include "router.h"
 #include "session.h"
@@ -202,6 +203,15 @@ status_code_name(int status)
 	case 503: return "unavailable";
 	default: return "internal";
 	}
+}
+
+int
+http_error_verr(struct http_req *rq, struct http_resp *rs, const struct verr *e)
+{
+	if (e->status == 500)
+		return rs->status = 500;
+	return http_error(rq, rs, e->status, e->field[0] ? e->field : NULL,
+	    "%s", e->msg);
 }
 
 int

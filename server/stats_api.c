@@ -29,15 +29,6 @@
 #define STATS_CSV_MAX	(48 * 1024 * 1024)	/* bytes in one export */
 #define STATS_DB_WAIT	2000			/* ms for a connection */
 
-static int
-reply_verr(struct http_req *rq, struct http_resp *rs, const struct verr *e)
-{
-	if (e->status == 500)
-		return rs->status = 500;
-	return http_error(rq, rs, e->status, e->field[0] ? e->field : NULL,
-	    "%s", e->msg);
-}
-
 /* JSON with shares printed as 0.6667, not 0.66669999999999996. */
 static int
 send_json(struct http_resp *rs, int status, json_t *o)
@@ -131,7 +122,7 @@ report(struct http_req *rq, struct http_resp *rs, int csv)
 	if (stats_filter_parse(db, &rq->user, qget, rq, &f, &e) != 0 ||
 	    stats_report_run(db, &f, &r, &e) != 0) {
 		stats_read_db_put(db, owner);
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	}
 	stats_read_db_put(db, owner);
 	if (!csv) {
@@ -180,7 +171,7 @@ list(struct http_req *rq, struct http_resp *rs, int csv)
 	    stats_list(db, &f, csv ? STATS_LIST_MAX : per,
 	    csv ? 0 : (page - 1) * per, &out, &e) != 0) {
 		stats_read_db_put(db, owner);
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	}
 	stats_read_db_put(db, owner);
 	if (!csv) {
@@ -223,7 +214,7 @@ section47(struct http_req *rq, struct http_resp *rs, int csv)
 	if (stats_filter_parse(db, &rq->user, qget, rq, &f, &e) != 0 ||
 	    stats_section47(db, &f, &out, &e) != 0) {
 		stats_read_db_put(db, owner);
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	}
 	stats_read_db_put(db, owner);
 	if (!csv)
@@ -280,7 +271,7 @@ h_review_get(struct http_req *rq, struct http_resp *rs)
 	if (path_id(rq, rs, &id) != 0)
 		return rs->status;
 	if (review_get(rq->db, &rq->user, id, &out, &e) != 0)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	return send_json(rs, 200, out);
 }
 
@@ -298,10 +289,10 @@ run_review(struct http_req *rq, struct http_resp *rs, review_op op,
 	if (path_id(rq, rs, &id) != 0)
 		return rs->status;
 	if ((body = body_json(rq, allow_empty, &e)) == NULL)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	if (op(rq->db, &rq->user, id, body, &out, &e) != 0) {
 		json_decref(body);
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	}
 	json_decref(body);
 	return send_json(rs, 200, out);
@@ -351,7 +342,7 @@ h_conference_get(struct http_req *rq, struct http_resp *rs)
 	if (case_ref(rq, rs, ref, sizeof(ref)) != 0)
 		return rs->status;
 	if (review_conference_get(rq->db, &rq->user, ref, &out, &e) != 0)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	return send_json(rs, 200, out);
 }
 
@@ -365,11 +356,11 @@ h_conference_set(struct http_req *rq, struct http_resp *rs)
 	if (case_ref(rq, rs, ref, sizeof(ref)) != 0)
 		return rs->status;
 	if ((body = body_json(rq, 0, &e)) == NULL)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	if (review_conference_set(rq->db, &rq->user, ref, body, &out,
 	    &e) != 0) {
 		json_decref(body);
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	}
 	json_decref(body);
 	return send_json(rs, 200, out);
@@ -437,12 +428,12 @@ h_holiday_put(struct http_req *rq, struct http_resp *rs)
 	if (path_date(rq, rs, date, &eid) != 0)
 		return rs->status;
 	if ((body = body_json(rq, 0, &e)) == NULL)
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	if (input_known_keys(body, keys, "", &e) != 0 ||
 	    input_str(body, "name", "name", INPUT_REQUIRED, 200, &name,
 	    &e) != 0) {
 		json_decref(body);
-		return reply_verr(rq, rs, &e);
+		return http_error_verr(rq, rs, &e);
 	}
 	p[0] = date;
 	p[1] = name;

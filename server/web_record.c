@@ -145,34 +145,6 @@ static void when_words(const char *iso, char *out, size_t len);
 
 /* ---- loading -------------------------------------------------------------- */
 
-/* Discussion {id} as the user may see it; -1 (response sent) otherwise. */
-static int
-load(struct http_req *rq, struct http_resp *rs, long *id,
-    struct discussion **d)
-{
-	struct verr e = { 0 };
-	int rc;
-
-	*d = NULL;
-	if (http_param_id(rq, 0, id) != 0) {
-		http_error(rq, rs, 404, NULL, "there is nothing at this address");
-		return -1;
-	}
-	if (meeting_visible(rq->db, &rq->user, *id, &e) != 0) {
-		web_fail(rq, rs, &e);
-		return -1;
-	}
-	if ((rc = model_discussion_load(rq->db, *id, d)) != 0) {
-		if (rc == 1)
-			http_error(rq, rs, 404, NULL, "there is nothing at this "
-			    "address");
-		else
-			rs->status = 500;
-		return -1;
-	}
-	return 0;
-}
-
 /* The record can be written once the discussion started and attendance was
  * recorded; otherwise 409 (sent) saying which. */
 static int
@@ -634,7 +606,7 @@ web_record_form(struct http_req *rq, struct http_resp *rs)
 	long id;
 	int status;
 
-	if (load(rq, rs, &id, &d) != 0)
+	if (web_discussion_load(rq, rs, &id, &d) != 0)
 		return rs->status;
 	if (writable(rq, rs, d) != 0) {
 		model_discussion_free(d);
@@ -902,7 +874,7 @@ web_record_post(struct http_req *rq, struct http_resp *rs)
 	int status = 500;
 
 	web_errors_init(&we);
-	if (load(rq, rs, &id, &d) != 0 || writable(rq, rs, d) != 0) {
+	if (web_discussion_load(rq, rs, &id, &d) != 0 || writable(rq, rs, d) != 0) {
 		status = rs->status;
 		goto out;
 	}

@@ -18,6 +18,7 @@
 #include "app.h"
 #include "auth.h"
 #include "changes.h"
+#include "stats_fold.h"
 #include "config.h"
 #include "db.h"
 #include "demo.h"
@@ -284,6 +285,8 @@ cmd_serve(struct cmd *c)
 	/* Feeds are cached only while this listener hears of changes. */
 	if (changes_start(c->app.cfg.database_url) != 0)
 		return fail("could not start the change listener");
+	if (stats_fold_start(c->app.cfg.database_url) != 0)
+		return fail("could not start the statistics folder");
 	/* Page templates load (and fail loudly) before anyone can connect. */
 	if (web_init(&c->app, err, sizeof(err)) != 0)
 		return fail(err);
@@ -302,6 +305,7 @@ cmd_serve(struct cmd *c)
 	http_stop(s);
 	worker_stop(w);
 	changes_stop();
+	stats_fold_stop();
 	if (watching)
 		pthread_join(watchdog, NULL);
 	db_pool_free(c->app.pool);

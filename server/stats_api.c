@@ -22,6 +22,7 @@
 #include "review.h"
 #include "router.h"
 #include "stats.h"
+#include "stats_fold.h"
 #include "str.h"
 #include "web_stats.h"
 #include "workdays.h"
@@ -66,7 +67,8 @@ send_csv(struct http_resp *rs, struct buf *b, const char *name,
 /*
  * The connection statistics are read from: the replica pool's when there is
  * one and it answers, else the request's own (the primary). *owner is the
- * pool to give it back to, NULL for the request's own.
+ * pool to give it back to, NULL for the request's own. What is still queued
+ * is folded on the primary first (a replica shows it once replayed).
  */
 struct db *
 stats_read_db(struct http_req *rq, struct db_pool **owner)
@@ -74,6 +76,7 @@ stats_read_db(struct http_req *rq, struct db_pool **owner)
 	struct db *db;
 
 	*owner = NULL;
+	(void)stats_fold_pending(rq->db);
 	if (rq->app->stats_pool == NULL)
 		return rq->db;
 	db = db_pool_get_fallback(rq->app->stats_pool, rq->app->pool,

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sys
+import time
 import unittest
 import urllib.parse
 
@@ -356,8 +357,22 @@ class StatsTest(unittest.TestCase):
         self.assertNotIn("\n", "".join(lines).replace("\r\n", ""))
         return list(csv.DictReader(io.StringIO(body, newline="")))
 
+    def folded(self, seconds=3.0):
+        """stats_verify() in a snapshot in which the server's folding
+        thread has emptied the queue (the invite worker keeps writing, so
+        the two are read in one statement)."""
+        end = time.monotonic() + seconds
+        while True:
+            queued, diff = ct.query(self.db, "SELECT (SELECT count(*) FROM "
+                                    "stats_queue), stats_verify()")[0]
+            if queued == 0:
+                return diff
+            self.assertLess(time.monotonic(), end,
+                            "statistics queue not folded in %.0f s" % seconds)
+            time.sleep(0.05)
+
     def verify(self):
-        self.assertEqual(self.one("SELECT stats_verify()"), 0,
+        self.assertEqual(self.folded(), 0,
                          "summaries differ from a fresh count")
 
     def unreviewed(self):
@@ -1142,6 +1157,41 @@ class StatsTest(unittest.TestCase):
         ct.query(self.db, "DELETE FROM discussion_reviews WHERE "
                  "discussion_id = %s", (d5,))
         self.assertEqual(self.unreviewed(), before)
+
+    def test_writes_queue_and_the_thread_folds_off_the_commit(self):
+        """A write's COMMIT only queues its case: with every folder held
+        off (the fold lock taken elsewhere) a manager's review still
+        commits, the case waits in stats_queue and the summaries lag;
+        released, the server's own thread folds it, exactly, with no
+        statistics read to prompt it."""
+        import psycopg2
+        d3 = self.ids["D3"]
+        case = self.one("SELECT case_id FROM discussions WHERE id = %s",
+                        (d3,))
+        before = self.unreviewed()
+        holder = psycopg2.connect(self.db)
+        try:
+            cur = holder.cursor()
+            cur.execute("SELECT pg_advisory_lock(20, 1)")
+            st, _, body = self.srv.api(
+                "POST", "/api/v1/meetings/%d/review" % d3,
+                token=self.tok["st-mgr"],
+                json={"decision": "agree", "note": "Police unavailable"})
+            self.assertEqual(st, 200, body)
+            self.assertEqual(self.one(
+                "SELECT count(*) FROM stats_queue WHERE case_id = %s",
+                (case,)), 1)
+            self.assertGreater(self.one("SELECT stats_verify()"), 0,
+                               "the review was folded inside its COMMIT")
+            cur.execute("SELECT pg_advisory_unlock(20, 1)")
+        finally:
+            holder.close()
+        self.assertEqual(self.folded(seconds=3.0), 0)
+        self.assertEqual(self.unreviewed(), before - 1)
+        ct.query(self.db, "DELETE FROM discussion_reviews WHERE "
+                 "discussion_id = %s", (d3,))
+        self.assertEqual(self.unreviewed(), before)
+        self.verify()
 
     def test_rebuild_gives_the_same_summaries(self):
         before = self.stats("")

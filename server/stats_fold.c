@@ -1,0 +1,112 @@
+/*
+ * stats_fold: see include/stats_fold.h. The thread never holds a request's
+ * connection and never blocks one: stats_fold(n, false) returns at once when
+ * another folder (a read, or another instance) is working.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "stats_fold.h"
+#include "str.h"
+
+#define CONNINFO_MAX	1024
+
+static atomic_int stopping;
+static pthread_t thread;
+static int started;
+static char conninfo[CONNINFO_MAX];
+
+/* Fold up to max cases; the number folded, -1 on error. */
+static long
+fold(struct db *db, int max, int wait)
+{
+	char n[16];
+	const char *p[2] = { n, wait ? "true" : "false" };
+	struct db_res r;
+	long done;
+
+	snprintf(n, sizeof(n), "%d", max);
+	if (db_exec(db, &r, "SELECT stats_fold($1::int, $2::boolean)", 2,
+	    p) != 0)
+		return -1;
+	done = db_res_long(&r, 0, 0, -1);
+	db_res_free(&r);
+	return done;
+}
+
+int
+stats_fold_pending(struct db *db)
+{
+	if (fold(db, STATS_FOLD_READ_MAX, 1) < 0) {
+		log_error("stats", "could not fold the statistics queue before "
+		    "a read; figures may lag behind the latest writes");
+		return -1;
+	}
+	return 0;
+}
+
+/* Sleep ms, in short steps so that stopping is seen quickly. */
+static void
+nap(int ms)
+{
+	struct timespec ts = { 0, 50 * 1000000L };
+
+	for (; ms > 0 && !atomic_load(&stopping); ms -= 50)
+		nanosleep(&ts, NULL);
+}
+
+static void *
+run(void *arg)
+{
+	struct db db;
+	char err[256];
+	long n;
+
+	(void)arg;
+	memset(&db, 0, sizeof(db));
+	while (!atomic_load(&stopping)) {
+		if (db.conn == NULL && db_open(&db, conninfo, err,
+		    sizeof(err)) != 0) {
+			nap(STATS_FOLD_RETRY_MS);
+			continue;
+		}
+		if ((n = fold(&db, STATS_FOLD_BATCH, 0)) < 0) {
+			log_error("stats", "folding the statistics queue "
+			    "failed; reconnecting");
+			db_close(&db);
+			nap(STATS_FOLD_RETRY_MS);
+		} else if (n == 0)
+			nap(STATS_FOLD_IDLE_MS);
+	}
+	db_close(&db);
+	return NULL;
+}
+
+int
+stats_fold_start(const char *ci)
+{
+	if (started)
+		return 0;
+	if (str_copy(conninfo, ci, sizeof(conninfo)) >= sizeof(conninfo))
+		return -1;
+	atomic_store(&stopping, 0);
+	if (pthread_create(&thread, NULL, run, NULL) != 0)
+		return -1;
+	started = 1;
+	return 0;
+}
+
+void
+stats_fold_stop(void)
+{
+	if (!started)
+		return;
+	atomic_store(&stopping, 1);
+	pthread_join(thread, NULL);
+	started = 0;
+}

@@ -25,7 +25,7 @@
 #define HTTP_CONN_TIMEOUT	30		/* seconds idle */
 #define HTTP_CONN_LIMIT		512
 #define HTTP_PER_IP_LIMIT	128
-#define HTTP_LANE_THREADS	2		/* threads for ROUTE_SLOW */
+#define HTTP_LANE_THREADS	4		/* most threads for ROUTE_SLOW */
 #define HTTP_LANE_QUEUE		64		/* waiting slow requests */
 
 struct app;

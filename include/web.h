@@ -183,6 +183,8 @@ int	 web_static(struct http_req *, struct http_resp *);
 int	 web_auth_form(struct http_req *, struct http_resp *);
 int	 web_auth_sign_in(struct http_req *, struct http_resp *);
 int	 web_auth_sign_out(struct http_req *, struct http_resp *);
+int	 web_account_password_form(struct http_req *, struct http_resp *);
+int	 web_account_password_post(struct http_req *, struct http_resp *);
 int	 web_home(struct http_req *, struct http_resp *);
 int	 web_book_form(struct http_req *, struct http_resp *);
 int	 web_book_post(struct http_req *, struct http_resp *);

@@ -780,6 +780,8 @@ http_start(struct app *app, char *err, size_t errlen)
 {
 	struct http_server *s;
 	struct sockaddr_in sin;
+	long ncpu;
+	int want;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -815,8 +817,14 @@ http_start(struct app *app, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
-	/* Without lane threads, slow routes run on the server threads. */
-	while (s->lane.nth < HTTP_LANE_THREADS && pthread_create(
+	/* Half the processors at most, so hashing leaves the server threads
+	 * a processor; without lane threads, slow routes run on the server
+	 * threads. */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	want = ncpu >= 4 ? (int)(ncpu / 2) : 1;
+	if (want > HTTP_LANE_THREADS)
+		want = HTTP_LANE_THREADS;
+	while (s->lane.nth < want && pthread_create(
 	    &s->lane.th[s->lane.nth], NULL, lane_main, s) == 0)
 		s->lane.nth++;
 	return s;

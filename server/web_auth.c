@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -246,4 +247,77 @@ web_auth_sign_out(struct http_req *rq, struct http_resp *rs)
 	if (session_destroy(rq, rs) != 0)
 		return rs->status = 500;
 	return http_redirect(rs, "/sign-in?signed-out=1");
+}
+
+/* The change-password page; also where a reset password leads. */
+static int
+password_form(struct http_req *rq, struct http_resp *rs, int status,
+    struct web_errors *we, int changed)
+{
+	json_t *d, *fc, *fn;
+
+	fc = web_fld(we, "current_password", "Current password", NULL, "");
+	json_object_set_new(fc, "type", json_string("password"));
+	json_object_set_new(fc, "autocomplete",
+	    json_string("current-password"));
+	json_object_set_new(fc, "width", json_string("govuk-!-width-one-half"));
+	fn = web_fld(we, "new_password", "New password", "At least 12 "
+	    "characters", "");
+	json_object_set_new(fn, "type", json_string("password"));
+	json_object_set_new(fn, "autocomplete", json_string("new-password"));
+	json_object_set_new(fn, "width", json_string("govuk-!-width-one-half"));
+	d = json_pack("{s:o, s:o, s:b, s:b}", "f_current", fc, "f_new", fn,
+	    "changed", changed, "must_change", rq->user.must_change_password);
+	if (we != NULL)
+		web_errors_put(we, d);
+	return web_page(rq, rs, status, "account_password", "Change your "
+	    "password", d);
+}
+
+int
+web_account_password_form(struct http_req *rq, struct http_resp *rs)
+{
+	return password_form(rq, rs, 200, NULL, 0);
+}
+
+int
+web_account_password_post(struct http_req *rq, struct http_resp *rs)
+{
+	struct web_errors we;
+	const char *cur = form_get(&rq->form, "current_password");
+	const char *next = form_get(&rq->form, "new_password");
+	int rc, status = 500;
+
+	web_errors_init(&we);
+	if (cur == NULL || cur[0] == '\0')
+		web_error(&we, "current_password", NULL, "Enter your current "
+		    "password");
+	if (next == NULL || next[0] == '\0')
+		web_error(&we, "new_password", NULL, "Enter a new password");
+	if (web_errors_any(&we)) {
+		status = password_form(rq, rs, 200, &we, 0);
+		goto out;
+	}
+	rc = account_password_change(rq->db, &rq->user, cur, next,
+	    rq->user.session_id);
+	if (rc == ACCOUNT_WRONG_PASSWORD) {
+		log_warn("web", "password change refused for user %ld: wrong "
+		    "current password", rq->user.id);
+		web_error(&we, "current_password", NULL, "Your current password "
+		    "is not correct");
+	} else if (rc == ACCOUNT_WEAK_PASSWORD)
+		web_error(&we, "new_password", NULL, "Enter a new password of "
+		    "%d to %d characters, different from the current one",
+		    ACCOUNT_PASSWORD_MIN, ACCOUNT_PASSWORD_MAX);
+	else if (rc != 0)
+		goto out;
+	if (web_errors_any(&we)) {
+		status = password_form(rq, rs, 200, &we, 0);
+		goto out;
+	}
+	rq->user.must_change_password = 0;
+	status = password_form(rq, rs, 200, NULL, 1);
+out:
+	web_errors_free(&we);
+	return rs->status = status;
 }

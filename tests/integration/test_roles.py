@@ -286,7 +286,44 @@ ROUTES = {
             path="/api/v1/authorities/%d/settings" % t.authority,
             json={"statutory_agencies": ["social_care", "police", "health"],
                   "discussion_target_working_days": 1})),
+    # ---- accounts (issue 14): one's own tokens and password; an admin's
+    # users, of their own authority only (another authority's user is 404:
+    # tests/integration/test_accounts.py) --------------------------------
+    ("GET", "/api/v1/account/tokens"):
+        (row(200, 200, 200, 200, 200, 200, 401, 401),
+         fixed("/api/v1/account/tokens")),
+    # Called with a bearer token: a token may not make tokens.
+    ("POST", "/api/v1/account/tokens"):
+        (row(403, 403, 403, 403, 403, 403, 401, 401),
+         fixed("/api/v1/account/tokens", json={})),
+    ("DELETE", "/api/v1/account/tokens/{id}"):
+        (row(404, 404, 404, 404, 404, 404, 401, 401),
+         fixed("/api/v1/account/tokens/999999")),
+    ("POST", "/api/v1/account/password"):
+        (row(422, 422, 422, 422, 422, 422, 401, 401),
+         fixed("/api/v1/account/password", json={})),
+    ("GET", "/api/v1/users"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), fixed("/api/v1/users")),
+    ("POST", "/api/v1/users/{id}/deactivate"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/users/%d/deactivate" % t.spare_user)),
+    ("POST", "/api/v1/users/{id}/reactivate"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/users/%d/reactivate" % t.spare_user)),
+    ("POST", "/api/v1/users/{id}/password-reset"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/users/%d/password-reset" % t.spare_user)),
+    ("GET", "/api/v1/users/{id}/tokens"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/users/%d/tokens" % t.spare_user)),
+    ("DELETE", "/api/v1/users/{id}/tokens/{tid}"):
+        (row(403, 403, 403, 404, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/users/%d/tokens/999999" % t.spare_user)),
     # ---- pages (session cookie; POSTs carry the CSRF token) ----------------
+    ("GET", "/account/password"): (SIGNED, fixed("/account/password")),
+    # An empty form: the page again, with errors; nothing changes.
+    ("POST", "/account/password"): (SIGNED, fixed("/account/password",
+                                                  form={})),
     ("POST", "/sign-out"): (SIGNED, sign_out_post),
     ("GET", "/"): (SIGNED, fixed("/")),
     ("GET", "/meetings"): (STAFF, fixed("/meetings")),
@@ -376,6 +413,10 @@ class RolesTest(unittest.TestCase):
                 cls.db, name, role, team=team, authority=authority))
         cls.authority = ct.query(cls.db, "SELECT authority_id FROM users "
                                  "WHERE username = 'r-admin'")[0][0]
+        # For the admin's account routes to act on.
+        ct.add_user(cls.db, "r-spare", "social_worker", team="Team A")
+        cls.spare_user = ct.query(cls.db, "SELECT id FROM users WHERE "
+                                  "username = 'r-spare'")[0][0]
         cls.tokens = {c: ct.token(cls.db, cls.accounts[c][0])
                       for c in SIGNED_IN}
         cls.tokens["none"] = None

@@ -207,7 +207,8 @@ account_password_change(struct db *db, const struct auth_user *u,
     const char *current, const char *next, const char *keep_session)
 {
 	char hash[crypto_pwhash_STRBYTES], sid[ID_LEN];
-	const char *p[3] = { sid, hash, keep_session };
+	const char *p[2] = { sid, hash };
+	const char *kp[2] = { sid, keep_session };
 	struct db_res r;
 	int rc = -1;
 
@@ -230,7 +231,7 @@ account_password_change(struct db *db, const struct auth_user *u,
 	    "must_change_password = false, password_changed_at = now() WHERE "
 	    "id = $1", 2, p) != 0 ||
 	    db_cmd(db, "DELETE FROM sessions WHERE user_id = $1 AND id_hash IS "
-	    "DISTINCT FROM $3", 3, p) != 0 ||
+	    "DISTINCT FROM $2", 2, kp) != 0 ||
 	    audit_user(db, u, "user.password_change", u->id, NULL) != 0 ||
 	    db_commit(db) != 0)
 		goto out;

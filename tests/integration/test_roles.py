@@ -288,7 +288,7 @@ ROUTES = {
                   "discussion_target_working_days": 1})),
     # ---- accounts (issue 14): one's own tokens and password; an admin's
     # users, of their own authority only (another authority's user is 404:
-    # tests/integration/test_accounts.py) --------------------------------
+    # tests/integration/test_auth_accounts.py) --------------------------------
     ("GET", "/api/v1/account/tokens"):
         (row(200, 200, 200, 200, 200, 200, 401, 401),
          fixed("/api/v1/account/tokens")),

@@ -3,7 +3,7 @@ sign-in form's signed token, deactivation, API tokens with expiry, changing
 one's password and an administrator's reset, through the API, the command
 line and the pages, against a real PostgreSQL.
 
-Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_accounts.py -v
+Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_auth_accounts.py -v
 """
 
 import hashlib
@@ -34,7 +34,7 @@ def post_sign_in(base, username, password, token, cookie_token=None):
 class AccountsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.db = ct.fresh_database("convene_it_accounts")
+        cls.db = ct.fresh_database("convene_it_auth_accounts")
         cls.pw = {}
         for name, role, team, auth in (
                 ("a-admin", "admin", None, None),

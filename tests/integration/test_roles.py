@@ -60,6 +60,10 @@ ADMIN = row(403, 403, 403, OK, 403, 403, LOGIN, LOGIN)
 READ_MEETING = row(OK, 404, OK, 403, 404, 404, LOGIN, LOGIN)
 WRITE_MEETING = row(OK, 404, 403, 403, 403, 404, LOGIN, LOGIN)
 
+# Routes whose 403 in the table is not about the role (every role may call
+# them, but not this way): a bearer token may not make API tokens.
+NOT_FOR_ROLE = {("POST", "/api/v1/account/tokens")}
+
 CASE_REF = "ROLE-A-1"
 CONF_REF = "ROLE-CONF-1"	# a case of team A only
 STAFF_API = row(200, 200, 200, 403, 200, 200, 401, 401)
@@ -607,7 +611,8 @@ class RolesTest(unittest.TestCase):
                     if refused:
                         self.assertEqual(ct.counts(self.db), before)
                     # `convene routes` agrees with the table for the roles.
-                    if caller in role_of and routes[key]["auth"] != "none":
+                    if caller in role_of and routes[key]["auth"] != "none" \
+                            and key not in NOT_FOR_ROLE:
                         self.assertEqual(role_of[caller] in
                                          routes[key]["roles"], want != 403,
                                          routes[key])

@@ -1255,6 +1255,14 @@ const struct route web_routes[] = {
 	  0, "add a user: the form" },
 	{ "POST", "/admin/users/new", AUTH_SESSION, ADMIN, web_admin_user_post,
 	  0, "add a user (password shown once)" },
+	{ "POST", "/admin/users/{id}/deactivate", AUTH_SESSION, ADMIN,
+	  web_admin_user_deactivate, 0, "deactivate a user: their sessions "
+	  "and tokens end" },
+	{ "POST", "/admin/users/{id}/reactivate", AUTH_SESSION, ADMIN,
+	  web_admin_user_reactivate, 0, "reactivate a user" },
+	{ "POST", "/admin/users/{id}/password-reset", AUTH_SESSION, ADMIN,
+	  web_admin_user_reset, ROUTE_SLOW, "reset a user's password (shown "
+	  "once; changed at their next sign-in)" },
 	{ "POST", "/admin/teams", AUTH_SESSION, ADMIN, web_admin_team_post, 0,
 	  "add a team" },
 	{ NULL, NULL, AUTH_NONE, 0, NULL, 0, NULL }

@@ -337,6 +337,59 @@ class AccountsTest(unittest.TestCase):
         self.assertNotIn(temp, log)
         self.assertNotIn(new, log)
 
+    def test_admin_pages(self):
+        admin = ct.sign_in(self.srv.base, "a-admin", self.pw["a-admin"])
+        csrf = ct.session_csrf(self.db, admin)
+        uid = self.uid("a-sw")
+        st, _, page = ct.form("GET", self.srv.base, "/admin/users",
+                              cookie=admin)
+        self.assertEqual(st, 200)
+        self.assertIn('action="/admin/users/%d/deactivate"' % uid, page)
+        self.assertNotIn('action="/admin/users/%d/deactivate"' %
+                         self.uid("a-admin"), page)
+        self.assertNotIn("a-far-sw", page)
+        user = ct.sign_in(self.srv.base, "a-sw", self.pw["a-sw"])
+        st, h, _ = ct.form("POST", self.srv.base,
+                           "/admin/users/%d/deactivate" % uid, {},
+                           cookie=admin, csrf=csrf)
+        self.assertEqual((st, h["Location"]),
+                         (303, "/admin/users?done=deactivated"))
+        self.assertEqual(ct.form("GET", self.srv.base, "/",
+                                 cookie=user)[0], 303)
+        self.assertEqual(self.api("GET", "/api/v1/meetings",
+                                  self.tok["a-sw"])[0], 401)
+        st, _, page = ct.form("GET", self.srv.base, "/admin/users",
+                              cookie=admin)
+        self.assertIn('action="/admin/users/%d/reactivate"' % uid, page)
+        st, h, _ = ct.form("POST", self.srv.base,
+                           "/admin/users/%d/reactivate" % uid, {},
+                           cookie=admin, csrf=csrf)
+        self.assertEqual(st, 303)
+        # Another authority's user: not found, nothing changes.
+        st, _, _ = ct.form("POST", self.srv.base, "/admin/users/%d/"
+                           "deactivate" % self.uid("a-far-sw"), {},
+                           cookie=admin, csrf=csrf)
+        self.assertEqual(st, 404)
+        st, _, page = ct.form("POST", self.srv.base,
+                              "/admin/users/%d/password-reset" % uid, {},
+                              cookie=admin, csrf=csrf)
+        self.assertEqual(st, 200)
+        temp = re.search(r'id="new-password">([0-9a-f]+)<', page).group(1)
+        st, h, _ = post_sign_in(self.srv.base, "a-sw", temp,
+                                form_token(self.srv.base))
+        self.assertEqual((st, h["Location"]), (303, "/account/password"))
+        self.assertNotIn(temp, self.srv.log_text())
+        # Put a-sw back as it was, for the other tests.
+        cookie = ct._cookie(h, ct.SESSION_COOKIE)
+        st, _, _ = ct.form("POST", self.srv.base, "/account/password",
+                           {"current_password": temp,
+                            "new_password": self.pw["a-sw"] + "-two"},
+                           cookie=cookie,
+                           csrf=ct.session_csrf(self.db, cookie))
+        self.assertEqual(st, 200)
+        self.pw["a-sw"] += "-two"
+        self.tok["a-sw"] = ct.token(self.db, "a-sw")
+
     def test_reset_on_the_command_line(self):
         out = ct.cli(self.db, "user", "reset-password", "a-admin2")
         temp = out.strip().splitlines()[-1]

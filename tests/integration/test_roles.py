@@ -394,6 +394,12 @@ ROUTES = {
     ("POST", "/admin/users/new"): (ADMIN, fixed("/admin/users/new",
                                                 form={})),
     ("POST", "/admin/teams"): (ADMIN, fixed("/admin/teams", form={})),
+    ("POST", "/admin/users/{id}/deactivate"): (ADMIN, lambda t, c: dict(
+        path="/admin/users/%d/deactivate" % t.spare_user, form={})),
+    ("POST", "/admin/users/{id}/reactivate"): (ADMIN, lambda t, c: dict(
+        path="/admin/users/%d/reactivate" % t.spare_user, form={})),
+    ("POST", "/admin/users/{id}/password-reset"): (ADMIN, lambda t, c: dict(
+        path="/admin/users/%d/password-reset" % t.spare_user, form={})),
     ("GET", "/admin/settings"): (ADMIN, fixed("/admin/settings")),
     ("POST", "/admin/settings"): (ADMIN, fixed("/admin/settings", form={})),
 }

@@ -256,7 +256,7 @@ account_password_reset(struct db *db, const struct auth_user *actor,
 	snprintf(sid, sizeof(sid), "%ld", uid);
 	if (auth_random_hex(pw, pwlen, 12) != 0 ||
 	    auth_password_hash(pw, hash, sizeof(hash)) != 0 || db_begin(db) != 0)
-		goto fail;
+		goto out;
 	if ((rc = lock_user(db, actor, uid)) != 0)
 		goto out;
 	rc = -1;
@@ -268,8 +268,7 @@ account_password_reset(struct db *db, const struct auth_user *actor,
 		goto out;
 	rc = 0;
 out:
-	db_rollback(db);
-fail:
+	db_rollback(db);	/* safe without a transaction */
 	sodium_memzero(hash, sizeof(hash));
 	if (rc != 0)
 		sodium_memzero(pw, pwlen);
@@ -358,8 +357,9 @@ h_own_token_create(struct http_req *rq, struct http_resp *rs)
 	char token[AUTH_TOKEN_LEN + 1];
 	struct verr e = { 0 };
 	const char *label = NULL;
-	json_t *body, *o = NULL;
+	json_t *body, *list, *t, *mine = NULL;
 	long days = AUTH_TOKEN_DAYS_DEFAULT, id = 0;
+	size_t i;
 	int present = 0, rc;
 
 	/* A token may not make tokens: one stolen would outlive its expiry. */
@@ -382,18 +382,19 @@ h_own_token_create(struct http_req *rq, struct http_resp *rs)
 	json_decref(body);
 	if (rc != 0)
 		return rs->status = 500;
-	o = account_tokens(rq->db, rq->user.id);
-	/* The newest is first: ours (made just now in our own name). */
-	if (o == NULL || json_array_size(o) == 0) {
-		json_decref(o);
+	/* The token object as listed, and its secret this once. */
+	list = account_tokens(rq->db, rq->user.id);
+	json_array_foreach(list, i, t)
+		if (json_integer_value(json_object_get(t, "id")) == id)
+			mine = json_incref(t);
+	json_decref(list);
+	if (mine == NULL) {
 		sodium_memzero(token, sizeof(token));
 		return rs->status = 500;
 	}
-	json_object_set_new(json_array_get(o, 0), "token", json_string(token));
+	json_object_set_new(mine, "token", json_string(token));
 	sodium_memzero(token, sizeof(token));
-	rc = http_json(rs, 201, json_incref(json_array_get(o, 0)));
-	json_decref(o);
-	return rc;
+	return http_json(rs, 201, mine);
 }
 
 static int

@@ -51,7 +51,7 @@ users_page(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 	char aid[24], v[WEB_NAME_BUF];
 	const char *p[1] = { aid };
 	struct db_res r;
-	json_t *d, *users, *t;
+	json_t *d, *users, *t, *u;
 	int i;
 
 	snprintf(aid, sizeof(aid), "%ld", rq->user.authority_id);
@@ -74,12 +74,12 @@ users_page(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 		    "team", db_res_get(&r, i, 3), "active",
 		    db_res_bool(&r, i, 4)));
 	for (i = 0; i < db_res_rows(&r); i++) {
-		t = json_array_get(users, (size_t)i);
-		json_object_set_new(t, "id", json_integer(db_res_long(&r, i, 5,
+		u = json_array_get(users, (size_t)i);
+		json_object_set_new(u, "id", json_integer(db_res_long(&r, i, 5,
 		    0)));
-		json_object_set_new(t, "must_change", json_boolean(
+		json_object_set_new(u, "must_change", json_boolean(
 		    db_res_bool(&r, i, 6)));
-		json_object_set_new(t, "self", json_boolean(db_res_long(&r, i,
+		json_object_set_new(u, "self", json_boolean(db_res_long(&r, i,
 		    5, 0) == rq->user.id));
 	}
 	db_res_free(&r);

@@ -19,6 +19,8 @@ enum auth_role {
 #define ROLE_STAFF	(ROLE_SOCIAL_WORKER | ROLE_MANAGER)
 
 #define AUTH_TOKEN_LEN	64	/* printable token length, hex */
+#define AUTH_TOKEN_DAYS_DEFAULT	90	/* an API token's life */
+#define AUTH_TOKEN_DAYS_MAX	366
 
 struct auth_user {
 	long		 id;
@@ -30,6 +32,7 @@ struct auth_user {
 	char		 team_name[201];
 	char		 session_id[65];	/* set when signed in by cookie */
 	char		 csrf[65];		/* the session's CSRF token */
+	int		 must_change_password;	/* reset by an admin */
 };
 
 int	 auth_init(void);	/* sodium_init; 0 on success */
@@ -61,8 +64,18 @@ int	 auth_login(struct db *db, const char *username, const char *pw,
  */
 int	 auth_user_add(struct db *db, const char *username, enum auth_role role,
 	    const char *team, const char *authority, char *pw, size_t pwlen);
-/* Create an API token for username; the token goes to out. 0, 1 unknown. */
-int	 auth_token_create(struct db *db, const char *username, char *out,
-	    size_t outlen);
+/* Create an API token for username that expires after days (1 to
+ * AUTH_TOKEN_DAYS_MAX), with an optional label; the token goes to out
+ * (shown once), its id to *id (may be NULL). 0, 1 no such active user, -1. */
+int	 auth_token_create(struct db *db, const char *username, int days,
+	    const char *label, char *out, size_t outlen, long *id);
+
+/* Load the server's signing key from the database, making it the first
+ * time (every instance then shares it). 0 on success. */
+int	 auth_key_init(struct db *db);
+/* Hex HMAC (crypto_auth) of msg under the server key (outlen >= 65). */
+int	 auth_mac_hex(const char *msg, char *out, size_t outlen);
+/* 1 when mac_hex is msg's HMAC under the server key (constant time). */
+int	 auth_mac_ok(const char *msg, const char *mac_hex);
 
 #endif

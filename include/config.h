@@ -35,6 +35,8 @@ struct config {
 	int	delivery_threads;	/* 0: this instance sends no invites */
 	int	demo;			/* load demo data into an empty database */
 	char	metrics_token[256];	/* "" = /metrics for loopback only */
+	char	trusted_proxies[256];	/* IPv4 peers whose X-Forwarded-For
+					   names the client; "" = none */
 };
 
 /* Fill c with defaults, then the environment. 0, or -1 with err set. */

@@ -25,6 +25,8 @@
 #define HTTP_CONN_TIMEOUT	30		/* seconds idle */
 #define HTTP_CONN_LIMIT		512
 #define HTTP_PER_IP_LIMIT	128
+#define HTTP_LANE_THREADS	4		/* most threads for ROUTE_SLOW */
+#define HTTP_LANE_QUEUE		64		/* waiting slow requests */
 
 struct app;
 struct route;
@@ -78,6 +80,11 @@ const char *http_header(const struct http_req *rq, const char *name);
 const char *http_cookie(const struct http_req *rq, const char *name);
 /* 1 when the peer's address is loopback (127.0.0.0/8 or ::1). */
 int	 http_peer_loopback(const struct http_req *rq);
+/* The client's address, for per-client limits: the peer's IPv4 address,
+ * or, when the peer is one of CONVENE_TRUSTED_PROXIES and sent
+ * X-Forwarded-For, the last address in it (the one that proxy added; IPv6
+ * cut to its /64, written "ADDR/64"). 0 on success, -1 when unknown. */
+int	 http_client_addr(const struct http_req *rq, char *out, size_t outlen);
 /* Query parameter key as a whole number in [1, max], def when absent or
  * empty. -1 after answering 400 naming key. */
 int	 http_query_long(struct http_req *rq, struct http_resp *rs,

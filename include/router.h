@@ -22,7 +22,11 @@ enum route_auth {
 enum route_flags {
 	ROUTE_NO_DB	= 1 << 0,	/* handler needs no database */
 	ROUTE_NO_CSRF	= 1 << 1,	/* session POST without CSRF (sign-in) */
-	ROUTE_RAW_BODY	= 1 << 2	/* body is not JSON/form (text/calendar) */
+	ROUTE_RAW_BODY	= 1 << 2,	/* body is not JSON/form (text/calendar) */
+	ROUTE_SLOW	= 1 << 3,	/* hashes a password: runs off the server
+					   threads (http.c, the slow lane) */
+	ROUTE_PW_CHANGE	= 1 << 4	/* open to a user who must change their
+					   password first (after a reset) */
 };
 
 typedef int (*route_handler)(struct http_req *, struct http_resp *);
@@ -56,5 +60,6 @@ extern const struct route stats_routes[];	/* server/stats_api.c */
 extern const struct route ops_routes[];		/* server/metrics.c */
 extern const struct route authority_routes[];	/* server/authority.c */
 extern const struct route record_pdf_routes[];	/* server/record_pdf_http.c */
+extern const struct route account_routes[];	/* server/account.c */
 
 #endif

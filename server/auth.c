@@ -14,10 +14,14 @@
 
 #define USER_COLUMNS \
 	"u.id, u.authority_id, coalesce(u.team_id, 0), u.role, u.username, " \
-	"u.display_name, coalesce(t.name, '')"
+	"u.display_name, coalesce(t.name, ''), u.must_change_password"
 
 /* A valid hash to verify against when the user does not exist. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
+
+/* The server's signing key (server_keys 'signin'), shared by instances. */
+static unsigned char server_key[crypto_auth_KEYBYTES];
+static int server_key_set;
 
 int
 auth_init(void)
@@ -110,6 +114,7 @@ fill_user(const struct db_res *r, struct auth_user *u)
 	str_copy(u->username, db_res_get(r, 0, 4), sizeof(u->username));
 	str_copy(u->display_name, db_res_get(r, 0, 5), sizeof(u->display_name));
 	str_copy(u->team_name, db_res_get(r, 0, 6), sizeof(u->team_name));
+	u->must_change_password = db_res_bool(r, 0, 7);
 	return 0;
 }
 
@@ -149,7 +154,7 @@ auth_token_lookup(struct db *db, const char *token, struct auth_user *u)
 	if (db_exec(db, &r, "SELECT " USER_COLUMNS " FROM api_tokens k "
 	    "JOIN users u ON u.id = k.user_id LEFT JOIN teams t ON "
 	    "t.id = u.team_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL "
-	    "AND u.active", 1, p) != 0)
+	    "AND k.expires_at > now() AND u.active", 1, p) != 0)
 		return -1;
 	rc = db_res_rows(&r) == 0 ? 1 : fill_user(&r, u);
 	db_res_free(&r);
@@ -172,7 +177,7 @@ auth_login(struct db *db, const char *username, const char *pw,
 		(void)auth_password_verify(dummy_hash, pw);
 		goto out;
 	}
-	if (!auth_password_verify(db_res_get(&r, 0, 7), pw))
+	if (!auth_password_verify(db_res_get(&r, 0, 8), pw))
 		goto out;
 	rc = fill_user(&r, u) == 0 ? 0 : -1;
 out:
@@ -249,7 +254,8 @@ auth_user_add(struct db *db, const char *username, enum auth_role role,
 	if (db_cmd(db, "INSERT INTO audit_log (authority_id, action, entity, "
 	    "entity_id, after) SELECT authority_id, 'user.create', 'user', id, "
 	    "jsonb_build_object('username', username, 'role', role, 'team_id', "
-	    "team_id) FROM users WHERE username = $1", 1, p) != 0 ||
+	    "team_id) FROM users WHERE lower(username) = lower($1)", 1,
+	    p) != 0 ||
 	    db_commit(db) != 0)
 		goto out;
 	rc = 0;
@@ -260,30 +266,40 @@ out:
 }
 
 int
-auth_token_create(struct db *db, const char *username, char *out,
-    size_t outlen)
+auth_token_create(struct db *db, const char *username, int days,
+    const char *label, char *out, size_t outlen, long *id)
 {
-	char hash[65];
-	const char *p[2] = { hash, username };
+	char hash[65], sdays[16];
+	const char *p[4] = { hash, username, sdays, label ? label : "" };
 	struct db_res r;
 	int rc = -1;
 
+	db_res_init(&r);
+	if (days < 1 || days > AUTH_TOKEN_DAYS_MAX)
+		return -1;
+	snprintf(sdays, sizeof(sdays), "%d", days);
 	if (auth_random_hex(out, outlen, AUTH_TOKEN_LEN / 2) != 0 ||
 	    auth_hash_hex(out, hash, sizeof(hash)) != 0 || db_begin(db) != 0)
 		return -1;
-	if (db_exec(db, &r, "INSERT INTO api_tokens (user_id, token_hash) "
-	    "SELECT id, $1 FROM users WHERE username = $2 AND active "
-	    "RETURNING user_id", 2, p) != 0)
+	if (db_exec(db, &r, "INSERT INTO api_tokens (user_id, token_hash, "
+	    "expires_at, label) SELECT id, $1, now() + make_interval(days => "
+	    "$3::int), $4 FROM users WHERE lower(username) = lower($2) AND "
+	    "active RETURNING user_id, id", 4, p) != 0)
 		goto out;
 	if (db_res_rows(&r) == 0) {
 		rc = 1;
 		goto out;
 	}
 	p[0] = db_res_get(&r, 0, 0);
+	p[1] = db_res_get(&r, 0, 1);
 	if (db_cmd(db, "INSERT INTO audit_log (authority_id, user_id, action, "
-	    "entity, entity_id) SELECT authority_id, id, 'token.create', "
-	    "'user', id FROM users WHERE id = $1", 1, p) != 0 ||
-	    db_commit(db) != 0)
+	    "entity, entity_id, after) SELECT authority_id, id, 'token.create', "
+	    "'user', id, jsonb_build_object('token_id', $2::bigint) FROM users "
+	    "WHERE id = $1", 2, p) != 0)
+		goto out;
+	if (id != NULL)
+		*id = db_res_long(&r, 0, 1, 0);
+	if (db_commit(db) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -292,4 +308,60 @@ out:
 	if (rc != 0)
 		sodium_memzero(out, outlen);
 	return rc;
+}
+
+int
+auth_key_init(struct db *db)
+{
+	char hex[crypto_auth_KEYBYTES * 2 + 1];
+	const char *p[1] = { hex };
+	struct db_res r;
+	size_t len = 0;
+	int rc = -1;
+
+	if (auth_random_hex(hex, sizeof(hex), crypto_auth_KEYBYTES) != 0)
+		return -1;
+	/* The first instance's key wins; the others read it. */
+	if (db_cmd(db, "INSERT INTO server_keys (name, key_hex) VALUES "
+	    "('signin', $1) ON CONFLICT (name) DO NOTHING", 1, p) != 0 ||
+	    db_exec(db, &r, "SELECT key_hex FROM server_keys WHERE name = "
+	    "'signin'", 0, NULL) != 0)
+		goto out;
+	if (db_res_rows(&r) == 1 && sodium_hex2bin(server_key,
+	    sizeof(server_key), db_res_get(&r, 0, 0), 2 * sizeof(server_key),
+	    NULL, &len, NULL) == 0 && len == sizeof(server_key)) {
+		server_key_set = 1;
+		rc = 0;
+	}
+	db_res_free(&r);
+out:
+	sodium_memzero(hex, sizeof(hex));
+	return rc;
+}
+
+int
+auth_mac_hex(const char *msg, char *out, size_t outlen)
+{
+	unsigned char mac[crypto_auth_BYTES];
+
+	if (!server_key_set || outlen < 2 * sizeof(mac) + 1)
+		return -1;
+	crypto_auth(mac, (const unsigned char *)msg, strlen(msg), server_key);
+	sodium_bin2hex(out, outlen, mac, sizeof(mac));
+	return 0;
+}
+
+int
+auth_mac_ok(const char *msg, const char *mac_hex)
+{
+	unsigned char mac[crypto_auth_BYTES];
+	size_t len = 0;
+
+	if (!server_key_set || mac_hex == NULL ||
+	    strlen(mac_hex) != 2 * sizeof(mac) ||
+	    sodium_hex2bin(mac, sizeof(mac), mac_hex, strlen(mac_hex), NULL,
+	    &len, NULL) != 0 || len != sizeof(mac))
+		return 0;
+	return crypto_auth_verify(mac, (const unsigned char *)msg, strlen(msg),
+	    server_key) == 0;
 }

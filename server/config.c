@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "config.h"
 #include "worker.h"
@@ -39,7 +40,31 @@ static const struct setting settings[] = {
 	S("CONVENE_SMTP_TLS", "--smtp-tls", smtp_tls),
 	S("CONVENE_SMTP_CA_FILE", "--smtp-ca-file", smtp_ca_file),
 	S("CONVENE_METRICS_TOKEN", NULL, metrics_token),
+	S("CONVENE_TRUSTED_PROXIES", "--trusted-proxies", trusted_proxies),
 };
+
+/* CONVENE_TRUSTED_PROXIES: IPv4 addresses separated by commas. */
+static int
+proxies_valid(const char *list)
+{
+	struct in_addr a;
+	char one[INET_ADDRSTRLEN];
+	size_t n;
+
+	while (*list != '\0') {
+		n = strcspn(list, ",");
+		if (n == 0 || n >= sizeof(one))
+			return 0;
+		memcpy(one, list, n);
+		one[n] = '\0';
+		if (inet_pton(AF_INET, one, &a) != 1)
+			return 0;
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return 1;
+}
 
 static int
 set_str(struct config *c, const struct setting *s, const char *v,
@@ -248,6 +273,11 @@ config_finish(struct config *c, char *err, size_t errlen)
 	    str_has_ctl(c->metrics_token) || strchr(c->metrics_token, ' '))) {
 		snprintf(err, errlen, "CONVENE_METRICS_TOKEN: must be at least "
 		    "32 characters without spaces (e.g. openssl rand -hex 32)");
+		return -1;
+	}
+	if (!proxies_valid(c->trusted_proxies)) {
+		snprintf(err, errlen, "CONVENE_TRUSTED_PROXIES: must be IPv4 "
+		    "addresses separated by commas (e.g. 127.0.0.1)");
 		return -1;
 	}
 	default_dir(c->assets_dir, sizeof(c->assets_dir), "web",

@@ -6,6 +6,7 @@
  * the first makes libmicrohttpd 0.9.75 close keep-alive connections.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,9 +30,30 @@
 #include "session.h"
 #include "str.h"
 
+struct ctx;
+
+/* The slow lane: a queue of suspended requests and the threads that run
+ * them. Guarded by mu. */
+struct lane {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct ctx		*head, *tail;
+	int			 queued;
+	int			 stopping;
+	pthread_t		 th[HTTP_LANE_THREADS];
+	int			 nth;
+};
+
 struct http_server {
 	struct MHD_Daemon	*d;
 	struct app		*app;
+	struct lane		 lane;
+};
+
+enum lane_state {
+	LANE_NONE,		/* runs on the server thread */
+	LANE_QUEUED,		/* suspended, in or taken from the queue */
+	LANE_DONE		/* response built in rs; resumed */
 };
 
 struct ctx {
@@ -41,6 +63,11 @@ struct ctx {
 	int			early_status;	/* decided before the body */
 	char			early_msg[128];
 	const char		*early_field;
+	struct http_resp	rs;		/* built by dispatch() */
+	int			rs_ready;	/* rs initialised */
+	enum lane_state		lane;
+	struct MHD_Connection	*mhd;
+	struct ctx		*next;		/* in the slow lane's queue */
 };
 
 int (*http_error_page)(struct http_req *, struct http_resp *, int,
@@ -85,6 +112,78 @@ http_peer_loopback(const struct http_req *rq)
 		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
 	}
 	return 0;
+}
+
+/* 1 when addr (IPv4 text) is in the comma-separated list. */
+static int
+addr_listed(const char *list, const char *addr)
+{
+	size_t n, len = strlen(addr);
+
+	while (*list != '\0') {
+		n = strcspn(list, ",");
+		if (n == len && strncmp(list, addr, n) == 0)
+			return 1;
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+/* Normalise one address: IPv4 as dotted quad, IPv6 cut to its /64 (one
+ * client usually holds a whole /64). 0 on success. */
+static int
+addr_normal(const char *in, char *out, size_t outlen)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET, in, &a4) == 1)
+		return inet_ntop(AF_INET, &a4, out, (socklen_t)outlen) ? 0 : -1;
+	if (inet_pton(AF_INET6, in, &a6) == 1) {
+		memset(&a6.s6_addr[8], 0, 8);
+		if (inet_ntop(AF_INET6, &a6, buf, sizeof(buf)) == NULL ||
+		    snprintf(out, outlen, "%s/64", buf) >= (int)outlen)
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+int
+http_client_addr(const struct http_req *rq, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	const struct sockaddr_in *sin;
+	const char *xff, *last;
+	char peer[INET_ADDRSTRLEN], hop[INET6_ADDRSTRLEN + 1];
+	size_t n;
+
+	ci = MHD_get_connection_info(rq->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL ||
+	    sa->sa_family != AF_INET)
+		return -1;
+	sin = (const struct sockaddr_in *)(const void *)sa;
+	if (inet_ntop(AF_INET, &sin->sin_addr, peer, sizeof(peer)) == NULL)
+		return -1;
+	xff = http_header(rq, "X-Forwarded-For");
+	if (xff == NULL || !addr_listed(rq->app->cfg.trusted_proxies, peer))
+		return str_copy(out, peer, outlen) < outlen ? 0 : -1;
+	/* Our proxy appends the address it saw; anything before that was
+	 * written by the client and proves nothing. */
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	n = strcspn(last, " \t");
+	if (n == 0 || n >= sizeof(hop))
+		return -1;
+	memcpy(hop, last, n);
+	hop[n] = '\0';
+	return addr_normal(hop, out, outlen);
 }
 
 int
@@ -363,6 +462,14 @@ check_access(struct http_req *rq, struct http_resp *rs)
 	if (!(r->roles & (unsigned)rq->user.role))
 		return http_error(rq, rs, 403, NULL,
 		    "your role may not do this");
+	/* After an administrator's reset, nothing but choosing a new
+	 * password (and signing out). */
+	if (rq->user.must_change_password && !(r->flags & ROUTE_PW_CHANGE)) {
+		if (!rq->is_api && strcmp(rq->method, "GET") == 0)
+			return http_redirect(rs, "/account/password");
+		return http_error(rq, rs, 403, NULL, "choose a new password "
+		    "first (your password was reset)");
+	}
 	/* Any change made with a cookie needs the session's CSRF token, on
 	 * API routes too; a bearer token is not sent by browsers on their own. */
 	if (rq->via_session && strcmp(rq->method, "GET") != 0 &&
@@ -516,35 +623,127 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	return respond(s, cx, c, method);
 }
 
+/* Run the request: dispatch into cx->rs, then give the connection back. */
+static void
+run_request(struct http_server *s, struct ctx *cx)
+{
+	dispatch(cx, &cx->rs);
+	if (cx->rq.db != NULL) {
+		db_pool_put(s->app->pool, cx->rq.db);
+		cx->rq.db = NULL;
+	}
+}
+
+static void *
+lane_main(void *arg)
+{
+	struct http_server *s = arg;
+	struct lane *l = &s->lane;
+	struct ctx *cx;
+
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		while (l->head == NULL && !l->stopping)
+			pthread_cond_wait(&l->cv, &l->mu);
+		if (l->head == NULL)
+			break;		/* stopping, and nothing left */
+		cx = l->head;
+		l->head = cx->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+		l->queued--;
+		pthread_mutex_unlock(&l->mu);
+		run_request(s, cx);
+		cx->lane = LANE_DONE;
+		MHD_resume_connection(cx->mhd);
+		pthread_mutex_lock(&l->mu);
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+/* Queue cx on the slow lane, suspending its connection. 0 when queued; 1
+ * when the lane is full (the caller answers 503); -1 when the lane is not
+ * running (the caller runs the request itself). */
+static int
+lane_submit(struct http_server *s, struct ctx *cx, struct MHD_Connection *c)
+{
+	struct lane *l = &s->lane;
+	int rc = 0;
+
+	pthread_mutex_lock(&l->mu);
+	if (l->stopping || l->nth == 0)
+		rc = -1;
+	else if (l->queued >= HTTP_LANE_QUEUE)
+		rc = 1;
+	else {
+		cx->lane = LANE_QUEUED;
+		cx->mhd = c;
+		cx->next = NULL;
+		MHD_suspend_connection(c);
+		if (l->tail != NULL)
+			l->tail->next = cx;
+		else
+			l->head = cx;
+		l->tail = cx;
+		l->queued++;
+		pthread_cond_signal(&l->cv);
+	}
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+/* Send and log the response built in cx->rs. */
+static enum MHD_Result
+finish(struct ctx *cx, struct MHD_Connection *c, const char *method)
+{
+	struct timespec now;
+	enum MHD_Result ret;
+	double ms;
+
+	ret = send_resp(c, &cx->rq, &cx->rs);
+	drop_shared(&cx->rs);
+	buf_free(&cx->rs.body);
+	cx->rs_ready = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - cx->rq.started.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - cx->rq.started.tv_nsec) / 1e6;
+	log_request(method, cx->rq.route->pattern, cx->rs.status, ms);
+	metrics_request(method, cx->rq.route->pattern, cx->rs.status, ms);
+	return ret;
+}
+
 /* Build, send and log the response for a request that has been read. */
 static enum MHD_Result
 respond(struct http_server *s, struct ctx *cx, struct MHD_Connection *c,
     const char *method)
 {
-	struct http_resp rs;
-	struct timespec now;
-	enum MHD_Result ret;
-	double ms;
+	int rc;
 
-	if (cx->responded++)
-		return MHD_YES;
-	memset(&rs, 0, sizeof(rs));
-	buf_init(&rs.body, HTTP_MAX_RESPONSE);
-	rs.status = 500;
-	dispatch(cx, &rs);
-	if (cx->rq.db != NULL) {
-		db_pool_put(s->app->pool, cx->rq.db);
-		cx->rq.db = NULL;
+	if (cx->lane == LANE_DONE) {
+		cx->lane = LANE_NONE;
+		return finish(cx, c, method);
 	}
-	ret = send_resp(c, &cx->rq, &rs);
-	drop_shared(&rs);
-	buf_free(&rs.body);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (double)(now.tv_sec - cx->rq.started.tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - cx->rq.started.tv_nsec) / 1e6;
-	log_request(method, cx->rq.route->pattern, rs.status, ms);
-	metrics_request(method, cx->rq.route->pattern, rs.status, ms);
-	return ret;
+	if (cx->lane == LANE_QUEUED || cx->responded++)
+		return MHD_YES;
+	memset(&cx->rs, 0, sizeof(cx->rs));
+	buf_init(&cx->rs.body, HTTP_MAX_RESPONSE);
+	cx->rs_ready = 1;
+	cx->rs.status = 500;
+	if ((cx->rq.route->flags & ROUTE_SLOW) && cx->early_status == 0 &&
+	    !cx->rq.body_too_large) {
+		rc = lane_submit(s, cx, c);
+		if (rc == 0)
+			return MHD_YES;		/* resumed when done */
+		if (rc == 1) {
+			http_error(&cx->rq, &cx->rs, 503, NULL, "too many "
+			    "requests are waiting; try again in a moment");
+			http_resp_header(&cx->rs, "Retry-After", "1");
+			return finish(cx, c, method);
+		}
+	}
+	run_request(s, cx);
+	return finish(cx, c, method);
 }
 
 static void
@@ -560,6 +759,10 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (cx->rq.db != NULL)
 		db_pool_put(s->app->pool, cx->rq.db);
+	if (cx->rs_ready) {
+		drop_shared(&cx->rs);
+		buf_free(&cx->rs.body);
+	}
 	buf_free(&cx->rq.body);
 	form_free(&cx->rq.form);
 	free(cx);
@@ -587,6 +790,8 @@ http_start(struct app *app, char *err, size_t errlen)
 {
 	struct http_server *s;
 	struct sockaddr_in sin;
+	long ncpu;
+	int want;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -601,8 +806,10 @@ http_start(struct app *app, char *err, size_t errlen)
 		return NULL;
 	}
 	s->app = app;
+	pthread_mutex_init(&s->lane.mu, NULL);
+	pthread_cond_init(&s->lane.cv, NULL);
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT,
@@ -615,17 +822,41 @@ http_start(struct app *app, char *err, size_t errlen)
 	if (s->d == NULL) {
 		snprintf(err, errlen, "could not listen on %s: %s",
 		    app->cfg.listen, strerror(errno));
+		pthread_cond_destroy(&s->lane.cv);
+		pthread_mutex_destroy(&s->lane.mu);
 		free(s);
 		return NULL;
 	}
+	/* Half the processors at most, so hashing leaves the server threads
+	 * a processor; without lane threads, slow routes run on the server
+	 * threads. */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	want = ncpu >= 4 ? (int)(ncpu / 2) : 1;
+	if (want > HTTP_LANE_THREADS)
+		want = HTTP_LANE_THREADS;
+	while (s->lane.nth < want && pthread_create(
+	    &s->lane.th[s->lane.nth], NULL, lane_main, s) == 0)
+		s->lane.nth++;
 	return s;
 }
 
 void
 http_stop(struct http_server *s)
 {
+	int i;
+
 	if (s == NULL)
 		return;
+	/* The lane finishes what it holds (resuming each connection) before
+	 * the daemon stops; later slow requests run on the server threads. */
+	pthread_mutex_lock(&s->lane.mu);
+	s->lane.stopping = 1;
+	pthread_cond_broadcast(&s->lane.cv);
+	pthread_mutex_unlock(&s->lane.mu);
+	for (i = 0; i < s->lane.nth; i++)
+		pthread_join(s->lane.th[i], NULL);
 	MHD_stop_daemon(s->d);
+	pthread_cond_destroy(&s->lane.cv);
+	pthread_mutex_destroy(&s->lane.mu);
 	free(s);
 }

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <libical/ical.h>
 
+#include "account.h"
 #include "app.h"
 #include "auth.h"
 #include "changes.h"
@@ -67,7 +68,7 @@ struct cmd {
 	struct db	 db;
 	int		 argc;		/* positional arguments left */
 	char		*argv[8];
-	const char	*role, *team, *authority;
+	const char	*role, *team, *authority, *expires_days, *label;
 	int		 demo;
 };
 
@@ -93,12 +94,18 @@ parse_args(struct cmd *c, int argc, char **argv, char *err, size_t errlen)
 		}
 		if (strcmp(argv[i], "--role") == 0 ||
 		    strcmp(argv[i], "--team") == 0 ||
-		    strcmp(argv[i], "--authority") == 0) {
+		    strcmp(argv[i], "--authority") == 0 ||
+		    strcmp(argv[i], "--expires-days") == 0 ||
+		    strcmp(argv[i], "--label") == 0) {
 			if (val == NULL) {
 				snprintf(err, errlen, "%s needs a value", argv[i]);
 				return -1;
 			}
-			if (argv[i][2] == 'r')
+			if (argv[i][2] == 'e')
+				c->expires_days = val;
+			else if (argv[i][2] == 'l')
+				c->label = val;
+			else if (argv[i][2] == 'r')
 				c->role = val;
 			else if (argv[i][2] == 't')
 				c->team = val;
@@ -267,6 +274,8 @@ cmd_serve(struct cmd *c)
 	memory_setup();
 	if (c->demo && demo_load(&c->db, 1, stdout) < 0)
 		return fail("could not load the demo data");
+	if (auth_key_init(&c->db) != 0)
+		return fail("could not load or make the server's signing key");
 	/* Block the stop signals in every thread; main waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -333,7 +342,8 @@ cmd_user_add(struct cmd *c)
 	rc = auth_user_add(&c->db, c->argv[2], role, c->team,
 	    c->authority ? c->authority : "default", pw, sizeof(pw));
 	if (rc == 1)
-		return fail("a user with that name already exists");
+		return fail("a user with that name already exists (names are "
+		    "the same whatever their case)");
 	if (rc != 0)
 		return fail("could not create the user (names: letters, digits, "
 		    ". _ @ -)");
@@ -342,21 +352,98 @@ cmd_user_add(struct cmd *c)
 	return 0;
 }
 
+/* user deactivate|reactivate|reset-password NAME */
+static int
+cmd_user(struct cmd *c)
+{
+	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	char pw[64];
+	long uid;
+	int rc;
+
+	if (strcmp(verb, "add") == 0)
+		return cmd_user_add(c);
+	if (c->argc != 3 || (strcmp(verb, "deactivate") != 0 &&
+	    strcmp(verb, "reactivate") != 0 &&
+	    strcmp(verb, "reset-password") != 0))
+		return fail("usage: convene user add|deactivate|reactivate|"
+		    "reset-password NAME");
+	if ((rc = account_find(&c->db, c->argv[2], &uid)) != 0)
+		return fail(rc > 0 ? "there is no user with that name" :
+		    "could not read the users");
+	if (strcmp(verb, "reset-password") == 0) {
+		if (account_password_reset(&c->db, NULL, uid, pw,
+		    sizeof(pw)) != 0)
+			return fail("could not reset the password");
+		printf("password of %s reset; it must be changed at the next "
+		    "sign-in\ntemporary password:\n%s\n", c->argv[2], pw);
+		return 0;
+	}
+	if (account_set_active(&c->db, NULL, uid,
+	    strcmp(verb, "reactivate") == 0) != 0)
+		return fail("could not change the user");
+	printf("%s %sd\n", c->argv[2], verb);
+	return 0;
+}
+
 static int
 cmd_token(struct cmd *c)
 {
 	char token[AUTH_TOKEN_LEN + 1];
+	const char *verb = c->argc > 1 ? c->argv[1] : "";
+	json_t *a, *t;
+	size_t i;
+	long days = AUTH_TOKEN_DAYS_DEFAULT, id;
 	int rc;
 
-	if (c->argc != 3 || strcmp(c->argv[1], "create") != 0)
-		return fail("usage: convene token create USER");
-	rc = auth_token_create(&c->db, c->argv[2], token, sizeof(token));
+	if (strcmp(verb, "list") == 0 && c->argc == 3) {
+		if ((rc = account_find(&c->db, c->argv[2], &id)) != 0)
+			return fail(rc > 0 ? "there is no user with that name" :
+			    "could not read the users");
+		if ((a = account_tokens(&c->db, id)) == NULL)
+			return fail("could not read the tokens");
+		printf("%-8s %-8s %-21s %s\n", "ID", "STATE", "EXPIRES", "LABEL");
+		json_array_foreach(a, i, t)
+			printf("%-8" JSON_INTEGER_FORMAT " %-8s %-21s %s\n",
+			    json_integer_value(json_object_get(t, "id")),
+			    json_string_value(json_object_get(t, "state")),
+			    json_string_value(json_object_get(t, "expires_at")),
+			    json_string_value(json_object_get(t, "label")));
+		json_decref(a);
+		return 0;
+	}
+	if (strcmp(verb, "revoke") == 0 && c->argc == 3) {
+		if (str_to_long(c->argv[2], 1, 9007199254740991L, &id) != 0)
+			return fail("token revoke: ID must be a token's number "
+			    "(convene token list USER)");
+		rc = account_token_revoke(&c->db, NULL, id, 0, 0);
+		if (rc == ACCOUNT_NOT_FOUND)
+			return fail("there is no token with that id");
+		if (rc != 0)
+			return fail("could not revoke the token");
+		printf("token %ld revoked\n", id);
+		return 0;
+	}
+	if (c->argc != 3 || strcmp(verb, "create") != 0)
+		return fail("usage: convene token create USER [--expires-days N] "
+		    "[--label TEXT] | token list USER | token revoke ID");
+	if (c->expires_days != NULL && str_to_long(c->expires_days, 1,
+	    AUTH_TOKEN_DAYS_MAX, &days) != 0)
+		return fail("--expires-days: must be a whole number from 1 to "
+		    "366");
+	if (c->label != NULL && (strlen(c->label) > ACCOUNT_LABEL_MAX ||
+	    str_has_ctl(c->label) ||
+	    !str_utf8_valid(c->label, strlen(c->label))))
+		return fail("--label: at most 100 characters of text");
+	rc = auth_token_create(&c->db, c->argv[2], (int)days, c->label, token,
+	    sizeof(token), &id);
 	if (rc == 1)
 		return fail("no active user has that name");
 	if (rc != 0)
 		return fail("could not create the token");
-	printf("API token for %s (shown once; send it as "
-	    "\"Authorization: Bearer TOKEN\"):\n%s\n", c->argv[2], token);
+	printf("API token %ld for %s, valid for %ld days (shown once; send it "
+	    "as \"Authorization: Bearer TOKEN\"):\n%s\n", id, c->argv[2],
+	    days, token);
 	return 0;
 }
 
@@ -372,7 +459,7 @@ run(struct cmd *c)
 		return 0;
 	}
 	if (strcmp(name, "user") == 0)
-		return cmd_user_add(c);
+		return cmd_user(c);
 	if (strcmp(name, "token") == 0)
 		return cmd_token(c);
 	if (strcmp(name, "demo-data") == 0)

@@ -9,6 +9,7 @@
 
 static const struct route *const tables[] = {
 	api_routes,
+	account_routes,
 	invite_routes,
 	stats_routes,
 	authority_routes,

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "account.h"
 #include "audit.h"
 #include "auth.h"
 #include "db.h"
@@ -48,16 +51,16 @@ users_page(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 	char aid[24], v[WEB_NAME_BUF];
 	const char *p[1] = { aid };
 	struct db_res r;
-	json_t *d, *users, *t;
+	json_t *d, *users, *t, *u;
 	int i;
 
 	snprintf(aid, sizeof(aid), "%ld", rq->user.authority_id);
 	if ((t = teams(rq->db, rq->user.authority_id)) == NULL)
 		return rs->status = 500;
 	if (db_exec(rq->db, &r, "SELECT u.username, u.display_name, u.role, "
-	    "coalesce(t.name, ''), u.active FROM users u LEFT JOIN teams t ON "
-	    "t.id = u.team_id WHERE u.authority_id = $1 ORDER BY u.username",
-	    1, p) != 0) {
+	    "coalesce(t.name, ''), u.active, u.id, u.must_change_password FROM "
+	    "users u LEFT JOIN teams t ON t.id = u.team_id WHERE "
+	    "u.authority_id = $1 ORDER BY u.username", 1, p) != 0) {
 		json_decref(t);
 		return rs->status = 500;
 	}
@@ -70,6 +73,15 @@ users_page(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 		    i, 2), "manager") == 0 ? "Manager" : "Social worker",
 		    "team", db_res_get(&r, i, 3), "active",
 		    db_res_bool(&r, i, 4)));
+	for (i = 0; i < db_res_rows(&r); i++) {
+		u = json_array_get(users, (size_t)i);
+		json_object_set_new(u, "id", json_integer(db_res_long(&r, i, 5,
+		    0)));
+		json_object_set_new(u, "must_change", json_boolean(
+		    db_res_bool(&r, i, 6)));
+		json_object_set_new(u, "self", json_boolean(db_res_long(&r, i,
+		    5, 0) == rq->user.id));
+	}
 	db_res_free(&r);
 	d = json_pack("{s:o, s:o, s:o, s:s}", "users", users, "teams", t,
 	    "f_team", web_fld(we, "team_name", "Team name", "For example, "
@@ -85,8 +97,13 @@ web_admin_users(struct http_req *rq, struct http_resp *rs)
 {
 	const char *done = http_query(rq, "done");
 
-	return users_page(rq, rs, NULL, done == NULL ? NULL :
-	    strcmp(done, "team") == 0 ? "The team has been added." : NULL);
+	if (done == NULL)
+		return users_page(rq, rs, NULL, NULL);
+	return users_page(rq, rs, NULL, strcmp(done, "team") == 0 ?
+	    "The team has been added." : strcmp(done, "deactivated") == 0 ?
+	    "The user has been deactivated: their sessions and API tokens "
+	    "have ended." : strcmp(done, "reactivated") == 0 ?
+	    "The user has been reactivated." : NULL);
 }
 
 static int
@@ -259,5 +276,69 @@ web_admin_team_post(struct http_req *rq, struct http_resp *rs)
 	status = http_redirect(rs, "/admin/users?done=team");
 out:
 	web_errors_free(&we);
+	return rs->status = status;
+}
+
+/* POST /admin/users/{id}/deactivate and …/reactivate: through account.c,
+ * for users of the admin's own authority. */
+static int
+set_active(struct http_req *rq, struct http_resp *rs, int active)
+{
+	long uid;
+	int rc;
+
+	if (http_param_id(rq, 0, &uid) != 0)
+		return http_error(rq, rs, 404, NULL, "There is no such user.");
+	rc = account_set_active(rq->db, &rq->user, uid, active);
+	if (rc == ACCOUNT_REFUSED)
+		return http_error(rq, rs, 409, NULL, "You cannot deactivate "
+		    "yourself. Ask another administrator.");
+	if (rc == ACCOUNT_NOT_FOUND)
+		return http_error(rq, rs, 404, NULL, "There is no such user.");
+	if (rc != 0)
+		return rs->status = 500;
+	log_info("web", "user %ld %s by administrator %ld", uid, active ?
+	    "reactivated" : "deactivated", rq->user.id);
+	return http_redirect(rs, active ? "/admin/users?done=reactivated" :
+	    "/admin/users?done=deactivated");
+}
+
+int
+web_admin_user_deactivate(struct http_req *rq, struct http_resp *rs)
+{
+	return set_active(rq, rs, 0);
+}
+
+int
+web_admin_user_reactivate(struct http_req *rq, struct http_resp *rs)
+{
+	return set_active(rq, rs, 1);
+}
+
+int
+web_admin_user_reset(struct http_req *rq, struct http_resp *rs)
+{
+	char pw[64];
+	long uid;
+	int rc, status = 500;
+
+	memset(pw, 0, sizeof(pw));
+	if (http_param_id(rq, 0, &uid) != 0)
+		return http_error(rq, rs, 404, NULL, "There is no such user.");
+	rc = account_password_reset(rq->db, &rq->user, uid, pw, sizeof(pw));
+	if (rc == ACCOUNT_REFUSED)
+		return http_error(rq, rs, 409, NULL, "Change your own password "
+		    "instead.");
+	if (rc == ACCOUNT_NOT_FOUND)
+		return http_error(rq, rs, 404, NULL, "There is no such user.");
+	if (rc != 0)
+		goto out;
+	log_info("web", "password of user %ld reset by administrator %ld", uid,
+	    rq->user.id);
+	/* Shown once, on a page that is never cached. */
+	status = web_page(rq, rs, 200, "admin_user_reset", "Password reset",
+	    json_pack("{s:s}", "password", pw));
+out:
+	sodium_memzero(pw, sizeof(pw));
 	return rs->status = status;
 }

@@ -1,16 +1,24 @@
 /*
  * web_auth: signing in and out. The sign-in form carries its own CSRF token
  * (a double-submit cookie, since there is no session yet), so another site
- * cannot sign a browser in as someone else. Failed attempts are recorded in
- * login_failures; after WEB_SIGNIN_MAX_FAILS in WEB_SIGNIN_WINDOW for one
- * username, sign-in for that username is refused until the window passes,
- * and every failure after the third is answered a second later. Failures are
- * logged with the username, never the password.
+ * cannot sign a browser in as someone else. The token is signed with the
+ * server key (HMAC, crypto_auth) and dated, so a cookie planted by anyone
+ * who cannot sign (a sibling subdomain, say) is refused, and a form more
+ * than SIGNIN_FORM_SECONDS old is refused too.
+ *
+ * Every attempt takes from two budgets (throttle.c): the client address's
+ * and the account's at that address; a correct password gives them back.
+ * Over budget, the answer is 429 with Retry-After at once, whatever the
+ * password: nothing sleeps. Failures elsewhere never lock the account's
+ * owner out. POST /sign-in runs on the slow lane (ROUTE_SLOW), so hashing
+ * does not hold a server thread. Failures are logged with the username,
+ * never the password.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -19,12 +27,12 @@
 #include "log.h"
 #include "session.h"
 #include "str.h"
+#include "throttle.h"
 #include "web.h"
 
 #define SIGNIN_COOKIE		"convene_signin"
-#define SIGNIN_MAX_FAILS	5	/* per username per window */
-#define SIGNIN_WINDOW		"15 minutes"
-#define SIGNIN_SLOW_AFTER	3	/* failures before answers slow down */
+#define SIGNIN_FORM_SECONDS	3600	/* a sign-in form's life */
+#define SIGNIN_TOKEN_MAX	160	/* "TIME.NONCE.MAC" */
 
 static int
 signin_cookie(struct http_req *rq, struct http_resp *rs, const char *value,
@@ -38,16 +46,32 @@ signin_cookie(struct http_req *rq, struct http_resp *rs, const char *value,
 	return http_resp_header(rs, "Set-Cookie", c);
 }
 
+/* A fresh form token: "TIME.NONCE.MAC", MAC the server key's HMAC of
+ * "signin|TIME.NONCE". 0 on success. */
+static int
+form_token_make(char *out, size_t outlen)
+{
+	char nonce[33], msg[64], mac[65];
+
+	if (auth_random_hex(nonce, sizeof(nonce), 16) != 0 ||
+	    snprintf(msg, sizeof(msg), "signin|%lld.%s", (long long)time(NULL),
+	    nonce) >= (int)sizeof(msg) ||
+	    auth_mac_hex(msg, mac, sizeof(mac)) != 0 ||
+	    snprintf(out, outlen, "%s.%s", msg + 7, mac) >= (int)outlen)
+		return -1;
+	return 0;
+}
+
 /* Render the form with a fresh form token (and its cookie). */
 static int
 show_form(struct http_req *rq, struct http_resp *rs, int status,
     struct web_errors *we, const char *username, int signed_out)
 {
-	char token[65];
+	char token[SIGNIN_TOKEN_MAX];
 	json_t *d, *fu, *fp;
 
-	if (auth_random_hex(token, sizeof(token), 32) != 0 ||
-	    signin_cookie(rq, rs, token, 3600) != 0)
+	if (form_token_make(token, sizeof(token)) != 0 ||
+	    signin_cookie(rq, rs, token, SIGNIN_FORM_SECONDS) != 0)
 		return rs->status = 500;
 	fu = web_fld(we, "username", "Username", NULL, username);
 	json_object_set_new(fu, "autocomplete", json_string("username"));
@@ -91,37 +115,31 @@ token_equal(const char *a, const char *b)
 	return d == 0;
 }
 
-/* Recent failures for username; -1 on a database error. */
-static long
-recent_failures(struct db *db, const char *username)
+/* 1 when the form's token is the cookie's, was signed by us and is not
+ * older than SIGNIN_FORM_SECONDS. */
+static int
+form_token_ok(const char *field, const char *cookie)
 {
-	const char *p[1] = { username };
-	struct db_res r;
-	long n;
+	char msg[64], ts[24];
+	const char *mac;
+	time_t now = time(NULL);
+	long t;
+	size_t n;
 
-	if (db_exec(db, &r, "SELECT count(*) FROM login_failures WHERE "
-	    "lower(username) = lower($1) AND at > now() - interval '"
-	    SIGNIN_WINDOW "'", 1, p) != 0)
-		return -1;
-	n = db_res_long(&r, 0, 0, -1);
-	db_res_free(&r);
-	return n;
-}
-
-static void
-record_failure(struct db *db, const char *username, long before)
-{
-	const char *p[1] = { username };
-	struct timespec ts = { 1, 0 };
-
-	(void)db_cmd(db, "INSERT INTO login_failures (username) VALUES ($1)",
-	    1, p);
-	(void)db_cmd(db, "DELETE FROM login_failures WHERE at < now() - "
-	    "interval '1 day'", 0, NULL);
-	log_warn("web", "sign-in failed for %s (%ld recent failures)",
-	    username, before + 1);
-	if (before + 1 >= SIGNIN_SLOW_AFTER)
-		nanosleep(&ts, NULL);
+	if (!token_equal(field, cookie) || strlen(field) >= SIGNIN_TOKEN_MAX ||
+	    (mac = strrchr(field, '.')) == NULL)
+		return 0;
+	if (snprintf(msg, sizeof(msg), "signin|%.*s", (int)(mac - field),
+	    field) >= (int)sizeof(msg) || !auth_mac_ok(msg, mac + 1))
+		return 0;
+	n = strcspn(field, ".");
+	if (n == 0 || n >= sizeof(ts))
+		return 0;
+	memcpy(ts, field, n);
+	ts[n] = '\0';
+	if (str_to_long(ts, 0, 9999999999L, &t) != 0)
+		return 0;
+	return t <= (long)now + 60 && (long)now - t <= SIGNIN_FORM_SECONDS;
 }
 
 /* A username as the users table allows it; anything else is logged as
@@ -135,19 +153,40 @@ username_ok(const char *u)
 	    "abcdefghijklmnopqrstuvwxyz0123456789._@-") == n;
 }
 
+/* Answer 429 for an attempt over budget, before any password is hashed. */
+static int
+refuse(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
+    const char *username, long retry_after)
+{
+	char ra[24], msg[200];
+	long minutes = (retry_after + 59) / 60;
+
+	log_warn("web", "sign-in refused for %s: over the sign-in budget "
+	    "(retry after %ld s)", username, retry_after);
+	snprintf(msg, sizeof(msg), "There have been too many failed attempts "
+	    "to sign in from here. Wait %ld minute%s and try again, or ask an "
+	    "administrator", minutes, minutes == 1 ? "" : "s");
+	web_error(we, "username", NULL, "%s", msg);
+	show_form(rq, rs, 429, we, username, 0);
+	snprintf(ra, sizeof(ra), "%ld", retry_after);
+	if (http_resp_header(rs, "Retry-After", ra) != 0)
+		return rs->status = 500;
+	return rs->status;
+}
+
 int
 web_auth_sign_in(struct http_req *rq, struct http_resp *rs)
 {
 	struct web_errors we;
 	struct auth_user u;
-	char username[80];
+	char username[80], client[64];
 	const char *pw = form_get(&rq->form, "password");
-	long fails;
+	long retry_after = 0;
 	int rc, status = 500;
 
 	web_errors_init(&we);
 	web_field(rq, "username", username, sizeof(username));
-	if (!token_equal(form_get(&rq->form, "csrf_token"),
+	if (!form_token_ok(form_get(&rq->form, "csrf_token"),
 	    http_cookie(rq, SIGNIN_COOKIE))) {
 		web_error(&we, "username", NULL, "The sign-in form had expired. "
 		    "Enter your username and password again");
@@ -162,6 +201,17 @@ web_auth_sign_in(struct http_req *rq, struct http_resp *rs)
 		status = show_form(rq, rs, 200, &we, username, 0);
 		goto out;
 	}
+	if (http_client_addr(rq, client, sizeof(client)) != 0)
+		str_copy(client, "unknown", sizeof(client));
+	/* Names the users table cannot hold still cost the client. */
+	if ((rc = throttle_take(rq->db, client, username_ok(username) ?
+	    username : "(invalid)", &retry_after)) < 0)
+		goto out;
+	if (rc > 0) {
+		status = refuse(rq, rs, &we, username_ok(username) ? username :
+		    "(invalid username)", retry_after);
+		goto out;
+	}
 	if (!username_ok(username)) {
 		log_warn("web", "sign-in failed for (invalid username)");
 		web_error(&we, "username", NULL, "Enter a correct username and "
@@ -169,32 +219,23 @@ web_auth_sign_in(struct http_req *rq, struct http_resp *rs)
 		status = show_form(rq, rs, 200, &we, username, 0);
 		goto out;
 	}
-	if ((fails = recent_failures(rq->db, username)) < 0)
-		goto out;
-	if (fails >= SIGNIN_MAX_FAILS) {
-		log_warn("web", "sign-in refused for %s: %ld failures in "
-		    SIGNIN_WINDOW, username, fails);
-		web_error(&we, "username", NULL, "There have been too many "
-		    "failed attempts to sign in as this user. Wait 15 minutes "
-		    "and try again, or ask an administrator");
-		status = show_form(rq, rs, 429, &we, username, 0);
-		goto out;
-	}
 	if ((rc = auth_login(rq->db, username, pw, &u)) < 0)
 		goto out;
 	if (rc > 0) {
-		record_failure(rq->db, username, fails);
+		log_warn("web", "sign-in failed for %s", username);
 		web_error(&we, "username", NULL, "Enter a correct username and "
 		    "password");
 		status = show_form(rq, rs, 200, &we, username, 0);
 		goto out;
 	}
+	throttle_refund(rq->db, client, username);
 	rq->user = u;
 	if (session_create(rq, rs, u.id) != 0 ||
 	    signin_cookie(rq, rs, "", 0) != 0)
 		goto out;
 	log_info("web", "signed in: user %ld", u.id);
-	status = http_redirect(rs, "/");
+	status = http_redirect(rs, u.must_change_password ?
+	    "/account/password" : "/");
 out:
 	web_errors_free(&we);
 	return rs->status = status;
@@ -206,4 +247,77 @@ web_auth_sign_out(struct http_req *rq, struct http_resp *rs)
 	if (session_destroy(rq, rs) != 0)
 		return rs->status = 500;
 	return http_redirect(rs, "/sign-in?signed-out=1");
+}
+
+/* The change-password page; also where a reset password leads. */
+static int
+password_form(struct http_req *rq, struct http_resp *rs, int status,
+    struct web_errors *we, int changed)
+{
+	json_t *d, *fc, *fn;
+
+	fc = web_fld(we, "current_password", "Current password", NULL, "");
+	json_object_set_new(fc, "type", json_string("password"));
+	json_object_set_new(fc, "autocomplete",
+	    json_string("current-password"));
+	json_object_set_new(fc, "width", json_string("govuk-!-width-one-half"));
+	fn = web_fld(we, "new_password", "New password", "At least 12 "
+	    "characters", "");
+	json_object_set_new(fn, "type", json_string("password"));
+	json_object_set_new(fn, "autocomplete", json_string("new-password"));
+	json_object_set_new(fn, "width", json_string("govuk-!-width-one-half"));
+	d = json_pack("{s:o, s:o, s:b, s:b}", "f_current", fc, "f_new", fn,
+	    "changed", changed, "must_change", rq->user.must_change_password);
+	if (we != NULL)
+		web_errors_put(we, d);
+	return web_page(rq, rs, status, "account_password", "Change your "
+	    "password", d);
+}
+
+int
+web_account_password_form(struct http_req *rq, struct http_resp *rs)
+{
+	return password_form(rq, rs, 200, NULL, 0);
+}
+
+int
+web_account_password_post(struct http_req *rq, struct http_resp *rs)
+{
+	struct web_errors we;
+	const char *cur = form_get(&rq->form, "current_password");
+	const char *next = form_get(&rq->form, "new_password");
+	int rc, status = 500;
+
+	web_errors_init(&we);
+	if (cur == NULL || cur[0] == '\0')
+		web_error(&we, "current_password", NULL, "Enter your current "
+		    "password");
+	if (next == NULL || next[0] == '\0')
+		web_error(&we, "new_password", NULL, "Enter a new password");
+	if (web_errors_any(&we)) {
+		status = password_form(rq, rs, 200, &we, 0);
+		goto out;
+	}
+	rc = account_password_change(rq->db, &rq->user, cur, next,
+	    rq->user.session_id);
+	if (rc == ACCOUNT_WRONG_PASSWORD) {
+		log_warn("web", "password change refused for user %ld: wrong "
+		    "current password", rq->user.id);
+		web_error(&we, "current_password", NULL, "Your current password "
+		    "is not correct");
+	} else if (rc == ACCOUNT_WEAK_PASSWORD)
+		web_error(&we, "new_password", NULL, "Enter a new password of "
+		    "%d to %d characters, different from the current one",
+		    ACCOUNT_PASSWORD_MIN, ACCOUNT_PASSWORD_MAX);
+	else if (rc != 0)
+		goto out;
+	if (web_errors_any(&we)) {
+		status = password_form(rq, rs, 200, &we, 0);
+		goto out;
+	}
+	rq->user.must_change_password = 0;
+	status = password_form(rq, rs, 200, NULL, 1);
+out:
+	web_errors_free(&we);
+	return rs->status = status;
 }

@@ -44,7 +44,7 @@ def iso(days, hm="10:00"):
 
 
 def token_in(body):
-    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', body)
+    m = re.search(r'name="csrf_token" value="([0-9a-f.]+)"', body)
     assert m, "no csrf_token in the page"
     return m.group(1)
 

@@ -56,6 +56,7 @@ struct child {
 struct participant {
 	long	 id;
 	long	 contact_id;		/* 0: not from the directory */
+	long	 user_id;		/* 0: not a Convene user */
 	char	*name;
 	char	*email;
 	char	*agency;

@@ -297,7 +297,7 @@ class_save(struct db *db, const char *aid, json_t *v)
 	    "id = $1", 2, p);
 }
 
-/* ---- enforce_chair_eligibility (issue 11) --------------------------------- */
+/* ---- enforce_chair_eligibility (issue 11) ---------------------------- */
 
 /* Whether the chair of a record must be able to chair (a manager, or a
  * directory contact marked so): record.c reads it when a record is

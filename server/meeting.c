@@ -29,16 +29,6 @@
 
 #define ID_LEN	24
 
-static const char *const kinds[] = { "meeting", "discussion", NULL };
-static const char *const formats[] = { "in_person", "video", "phone", NULL };
-static const char *const attendances[] = { "attended", "contributed",
-	"apologies", "absent", NULL };
-static const char *const decisions[] = { "s47_joint", "s47_single_agency",
-	"no_s47_further_assessment", "no_further_action", NULL };
-static const char *const classes[] = { "multi_agency", "partial",
-	"single_agency", NULL };
-static const char *const statuses[] = { "scheduled", "held", "cancelled",
-	NULL };
 
 int
 verr_set(struct verr *e, int status, const char *field, const char *fmt, ...)
@@ -1212,13 +1202,13 @@ create_tx(struct db *db, const struct auth_user *u, json_t *body,
 		return verr_set(e, 403, NULL, "you are not in a team, so you "
 		    "cannot book for one");
 	if (input_known_keys(body, create_keys, "", e) != 0 ||
-	    input_enum(body, "kind", "kind", INPUT_REQUIRED, kinds, &kind,
-	    e) != 0 ||
+	    input_enum(body, "kind", "kind", INPUT_REQUIRED,
+	    vocab_codes(VOCAB_KIND), &kind, e) != 0 ||
 	    input_str(body, "reason", "reason", INPUT_REQUIRED |
 	    INPUT_MULTILINE, MEETING_TEXT_MAX, &reason, e) != 0 ||
 	    read_when(body, INPUT_REQUIRED, &w, e) != 0 ||
-	    input_enum(body, "format", "format", INPUT_REQUIRED, formats,
-	    &format, e) != 0 ||
+	    input_enum(body, "format", "format", INPUT_REQUIRED,
+	    vocab_codes(VOCAB_FORMAT), &format, e) != 0 ||
 	    input_str(body, "location", "location", INPUT_OPTIONAL,
 	    MODEL_LOCATION_MAX,
 	    &location, e) != 0 ||
@@ -1495,8 +1485,8 @@ update_fields(struct db *db, long id, json_t *body, struct verr *e)
 	if (input_str(body, "reason", "reason", INPUT_MULTILINE,
 	    MEETING_TEXT_MAX, &reason, e) != 0 ||
 	    read_when(body, INPUT_OPTIONAL, &w, e) != 0 ||
-	    input_enum(body, "format", "format", INPUT_OPTIONAL, formats,
-	    &format, e) != 0 ||
+	    input_enum(body, "format", "format", INPUT_OPTIONAL,
+	    vocab_codes(VOCAB_FORMAT), &format, e) != 0 ||
 	    input_str(body, "location", "location", INPUT_OPTIONAL,
 	    MODEL_LOCATION_MAX,
 	    &location, e) != 0 ||
@@ -1752,8 +1742,8 @@ set_attendance(struct db *db, long id, json_t *list, struct verr *e)
 			return verr_set(e, 422, f, "%s: give id and attendance "
 			    "only", f);
 		snprintf(f, sizeof(f), "participants[%zu].attendance", i);
-		if (input_enum(jp, "attendance", f, INPUT_REQUIRED, attendances,
-		    &att, e) != 0)
+		if (input_enum(jp, "attendance", f, INPUT_REQUIRED,
+		    vocab_codes(VOCAB_ATTENDANCE), &att, e) != 0)
 			return -1;
 		snprintf(pid, sizeof(pid), "%lld",
 		    (long long)json_integer_value(jid));
@@ -1813,7 +1803,7 @@ set_outcomes(struct db *db, long id, json_t *list, struct verr *e)
 		    input_str(o, "child", F("child"), has_id ? INPUT_OPTIONAL :
 		    INPUT_REQUIRED, MEETING_NAME_MAX, &child, e) != 0 ||
 		    input_enum(o, "decision", F("decision"), INPUT_REQUIRED,
-		    decisions, &decision, e) != 0 ||
+		    vocab_codes(VOCAB_DECISION), &decision, e) != 0 ||
 		    input_str(o, "rationale", F("rationale"), INPUT_MULTILINE,
 		    MEETING_LONG_TEXT_MAX, &rationale, e) != 0)
 			return -1;
@@ -2011,7 +2001,6 @@ check_filter(const struct meeting_filter *f, char *from, char *to,
 {
 	char err[160];
 	int y, m, d;
-	size_t i;
 
 	from[0] = to[0] = '\0';
 	if (f->from != NULL && f->from[0] != '\0') {
@@ -2024,21 +2013,14 @@ check_filter(const struct meeting_filter *f, char *from, char *to,
 			return verr_set(e, 400, "to", "to: %s", err);
 		snprintf(to, 11, "%04d-%02d-%02d", y, m, d);
 	}
-	if (f->classification != NULL && f->classification[0] != '\0') {
-		for (i = 0; classes[i] && strcmp(classes[i], f->classification);
-		    i++)
-			;
-		if (classes[i] == NULL)
-			return verr_set(e, 400, "classification", "classification:"
-			    " must be multi_agency, partial or single_agency");
-	}
-	if (f->status != NULL && f->status[0] != '\0') {
-		for (i = 0; statuses[i] && strcmp(statuses[i], f->status); i++)
-			;
-		if (statuses[i] == NULL)
-			return verr_set(e, 400, "status", "status: must be "
-			    "scheduled, held or cancelled");
-	}
+	if (f->classification != NULL && f->classification[0] != '\0' &&
+	    !vocab_has(VOCAB_CLASSIFICATION, f->classification))
+		return verr_set(e, 400, "classification", "classification: must "
+		    "be multi_agency, partial or single_agency");
+	if (f->status != NULL && f->status[0] != '\0' &&
+	    !vocab_has(VOCAB_STATUS, f->status))
+		return verr_set(e, 400, "status", "status: must be scheduled, "
+		    "held or cancelled");
 	return 0;
 }
 

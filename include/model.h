@@ -56,6 +56,7 @@ struct child {
 struct participant {
 	long	 id;
 	long	 contact_id;		/* 0: not from the directory */
+	long	 user_id;		/* 0: not a Convene user */
 	char	*name;
 	char	*email;
 	char	*agency;
@@ -225,5 +226,12 @@ json_t	*model_audit_view(const struct discussion *d);
 json_t	*model_audit_project(const json_t *view, const char *const *allow);
 /* The allow-list model_audit_view uses. */
 extern const char *const model_audit_allow[];
+/*
+ * The fields of model_discussion_json that the audit snapshot drops, each
+ * on purpose (paths as in model_audit_allow). Every field of the view is in
+ * exactly one of the two lists; the unit test checks it, so a new field
+ * needs a decision before it lands.
+ */
+extern const char *const model_audit_drop[];
 
 #endif

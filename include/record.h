@@ -35,6 +35,19 @@ int	 record_write_tx(struct db *db, const struct auth_user *u, long id,
 	    json_t *body, struct discussion **out, struct verr *e);
 
 /*
+ * Check the record already written for d (if any) against d as it now
+ * stands, with the rules of record_put: for writers that change what the
+ * record rests on (attendance, outcomes, a child's facts) inside their
+ * transaction, after their writes. 0 when there is no record or it still
+ * holds. Otherwise -1 with e a 422 whose field is the record's, prefixed
+ * "record." (500 when the database failed), and *child_id or
+ * *participant_id the child or person the broken rule is about (0 when
+ * neither), so the caller can name its own field.
+ */
+int	 record_recheck(struct db *db, const struct discussion *d,
+	    long *child_id, long *participant_id, struct verr *e);
+
+/*
  * The history of discussion id for u (visibility checked): every audit
  * entry in order as {"at", "by", "action", "changes": [{field, before,
  * after}]}, the changes computed on the audit allow-list projection only.

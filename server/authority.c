@@ -297,6 +297,47 @@ class_save(struct db *db, const char *aid, json_t *v)
 	    "id = $1", 2, p);
 }
 
+/* ---- enforce_chair_eligibility (issue 11) ---------------------------- */
+
+/* Whether the chair of a record must be able to chair (a manager, or a
+ * directory contact marked so): record.c reads it when a record is
+ * written. */
+static int
+chair_load(struct db *db, const char *aid, json_t *o)
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	int rc = -1;
+
+	if (db_exec(db, &r, "SELECT enforce_chair_eligibility FROM "
+	    "authorities WHERE id = $1", 1, p) != 0)
+		return -1;
+	if (db_res_rows(&r) == 1)
+		rc = json_object_set_new(o, "enforce_chair_eligibility",
+		    json_boolean(db_res_bool(&r, 0, 0)));
+	db_res_free(&r);
+	return rc;
+}
+
+static int
+chair_check(struct db *db, json_t *v, struct verr *e)
+{
+	(void)db;
+	if (!json_is_boolean(v))
+		return verr_set(e, 422, "enforce_chair_eligibility",
+		    "enforce_chair_eligibility: must be true or false");
+	return 0;
+}
+
+static int
+chair_save(struct db *db, const char *aid, json_t *v)
+{
+	const char *p[2] = { aid, json_is_true(v) ? "t" : "f" };
+
+	return db_cmd(db, "UPDATE authorities SET enforce_chair_eligibility = "
+	    "$2::boolean WHERE id = $1", 2, p);
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
 static const struct field fields[] = {
@@ -306,6 +347,7 @@ static const struct field fields[] = {
 	  target_save },
 	{ "invite_title_template", title_load, title_check, title_save },
 	{ "invite_class", class_load, class_check, class_save },
+	{ "enforce_chair_eligibility", chair_load, chair_check, chair_save },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -23,21 +23,12 @@
 #include "ltime.h"
 #include "meeting.h"
 #include "model.h"
+#include "record.h"
 #include "str.h"
 #include "vocab.h"
 
 #define ID_LEN	24
 
-static const char *const kinds[] = { "meeting", "discussion", NULL };
-static const char *const formats[] = { "in_person", "video", "phone", NULL };
-static const char *const attendances[] = { "attended", "contributed",
-	"apologies", "absent", NULL };
-static const char *const decisions[] = { "s47_joint", "s47_single_agency",
-	"no_s47_further_assessment", "no_further_action", NULL };
-static const char *const classes[] = { "multi_agency", "partial",
-	"single_agency", NULL };
-static const char *const statuses[] = { "scheduled", "held", "cancelled",
-	NULL };
 
 int
 verr_set(struct verr *e, int status, const char *field, const char *fmt, ...)
@@ -348,21 +339,35 @@ static const char *const child_keys[] = { "name", "date_of_birth", "sex",
 /* A change by PATCH names the child by id and gives what changes. */
 static const char *const child_patch_keys[] = { "id", "name",
 	"date_of_birth", "sex", "ethnicity", "disability", "legal_status",
-	"person_id", NULL };
+	"person_id", "unborn", "expected_date", NULL };
 
 struct child_in {
 	const char	*name, *sex, *ethnicity, *disability, *legal, *person;
 	char		 dob[MODEL_DATE_LEN], expected[MODEL_DATE_LEN];
-	int		 unborn;
+	int		 unborn, has_unborn;
 };
 
+/* Today in London as "YYYY-MM-DD" (dates of birth are London dates). */
+static void
+today_local(char *out, size_t len)
+{
+	int y, mo, d, h, mi;
+
+	if (ltime_local(time(NULL), &y, &mo, &d, &h, &mi) != 0)
+		str_copy(out, "9999-12-31", len);
+	else
+		snprintf(out, len, "%04d-%02d-%02d", y, mo, d);
+}
+
 /* Check children[i] whole before anything is written; patch: a change
- * to a child already on the case (every field optional). */
+ * to a child already on the case (every field optional; the rules between
+ * unborn, expected_date and date_of_birth need the stored child, so
+ * child_patch checks them). */
 static int
 child_read(json_t *ch, size_t i, int patch, struct child_in *c,
     struct verr *e)
 {
-	char f[64];
+	char f[64], today[MODEL_DATE_LEN];
 
 	memset(c, 0, sizeof(*c));
 	if (!json_is_object(ch))
@@ -374,14 +379,15 @@ child_read(json_t *ch, size_t i, int patch, struct child_in *c,
 		return -1;
 #define F(k) (snprintf(f, sizeof(f), "children[%zu].%s", i, k), f)
 	if (input_bool(ch, "unborn", F("unborn"), INPUT_OPTIONAL, &c->unborn,
-	    NULL, e) != 0 ||
+	    &c->has_unborn, e) != 0 ||
 	    input_str(ch, "name", F("name"), c->unborn || patch ?
 	    INPUT_OPTIONAL : INPUT_REQUIRED, MODEL_NAME_MAX, &c->name,
 	    e) != 0 ||
 	    input_date(ch, "date_of_birth", F("date_of_birth"), INPUT_OPTIONAL,
 	    c->dob, NULL, e) != 0 ||
-	    input_date(ch, "expected_date", F("expected_date"), c->unborn ?
-	    INPUT_REQUIRED : INPUT_OPTIONAL, c->expected, NULL, e) != 0 ||
+	    input_date(ch, "expected_date", F("expected_date"), c->unborn &&
+	    !patch ? INPUT_REQUIRED : INPUT_OPTIONAL, c->expected, NULL,
+	    e) != 0 ||
 	    input_enum(ch, "sex", F("sex"), INPUT_OPTIONAL,
 	    vocab_codes(VOCAB_SEX), &c->sex, e) != 0 ||
 	    input_str(ch, "ethnicity", F("ethnicity"), INPUT_OPTIONAL,
@@ -393,12 +399,55 @@ child_read(json_t *ch, size_t i, int patch, struct child_in *c,
 	    input_str(ch, "person_id", F("person_id"), INPUT_OPTIONAL,
 	    MODEL_PERSON_ID_MAX, &c->person, e) != 0)
 		return -1;
+	if (c->name != NULL && c->name[0] == '\0')
+		return verr_set(e, 422, F("name"), "%s: must not be empty (leave "
+		    "it out to keep the name)", f);
+	today_local(today, sizeof(today));
+	if (c->dob[0] != '\0' && strcmp(c->dob, today) > 0)
+		return verr_set(e, 422, F("date_of_birth"), "%s: must not be in "
+		    "the future (an unborn baby has an expected date)", f);
+	if (patch)
+		return 0;
 	if (!c->unborn && c->expected[0] != '\0')
 		return verr_set(e, 422, F("expected_date"), "%s: only for an "
 		    "unborn baby (set unborn to true)", f);
 	if (c->unborn && c->dob[0] != '\0')
 		return verr_set(e, 422, F("date_of_birth"), "%s: an unborn baby "
 		    "has an expected date, not a date of birth", f);
+#undef F
+	return 0;
+}
+
+/*
+ * The rules between unborn, expected_date, date_of_birth and name for a
+ * PATCH of a child stored as was_unborn (named: has a name): an unborn
+ * baby may be recorded as born (unborn false, with a name and a date of
+ * birth); a child who is born is not made unborn.
+ */
+static int
+child_birth_check(const struct child_in *c, int was_unborn, int named,
+    size_t i, struct verr *e)
+{
+	int unborn = c->has_unborn ? c->unborn : was_unborn;
+	char f[64];
+
+#define F(k) (snprintf(f, sizeof(f), "children[%zu].%s", i, k), f)
+	if (!was_unborn && unborn)
+		return verr_set(e, 422, F("unborn"), "%s: this child is born; a "
+		    "child cannot be recorded as unborn again", f);
+	if (!unborn && c->expected[0] != '\0')
+		return verr_set(e, 422, F("expected_date"), "%s: only for an "
+		    "unborn baby", f);
+	if (unborn && c->dob[0] != '\0')
+		return verr_set(e, 422, F("date_of_birth"), "%s: an unborn baby "
+		    "has an expected date, not a date of birth; set unborn to "
+		    "false when the baby is born", f);
+	if (was_unborn && !unborn && c->name == NULL && !named)
+		return verr_set(e, 422, F("name"), "%s: give the baby's name "
+		    "with unborn false", f);
+	if (was_unborn && !unborn && c->dob[0] == '\0')
+		return verr_set(e, 422, F("date_of_birth"), "%s: give the date "
+		    "of birth with unborn false", f);
 #undef F
 	return 0;
 }
@@ -492,7 +541,7 @@ child_patch(struct db *db, long authority, long id, json_t *ch, size_t i,
 	const char *p[10];
 	struct db_res r;
 	long child;
-	int found, taken;
+	int found, taken, was_unborn, named;
 
 	if (child_read(ch, i, 1, &c, e) != 0)
 		return -1;
@@ -504,17 +553,22 @@ child_patch(struct db *db, long authority, long id, json_t *ch, size_t i,
 	snprintf(kid, sizeof(kid), "%ld", child);
 	snprintf(aid, sizeof(aid), "%ld", authority);
 	p[0] = did; p[1] = kid; p[2] = aid; p[3] = c.person;
-	if (db_exec(db, &r, "SELECT EXISTS (SELECT 1 FROM children ch JOIN "
-	    "discussions d ON d.case_id = ch.case_id WHERE d.id = $1 AND "
-	    "ch.id = $2), EXISTS (SELECT 1 FROM children WHERE authority_id = "
-	    "$3 AND person_id = $4 AND id <> $2)", 4, p) != 0)
+	if (db_exec(db, &r, "SELECT ch.unborn, ch.name IS NOT NULL, EXISTS "
+	    "(SELECT 1 FROM children WHERE authority_id = $3 AND person_id = "
+	    "$4 AND id <> $2) FROM children ch JOIN discussions d ON "
+	    "d.case_id = ch.case_id WHERE d.id = $1 AND ch.id = $2", 4,
+	    p) != 0)
 		return internal(e);
-	found = db_res_bool(&r, 0, 0);
-	taken = db_res_bool(&r, 0, 1);
+	found = db_res_rows(&r) == 1;
+	was_unborn = found && db_res_bool(&r, 0, 0);
+	named = found && db_res_bool(&r, 0, 1);
+	taken = found && db_res_bool(&r, 0, 2);
 	db_res_free(&r);
 	if (!found)
 		return verr_set(e, 422, f, "%s: no child of this discussion has "
 		    "this id", f);
+	if (child_birth_check(&c, was_unborn, named, i, e) != 0)
+		return -1;
 	snprintf(f, sizeof(f), "children[%zu].person_id", i);
 	if (taken)
 		return verr_set(e, 422, f, "%s: already given to another child "
@@ -522,12 +576,17 @@ child_patch(struct db *db, long authority, long id, json_t *ch, size_t i,
 	p[0] = kid; p[1] = c.name; p[2] = c.dob[0] ? c.dob : NULL;
 	p[3] = c.sex; p[4] = c.ethnicity; p[5] = c.disability;
 	p[6] = c.legal; p[7] = c.person;
+	p[8] = (c.has_unborn ? c.unborn : was_unborn) ? "t" : "f";
+	p[9] = c.expected[0] ? c.expected : NULL;
+	/* Born: the expected date gives way to the date of birth. */
 	return db_cmd(db, "UPDATE children SET name = coalesce($2, name), "
 	    "date_of_birth = coalesce($3::date, date_of_birth), sex = "
 	    "coalesce($4, sex), ethnicity = coalesce($5, ethnicity), "
 	    "disability = coalesce($6, disability), legal_status = "
-	    "coalesce($7, legal_status), person_id = coalesce($8, person_id) "
-	    "WHERE id = $1", 8, p) != 0 ? internal(e) : 0;
+	    "coalesce($7, legal_status), person_id = coalesce($8, person_id), "
+	    "unborn = $9::boolean, expected_date = CASE WHEN $9::boolean THEN "
+	    "coalesce($10::date, expected_date) END WHERE id = $1", 10,
+	    p) != 0 ? internal(e) : 0;
 }
 
 static int
@@ -634,11 +693,11 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 {
 	static const char *const keys[] = { "contact_id", "name", "email",
 		"agency", "organisation", "role", "attendance",
-		"contacted_by_phone_at", "self", NULL };
+		"contacted_by_phone_at", "self", "user_id", NULL };
 	const char *name, *email, *agency, *org, *role, *att;
 	char f[96], phoned[LTIME_ISO_MAX] = "";
-	long contact;
-	int has_contact, has_phone, need, self;
+	long contact, user;
+	int has_contact, has_phone, has_user, need, self;
 	time_t phone;
 	json_t *row;
 
@@ -653,6 +712,8 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 	    e) != 0 ||
 	    input_int(jp, "contact_id", F("contact_id"), INPUT_OPTIONAL, 1,
 	    MODEL_ID_MAX, &contact, &has_contact, e) != 0 ||
+	    input_int(jp, "user_id", F("user_id"), INPUT_OPTIONAL, 1,
+	    MODEL_ID_MAX, &user, &has_user, e) != 0 ||
 	    input_enum(jp, "attendance", F("attendance"), on_day ?
 	    INPUT_REQUIRED : INPUT_OPTIONAL, vocab_codes(VOCAB_ATTENDANCE),
 	    &att, e) != 0 ||
@@ -668,10 +729,11 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 	 * statistics need their agency, organisation and role. */
 	need = on_day ? INPUT_REQUIRED : INPUT_OPTIONAL;
 	if (has_contact)
-		row = json_pack("{s:I, s:I, s:s?, s:b, s:s?}", "i",
+		row = json_pack("{s:I, s:I, s:s?, s:b, s:s?, s:o}", "i",
 		    (json_int_t)idx, "contact_id", (json_int_t)contact,
 		    "attendance", att, "reach", 1, "contacted_by_phone_at",
-		    phoned[0] ? phoned : NULL);
+		    phoned[0] ? phoned : NULL, "user_id", has_user ?
+		    json_integer(user) : json_null());
 	else {
 		if (input_str(jp, "name", F("name"), INPUT_REQUIRED,
 		    MEETING_NAME_MAX, &name, e) != 0 ||
@@ -686,12 +748,13 @@ read_participant(json_t *rows, size_t idx, json_t *jp, const char *prefix,
 		    MEETING_NAME_MAX, &role, e) != 0)
 			return -1;
 		row = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:b,"
-		    " s:s?, s:b}", "i", (json_int_t)idx, "name", name, "email",
-		    email, "agency", agency, "organisation", org ? org : "",
-		    "role", role ? role : "", "attendance", att, "reach",
-		    email != NULL || phoned[0] != '\0' || self,
+		    " s:s?, s:b, s:o}", "i", (json_int_t)idx, "name", name,
+		    "email", email, "agency", agency, "organisation",
+		    org ? org : "", "role", role ? role : "", "attendance", att,
+		    "reach", email != NULL || phoned[0] != '\0' || self,
 		    "contacted_by_phone_at", phoned[0] ? phoned : NULL,
-		    "self", self);
+		    "self", self, "user_id", has_user ? json_integer(user) :
+		    json_null());
 	}
 #undef F
 	if (json_array_append_new(rows, row) != 0)
@@ -714,8 +777,9 @@ insert_participants(struct db *db, long id, json_t *rows, const char *key,
 	const char *p[4] = { sid, NULL, on_day ? "t" : "f", uid };
 	struct db_res r;
 	char *js;
+	const char *what;
 	long bad;
-	int by_contact, rc;
+	int rc;
 
 	if (json_array_size(rows) == 0)
 		return 0;
@@ -727,22 +791,32 @@ insert_participants(struct db *db, long id, json_t *rows, const char *key,
 	rc = db_exec(db, &r, "WITH r AS (SELECT * FROM json_to_recordset("
 	    "$2::json) AS r(i integer, contact_id bigint, name text, email "
 	    "text, agency text, organisation text, role text, attendance "
-	    "text, contacted_by_phone_at timestamptz, self boolean)), "
-	    "s AS (SELECT r.i, r.contact_id IS NOT NULL AS by_contact, c.id "
+	    "text, contacted_by_phone_at timestamptz, self boolean, user_id "
+	    "bigint)), "
+	    "s AS (SELECT r.i, CASE WHEN r.user_id IS NOT NULL AND uu.id IS "
+	    "NULL THEN 'user_id' WHEN r.contact_id IS NOT NULL THEN "
+	    "'contact_id' ELSE 'agency' END AS what, r.user_id IS NOT NULL AND "
+	    "uu.id IS NULL AS bad_user, c.id "
 	    "AS contact_id, CASE WHEN r.contact_id IS NULL THEN r.name ELSE "
 	    "c.name END AS name, CASE WHEN r.contact_id IS NULL THEN r.email "
 	    "ELSE c.email END AS email, coalesce(o.agency, a.code) AS agency, "
 	    "CASE WHEN r.contact_id IS NULL THEN r.organisation ELSE o.name "
 	    "END AS organisation, CASE WHEN r.contact_id IS NULL THEN r.role "
 	    "ELSE c.role END AS role, r.attendance, r.contacted_by_phone_at, "
-	    "CASE WHEN r.self AND $4::bigint > 0 THEN $4::bigint END AS user_id "
+	    /* a Convene user of the discussion's authority, named by id;
+	     * or the person booking, as self */
+	    "coalesce(uu.id, CASE WHEN r.self AND $4::bigint > 0 THEN "
+	    "$4::bigint END) AS user_id "
 	    "FROM r "
+	    "LEFT JOIN users uu ON uu.id = r.user_id AND uu.active AND "
+	    "uu.authority_id = (SELECT authority_id FROM discussions WHERE "
+	    "id = $1::bigint) "
 	    "LEFT JOIN contacts c ON r.contact_id IS NOT NULL AND "
 	    "c.id = r.contact_id AND c.active "
 	    "LEFT JOIN organisations o ON o.id = c.organisation_id "
 	    "LEFT JOIN agencies a ON r.contact_id IS NULL AND "
 	    "a.code = r.agency), "
-	    "bad AS (SELECT i, by_contact FROM s WHERE agency IS NULL "
+	    "bad AS (SELECT i, what FROM s WHERE agency IS NULL OR bad_user "
 	    "ORDER BY i LIMIT 1), "
 	    "ins AS (INSERT INTO participants (discussion_id, contact_id, name, "
 	    "email, agency, organisation, role, added_on_day, attendance, "
@@ -751,20 +825,25 @@ insert_participants(struct db *db, long id, json_t *rows, const char *key,
 	    "contacted_by_phone_at, user_id "
 	    "FROM s WHERE NOT EXISTS (SELECT 1 FROM bad) "
 	    "ORDER BY i RETURNING 1) "
-	    "SELECT (SELECT i FROM bad), (SELECT by_contact FROM bad), "
+	    "SELECT (SELECT i FROM bad), (SELECT what FROM bad), "
 	    "(SELECT count(*) FROM ins)", 4, p);
 	free(js);
 	if (rc != 0)
 		return internal(e);
 	bad = db_res_long(&r, 0, 0, -1);
-	by_contact = db_res_bool(&r, 0, 1);
+	what = db_res_get(&r, 0, 1);
+	snprintf(field, sizeof(field), "%s[%ld].%s", key, bad,
+	    what != NULL ? what : "agency");
 	rc = db_res_long(&r, 0, 2, -1) == (long)json_array_size(rows) ? 0 : -1;
 	db_res_free(&r);
 	if (bad >= 0) {
-		snprintf(field, sizeof(field), "%s[%ld].%s", key, bad,
-		    by_contact ? "contact_id" : "agency");
-		return verr_set(e, 422, field, by_contact ? "%s: no active "
-		    "contact has this id" : "%s: is not a known agency "
+		if (strstr(field, ".user_id") != NULL)
+			return verr_set(e, 422, field, "%s: no active user of "
+			    "this authority has this id", field);
+		if (strstr(field, ".contact_id") != NULL)
+			return verr_set(e, 422, field, "%s: no active contact has "
+			    "this id", field);
+		return verr_set(e, 422, field, "%s: is not a known agency "
 		    "(social_care, police, health, education, probation, "
 		    "housing, other)", field);
 	}
@@ -1123,13 +1202,13 @@ create_tx(struct db *db, const struct auth_user *u, json_t *body,
 		return verr_set(e, 403, NULL, "you are not in a team, so you "
 		    "cannot book for one");
 	if (input_known_keys(body, create_keys, "", e) != 0 ||
-	    input_enum(body, "kind", "kind", INPUT_REQUIRED, kinds, &kind,
-	    e) != 0 ||
+	    input_enum(body, "kind", "kind", INPUT_REQUIRED,
+	    vocab_codes(VOCAB_KIND), &kind, e) != 0 ||
 	    input_str(body, "reason", "reason", INPUT_REQUIRED |
 	    INPUT_MULTILINE, MEETING_TEXT_MAX, &reason, e) != 0 ||
 	    read_when(body, INPUT_REQUIRED, &w, e) != 0 ||
-	    input_enum(body, "format", "format", INPUT_REQUIRED, formats,
-	    &format, e) != 0 ||
+	    input_enum(body, "format", "format", INPUT_REQUIRED,
+	    vocab_codes(VOCAB_FORMAT), &format, e) != 0 ||
 	    input_str(body, "location", "location", INPUT_OPTIONAL,
 	    MODEL_LOCATION_MAX,
 	    &location, e) != 0 ||
@@ -1221,6 +1300,130 @@ out:
 	return result;
 }
 
+/* ---- the record already written ------------------------------------------ */
+
+/* Which request changed what the record rests on. */
+enum record_cause {
+	CAUSE_ATTENDANCE,	/* PUT /attendance: participants, outcomes */
+	CAUSE_CHILDREN		/* PATCH children of a held discussion */
+};
+
+/* The entry of the request the child or participant the broken rule
+ * (broken: the record's field) is about came from, as a field name in f;
+ * 0, or -1 when none. */
+static int
+cause_field(const struct discussion *d, json_t *body, enum record_cause why,
+    const char *broken, long child, long pid, char *f, size_t len)
+{
+	const char *what = strstr(broken, ".rationale") != NULL ?
+	    "rationale" : "decision";
+	const struct child *c = child ? model_child(d, child) : NULL;
+	const char *list = why == CAUSE_CHILDREN ? "children" :
+	    child ? "outcomes" : "participants";
+	const char *name;
+	json_t *o, *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(body, list), i, o) {
+		if (why == CAUSE_CHILDREN) {
+			if (json_integer_value(json_object_get(o, "id")) != child)
+				continue;
+			snprintf(f, len, "children[%zu]%s", i,
+			    json_object_get(o, "legal_status") ?
+			    ".legal_status" : "");
+			return 0;
+		}
+		if (child) {
+			v = json_object_get(o, "child_id");
+			name = json_string_value(json_object_get(o, "child"));
+			if (json_is_integer(v) ? json_integer_value(v) != child :
+			    c == NULL || c->name == NULL || name == NULL ||
+			    str_casecmp(c->name, name) != 0)
+				continue;
+			snprintf(f, len, "outcomes[%zu].%s", i, what);
+			return 0;
+		}
+		if (pid && json_integer_value(json_object_get(o, "id")) == pid) {
+			snprintf(f, len, "participants[%zu].attendance", i);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * After a change inside the caller's transaction, the record already
+ * written for discussion id (before: the discussion's view before the
+ * change) must still hold: its rules are checked again against the
+ * discussion as it now is, and a refusal names the request's own field
+ * where it can (outcomes[i].decision, participants[i].attendance,
+ * children[i].legal_status), else the record's (record.*). A record whose
+ * content the change altered (a decision given with attendance) is a new
+ * version, written by u: an authorised record is not edited silently.
+ */
+static int
+keep_record(struct db *db, const struct auth_user *u, long id,
+    json_t *before, json_t *body, enum record_cause why, struct verr *e)
+{
+	static const char *const meta[] = { "version", "written_by",
+		"written_at", NULL };
+	struct discussion *d = NULL;
+	char f[96], msg[sizeof(e->msg)], sid[ID_LEN], uid[ID_LEN];
+	const char *p[2] = { sid, uid };
+	json_t *was = NULL, *now = NULL;
+	long child, pid;
+	size_t i;
+	int rc = -1;
+
+	if (model_discussion_load(db, id, &d) != 0)
+		return internal(e);
+	if (d->record == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if (record_recheck(db, d, &child, &pid, e) != 0) {
+		if (e->status >= 500)
+			goto out;
+		str_copy(msg, e->msg, sizeof(msg));
+		if (cause_field(d, body, why, e->field, child, pid, f,
+		    sizeof(f)) == 0)
+			verr_set(e, 422, f, "%s: the record of this discussion "
+			    "would no longer hold; change the record first. The "
+			    "record's %s", f, msg);
+		else {
+			str_copy(f, e->field, sizeof(f));
+			verr_set(e, 422, f, "%s: the record of this discussion "
+			    "would no longer hold; change the record first. %s",
+			    f, msg);
+		}
+		goto out;
+	}
+	was = json_deep_copy(json_object_get(before, "record"));
+	now = model_record_json(d);
+	if (was == NULL || now == NULL) {
+		internal(e);
+		goto out;
+	}
+	for (i = 0; meta[i] != NULL; i++) {
+		json_object_del(was, meta[i]);
+		json_object_del(now, meta[i]);
+	}
+	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(uid, sizeof(uid), "%ld", u != NULL ? u->id : 0);
+	if (!json_equal(was, now) && db_cmd(db, "UPDATE records SET version = "
+	    "version + 1, written_at = now(), written_by = $2 WHERE "
+	    "discussion_id = $1", 2, p) != 0) {
+		internal(e);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(was);
+	json_decref(now);
+	model_discussion_free(d);
+	return rc;
+}
+
 static const char *const update_keys[] = { "reason", "concern_received_at",
 	"starts_at", "ends_at", "duration_minutes", "format", "location",
 	"chair", "add_participants", "remove_participants",
@@ -1282,8 +1485,8 @@ update_fields(struct db *db, long id, json_t *body, struct verr *e)
 	if (input_str(body, "reason", "reason", INPUT_MULTILINE,
 	    MEETING_TEXT_MAX, &reason, e) != 0 ||
 	    read_when(body, INPUT_OPTIONAL, &w, e) != 0 ||
-	    input_enum(body, "format", "format", INPUT_OPTIONAL, formats,
-	    &format, e) != 0 ||
+	    input_enum(body, "format", "format", INPUT_OPTIONAL,
+	    vocab_codes(VOCAB_FORMAT), &format, e) != 0 ||
 	    input_str(body, "location", "location", INPUT_OPTIONAL,
 	    MODEL_LOCATION_MAX,
 	    &location, e) != 0 ||
@@ -1403,7 +1606,8 @@ meeting_update(struct db *db, const struct auth_user *u, long id,
 	    update_children(db, authority, id, json_object_get(body,
 	    "children"), e) != 0 ||
 	    (!only_children && store_planned(db, id, authority, missing,
-	    e) != 0))
+	    e) != 0) ||
+	    keep_record(db, u, id, before, body, CAUSE_CHILDREN, e) != 0)
 		goto out;
 	/* SEQUENCE and answers: invite_revise decides (issue 15). */
 	if ((!only_children && invite_revise(db, id, NULL) != 0) ||
@@ -1538,8 +1742,8 @@ set_attendance(struct db *db, long id, json_t *list, struct verr *e)
 			return verr_set(e, 422, f, "%s: give id and attendance "
 			    "only", f);
 		snprintf(f, sizeof(f), "participants[%zu].attendance", i);
-		if (input_enum(jp, "attendance", f, INPUT_REQUIRED, attendances,
-		    &att, e) != 0)
+		if (input_enum(jp, "attendance", f, INPUT_REQUIRED,
+		    vocab_codes(VOCAB_ATTENDANCE), &att, e) != 0)
 			return -1;
 		snprintf(pid, sizeof(pid), "%lld",
 		    (long long)json_integer_value(jid));
@@ -1599,7 +1803,7 @@ set_outcomes(struct db *db, long id, json_t *list, struct verr *e)
 		    input_str(o, "child", F("child"), has_id ? INPUT_OPTIONAL :
 		    INPUT_REQUIRED, MEETING_NAME_MAX, &child, e) != 0 ||
 		    input_enum(o, "decision", F("decision"), INPUT_REQUIRED,
-		    decisions, &decision, e) != 0 ||
+		    vocab_codes(VOCAB_DECISION), &decision, e) != 0 ||
 		    input_str(o, "rationale", F("rationale"), INPUT_MULTILINE,
 		    MEETING_LONG_TEXT_MAX, &rationale, e) != 0)
 			return -1;
@@ -1765,7 +1969,8 @@ meeting_record_attendance(struct db *db, const struct auth_user *u, long id,
 	    "child_views = $3, next_review_date = $4::date WHERE id = $1", 4,
 	    p) != 0)
 		goto fail;
-	if (store_actual(db, id, authority, absence, e) != 0)
+	if (store_actual(db, id, authority, absence, e) != 0 ||
+	    keep_record(db, u, id, before, body, CAUSE_ATTENDANCE, e) != 0)
 		goto out;
 	if ((m = load_json(db, id)) == NULL ||
 	    (b = audit_snapshot(before)) == NULL ||
@@ -1796,7 +2001,6 @@ check_filter(const struct meeting_filter *f, char *from, char *to,
 {
 	char err[160];
 	int y, m, d;
-	size_t i;
 
 	from[0] = to[0] = '\0';
 	if (f->from != NULL && f->from[0] != '\0') {
@@ -1809,21 +2013,14 @@ check_filter(const struct meeting_filter *f, char *from, char *to,
 			return verr_set(e, 400, "to", "to: %s", err);
 		snprintf(to, 11, "%04d-%02d-%02d", y, m, d);
 	}
-	if (f->classification != NULL && f->classification[0] != '\0') {
-		for (i = 0; classes[i] && strcmp(classes[i], f->classification);
-		    i++)
-			;
-		if (classes[i] == NULL)
-			return verr_set(e, 400, "classification", "classification:"
-			    " must be multi_agency, partial or single_agency");
-	}
-	if (f->status != NULL && f->status[0] != '\0') {
-		for (i = 0; statuses[i] && strcmp(statuses[i], f->status); i++)
-			;
-		if (statuses[i] == NULL)
-			return verr_set(e, 400, "status", "status: must be "
-			    "scheduled, held or cancelled");
-	}
+	if (f->classification != NULL && f->classification[0] != '\0' &&
+	    !vocab_has(VOCAB_CLASSIFICATION, f->classification))
+		return verr_set(e, 400, "classification", "classification: must "
+		    "be multi_agency, partial or single_agency");
+	if (f->status != NULL && f->status[0] != '\0' &&
+	    !vocab_has(VOCAB_STATUS, f->status))
+		return verr_set(e, 400, "status", "status: must be scheduled, "
+		    "held or cancelled");
 	return 0;
 }
 

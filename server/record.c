@@ -508,6 +508,80 @@ read_record(struct db *db, json_t *body, const struct discussion *d,
 	return 0;
 }
 
+/* ---- the record against a changed discussion ----------------------------- */
+
+/* The participant who sent information with no entry received in writing
+ * (the one check_contributed refuses first), or 0. */
+static long
+contributor_without_entry(const struct discussion *d)
+{
+	const struct participant *p;
+	size_t i, j;
+
+	if (d->record == NULL)
+		return 0;
+	for (i = 0; i < d->nparticipants; i++) {
+		p = &d->participants[i];
+		if (p->removed || p->attendance == NULL ||
+		    strcmp(p->attendance, "contributed") != 0)
+			continue;
+		for (j = 0; j < d->record->ninfo; j++)
+			if (d->record->info[j].agency != NULL &&
+			    d->record->info[j].received != NULL &&
+			    strcmp(d->record->info[j].agency, p->agency) == 0 &&
+			    strcmp(d->record->info[j].received,
+			    "in_writing") == 0)
+				break;
+		if (j == d->record->ninfo)
+			return p->id;
+	}
+	return 0;
+}
+
+int
+record_recheck(struct db *db, const struct discussion *d, long *child_id,
+    long *participant_id, struct verr *e)
+{
+	static const char *const not_input[] = { "status", "version",
+		"written_by", "written_at", NULL };
+	struct record_in in;
+	struct verr inner;
+	char field[sizeof(inner.field) + 8];
+	json_t *body;
+	size_t i;
+	unsigned long j;
+	int rc;
+
+	*child_id = 0;
+	*participant_id = 0;
+	if (d->record == NULL)
+		return 0;
+	/* The stored record, read back as PUT /record takes it: the chair by
+	 * its participant id when there is one. */
+	if ((body = model_record_json(d)) == NULL)
+		return internal(e);
+	for (i = 0; not_input[i] != NULL; i++)
+		json_object_del(body, not_input[i]);
+	if (d->chair_participant_id > 0)
+		json_object_del(body, "chair");
+	memset(&inner, 0, sizeof(inner));
+	rc = read_record(db, body, d, &in, &inner);
+	json_decref(body);
+	if (rc == 0)
+		return 0;
+	if (inner.status >= 500)
+		return internal(e);
+	if (sscanf(inner.field, "children[%lu]", &j) == 1 && j < d->ndecisions)
+		*child_id = d->decisions[j].child_id;
+	else if (strcmp(inner.field, "chair_participant_id") == 0 ||
+	    strcmp(inner.field, "chair") == 0)
+		*participant_id = d->chair_participant_id;
+	else if (strcmp(inner.field, "agency_information") == 0)
+		*participant_id = contributor_without_entry(d);
+	snprintf(field, sizeof(field), "record.%s", inner.field);
+	return verr_set(e, 422, field, "%s", inner.msg);
+}
+
 /* ---- writing ------------------------------------------------------------- */
 
 static int

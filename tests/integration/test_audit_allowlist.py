@@ -51,7 +51,8 @@ class AuditAllowListTest(RecordCase):
                   "organisation": "Northumbria Police", "role": "DC"}
         booking = self.booking(
             starts=at(hours=-2), format="in_person",
-            location=m("location"), reason=m("reason"), chair=m("chair"),
+            # a home visit: the location is the child's address
+            location=m("location") + ", 12 Acacia Avenue", reason=m("reason"), chair=m("chair"),
             missing_agency_reason=m("missing_agency_reason"),
             participants=[{"contact_id": self.contact["social_care"]},
                           police, {"contact_id": self.contact["health"]}],
@@ -142,8 +143,15 @@ class AuditAllowListTest(RecordCase):
                 self.assertNotIn(value, history)
                 for r in rows:
                     self.assertNotIn(value, r)
-        # What the allow-list keeps is there: codes and flags by child id.
+        # What the allow-list keeps is there: codes and flags by child id,
+        # and the names that are not child data (case reference, team,
+        # organisations and roles of the professionals).
         audited = "\n".join(ours)
+        self.assertNotIn("Acacia", audited)
+        for kept in (booking["case_ref"], "Record Team",
+                     "Northumbria Police", '"DC"'):
+            with self.subTest(kept=kept):
+                self.assertIn(kept, audited)
         for code in ("s47_joint", "no_further_action",
                      "no_s47_further_assessment", "child_in_need",
                      "domestic_abuse", "delay", "refused"):

@@ -176,7 +176,8 @@ class StatutoryTest(unittest.TestCase):
         self.assertEqual(self.settings(), {
             "id": self.auth, "statutory_agencies": THREE,
             "discussion_target_working_days": 1,
-            "invite_title_template": None, "invite_class": "CONFIDENTIAL"})
+            "invite_title_template": None, "invite_class": "CONFIDENTIAL",
+            "enforce_chair_eligibility": False})
         # Before: education absent does not make a discussion partial, and
         # the figures know nothing of education.
         d1 = self.discussion("2026-11-02", "absent", "2026-10-30")
@@ -197,7 +198,8 @@ class StatutoryTest(unittest.TestCase):
         self.assertEqual(s, {"id": self.auth, "statutory_agencies": FOUR,
                              "discussion_target_working_days": 0,
                              "invite_title_template": None,
-                             "invite_class": "CONFIDENTIAL"})
+                             "invite_class": "CONFIDENTIAL",
+                             "enforce_chair_eligibility": False})
         self.assertEqual(self.settings(), s)
         before, after = ct.query(
             self.db, "SELECT before, after FROM audit_log WHERE action = "
@@ -344,6 +346,12 @@ class StatutoryTest(unittest.TestCase):
              "invite_title_template"),
             ({"invite_title_template": ""}, 422, "invite_title_template"),
             ({"invite_title_template": 5}, 422, "invite_title_template"),
+            ({"enforce_chair_eligibility": "true"}, 422,
+             "enforce_chair_eligibility"),
+            ({"enforce_chair_eligibility": 1}, 422,
+             "enforce_chair_eligibility"),
+            ({"enforce_chair_eligibility": None}, 422,
+             "enforce_chair_eligibility"),
         ]
         for body, status, field in cases:
             st, _, r = self.put(body)
@@ -446,7 +454,8 @@ class StatutoryTest(unittest.TestCase):
             "id": self.auth, "discussion_target_working_days": 2,
             "statutory_agencies": ["social_care", "police", "health",
                                    "probation"],
-            "invite_title_template": None, "invite_class": "CONFIDENTIAL"})
+            "invite_title_template": None, "invite_class": "CONFIDENTIAL",
+            "enforce_chair_eligibility": False})
         self.assertEqual(self.state()[3], base[3] + 1)
         st, _, html = ct.form("GET", self.srv.base,
                               "/admin/settings?done=1", cookie=cookie)

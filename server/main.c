@@ -39,8 +39,8 @@ static const char usage[] =
 "  serve [--demo]           run the web service (--demo: load demo data into\n"
 "                           an empty database first)\n"
 "  migrate                  apply database migrations and exit\n"
-"  user add NAME --role social_worker|manager|admin [--team TEAM]\n"
-"           [--authority CODE]\n"
+"  user add NAME --role social_worker|manager|admin|mail_gateway\n"
+"           [--team TEAM] [--authority CODE]\n"
 "                           create a user; prints the password last\n"
 "  token create USER        create an API token; prints the token last\n"
 "  demo-data                load the demo council (prints credentials)\n"
@@ -159,6 +159,8 @@ print_route(const struct route *r, void *arg)
 		json_array_append_new(roles, json_string("manager"));
 	if (r->roles & ROLE_ADMIN)
 		json_array_append_new(roles, json_string("admin"));
+	if (r->roles & ROLE_MAIL_GATEWAY)
+		json_array_append_new(roles, json_string("mail_gateway"));
 	json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, s:s}",
 	    "method", r->method, "pattern", r->pattern, "auth", auth[r->auth],
 	    "roles", roles, "summary", r->summary ? r->summary : ""));
@@ -323,8 +325,10 @@ cmd_user_add(struct cmd *c)
 		return fail("usage: convene user add NAME --role ROLE "
 		    "[--team TEAM] [--authority CODE]");
 	if (auth_role_parse(c->role, &role) != 0)
-		return fail("--role: must be social_worker, manager or admin");
-	if (role != ROLE_ADMIN && c->team == NULL)
+		return fail("--role: must be social_worker, manager, admin or "
+		    "mail_gateway");
+	if ((role == ROLE_SOCIAL_WORKER || role == ROLE_MANAGER) &&
+	    c->team == NULL)
 		return fail("--team: required for social workers and managers");
 	rc = auth_user_add(&c->db, c->argv[2], role, c->team,
 	    c->authority ? c->authority : "default", pw, sizeof(pw));

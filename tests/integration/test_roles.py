@@ -163,10 +163,11 @@ ROUTES = {
     ("GET", "/sign-in"): (ANYONE, fixed("/sign-in")),
     ("POST", "/sign-in"): (ANYONE, sign_in_post),
     # ---- JSON API (bearer tokens) -----------------------------------------
-    # sw_other: the case belongs to team A (403 on case_ref); sw_far: the
-    # same reference in another authority is another case.
+    # sw_other: the case belongs to team A, answered like an unknown case
+    # (422 on case_ref, so references cannot be probed); sw_far: the same
+    # reference in another authority is another case.
     ("POST", "/api/v1/meetings"):
-        (row(201, 403, 403, 403, 403, 201, 401, 401),
+        (row(201, 422, 403, 403, 403, 201, 401, 401),
          lambda t, c: dict(path="/api/v1/meetings", json=meeting_body(t))),
     ("GET", "/api/v1/meetings"):
         (row(200, 200, 200, 403, 200, 200, 401, 401),

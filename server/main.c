@@ -37,7 +37,8 @@ static const char usage[] =
 "\n"
 "commands:\n"
 "  serve [--demo]           run the web service (--demo: load demo data into\n"
-"                           an empty database first)\n"
+"                           the embedded database first; another database\n"
+"                           only with --demo-on-this-database)\n"
 "  migrate                  apply database migrations and exit\n"
 "  user add NAME --role social_worker|manager|admin|mail_gateway\n"
 "           [--team TEAM] [--authority CODE]\n"
@@ -68,6 +69,7 @@ struct cmd {
 	char		*argv[8];
 	const char	*role, *team, *authority;
 	int		 demo;
+	int		 demo_here;	/* --demo-on-this-database */
 };
 
 static int
@@ -88,6 +90,10 @@ parse_args(struct cmd *c, int argc, char **argv, char *err, size_t errlen)
 		val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--demo") == 0) {
 			c->demo = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--demo-on-this-database") == 0) {
+			c->demo_here = 1;
 			continue;
 		}
 		if (strcmp(argv[i], "--role") == 0 ||
@@ -399,6 +405,16 @@ main(int argc, char **argv)
 		return fail(err);
 	if (c.argc == 0)
 		return fail("no command given (see convene --help)");
+	/* Fictional people and meetings go into the embedded database only,
+	 * unless asked for by name: a --demo left in a unit file or a
+	 * script must not fill a council's database (docs/security.md).
+	 * Refused before connecting, so nothing is migrated either. */
+	if (strcmp(c.argv[0], "serve") == 0 && c.demo && !c.demo_here &&
+	    c.app.cfg.database_url[0] != '\0')
+		return fail("--demo loads fictional data into the embedded "
+		    "database only; this is another database (--database-url or "
+		    "CONVENE_DATABASE_URL). To load it there anyway, add "
+		    "--demo-on-this-database");
 	if (strcmp(c.argv[0], "routes") == 0)
 		return cmd_routes();
 	icalerror_set_errors_are_fatal(0);

@@ -283,6 +283,22 @@ class BoundaryTest(unittest.TestCase):
         self.assertEqual(answers[0], answers[1])
         self.assertEqual(answers[0], answers[2])
 
+    def test_4_booking_form_answers_the_same(self):
+        """The booking page: "existing case" with another team's reference
+        reads exactly like one that does not exist."""
+        cookie = ct.sign_in(self.srv.base, "n-sw2", self.pw["n-sw2"])
+        csrf = ct.session_csrf(self.db, cookie)
+        pages = []
+        for ref in ("N-1", "N-NOPE-2"):
+            st, _, page = ct.form("POST", self.srv.base, "/meetings/new",
+                                  {"case_type": "existing", "case_ref": ref},
+                                  cookie=cookie, csrf=csrf)
+            self.assertIn("Your team has no case %s" % ref, page)
+            summary = page.split("govuk-error-summary__list", 1)[1]
+            summary = summary.split("</ul>", 1)[0]
+            pages.append((st, summary.replace(ref, "REF")))
+        self.assertEqual(pages[0], pages[1])
+
     # ---- 5. directory edits ------------------------------------------------------
 
     def web_admin(self, who):

@@ -13,7 +13,11 @@ struct db;
 enum auth_role {
 	ROLE_SOCIAL_WORKER	= 1 << 0,
 	ROLE_MANAGER		= 1 << 1,
-	ROLE_ADMIN		= 1 << 2
+	ROLE_ADMIN		= 1 << 2,
+	/* The deployment's mail gateway: only POST /api/v1/itip, for the
+	 * meetings of every authority (one organiser mailbox serves them
+	 * all). Signs in nowhere else (docs/security.md). */
+	ROLE_MAIL_GATEWAY	= 1 << 3
 };
 #define ROLE_ANY	(ROLE_SOCIAL_WORKER | ROLE_MANAGER | ROLE_ADMIN)
 #define ROLE_STAFF	(ROLE_SOCIAL_WORKER | ROLE_MANAGER)

@@ -32,15 +32,18 @@ struct db;
 /*
  * Create a feed for a contact (contact_id > 0) or an organisation
  * (organisation_id > 0). The token goes to token (FEED_TOKEN_HEX + 1 bytes)
- * and the new row's id to *id. 0 on success, 1 when the contact or
- * organisation does not exist, -1 on error. One transaction, audited.
+ * and the new row's id to *id. The feed belongs to u's authority and
+ * lists only that authority's meetings. 0 on success, 1 when the contact
+ * or organisation does not exist, -1 on error. One transaction, audited.
  */
 int	 feed_create(struct db *db, const struct auth_user *u, long contact_id,
 	    long organisation_id, char *token, long *id);
-/* Revoke feed id: 0 done, 1 no such active feed, -1 error. Audited. */
+/* Revoke feed id of u's authority: 0 done, 1 no such active feed (or
+ * another authority's), -1 error. Audited. */
 int	 feed_revoke(struct db *db, const struct auth_user *u, long id);
-/* Every feed (no tokens): {"feeds": [...]}; NULL on error. */
-json_t	*feed_list(struct db *db);
+/* The feeds of u's authority (no tokens): {"feeds": [...]}; NULL on
+ * error. */
+json_t	*feed_list(struct db *db, const struct auth_user *u);
 
 struct blob;
 

@@ -192,10 +192,11 @@ h_contacts_list(struct http_req *rq, struct http_resp *rs)
 
 /* Find or create the organisation named in body; its id goes to out. */
 static int
-contact_org(struct db *db, json_t *body, char *out, size_t outlen,
-    struct verr *e)
+contact_org(struct db *db, const struct auth_user *u, json_t *body, char *out,
+    size_t outlen, struct verr *e)
 {
-	const char *org, *agency, *p[2];
+	const char *org, *agency, *p[3];
+	char aid[24];
 	struct db_res r;
 	long id;
 
@@ -207,10 +208,15 @@ contact_org(struct db *db, json_t *body, char *out, size_t outlen,
 		return -1;
 	p[0] = org;
 	p[1] = agency;
-	if (db_exec(db, &r, "WITH i AS (INSERT INTO organisations (name, agency) "
-	    "SELECT $1, code FROM agencies WHERE code = $2 ON CONFLICT DO "
-	    "NOTHING RETURNING id) SELECT id FROM i UNION ALL SELECT id FROM "
-	    "organisations WHERE name = $1 AND agency = $2 LIMIT 1", 2, p) != 0)
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
+	p[2] = aid;
+	/* A new organisation is the caller's authority's to edit; an
+	 * existing one is shared, whoever created it. */
+	if (db_exec(db, &r, "WITH i AS (INSERT INTO organisations (name, agency, "
+	    "authority_id) SELECT $1, code, $3 FROM agencies WHERE code = $2 "
+	    "ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM i UNION ALL "
+	    "SELECT id FROM organisations WHERE name = $1 AND agency = $2 "
+	    "LIMIT 1", 3, p) != 0)
 		return verr_set(e, 500, NULL, "error");
 	id = db_res_rows(&r) ? db_res_long(&r, 0, 0, 0) : 0;
 	db_res_free(&r);
@@ -236,10 +242,10 @@ h_contacts_create(struct http_req *rq, struct http_resp *rs)
 {
 	static const char *const keys[] = { "name", "role", "email", "phone",
 		"organisation", "agency", NULL };
-	const char *name, *role, *email, *phone, *p[5];
+	const char *name, *role, *email, *phone, *p[6];
 	struct verr e = { 0 };
 	struct db_res r;
-	char org[24];
+	char org[24], aid[24];
 	json_t *body, *after = NULL;
 	long id;
 
@@ -256,13 +262,15 @@ h_contacts_create(struct http_req *rq, struct http_resp *rs)
 	    &e) != 0)
 		goto invalid;
 	if (db_begin(rq->db) != 0 ||
-	    contact_org(rq->db, body, org, sizeof(org), &e) != 0)
+	    contact_org(rq->db, &rq->user, body, org, sizeof(org), &e) != 0)
 		goto invalid;
 	p[0] = org; p[1] = name; p[2] = role ? role : ""; p[3] = email;
 	p[4] = phone ? phone : "";
+	snprintf(aid, sizeof(aid), "%ld", rq->user.authority_id);
+	p[5] = aid;
 	if (db_exec(rq->db, &r, "INSERT INTO contacts (organisation_id, name, "
-	    "role, email, phone) VALUES ($1, $2, $3, $4, $5) RETURNING id", 5,
-	    p) != 0) {
+	    "role, email, phone, authority_id) VALUES ($1, $2, $3, $4, $5, $6) "
+	    "RETURNING id", 6, p) != 0) {
 		if (strcmp(db_last_sqlstate(), "23505") == 0)
 			verr_set(&e, 409, "email", "email: a contact with this "
 			    "address is already in the directory");

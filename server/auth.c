@@ -39,6 +39,7 @@ auth_role_name(enum auth_role r)
 	case ROLE_SOCIAL_WORKER: return "social_worker";
 	case ROLE_MANAGER: return "manager";
 	case ROLE_ADMIN: return "admin";
+	case ROLE_MAIL_GATEWAY: return "mail_gateway";
 	}
 	return "unknown";
 }
@@ -54,6 +55,8 @@ auth_role_parse(const char *s, enum auth_role *out)
 		*out = ROLE_MANAGER;
 	else if (strcmp(s, "admin") == 0)
 		*out = ROLE_ADMIN;
+	else if (strcmp(s, "mail_gateway") == 0)
+		*out = ROLE_MAIL_GATEWAY;
 	else
 		return -1;
 	return 0;

@@ -768,16 +768,20 @@ setup_authorities(struct demo *dm)
 static int
 setup_directory(struct demo *dm)
 {
-	char oid[ID_LEN];
-	const char *p[5];
+	char oid[ID_LEN], aid[ID_LEN];
+	const char *p[6];
 	int i;
 
+	/* The directory is Northdale's to edit (docs/security.md). */
+	fmt_id(aid, sizeof(aid), dm->authority[A_NORTHDALE]);
 	for (i = 0; i < NORGS; i++) {
 		p[0] = orgs[i].name;
 		p[1] = orgs[i].agency;
+		p[2] = aid;
 		dm->org[i] = exec_id(dm->db, "INSERT INTO organisations (name, "
-		    "agency) VALUES ($1, $2) ON CONFLICT (name, agency) DO "
-		    "UPDATE SET active = true RETURNING id", 2, p);
+		    "agency, authority_id) VALUES ($1, $2, $3) ON CONFLICT "
+		    "(name, agency) DO UPDATE SET active = true RETURNING id", 3,
+		    p);
 		if (dm->org[i] < 0)
 			return -1;
 	}
@@ -788,12 +792,13 @@ setup_directory(struct demo *dm)
 		p[2] = contacts[i].role;
 		p[3] = contacts[i].email;
 		p[4] = contacts[i].phone;
+		p[5] = aid;
 		dm->contact[i] = exec_id(dm->db, "INSERT INTO contacts "
-		    "(organisation_id, name, role, email, phone) VALUES ($1, "
-		    "$2, $3, $4, $5) ON CONFLICT ((lower(email))) DO UPDATE "
-		    "SET organisation_id = EXCLUDED.organisation_id, name = "
-		    "EXCLUDED.name, role = EXCLUDED.role, active = true "
-		    "RETURNING id", 5, p);
+		    "(organisation_id, name, role, email, phone, authority_id) "
+		    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ((lower(email))) "
+		    "DO UPDATE SET organisation_id = EXCLUDED.organisation_id, "
+		    "name = EXCLUDED.name, role = EXCLUDED.role, active = true "
+		    "RETURNING id", 6, p);
 		if (dm->contact[i] < 0)
 			return -1;
 	}

@@ -80,9 +80,9 @@ int
 feed_create(struct db *db, const struct auth_user *u, long contact_id,
     long organisation_id, char *token, long *id)
 {
-	char hash[65], cid[ID_LEN], oid[ID_LEN], uid[ID_LEN];
-	const char *p[4] = { hash, contact_id > 0 ? cid : NULL,
-		organisation_id > 0 ? oid : NULL, uid };
+	char hash[65], cid[ID_LEN], oid[ID_LEN], uid[ID_LEN], aid[ID_LEN];
+	const char *p[5] = { hash, contact_id > 0 ? cid : NULL,
+		organisation_id > 0 ? oid : NULL, uid, aid };
 	struct db_res r;
 	json_t *after = NULL;
 	int result = -1;
@@ -92,14 +92,18 @@ feed_create(struct db *db, const struct auth_user *u, long contact_id,
 	snprintf(cid, sizeof(cid), "%ld", contact_id);
 	snprintf(oid, sizeof(oid), "%ld", organisation_id);
 	snprintf(uid, sizeof(uid), "%ld", u->id);
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
 	if (auth_random_hex(token, FEED_TOKEN_HEX + 1, FEED_TOKEN_HEX / 2) ||
 	    auth_hash_hex(token, hash, sizeof(hash)) != 0 || db_begin(db) != 0)
 		return -1;
+	/* The feed belongs to the creator's authority: it lists only that
+	 * authority's meetings, and only its administrators see it. */
 	if (db_exec(db, &r, "INSERT INTO feed_tokens (token_hash, contact_id, "
-	    "organisation_id, created_by) SELECT $1, $2::bigint, $3::bigint, $4 "
+	    "organisation_id, created_by, authority_id) SELECT $1, $2::bigint, "
+	    "$3::bigint, $4, $5 "
 	    "WHERE ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM contacts WHERE "
 	    "id = $2::bigint)) AND ($3::bigint IS NULL OR EXISTS (SELECT 1 "
-	    "FROM organisations WHERE id = $3::bigint)) RETURNING id", 4,
+	    "FROM organisations WHERE id = $3::bigint)) RETURNING id", 5,
 	    p) != 0)
 		goto out;
 	if (db_res_rows(&r) == 0) {
@@ -127,16 +131,19 @@ out:
 int
 feed_revoke(struct db *db, const struct auth_user *u, long id)
 {
-	char sid[ID_LEN];
-	const char *p[1] = { sid };
+	char sid[ID_LEN], aid[ID_LEN];
+	const char *p[2] = { sid, aid };
 	struct db_res r;
 	int result = -1, n;
 
 	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
 	if (db_begin(db) != 0)
 		return -1;
+	/* Another authority's feed is "no active feed", like a missing one. */
 	if (db_exec(db, &r, "UPDATE feed_tokens SET revoked_at = now() WHERE "
-	    "id = $1 AND revoked_at IS NULL RETURNING id", 1, p) != 0)
+	    "id = $1 AND authority_id = $2 AND revoked_at IS NULL RETURNING id",
+	    2, p) != 0)
 		goto out;
 	n = db_res_rows(&r);
 	db_res_free(&r);
@@ -154,17 +161,20 @@ out:
 }
 
 json_t *
-feed_list(struct db *db)
+feed_list(struct db *db, const struct auth_user *u)
 {
+	char aid[ID_LEN];
+	const char *p[1] = { aid };
 	struct db_res r;
 	json_t *o = NULL;
 	const char *v;
 
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
 	if (db_exec(db, &r, "SELECT json_build_object('feeds', coalesce("
 	    "json_agg(json_build_object('id', f.id, 'contact_id', f.contact_id, "
 	    "'organisation_id', f.organisation_id, 'created_at', f.created_at, "
 	    "'revoked_at', f.revoked_at) ORDER BY f.id), '[]')) "
-	    "FROM feed_tokens f", 0, NULL) != 0)
+	    "FROM feed_tokens f WHERE f.authority_id = $1", 1, p) != 0)
 		return NULL;
 	if ((v = db_res_get(&r, 0, 0)) != NULL)
 		o = json_loads(v, 0, NULL);
@@ -193,8 +203,9 @@ feed_meetings(struct db *db, const char *hash, struct db_res *r)
 	snprintf(lim, sizeof(lim), "%d", FEED_MAX_EVENTS);
 	/* Two index scans (participants_contact, participants_email) joined
 	 * by UNION: an OR in the join condition scans every participant. */
-	return db_exec(db, r, "WITH f AS (SELECT contact_id, organisation_id "
-	    "FROM feed_tokens WHERE token_hash = $1 AND revoked_at IS NULL), "
+	return db_exec(db, r, "WITH f AS (SELECT contact_id, organisation_id, "
+	    "authority_id FROM feed_tokens WHERE token_hash = $1 AND "
+	    "revoked_at IS NULL), "
 	    "who AS (SELECT c.id, lower(c.email) AS email FROM contacts c, f "
 	    "WHERE c.id = f.contact_id OR c.organisation_id = "
 	    "f.organisation_id), "
@@ -206,7 +217,8 @@ feed_meetings(struct db *db, const char *hash, struct db_res *r)
 	    "extract(epoch FROM d.updated_at)::text, "
 	    "extract(epoch FROM d.ends_at)::bigint "
 	    "FROM discussions d JOIN mine ON mine.discussion_id = d.id "
-	    "WHERE d.ends_at > now() AND d.status <> 'held' "
+	    "WHERE d.authority_id = (SELECT authority_id FROM f) "
+	    "AND d.ends_at > now() AND d.status <> 'held' "
 	    "ORDER BY d.starts_at, d.id LIMIT $2::int", 2, p) == 0 ? 0 : -1;
 }
 
@@ -653,7 +665,7 @@ feed_last_modified(struct db *db, const char *hash, time_t *out)
 	struct db_res r;
 
 	if (db_exec(db, &r, "WITH f AS (SELECT contact_id, organisation_id, "
-	    "created_at FROM feed_tokens WHERE token_hash = $1), "
+	    "created_at, authority_id FROM feed_tokens WHERE token_hash = $1), "
 	    "who AS (SELECT c.id, lower(c.email) AS email FROM contacts c, f "
 	    "WHERE c.id = f.contact_id OR c.organisation_id = "
 	    "f.organisation_id), "
@@ -663,7 +675,8 @@ feed_last_modified(struct db *db, const char *hash, time_t *out)
 	    "SELECT floor(extract(epoch FROM greatest((SELECT created_at FROM f), "
 	    "(SELECT max(CASE WHEN d.ends_at <= now() THEN "
 	    "greatest(d.ends_at, d.updated_at) ELSE d.updated_at END) "
-	    "FROM discussions d JOIN mine ON mine.discussion_id = d.id))))"
+	    "FROM discussions d JOIN mine ON mine.discussion_id = d.id "
+	    "WHERE d.authority_id = (SELECT authority_id FROM f)))))"
 	    "::bigint", 1, p) != 0)
 		return -1;
 	*out = (time_t)db_res_long(&r, 0, 0, 0);

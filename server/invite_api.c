@@ -228,23 +228,36 @@ h_itip(struct http_req *rq, struct http_resp *rs)
 	return http_json(rs, status, out);
 }
 
-/* GET /api/v1/itip/inbox: replies waiting for a person. */
+/*
+ * GET /api/v1/itip/inbox: replies waiting for a person of the caller's
+ * authority: those linked to one of its meetings, and those linked to
+ * none (an unknown UID, or a meeting the poster may not touch) that a user
+ * of its own posted, the mail gateway included when it was created in
+ * this authority (docs/security.md).
+ */
 static int
 h_itip_inbox(struct http_req *rq, struct http_resp *rs)
 {
+	char aid[ID_LEN];
+	const char *p[1] = { aid };
 	struct db_res r;
 	json_t *o = NULL;
 	const char *v;
 
+	snprintf(aid, sizeof(aid), "%ld", rq->user.authority_id);
 	if (db_exec(rq->db, &r, "SELECT json_build_object('replies', coalesce("
 	    "json_agg(json_build_object('id', id, 'received_at', received_at, "
 	    "'status', status, 'reason', reason, 'uid', uid, 'attendee', "
 	    "attendee, 'partstat', partstat, 'sequence', sequence, "
 	    "'mail_from', mail_from, 'subject', subject, "
 	    "'meeting_id', discussion_id, 'raw_base64', encode(raw, 'base64')) "
-	    "ORDER BY id), '[]')) FROM (SELECT * FROM itip_inbox WHERE "
-	    "status <> 'applied' AND reviewed_at IS NULL ORDER BY id LIMIT 500) "
-	    "i", 0, NULL) != 0)
+	    "ORDER BY id), '[]')) FROM (SELECT i.* FROM itip_inbox i "
+	    "LEFT JOIN discussions d ON d.id = i.discussion_id "
+	    "LEFT JOIN users u ON u.id = i.received_by WHERE "
+	    "i.status <> 'applied' AND i.reviewed_at IS NULL AND "
+	    "CASE WHEN i.discussion_id IS NOT NULL THEN d.authority_id = $1 "
+	    "ELSE u.authority_id = $1 END "
+	    "ORDER BY i.id LIMIT 500) i", 1, p) != 0)
 		return rs->status = 500;
 	if ((v = db_res_get(&r, 0, 0)) != NULL)
 		o = json_loads(v, 0, NULL);
@@ -533,7 +546,7 @@ h_feed_create(struct http_req *rq, struct http_resp *rs)
 static int
 h_feed_list(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *o = feed_list(rq->db);
+	json_t *o = feed_list(rq->db, &rq->user);
 
 	return o == NULL ? (rs->status = 500) : http_json(rs, 200, o);
 }
@@ -564,8 +577,9 @@ const struct route invite_routes[] = {
 	  h_invites, 0, "invitees' answers (PARTSTAT) and the at-risk flag" },
 	{ "GET", "/api/v1/meetings/{id}/deliveries", AUTH_TOKEN, ROLE_STAFF,
 	  h_deliveries, 0, "invite emails: queued, sent, failed" },
-	{ "POST", "/api/v1/itip", AUTH_TOKEN, ROLE_ADMIN, h_itip,
-	  ROUTE_RAW_BODY, "a text/calendar REPLY from the mail gateway" },
+	{ "POST", "/api/v1/itip", AUTH_TOKEN, ROLE_ADMIN | ROLE_MAIL_GATEWAY,
+	  h_itip, ROUTE_RAW_BODY, "a text/calendar REPLY from the mail "
+	  "gateway (every authority) or an admin (their authority)" },
 	{ "GET", "/api/v1/itip/inbox", AUTH_TOKEN, ROLE_ADMIN, h_itip_inbox, 0,
 	  "replies that could not be applied, for review" },
 	{ "GET", "/rsvp/{token}/{answer}", AUTH_NONE, 0, h_rsvp_get,

@@ -359,6 +359,21 @@ outcome(json_t **out, int status, const char *what, const char *msg,
 	return status;
 }
 
+/*
+ * The authority whose meetings u's mail may touch, as a statement
+ * parameter written into buf: an administrator's own; NULL (every
+ * authority) only for the deployment's mail gateway, which forwards the
+ * one organiser mailbox of every authority.
+ */
+static const char *
+itip_scope(const struct auth_user *u, char *buf, size_t len)
+{
+	if (u != NULL && u->role == ROLE_MAIL_GATEWAY)
+		return NULL;
+	snprintf(buf, len, "%ld", u != NULL ? u->authority_id : 0);
+	return buf;
+}
+
 /* Store with outcome and commit: the answer for every "kept" path. */
 static int
 keep(struct db *db, const struct auth_user *u, const char *what,
@@ -517,8 +532,8 @@ itip_ingest(struct db *db, const struct auth_user *u, const char *body,
 {
 	struct itip_reply r;
 	struct db_res res;
-	char err[160], msg[256];
-	const char *p[1];
+	char err[160], msg[256], aid[ID_LEN];
+	const char *p[2];
 	long discussion = 0, seq;
 	int status = 500;
 
@@ -536,8 +551,12 @@ itip_ingest(struct db *db, const struct auth_user *u, const char *body,
 		goto out;
 	}
 	p[0] = r.uid;
+	p[1] = itip_scope(u, aid, sizeof(aid));
+	/* A meeting of another authority is no meeting: the reply is kept
+	 * unmatched, with the same answer as an unknown UID. */
 	if (db_exec(db, &res, "SELECT id, sequence, status FROM discussions "
-	    "WHERE uid = $1 FOR UPDATE", 1, p) != 0)
+	    "WHERE uid = $1 AND ($2::bigint IS NULL OR authority_id = $2) "
+	    "FOR UPDATE", 2, p) != 0)
 		goto out;
 	if (db_res_rows(&res) == 0) {
 		if (store(db, u, "unmatched", "no meeting has this UID", &r, 0,
@@ -549,9 +568,12 @@ itip_ingest(struct db *db, const struct auth_user *u, const char *body,
 	}
 	discussion = db_res_long(&res, 0, 0, 0);
 	seq = db_res_long(&res, 0, 1, 0);
-	if (r.has_sequence && r.sequence < seq) {
+	/* No SEQUENCE is SEQUENCE 0 (RFC 5545 3.8.7.4): the first version,
+	 * stale once the meeting has been revised. */
+	if ((r.has_sequence ? r.sequence : 0) < seq) {
 		snprintf(msg, sizeof(msg), "the reply is to SEQUENCE %ld but the "
-		    "meeting is at %ld; ignored", r.sequence, seq);
+		    "meeting is at %ld; ignored", r.has_sequence ? r.sequence :
+		    0, seq);
 		if (store(db, u, "stale", msg, &r, discussion, body, len) != 0 ||
 		    db_commit(db) != 0)
 			goto out;
@@ -624,12 +646,14 @@ header_value(const char *h, size_t len, const char *name, char *out,
 	}
 }
 
-/* The meeting whose invitation one of the <Message-ID>s in refs is. */
+/* The meeting whose invitation one of the <Message-ID>s in refs is, of
+ * the authority scope (NULL: any; itip_scope()). */
 static int
-meeting_of_refs(struct db *db, const char *refs, long *discussion)
+meeting_of_refs(struct db *db, const char *scope, const char *refs,
+    long *discussion)
 {
 	char id[MAIL_MESSAGE_ID_MAX + 1];
-	const char *p[1] = { id }, *a, *b;
+	const char *p[2] = { id, scope }, *a, *b;
 	struct db_res r;
 	int n = 0;
 
@@ -642,8 +666,10 @@ meeting_of_refs(struct db *db, const char *refs, long *discussion)
 			continue;
 		memcpy(id, a + 1, (size_t)(b - a - 1));
 		id[b - a - 1] = '\0';
-		if (db_exec(db, &r, "SELECT discussion_id FROM outbox WHERE "
-		    "message_id = $1", 1, p) != 0)
+		if (db_exec(db, &r, "SELECT o.discussion_id FROM outbox o "
+		    "JOIN discussions d ON d.id = o.discussion_id WHERE "
+		    "o.message_id = $1 AND ($2::bigint IS NULL OR "
+		    "d.authority_id = $2)", 2, p) != 0)
 			return -1;
 		if (db_res_rows(&r) > 0)
 			*discussion = db_res_long(&r, 0, 0, 0);
@@ -660,7 +686,8 @@ itip_ingest_mail(struct db *db, const struct auth_user *u, const char *body,
 {
 	char from[ITIP_MAIL_HEADER_MAX + 1], subject[ITIP_MAIL_HEADER_MAX + 1];
 	char refs[4096], irt[1024], uid_s[ID_LEN], did[ID_LEN], *hex = NULL;
-	const char *p[6], *hend;
+	char aid[ID_LEN];
+	const char *p[6], *hend, *scope = itip_scope(u, aid, sizeof(aid));
 	size_t hlen;
 	long discussion = 0;
 	int status = 500;
@@ -681,8 +708,9 @@ itip_ingest_mail(struct db *db, const struct auth_user *u, const char *body,
 	if ((hex = malloc(2 * len + 1)) == NULL)
 		return 500;
 	sodium_bin2hex(hex, 2 * len + 1, (const unsigned char *)body, len);
-	if (db_begin(db) != 0 || meeting_of_refs(db, irt, &discussion) != 0 ||
-	    (discussion == 0 && meeting_of_refs(db, refs, &discussion) != 0))
+	if (db_begin(db) != 0 || meeting_of_refs(db, scope, irt,
+	    &discussion) != 0 || (discussion == 0 && meeting_of_refs(db, scope,
+	    refs, &discussion) != 0))
 		goto out;
 	snprintf(uid_s, sizeof(uid_s), "%ld", u != NULL ? u->id : 0);
 	snprintf(did, sizeof(did), "%ld", discussion);

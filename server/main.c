@@ -39,10 +39,11 @@ static const char usage[] =
 "\n"
 "commands:\n"
 "  serve [--demo]           run the web service (--demo: load demo data into\n"
-"                           an empty database first)\n"
+"                           the embedded database first; another database\n"
+"                           only with --demo-on-this-database)\n"
 "  migrate                  apply database migrations and exit\n"
-"  user add NAME --role social_worker|manager|admin [--team TEAM]\n"
-"           [--authority CODE]\n"
+"  user add NAME --role social_worker|manager|admin|mail_gateway\n"
+"           [--team TEAM] [--authority CODE]\n"
 "                           create a user; prints the password last\n"
 "  token create USER        create an API token; prints the token last\n"
 "  demo-data                load the demo council (prints credentials)\n"
@@ -70,6 +71,7 @@ struct cmd {
 	char		*argv[8];
 	const char	*role, *team, *authority, *expires_days, *label;
 	int		 demo;
+	int		 demo_here;	/* --demo-on-this-database */
 };
 
 static int
@@ -90,6 +92,10 @@ parse_args(struct cmd *c, int argc, char **argv, char *err, size_t errlen)
 		val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--demo") == 0) {
 			c->demo = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--demo-on-this-database") == 0) {
+			c->demo_here = 1;
 			continue;
 		}
 		if (strcmp(argv[i], "--role") == 0 ||
@@ -167,6 +173,8 @@ print_route(const struct route *r, void *arg)
 		json_array_append_new(roles, json_string("manager"));
 	if (r->roles & ROLE_ADMIN)
 		json_array_append_new(roles, json_string("admin"));
+	if (r->roles & ROLE_MAIL_GATEWAY)
+		json_array_append_new(roles, json_string("mail_gateway"));
 	json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, s:s}",
 	    "method", r->method, "pattern", r->pattern, "auth", auth[r->auth],
 	    "roles", roles, "summary", r->summary ? r->summary : ""));
@@ -336,8 +344,10 @@ cmd_user_add(struct cmd *c)
 		return fail("usage: convene user add NAME --role ROLE "
 		    "[--team TEAM] [--authority CODE]");
 	if (auth_role_parse(c->role, &role) != 0)
-		return fail("--role: must be social_worker, manager or admin");
-	if (role != ROLE_ADMIN && c->team == NULL)
+		return fail("--role: must be social_worker, manager, admin or "
+		    "mail_gateway");
+	if ((role == ROLE_SOCIAL_WORKER || role == ROLE_MANAGER) &&
+	    c->team == NULL)
 		return fail("--team: required for social workers and managers");
 	rc = auth_user_add(&c->db, c->argv[2], role, c->team,
 	    c->authority ? c->authority : "default", pw, sizeof(pw));
@@ -486,6 +496,16 @@ main(int argc, char **argv)
 		return fail(err);
 	if (c.argc == 0)
 		return fail("no command given (see convene --help)");
+	/* Fictional people and meetings go into the embedded database only,
+	 * unless asked for by name: a --demo left in a unit file or a
+	 * script must not fill a council's database (docs/security.md).
+	 * Refused before connecting, so nothing is migrated either. */
+	if (strcmp(c.argv[0], "serve") == 0 && c.demo && !c.demo_here &&
+	    c.app.cfg.database_url[0] != '\0')
+		return fail("--demo loads fictional data into the embedded "
+		    "database only; this is another database (--database-url or "
+		    "CONVENE_DATABASE_URL). To load it there anyway, add "
+		    "--demo-on-this-database");
 	if (strcmp(c.argv[0], "routes") == 0)
 		return cmd_routes();
 	icalerror_set_errors_are_fatal(0);

@@ -610,6 +610,11 @@ update_children(struct db *db, long authority, long id, json_t *list,
 	return 0;
 }
 
+/* The one answer for a case reference the caller's team has no case for
+ * (another team's, or none with no child to open one). */
+#define CASE_REF_UNKNOWN	"case_ref: your team has no case with this " \
+	"reference; to open a new case, give at least one child"
+
 /* Find or create the case; check the team; add children not yet on it. */
 static int
 resolve_case(struct db *db, const struct auth_user *u, json_t *body,
@@ -662,16 +667,13 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 		}
 	}
 	*case_id = db_res_long(&r, 0, 0, 0);
-	rc = db_res_long(&r, 0, 1, 0) != u->team_id;
-	if (db_res_bool(&r, 0, 2) && json_array_size(children) == 0) {
-		db_res_free(&r);
-		return verr_set(e, 422, "children", "children: a new case needs "
-		    "at least one child");
-	}
+	rc = db_res_long(&r, 0, 1, 0) != u->team_id ||
+	    (db_res_bool(&r, 0, 2) && json_array_size(children) == 0);
 	db_res_free(&r);
+	/* Another team's case and a new case without children get the same
+	 * answer, so a case reference cannot be probed (docs/security.md). */
 	if (rc)
-		return verr_set(e, 403, "case_ref", "case_ref: this case belongs "
-		    "to another team");
+		return verr_set(e, 422, "case_ref", CASE_REF_UNKNOWN);
 	json_array_foreach(children, i, ch) {
 		if (child_store(db, u->authority_id, *case_id, ch, i, e) != 0)
 			return -1;

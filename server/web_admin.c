@@ -70,7 +70,9 @@ users_page(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 		    "s:b}", "username", db_res_get(&r, i, 0), "name",
 		    db_res_get(&r, i, 1), "role", strcmp(db_res_get(&r, i, 2),
 		    "admin") == 0 ? "Administrator" : strcmp(db_res_get(&r,
-		    i, 2), "manager") == 0 ? "Manager" : "Social worker",
+		    i, 2), "manager") == 0 ? "Manager" : strcmp(db_res_get(&r,
+		    i, 2), "mail_gateway") == 0 ? "Mail gateway" :
+		    "Social worker",
 		    "team", db_res_get(&r, i, 3), "active",
 		    db_res_bool(&r, i, 4)));
 	for (i = 0; i < db_res_rows(&r); i++) {

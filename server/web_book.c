@@ -225,14 +225,13 @@ parse_case(struct http_req *rq, struct web_errors *we, struct book *b)
 		web_error(we, "child-0-name", NULL, "Enter the name of at least "
 		    "one child on the new case");
 	if (strcmp(type, "existing") == 0 && case_ref_ok(ref)) {
+		/* Another team's case reads as no case at all, so a
+		 * reference cannot be probed (docs/security.md). */
 		team = case_team(rq, ref);
-		if (team == 0)
-			web_error(we, "case_ref", NULL, "There is no case %s: "
-			    "check the reference, or choose a new case and "
+		if (team == 0 || (team > 0 && team != rq->user.team_id))
+			web_error(we, "case_ref", NULL, "Your team has no case "
+			    "%s: check the reference, or choose a new case and "
 			    "add the children", ref);
-		else if (team > 0 && team != rq->user.team_id)
-			web_error(we, "case_ref", NULL, "Case %s belongs to "
-			    "another team", ref);
 	}
 	if (json_array_size(children) > 0)
 		json_object_set_new(b->body, "children", children);

@@ -38,7 +38,8 @@ agency_or_empty(const char *s)
 int
 web_dir_list(struct http_req *rq, struct http_resp *rs)
 {
-	const char *ag = http_query(rq, "agency"), *p[2];
+	const char *ag = http_query(rq, "agency"), *p[3];
+	char aid[ID_LEN];
 	struct db_res r;
 	json_t *d, *agencies = json_array(), *a = NULL, *o = NULL, *items;
 	const char *last_agency = "";
@@ -48,12 +49,17 @@ web_dir_list(struct http_req *rq, struct http_resp *rs)
 
 	p[0] = ag != NULL && agency_or_empty(ag) ? ag : NULL;
 	p[1] = admin ? "t" : "f";
+	snprintf(aid, sizeof(aid), "%ld", rq->user.authority_id);
+	p[2] = aid;
+	/* Editable: an administrator edits only what their authority
+	 * created (docs/security.md). */
 	if (db_exec(rq->db, &r, "SELECT o.id, o.name, o.agency, o.active, "
-	    "c.id, c.name, c.role, c.email, c.phone, c.active FROM "
+	    "c.id, c.name, c.role, c.email, c.phone, c.active, "
+	    "$2 AND o.authority_id = $3, $2 AND c.authority_id = $3 FROM "
 	    "organisations o JOIN agencies ag ON ag.code = o.agency LEFT JOIN "
 	    "contacts c ON c.organisation_id = o.id AND (c.active OR $2) WHERE "
 	    "($1::text IS NULL OR o.agency = $1) AND (o.active OR $2) ORDER BY "
-	    "ag.sort_order, o.name, o.id, c.name, c.id", 2, p) != 0) {
+	    "ag.sort_order, o.name, o.id, c.name, c.id", 3, p) != 0) {
 		json_decref(agencies);
 		return rs->status = 500;
 	}
@@ -66,20 +72,22 @@ web_dir_list(struct http_req *rq, struct http_resp *rs)
 			last_org = 0;
 		}
 		if ((org = db_res_long(&r, i, 0, 0)) != last_org) {
-			o = json_pack("{s:I, s:s, s:b, s:[]}", "id",
+			o = json_pack("{s:I, s:s, s:b, s:b, s:[]}", "id",
 			    (json_int_t)org, "name", db_res_get(&r, i, 1),
-			    "active", db_res_bool(&r, i, 3), "contacts");
+			    "active", db_res_bool(&r, i, 3), "editable",
+			    db_res_bool(&r, i, 10), "contacts");
 			json_array_append_new(json_object_get(a, "orgs"), o);
 			last_org = org;
 		}
 		if (db_res_get(&r, i, 4) == NULL)
 			continue;
 		json_array_append_new(json_object_get(o, "contacts"),
-		    json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id",
+		    json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b}", "id",
 		    (json_int_t)db_res_long(&r, i, 4, 0), "name",
 		    db_res_get(&r, i, 5), "role", db_res_get(&r, i, 6),
 		    "email", db_res_get(&r, i, 7), "phone",
-		    db_res_get(&r, i, 8), "active", db_res_bool(&r, i, 9)));
+		    db_res_get(&r, i, 8), "active", db_res_bool(&r, i, 9),
+		    "editable", db_res_bool(&r, i, 11)));
 	}
 	db_res_free(&r);
 	items = json_array();
@@ -122,19 +130,23 @@ org_items(struct db *db, const char *current)
 	return items;
 }
 
-/* The stored contact id as strings: name, role, email, phone, org, active. */
+/* The stored contact id as strings: name, role, email, phone, org, active.
+ * 1 when there is none that authority created (another authority's
+ * contact is not for its administrators to edit). */
 static int
-contact_load(struct db *db, long id, char vals[6][WEB_NAME_BUF])
+contact_load(struct db *db, long authority, long id,
+    char vals[6][WEB_NAME_BUF])
 {
-	char sid[ID_LEN];
-	const char *p[1] = { sid };
+	char sid[ID_LEN], aid[ID_LEN];
+	const char *p[2] = { sid, aid };
 	struct db_res r;
 	int i, rc = 1;
 
 	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(aid, sizeof(aid), "%ld", authority);
 	if (db_exec(db, &r, "SELECT name, role, email, phone, "
 	    "organisation_id::text, CASE WHEN active THEN 'yes' ELSE 'no' END "
-	    "FROM contacts WHERE id = $1", 1, p) != 0)
+	    "FROM contacts WHERE id = $1 AND authority_id = $2", 2, p) != 0)
 		return -1;
 	if (db_res_rows(&r) == 1) {
 		for (i = 0; i < 6; i++)
@@ -196,7 +208,8 @@ web_dir_contact_form(struct http_req *rq, struct http_resp *rs)
 	str_copy(vals[5], "yes", sizeof(vals[5]));
 	if (rq->nparams > 0) {
 		if (http_param_id(rq, 0, &id) != 0 ||
-		    (rc = contact_load(rq->db, id, vals)) > 0)
+		    (rc = contact_load(rq->db, rq->user.authority_id, id,
+		    vals)) > 0)
 			return http_error(rq, rs, 404, NULL, "there is no such "
 			    "contact");
 		if (rc < 0)
@@ -205,13 +218,14 @@ web_dir_contact_form(struct http_req *rq, struct http_resp *rs)
 	return contact_page(rq, rs, id, NULL, vals);
 }
 
-/* Insert or update the contact (one transaction, audited). 0 done, 1 the
- * email is taken, -1 error. */
+/* Insert or update the contact (one transaction, audited): only one the
+ * caller's authority created is updated. 0 done, 1 the email is taken, 2
+ * no such contact of the caller's authority, -1 error. */
 static int
 contact_save(struct http_req *rq, long *id, char vals[6][WEB_NAME_BUF])
 {
-	char sid[ID_LEN];
-	const char *p[7];
+	char sid[ID_LEN], aid[ID_LEN];
+	const char *p[8];
 	struct db_res r;
 	json_t *after;
 	int i, rc = -1;
@@ -220,15 +234,23 @@ contact_save(struct http_req *rq, long *id, char vals[6][WEB_NAME_BUF])
 	for (i = 0; i < 6; i++)
 		p[i] = vals[i];
 	p[6] = sid;
+	snprintf(aid, sizeof(aid), "%ld", rq->user.authority_id);
+	p[7] = aid;
 	if (db_begin(rq->db) != 0)
 		return -1;
 	if (db_exec(rq->db, &r, *id > 0 ? "UPDATE contacts SET name = $1, "
 	    "role = $2, email = $3, phone = $4, organisation_id = $5, "
-	    "active = ($6 = 'yes') WHERE id = $7 RETURNING id" :
+	    "active = ($6 = 'yes') WHERE id = $7 AND authority_id = $8 "
+	    "RETURNING id" :
 	    "INSERT INTO contacts (name, role, email, phone, organisation_id, "
-	    "active) SELECT $1, $2, $3, $4, $5, ($6 = 'yes') WHERE $7 = '0' "
-	    "RETURNING id", 7, p) != 0) {
+	    "active, authority_id) SELECT $1, $2, $3, $4, $5, ($6 = 'yes'), $8 "
+	    "WHERE $7 = '0' RETURNING id", 8, p) != 0) {
 		rc = strcmp(db_last_sqlstate(), "23505") == 0 ? 1 : -1;
+		goto out;
+	}
+	if (db_res_rows(&r) == 0) {
+		db_res_free(&r);
+		rc = 2;
 		goto out;
 	}
 	*id = db_res_long(&r, 0, 0, 0);
@@ -290,6 +312,11 @@ web_dir_contact_post(struct http_req *rq, struct http_resp *rs)
 	if (!web_errors_any(&we)) {
 		if ((rc = contact_save(rq, &id, vals)) < 0)
 			goto out;
+		if (rc == 2) {
+			status = http_error(rq, rs, 404, NULL, "there is no "
+			    "such contact");
+			goto out;
+		}
 		if (rc > 0)
 			web_error(&we, "email", NULL, "A contact with this email "
 			    "address is already in the directory");
@@ -345,8 +372,8 @@ org_page(struct http_req *rq, struct http_resp *rs, long id,
 int
 web_dir_org_form(struct http_req *rq, struct http_resp *rs)
 {
-	char vals[3][WEB_NAME_BUF], sid[ID_LEN];
-	const char *p[1] = { sid };
+	char vals[3][WEB_NAME_BUF], sid[ID_LEN], aid[ID_LEN];
+	const char *p[2] = { sid, aid };
 	struct db_res r;
 	long id = 0;
 	int found;
@@ -358,9 +385,10 @@ web_dir_org_form(struct http_req *rq, struct http_resp *rs)
 			return http_error(rq, rs, 404, NULL, "there is no such "
 			    "organisation");
 		snprintf(sid, sizeof(sid), "%ld", id);
+		snprintf(aid, sizeof(aid), "%ld", rq->user.authority_id);
 		if (db_exec(rq->db, &r, "SELECT name, agency, CASE WHEN active "
-		    "THEN 'yes' ELSE 'no' END FROM organisations WHERE id = $1",
-		    1, p) != 0)
+		    "THEN 'yes' ELSE 'no' END FROM organisations WHERE id = $1 "
+		    "AND authority_id = $2", 2, p) != 0)
 			return rs->status = 500;
 		if ((found = db_res_rows(&r) == 1)) {
 			str_copy(vals[0], db_res_get(&r, 0, 0), WEB_NAME_BUF);
@@ -375,27 +403,36 @@ web_dir_org_form(struct http_req *rq, struct http_resp *rs)
 	return org_page(rq, rs, id, NULL, vals);
 }
 
+/* Insert or update the organisation (one transaction, audited): only one
+ * the caller's authority created is updated. 0 done, 1 the name is taken,
+ * 2 no such organisation of the caller's authority, -1 error. */
 static int
 org_save(struct http_req *rq, long *id, char vals[3][WEB_NAME_BUF])
 {
-	char sid[ID_LEN];
-	const char *p[4] = { vals[0], vals[1], vals[2], sid };
+	char sid[ID_LEN], aid[ID_LEN];
+	const char *p[5] = { vals[0], vals[1], vals[2], sid, aid };
 	struct db_res r;
 	json_t *after;
 	int rc = -1, created = *id == 0;
 
 	snprintf(sid, sizeof(sid), "%ld", *id);
+	snprintf(aid, sizeof(aid), "%ld", rq->user.authority_id);
 	if (db_begin(rq->db) != 0)
 		return -1;
 	if (db_exec(rq->db, &r, created ? "INSERT INTO organisations (name, "
-	    "agency, active) SELECT $1, $2, ($3 = 'yes') WHERE $4 = '0' "
-	    "RETURNING id" : "UPDATE organisations SET name = $1, agency = $2, "
-	    "active = ($3 = 'yes') WHERE id = $4 RETURNING id", 4, p) != 0) {
+	    "agency, active, authority_id) SELECT $1, $2, ($3 = 'yes'), $5 "
+	    "WHERE $4 = '0' RETURNING id" : "UPDATE organisations SET "
+	    "name = $1, agency = $2, active = ($3 = 'yes') WHERE id = $4 AND "
+	    "authority_id = $5 RETURNING id", 5, p) != 0) {
 		rc = strcmp(db_last_sqlstate(), "23505") == 0 ? 1 : -1;
 		goto out;
 	}
 	*id = db_res_rows(&r) ? db_res_long(&r, 0, 0, 0) : 0;
 	db_res_free(&r);
+	if (*id == 0 && !created) {
+		rc = 2;
+		goto out;
+	}
 	after = json_pack("{s:s, s:s, s:s}", "name", vals[0], "agency",
 	    vals[1], "active", vals[2]);
 	if (*id == 0 || after == NULL || audit_record(rq->db, &rq->user,
@@ -440,6 +477,11 @@ web_dir_org_post(struct http_req *rq, struct http_resp *rs)
 	if (!web_errors_any(&we)) {
 		if ((rc = org_save(rq, &id, vals)) < 0)
 			goto out;
+		if (rc == 2) {
+			status = http_error(rq, rs, 404, NULL, "there is no "
+			    "such organisation");
+			goto out;
+		}
 		if (rc > 0)
 			web_error(&we, "name", NULL, "This agency already has an "
 			    "organisation with that name");

@@ -136,7 +136,10 @@ class InteropTest(unittest.TestCase):
         ct.add_user(cls.db, "io-admin", "admin")
         cls.sw_password = ct.add_user(cls.db, "io-sw", "social_worker",
                                       team="Interop Team")
+        # The gateway as docs/invites.md creates it.
+        ct.add_user(cls.db, "mail-gateway", "mail_gateway")
         cls.admin = ct.token(cls.db, "io-admin")
+        cls.gateway = ct.token(cls.db, "mail-gateway")
         cls.sw = ct.token(cls.db, "io-sw")
         cls.sink = SmtpSink(ct.tmpdir("convene-sink-")).start()
         cls.env = {"CONVENE_SMTP_URL": "smtp://127.0.0.1:%d" % cls.sink.port,
@@ -479,7 +482,7 @@ class InteropTest(unittest.TestCase):
         d = ct.tmpdir("convene-gw-")
         header = os.path.join(d, "itip-header")
         with open(header, "w") as f:
-            f.write("Authorization: Bearer %s\n" % self.admin)
+            f.write("Authorization: Bearer %s\n" % self.gateway)
         script = script.replace(
             "https://convene.council.example/api/v1/itip",
             self.srv.base + "/api/v1/itip").replace(

@@ -280,7 +280,7 @@ class Planter:
         if self.tok_other:
             self.refused("another team's case", "POST", "/api/v1/meetings",
                          self.booking(case_ref=self.fix["case_ref"]),
-                         (403,), tok=self.tok_other)
+                         (422,), tok=self.tok_other)
 
     def attendance(self):
         m = self.sched

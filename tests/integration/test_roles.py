@@ -167,10 +167,11 @@ ROUTES = {
     ("GET", "/sign-in"): (ANYONE, fixed("/sign-in")),
     ("POST", "/sign-in"): (ANYONE, sign_in_post),
     # ---- JSON API (bearer tokens) -----------------------------------------
-    # sw_other: the case belongs to team A (403 on case_ref); sw_far: the
-    # same reference in another authority is another case.
+    # sw_other: the case belongs to team A, answered like an unknown case
+    # (422 on case_ref, so references cannot be probed); sw_far: the same
+    # reference in another authority is another case.
     ("POST", "/api/v1/meetings"):
-        (row(201, 403, 403, 403, 403, 201, 401, 401),
+        (row(201, 422, 403, 403, 403, 201, 401, 401),
          lambda t, c: dict(path="/api/v1/meetings", json=meeting_body(t))),
     ("GET", "/api/v1/meetings"):
         (row(200, 200, 200, 403, 200, 200, 401, 401),
@@ -201,8 +202,9 @@ ROUTES = {
         (row(200, 404, 200, 403, 404, 404, 401, 401), record_pdf("/api/v1")),
     ("GET", "/api/v1/meetings/{id}/deliveries"):
         (row(200, 404, 200, 403, 404, 404, 401, 401), seen("/deliveries")),
-    # The mail gateway's REPLY intake: an admin token; not a calendar here,
-    # so refused as input, not for the role.
+    # The mail gateway's REPLY intake: an admin token (their authority's
+    # meetings only) or the mail_gateway role (test_mail_gateway_...); not
+    # a calendar here, so refused as input, not for the role.
     ("POST", "/api/v1/itip"):
         (row(403, 403, 403, OK, 403, 403, 401, 401), fixed(
             "/api/v1/itip", raw=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
@@ -666,6 +668,40 @@ class RolesTest(unittest.TestCase):
                     after = ct.counts(self.db)
                     after.pop("sessions")
                     self.assertEqual(after, before)
+
+    def test_mail_gateway_posts_replies_and_nothing_else(self):
+        """The mail_gateway role (issue 14) gets past the role check of
+        POST /api/v1/itip only: 403 on every other route that wants a
+        role, with its token on the API and its session on pages."""
+        pw = ct.add_user(self.db, "r-gateway", "mail_gateway")
+        tok = ct.token(self.db, "r-gateway")
+        cookie = ct.sign_in(self.srv.base, "r-gateway", pw)
+        csrf = ct.session_csrf(self.db, cookie)
+        routes = self.routes()
+        for key, route in sorted(routes.items()):
+            if route["auth"] == "none" or key not in ROUTES:
+                continue
+            method = key[0]
+            allowed = "mail_gateway" in route["roles"]
+            self.assertEqual(allowed, key == ("POST", "/api/v1/itip"), key)
+            with self.subTest(route="%s %s" % key):
+                req = ROUTES[key][1](self, "admin")
+                before = ct.counts(self.db)
+                if route["auth"] == "token":
+                    st, h, body = ct.api(method, self.srv.base, req["path"],
+                                         token=tok, json=req.get("json"),
+                                         raw=req.get("raw"),
+                                         headers=req.get("headers"))
+                else:
+                    st, h, body = ct.form(
+                        method, self.srv.base, req["path"],
+                        req.get("form"), cookie=cookie,
+                        csrf=csrf if method != "GET" else None)
+                if allowed:
+                    self.assertEqual(st, 422, body)	# not a calendar
+                else:
+                    self.check(method, 403, st, h, body)
+                    self.assertEqual(ct.counts(self.db), before)
 
     def test_tokens_do_not_open_pages(self):
         """A bearer token is for the API: pages want a session."""

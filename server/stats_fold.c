@@ -21,21 +21,52 @@ static pthread_t thread;
 static int started;
 static char conninfo[CONNINFO_MAX];
 
-/* Fold up to max cases; the number folded, -1 on error. */
+/* The one-folder lock, at session level (sql/020_stats_fold.sql says why
+ * before the transaction): 1 held, 0 not (try only), -1 error. */
+static int
+fold_lock(struct db *db, int wait)
+{
+	struct db_res r;
+	int got;
+
+	if (db_exec(db, &r, wait ? "SELECT pg_advisory_lock(20, 1), true" :
+	    "SELECT 0, pg_try_advisory_lock(20, 1)", 0, NULL) != 0)
+		return -1;
+	got = db_res_bool(&r, 0, 1);
+	db_res_free(&r);
+	return got;
+}
+
+/* Fold up to max cases in one REPEATABLE READ snapshot; the number
+ * folded, -1 on error. The lock goes on every path. */
 static long
 fold(struct db *db, int max, int wait)
 {
 	char n[16];
-	const char *p[2] = { n, wait ? "true" : "false" };
+	const char *p[1] = { n };
 	struct db_res r;
-	long done;
+	long done = -1;
+	int got;
 
+	if ((got = fold_lock(db, wait)) <= 0)
+		return got;
 	snprintf(n, sizeof(n), "%d", max);
-	if (db_exec(db, &r, "SELECT stats_fold($1::int, $2::boolean)", 2,
-	    p) != 0)
-		return -1;
+	if (db_cmd(db, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL) != 0)
+		goto out;
+	db->in_tx = 1;
+	if (db_exec(db, &r, "SELECT stats_fold($1::int, false)", 1, p) != 0) {
+		db_rollback(db);
+		goto out;
+	}
 	done = db_res_long(&r, 0, 0, -1);
 	db_res_free(&r);
+	/* Not db_commit: folding changes nothing a feed shows. */
+	db->in_tx = 0;
+	if (db_cmd(db, "COMMIT", 0, NULL) != 0)
+		done = -1;
+out:
+	if (db_cmd(db, "SELECT pg_advisory_unlock(20, 1)", 0, NULL) != 0)
+		done = -1;
 	return done;
 }
 

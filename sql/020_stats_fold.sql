@@ -40,18 +40,34 @@ $$;
 
 DROP TABLE stats_dirty;
 
--- Fold up to p_max queued cases, oldest first; the number folded. One
--- folder at a time across every instance: folds write the shared summary
--- rows, and two at once could deadlock. p_wait: wait for a running fold
--- (a read that must see everything) rather than return 0 (the thread).
--- A case's queue rows go before its facts are recomputed, so a write that
--- commits in between leaves its row for the next fold.
+-- Fold up to p_max queued cases, oldest first; the number folded.
+--
+-- stats_refresh_case adds (source - stored facts) to the sums and then
+-- stores the source as the facts, in several statements. Under READ
+-- COMMITTED each statement sees a newer snapshot, so a write committed
+-- between them would be stored in the facts but never added to the sums,
+-- for good. So the fold runs in one REPEATABLE READ snapshot: the queue
+-- rows it removes and the facts it computes are of the same moment, and
+-- anything committed later keeps its queue row for the next fold.
+--
+-- One folder at a time across every instance: the advisory lock (20, 1),
+-- taken by the caller at session level *before* the transaction starts
+-- (taken inside, a folder committing between the snapshot and the lock
+-- would make this one's summary updates fail to serialise). Here it is
+-- taken again at transaction level, which the holder always gets and
+-- anyone else does not: p_wait waits for it, otherwise 0 is returned.
+-- server/stats_fold.c and tests/integration/convene_test.py stats_fold()
+-- follow this protocol.
 CREATE FUNCTION stats_fold(p_max integer, p_wait boolean) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
 	c	bigint;
 	n	integer := 0;
 BEGIN
+	IF current_setting('transaction_isolation') = 'read committed' THEN
+		RAISE EXCEPTION 'stats_fold must run in a REPEATABLE READ '
+		    'transaction (see sql/020_stats_fold.sql)';
+	END IF;
 	IF p_wait THEN
 		PERFORM pg_advisory_xact_lock(20, 1);
 	ELSIF NOT pg_try_advisory_xact_lock(20, 1) THEN

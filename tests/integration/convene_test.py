@@ -297,6 +297,30 @@ def query(url, sql, params=None):
     return _run(url, fn)
 
 
+def _fold(cur):
+    """Fold the statistics queue as a statistics read does: the one-folder
+    lock at session level, then one REPEATABLE READ snapshot
+    (sql/020_stats_fold.sql)."""
+    cur.execute("SELECT pg_advisory_lock(20, 1)")
+    try:
+        cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        try:
+            cur.execute("SELECT stats_fold(1000000, true)")
+            n = cur.fetchone()[0]
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+    finally:
+        cur.execute("SELECT pg_advisory_unlock(20, 1)")
+    return n
+
+
+def stats_fold(url):
+    """Fold everything queued in the database at url; the cases folded."""
+    return _run(url, _fold)
+
+
 def counts(url):
     """Rows in every table of the public schema, for "nothing changed"."""
     def fn(cur):
@@ -316,7 +340,7 @@ def counts(url):
         # count what the data says whatever the folding thread is doing.
         for _ in range(100):
             if "stats_queue" in tables:
-                cur.execute("SELECT stats_fold(1000000, true)")
+                _fold(cur)
             cur.execute(sql)
             got = dict(cur.fetchall())
             if got.get("stats_queue", 0) == 0:

@@ -8,27 +8,21 @@
  * before LISTEN took effect is tagged with an older generation.
  */
 #include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <libpq-fe.h>
 
+#include "bgthread.h"
 #include "changes.h"
 #include "db.h"
 #include "log.h"
 #include "str.h"
 
-#define CONNINFO_MAX	1024
-
 static atomic_uint_fast64_t generation = 1;
 static atomic_int up;
-static atomic_int stopping;
-static pthread_t thread;
-static int started;
-static char conninfo[CONNINFO_MAX];
+static struct bgthread listener;
 
 int
 changes_generation(uint64_t *gen)
@@ -60,7 +54,7 @@ go_up(struct db *db)
 {
 	char err[256];
 
-	if (db_open(db, conninfo, err, sizeof(err)) != 0)
+	if (db_open(db, listener.conninfo, err, sizeof(err)) != 0)
 		return -1;
 	if (db_cmd(db, "LISTEN " CHANGES_CHANNEL, 0, NULL) != 0) {
 		db_close(db);
@@ -70,14 +64,6 @@ go_up(struct db *db)
 	atomic_store(&up, 1);
 	log_info("changes", "listening for changes to feed data");
 	return 0;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* Wait for and count notifications; -1 when the connection is lost. */
@@ -113,10 +99,10 @@ run(void *arg)
 
 	(void)arg;
 	memset(&db, 0, sizeof(db));
-	while (!atomic_load(&stopping)) {
+	while (!bgthread_stopping(&listener)) {
 		if (db.conn == NULL) {
 			if (go_up(&db) != 0)
-				sleep_ms(CHANGES_RETRY_MS);
+				bgthread_nap(&listener, CHANGES_RETRY_MS);
 			continue;
 		}
 		if (drain(&db) != 0)
@@ -130,23 +116,11 @@ run(void *arg)
 int
 changes_start(const char *ci)
 {
-	if (started)
-		return 0;
-	if (str_copy(conninfo, ci, sizeof(conninfo)) >= sizeof(conninfo))
-		return -1;
-	atomic_store(&stopping, 0);
-	if (pthread_create(&thread, NULL, run, NULL) != 0)
-		return -1;
-	started = 1;
-	return 0;
+	return bgthread_start(&listener, ci, run);
 }
 
 void
 changes_stop(void)
 {
-	if (!started)
-		return;
-	atomic_store(&stopping, 1);
-	pthread_join(thread, NULL);
-	started = 0;
+	bgthread_stop(&listener);
 }

@@ -3,36 +3,32 @@
  * connection and never blocks one: stats_fold(n, false) returns at once when
  * another folder (a read, or another instance) is working.
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "bgthread.h"
 #include "db.h"
 #include "log.h"
 #include "stats_fold.h"
-#include "str.h"
 
-#define CONNINFO_MAX	1024
-
-static atomic_int stopping;
-static pthread_t thread;
-static int started;
-static char conninfo[CONNINFO_MAX];
+static struct bgthread folder;
 
 /* The one-folder lock, at session level (sql/020_stats_fold.sql says why
- * before the transaction): 1 held, 0 not (try only), -1 error. */
+ * before the transaction), taken only when something is queued, so that an
+ * idle look or a read with nothing to fold costs one statement: 1 held, 0
+ * nothing queued or (try only) held elsewhere, -1 error. */
 static int
 fold_lock(struct db *db, int wait)
 {
 	struct db_res r;
 	int got;
 
-	if (db_exec(db, &r, wait ? "SELECT pg_advisory_lock(20, 1), true" :
-	    "SELECT 0, pg_try_advisory_lock(20, 1)", 0, NULL) != 0)
+	if (db_exec(db, &r, wait ? "SELECT true, pg_advisory_lock(20, 1) "
+	    "FROM (SELECT 1 FROM stats_queue LIMIT 1) q" : "SELECT "
+	    "pg_try_advisory_lock(20, 1) FROM (SELECT 1 FROM stats_queue "
+	    "LIMIT 1) q", 0, NULL) != 0)
 		return -1;
-	got = db_res_bool(&r, 0, 1);
+	got = db_res_rows(&r) == 1 && db_res_bool(&r, 0, 0);
 	db_res_free(&r);
 	return got;
 }
@@ -81,16 +77,6 @@ stats_fold_pending(struct db *db)
 	return 0;
 }
 
-/* Sleep ms, in short steps so that stopping is seen quickly. */
-static void
-nap(int ms)
-{
-	struct timespec ts = { 0, 50 * 1000000L };
-
-	for (; ms > 0 && !atomic_load(&stopping); ms -= 50)
-		nanosleep(&ts, NULL);
-}
-
 static void *
 run(void *arg)
 {
@@ -100,19 +86,19 @@ run(void *arg)
 
 	(void)arg;
 	memset(&db, 0, sizeof(db));
-	while (!atomic_load(&stopping)) {
-		if (db.conn == NULL && db_open(&db, conninfo, err,
+	while (!bgthread_stopping(&folder)) {
+		if (db.conn == NULL && db_open(&db, folder.conninfo, err,
 		    sizeof(err)) != 0) {
-			nap(STATS_FOLD_RETRY_MS);
+			bgthread_nap(&folder, STATS_FOLD_RETRY_MS);
 			continue;
 		}
 		if ((n = fold(&db, STATS_FOLD_BATCH, 0)) < 0) {
 			log_error("stats", "folding the statistics queue "
 			    "failed; reconnecting");
 			db_close(&db);
-			nap(STATS_FOLD_RETRY_MS);
+			bgthread_nap(&folder, STATS_FOLD_RETRY_MS);
 		} else if (n == 0)
-			nap(STATS_FOLD_IDLE_MS);
+			bgthread_nap(&folder, STATS_FOLD_IDLE_MS);
 	}
 	db_close(&db);
 	return NULL;
@@ -121,23 +107,11 @@ run(void *arg)
 int
 stats_fold_start(const char *ci)
 {
-	if (started)
-		return 0;
-	if (str_copy(conninfo, ci, sizeof(conninfo)) >= sizeof(conninfo))
-		return -1;
-	atomic_store(&stopping, 0);
-	if (pthread_create(&thread, NULL, run, NULL) != 0)
-		return -1;
-	started = 1;
-	return 0;
+	return bgthread_start(&folder, ci, run);
 }
 
 void
 stats_fold_stop(void)
 {
-	if (!started)
-		return;
-	atomic_store(&stopping, 1);
-	pthread_join(thread, NULL);
-	started = 0;
+	bgthread_stop(&folder);
 }

@@ -22,6 +22,7 @@ enum vocab_list {
 	VOCAB_CLASSIFICATION,
 	VOCAB_ATTENDANCE,
 	VOCAB_DECISION,
+	VOCAB_SECTION47,	/* the decisions that start an enquiry */
 	VOCAB_CONCERN,
 	VOCAB_CHECKS,
 	VOCAB_RECEIVED,

@@ -316,8 +316,7 @@ read_child(json_t *o, size_t i, struct child_decision *c, struct verr *e)
 static int
 is_s47(const char *decision)
 {
-	return strcmp(decision, "s47_joint") == 0 ||
-	    strcmp(decision, "s47_single_agency") == 0;
+	return vocab_has(VOCAB_SECTION47, decision);
 }
 
 /* The rules between a child's fields, and with the child's legal status. */

@@ -151,13 +151,24 @@ manager_only(const struct auth_user *u, struct verr *e)
 	return 0;
 }
 
-/* Audit snapshot: one part of the state, without names of people. */
+/* Audit snapshot: one part of the state (review or sign-off). */
 static json_t *
 part(json_t *st, const char *key)
 {
-	json_t *v = json_object_get(st, key);
+	json_t *v = json_object_get(st, key), *a;
+	json_t *note;
 
-	return json_pack("{s:O}", key, v != NULL ? v : json_null());
+	if (!json_is_object(v))
+		return json_pack("{s:n}", key);
+	/* The audit log keeps no free text (a note may name a child): it
+	 * records that a note was written, the note stays in its table. */
+	if ((a = json_deep_copy(v)) == NULL)
+		return NULL;
+	note = json_object_get(a, "note");
+	json_object_set_new(a, "note_written", json_boolean(
+	    json_string_length(note) > 0));
+	json_object_del(a, "note");
+	return json_pack("{s:o}", key, a);
 }
 
 int
@@ -363,7 +374,8 @@ find_case(struct db *db, const struct auth_user *u, const char *ref, int lock,
 	    "'Europe/London')::date, 'YYYY-MM-DD') FROM discussions d WHERE "
 	    "d.case_id = $1 AND d.status = 'held' AND EXISTS (SELECT 1 FROM "
 	    "outcomes o WHERE o.discussion_id = d.id AND o.decision IN "
-	    "('s47_joint', 's47_single_agency')) ORDER BY d.starts_at, d.id "
+	    "(SELECT v.code FROM vocabulary v WHERE v.list = 'section47')) "
+	    "ORDER BY d.starts_at, d.id "
 	    "LIMIT 1", 1, p) != 0)
 		return internal(e);
 	if (db_res_rows(&r) > 0) {

@@ -11,6 +11,8 @@
 #include "vocab.h"
 
 #define T(c, w)	{ c, w }
+#define S47_JOINT	"s47_joint"
+#define S47_SINGLE	"s47_single_agency"
 
 static const struct vocab_term kinds[] = {
 	T("meeting", "Strategy meeting, booked ahead"),
@@ -38,11 +40,19 @@ static const struct vocab_term attendances[] = {
 	T("absent", "Absent"),
 };
 static const struct vocab_term decisions[] = {
-	T("s47_joint", "Section 47 enquiry, joint with police"),
-	T("s47_single_agency", "Section 47 enquiry, single agency"),
+	T(S47_JOINT, "Section 47 enquiry, joint with police"),
+	T(S47_SINGLE, "Section 47 enquiry, single agency"),
 	T("no_s47_further_assessment",
 	    "Section 47 threshold not met: continue assessment (section 17)"),
 	T("no_further_action", "No further action by children's social care"),
+};
+/* The decisions that start a Section 47 enquiry, with the kind of enquiry
+ * as the enquiries list shows it; joint first (a discussion with one child
+ * of each is a joint enquiry). Statistics, the clocks and the record's
+ * rules read this list, so no SQL names a decision. */
+static const struct vocab_term section47[] = {
+	T(S47_JOINT, "joint"),
+	T(S47_SINGLE, "single agency"),
 };
 static const struct vocab_term concerns[] = {
 	T("physical_abuse", "Physical abuse"),
@@ -131,6 +141,7 @@ static const struct {
 	[VOCAB_CLASSIFICATION] = L("classification", classes),
 	[VOCAB_ATTENDANCE] = L("attendance", attendances),
 	[VOCAB_DECISION] = L("decision", decisions),
+	[VOCAB_SECTION47] = L("section47", section47),
 	[VOCAB_CONCERN] = L("concern", concerns),
 	[VOCAB_CHECKS] = L("checks", checks),
 	[VOCAB_RECEIVED] = L("received", received),

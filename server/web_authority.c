@@ -1,8 +1,8 @@
 /*
  * web_authority: /admin/settings, the authority's settings as a GOV.UK
  * form: a checkbox per agency of the agencies table for the statutory set,
- * and radios for the discussion target (the same day, or 1 to 3 working
- * days). The form is turned into the same JSON object the API takes and
+ * radios for the discussion target (the same day, or 1 to 3 working
+ * days), and radios for whether chair eligibility is enforced. The form is turned into the same JSON object the API takes and
  * saved by authority_settings_put, so the checks, the transaction and the
  * audit entry are the API's. The CSRF token is checked before the handler
  * runs (http.c), as for every form.
@@ -22,6 +22,7 @@
 
 #define FIELD_AGENCIES	"statutory_agencies"
 #define FIELD_TARGET	"discussion_target_working_days"
+#define FIELD_CHAIR	"enforce_chair_eligibility"
 #define AGENCIES_MAX	64	/* checkboxes read from one form */
 
 static const char *const target_pairs[] = {
@@ -29,6 +30,13 @@ static const char *const target_pairs[] = {
 	"1", "Within 1 working day",
 	"2", "Within 2 working days",
 	"3", "Within 3 working days",
+	NULL
+};
+
+static const char *const chair_pairs[] = {
+	"no", "Anyone from children's social care who attended; the record "
+	    "shows whether they may chair",
+	"yes", "Only managers, and directory contacts marked as able to chair",
 	NULL
 };
 
@@ -80,6 +88,9 @@ settings_page(struct http_req *rq, struct http_resp *rs, json_t *shown,
 	json_t *d, *f, *agencies;
 	char target[8] = "";
 	json_t *t = json_object_get(shown, FIELD_TARGET);
+	json_t *c = json_object_get(shown, FIELD_CHAIR);
+	const char *chair = json_is_boolean(c) ? (json_is_true(c) ? "yes" :
+	    "no") : "";
 	int status;
 
 	if ((agencies = authority_agencies(rq->db)) == NULL)
@@ -105,6 +116,12 @@ settings_page(struct http_req *rq, struct http_resp *rs, json_t *shown,
 	    "timeliness against this target.", target));
 	json_object_set_new(f, "items", web_choices(FIELD_TARGET, target_pairs,
 	    target));
+	json_object_set_new(f, "legend_size", json_string("m"));
+	json_object_set_new(d, "f_chair", f = web_fld(we, FIELD_CHAIR,
+	    "Who may chair a strategy discussion?", "The chair is one of the "
+	    "social care staff who attended.", chair));
+	json_object_set_new(f, "items", web_choices(FIELD_CHAIR, chair_pairs,
+	    chair));
 	json_object_set_new(f, "legend_size", json_string("m"));
 	json_object_set_new(d, "done", json_boolean(done));
 	json_decref(agencies);
@@ -138,7 +155,7 @@ static json_t *
 form_settings(struct http_req *rq)
 {
 	const char *codes[AGENCIES_MAX];
-	char target[16];
+	char target[16], chair[8];
 	json_t *in = json_object(), *a = json_array();
 	size_t i, n;
 	long t;
@@ -153,6 +170,10 @@ form_settings(struct http_req *rq)
 		json_object_set_new(in, FIELD_TARGET, json_integer(t));
 	else
 		json_object_set_new(in, FIELD_TARGET, json_string(target));
+	web_field(rq, FIELD_CHAIR, chair, sizeof(chair));
+	if (strcmp(chair, "yes") == 0 || strcmp(chair, "no") == 0)
+		json_object_set_new(in, FIELD_CHAIR,
+		    json_boolean(chair[0] == 'y'));
 	return in;
 }
 
@@ -160,7 +181,7 @@ int
 web_authority_post(struct http_req *rq, struct http_resp *rs)
 {
 	static const char *const map[] = { FIELD_AGENCIES, FIELD_AGENCIES,
-		FIELD_TARGET, FIELD_TARGET, NULL };
+		FIELD_TARGET, FIELD_TARGET, FIELD_CHAIR, FIELD_CHAIR, NULL };
 	struct web_errors we;
 	struct verr e = { 0 };
 	json_t *in, *out = NULL;
@@ -178,6 +199,9 @@ web_authority_post(struct http_req *rq, struct http_resp *rs)
 	if (!json_is_integer(json_object_get(in, FIELD_TARGET)))
 		web_error(&we, FIELD_TARGET, NULL, "Select when a strategy "
 		    "discussion should be held");
+	if (!json_is_boolean(json_object_get(in, FIELD_CHAIR)))
+		web_error(&we, FIELD_CHAIR, NULL, "Select who may chair a "
+		    "strategy discussion");
 	if (!web_errors_any(&we) && authority_settings_put(rq->db, &rq->user,
 	    rq->user.authority_id, in, &out, &e) != 0) {
 		if (e.status == 500 || e.status == 404) {

@@ -131,6 +131,25 @@ class AuditAllowListTest(RecordCase):
                              {"reason": m("cancel_reason")})
         self.assertEqual(st, 200, c)
 
+        # A manager's review of a flagged discussion and the sign-off: their
+        # notes are free text too.
+        flagged = self.held(statuses={"police": "absent"})
+        fpath = "/api/v1/meetings/%d" % flagged["id"]
+        st, _, r = self.call("POST", fpath + "/review", self.mgr, {
+            "decision": "practice_concern", "note": m("review_note")})
+        self.assertEqual(st, 200, r)
+        st, _, r = self.call("POST", fpath + "/sign-off", self.mgr,
+                             {"note": m("sign_off_note")})
+        self.assertEqual(st, 200, r)
+        reviewed = [r[0] for r in ct.query(
+            self.db, "SELECT after::text FROM audit_log WHERE entity_id = %s "
+            "AND action IN ('discussion.review', 'discussion.sign_off') "
+            "ORDER BY id", (flagged["id"],))]
+        self.assertEqual(len(reviewed), 2, reviewed)
+        self.assertIn('"practice_concern"', reviewed[0])
+        for r in reviewed:
+            self.assertIn('"note_written": true', r)
+
         history = json.dumps(self.history(mid), ensure_ascii=False)
         rows = [r[0] for r in ct.query(
             self.db, "SELECT row_to_json(a)::text FROM audit_log a")]

@@ -414,29 +414,37 @@ class StatutoryTest(unittest.TestCase):
         self.assertNotRegex(html, r'value="education" checked')
         self.assertRegex(html, r'name="discussion_target_working_days" '
                          r'type="radio" value="1" checked')
+        self.assertRegex(html, r'name="enforce_chair_eligibility" '
+                         r'type="radio" value="no" checked')
         base = self.state()
 
         # Without the CSRF token: refused, nothing changes.
         fields = [("statutory_agencies", a) for a in
                   ("social_care", "police", "health", "probation")] + \
-            [("discussion_target_working_days", "2")]
+            [("discussion_target_working_days", "2"),
+             ("enforce_chair_eligibility", "yes")]
         st, _, _ = ct.form("POST", self.srv.base, "/admin/settings", fields,
                            cookie=cookie)
         self.assertEqual(st, 403)
         self.assertEqual(self.state(), base)
 
-        # Without children's social care, or without a target: the form
-        # again with the GOV.UK error summary; nothing changes.
+        # Without children's social care, a target or a chair rule: the
+        # form again with the GOV.UK error summary; nothing changes.
+        chair = [("enforce_chair_eligibility", "no")]
         for bad, anchor in (
                 ([("statutory_agencies", "police"),
-                  ("discussion_target_working_days", "2")],
+                  ("discussion_target_working_days", "2")] + chair,
                  "#statutory_agencies"),
                 ([("statutory_agencies", "social_care"),
-                  ("discussion_target_working_days", "5")],
+                  ("discussion_target_working_days", "5")] + chair,
                  "#discussion_target_working_days"),
                 ([("statutory_agencies", "social_care"),
+                  ("discussion_target_working_days", "1"),
+                  ("enforce_chair_eligibility", "maybe")],
+                 "#enforce_chair_eligibility"),
+                ([("statutory_agencies", "social_care"),
                   ("statutory_agencies", "astrology"),
-                  ("discussion_target_working_days", "1")],
+                  ("discussion_target_working_days", "1")] + chair,
                  "#statutory_agencies")):
             st, _, html = ct.form("POST", self.srv.base, "/admin/settings",
                                   bad, cookie=cookie, csrf=csrf)
@@ -455,12 +463,16 @@ class StatutoryTest(unittest.TestCase):
             "statutory_agencies": ["social_care", "police", "health",
                                    "probation"],
             "invite_title_template": None, "invite_class": "CONFIDENTIAL",
-            "enforce_chair_eligibility": False})
+            "enforce_chair_eligibility": True})
         self.assertEqual(self.state()[3], base[3] + 1)
         st, _, html = ct.form("GET", self.srv.base,
                               "/admin/settings?done=1", cookie=cookie)
         self.assertIn('data-done="settings"', html)
         self.assertRegex(html, r'value="probation" checked')
+        self.assertRegex(html, r'name="enforce_chair_eligibility" '
+                         r'type="radio" value="yes" checked')
+        st, _, s = self.put({"enforce_chair_eligibility": False})
+        self.assertEqual(st, 200, s)
         self.set_statutory(THREE, 1)
 
 

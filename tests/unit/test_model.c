@@ -455,6 +455,13 @@ test_vocabulary_is_consistent(void **state)
 	assert_string_equal(vocab_words(VOCAB_DECISION, "no_further_action"),
 	    "No further action by children's social care");
 	assert_int_equal(vocab_by_name("no such list"), -1);
+	/* The Section 47 list is a subset of the decisions, joint first. */
+	t = vocab_terms(VOCAB_SECTION47, &n);
+	for (i = 0; i < n; i++)
+		assert_true(vocab_has(VOCAB_DECISION, t[i].code));
+	assert_string_equal(t[0].code, "s47_joint");
+	assert_int_equal(vocab_has(VOCAB_SECTION47, "s47_single_agency"), 1);
+	assert_int_equal(vocab_has(VOCAB_SECTION47, "no_further_action"), 0);
 }
 
 static void

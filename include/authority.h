@@ -24,6 +24,9 @@ struct verr;
  * day (DOMAIN.md: within one working day, at most three). */
 #define AUTHORITY_TARGET_MIN	0
 #define AUTHORITY_TARGET_MAX	3
+/* record_retention_months: null keeps records; sql/022 has the same. */
+#define AUTHORITY_RETENTION_MIN	12
+#define AUTHORITY_RETENTION_MAX	1200
 
 /*
  * The settings of authority id as a JSON object {"id", then one member per

@@ -35,6 +35,8 @@ struct config {
 	int	delivery_threads;	/* 0: this instance sends no invites */
 	int	demo;			/* load demo data into an empty database */
 	char	metrics_token[256];	/* "" = /metrics for loopback only */
+	int	retention_mail_days;	/* sent invite bodies, .eml files */
+	int	retention_itip_days;	/* raw received replies */
 	char	trusted_proxies[256];	/* IPv4 peers whose X-Forwarded-For
 					   names the client; "" = none */
 };

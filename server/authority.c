@@ -338,6 +338,53 @@ chair_save(struct db *db, const char *aid, json_t *v)
 	    "$2::boolean WHERE id = $1", 2, p);
 }
 
+/* ---- record_retention_months (issue 14) ------------------------------ */
+
+/* Months after a closed case's last discussion that retention.c deletes
+ * it; null (the default) keeps records. */
+static int
+retention_load(struct db *db, const char *aid, json_t *o)
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	int rc = -1;
+
+	if (db_exec(db, &r, "SELECT record_retention_months FROM authorities "
+	    "WHERE id = $1", 1, p) != 0)
+		return -1;
+	if (db_res_rows(&r) == 1)
+		rc = json_object_set_new(o, "record_retention_months",
+		    db_res_get(&r, 0, 0) == NULL ? json_null() :
+		    json_integer(db_res_long(&r, 0, 0, 0)));
+	db_res_free(&r);
+	return rc;
+}
+
+static int
+retention_check(struct db *db, json_t *v, struct verr *e)
+{
+	(void)db;
+	if (!json_is_null(v) && (!json_is_integer(v) ||
+	    json_integer_value(v) < AUTHORITY_RETENTION_MIN ||
+	    json_integer_value(v) > AUTHORITY_RETENTION_MAX))
+		return verr_set(e, 422, "record_retention_months",
+		    "record_retention_months: must be null (keep records) or a "
+		    "whole number of months from %d to %d",
+		    AUTHORITY_RETENTION_MIN, AUTHORITY_RETENTION_MAX);
+	return 0;
+}
+
+static int
+retention_save(struct db *db, const char *aid, json_t *v)
+{
+	char n[ID_LEN];
+	const char *p[2] = { aid, json_is_null(v) ? NULL : n };
+
+	snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
+	return db_cmd(db, "UPDATE authorities SET record_retention_months = "
+	    "$2::int WHERE id = $1", 2, p);
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
 static const struct field fields[] = {
@@ -348,6 +395,8 @@ static const struct field fields[] = {
 	{ "invite_title_template", title_load, title_check, title_save },
 	{ "invite_class", class_load, class_check, class_save },
 	{ "enforce_chair_eligibility", chair_load, chair_check, chair_save },
+	{ "record_retention_months", retention_load, retention_check,
+	  retention_save },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "config.h"
+#include "retention.h"
 #include "worker.h"
 #include "str.h"
 
@@ -107,6 +108,8 @@ config_from_env(struct config *c, char *err, size_t errlen)
 	c->threads = 4;
 	c->db_pool = 12;	/* two per HTTP thread (statistics) and the worker */
 	c->delivery_threads = WORKER_THREADS_DEFAULT;
+	c->retention_mail_days = RETENTION_MAIL_DAYS;
+	c->retention_itip_days = RETENTION_ITIP_DAYS;
 	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		if ((v = getenv(settings[i].env)) != NULL &&
 		    set_str(c, &settings[i], v, err, errlen) != 0)
@@ -121,6 +124,14 @@ config_from_env(struct config *c, char *err, size_t errlen)
 	if ((v = getenv("CONVENE_DELIVERY_THREADS")) != NULL &&
 	    set_int("CONVENE_DELIVERY_THREADS", v, 0, WORKER_THREADS_MAX,
 	    &c->delivery_threads, err, errlen) != 0)
+		return -1;
+	if ((v = getenv("CONVENE_RETENTION_MAIL_DAYS")) != NULL &&
+	    set_int("CONVENE_RETENTION_MAIL_DAYS", v, 1, RETENTION_DAYS_MAX,
+	    &c->retention_mail_days, err, errlen) != 0)
+		return -1;
+	if ((v = getenv("CONVENE_RETENTION_ITIP_DAYS")) != NULL &&
+	    set_int("CONVENE_RETENTION_ITIP_DAYS", v, 1, RETENTION_DAYS_MAX,
+	    &c->retention_itip_days, err, errlen) != 0)
 		return -1;
 	return 0;
 }

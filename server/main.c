@@ -19,7 +19,6 @@
 #include "app.h"
 #include "auth.h"
 #include "changes.h"
-#include "stats_fold.h"
 #include "config.h"
 #include "db.h"
 #include "demo.h"
@@ -29,7 +28,9 @@
 #include "ltime.h"
 #include "migrate.h"
 #include "pgembed.h"
+#include "retention.h"
 #include "router.h"
+#include "stats_fold.h"
 #include "str.h"
 #include "web.h"
 #include "worker.h"
@@ -47,6 +48,8 @@ static const char usage[] =
 "                           create a user; prints the password last\n"
 "  token create USER        create an API token; prints the token last\n"
 "  demo-data                load the demo council (prints credentials)\n"
+"  retention run            run the retention job now (it also runs daily\n"
+"                           in serve); prints what it removed as JSON\n"
 "  routes                   print the route table as JSON\n"
 "\n"
 "options (each also an environment variable):\n"
@@ -269,9 +272,45 @@ wait_for_stop(const sigset_t *set)
 	return sig;
 }
 
+static void
+retention_config(const struct config *cfg, struct retention_cfg *r)
+{
+	memset(r, 0, sizeof(*r));
+	str_copy(r->data_dir, cfg->data_dir, sizeof(r->data_dir));
+	r->mail_days = cfg->retention_mail_days;
+	r->itip_days = cfg->retention_itip_days;
+}
+
+static int
+cmd_retention(struct cmd *c)
+{
+	struct retention_counts n;
+	struct retention_cfg r;
+	json_t *o;
+	int rc;
+
+	if (c->argc != 2 || strcmp(c->argv[1], "run") != 0)
+		return fail("usage: convene retention run");
+	retention_config(&c->app.cfg, &r);
+	if ((rc = retention_run(&c->db, &r, &n)) == 1)
+		return fail("another instance is running the retention job");
+	if (rc != 0)
+		return fail("the retention run failed (see the log)");
+	if ((o = json_pack("{s:I, s:I, s:I, s:I}", "mail_bodies",
+	    (json_int_t)n.mail_bodies, "itip_raw", (json_int_t)n.itip_raw,
+	    "sessions", (json_int_t)n.sessions, "cases",
+	    (json_int_t)n.cases)) == NULL)
+		return fail("out of memory");
+	json_dumpf(o, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(o);
+	return 0;
+}
+
 static int
 cmd_serve(struct cmd *c)
 {
+	struct retention_cfg rcfg;
 	struct http_server *s;
 	struct worker *w = NULL;
 	pthread_t watchdog;
@@ -304,6 +343,9 @@ cmd_serve(struct cmd *c)
 		return fail("could not start the change listener");
 	if (stats_fold_start(c->app.cfg.database_url) != 0)
 		return fail("could not start the statistics folder");
+	retention_config(&c->app.cfg, &rcfg);
+	if (retention_start(c->app.cfg.database_url, &rcfg) != 0)
+		return fail("could not start the retention job");
 	/* Page templates load (and fail loudly) before anyone can connect. */
 	if (web_init(&c->app, err, sizeof(err)) != 0)
 		return fail(err);
@@ -323,6 +365,7 @@ cmd_serve(struct cmd *c)
 	worker_stop(w);
 	changes_stop();
 	stats_fold_stop();
+	retention_stop();
 	if (watching)
 		pthread_join(watchdog, NULL);
 	db_pool_free(c->app.pool);
@@ -472,6 +515,8 @@ run(struct cmd *c)
 		return cmd_user(c);
 	if (strcmp(name, "token") == 0)
 		return cmd_token(c);
+	if (strcmp(name, "retention") == 0)
+		return cmd_retention(c);
 	if (strcmp(name, "demo-data") == 0)
 		return demo_load(&c->db, 0, stdout) >= 0 ? 0 :
 		    fail("could not load the demo data");

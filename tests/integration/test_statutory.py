@@ -177,7 +177,8 @@ class StatutoryTest(unittest.TestCase):
             "id": self.auth, "statutory_agencies": THREE,
             "discussion_target_working_days": 1,
             "invite_title_template": None, "invite_class": "CONFIDENTIAL",
-            "enforce_chair_eligibility": False})
+            "enforce_chair_eligibility": False,
+            "record_retention_months": None})
         # Before: education absent does not make a discussion partial, and
         # the figures know nothing of education.
         d1 = self.discussion("2026-11-02", "absent", "2026-10-30")
@@ -199,7 +200,8 @@ class StatutoryTest(unittest.TestCase):
                              "discussion_target_working_days": 0,
                              "invite_title_template": None,
                              "invite_class": "CONFIDENTIAL",
-                             "enforce_chair_eligibility": False})
+                             "enforce_chair_eligibility": False,
+            "record_retention_months": None})
         self.assertEqual(self.settings(), s)
         before, after = ct.query(
             self.db, "SELECT before, after FROM audit_log WHERE action = "
@@ -463,7 +465,8 @@ class StatutoryTest(unittest.TestCase):
             "statutory_agencies": ["social_care", "police", "health",
                                    "probation"],
             "invite_title_template": None, "invite_class": "CONFIDENTIAL",
-            "enforce_chair_eligibility": True})
+            "enforce_chair_eligibility": True,
+            "record_retention_months": None})
         self.assertEqual(self.state()[3], base[3] + 1)
         st, _, html = ct.form("GET", self.srv.base,
                               "/admin/settings?done=1", cookie=cookie)

@@ -22,6 +22,7 @@
 #include "app.h"
 #include "auth.h"
 #include "db.h"
+#include "deadline.h"
 #include "http.h"
 #include "log.h"
 #include "meeting.h"
@@ -48,6 +49,7 @@ struct http_server {
 	struct MHD_Daemon	*d;
 	struct app		*app;
 	struct lane		 lane;
+	struct deadline		*dl;
 };
 
 enum lane_state {
@@ -605,6 +607,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 			return MHD_NO;
 		cx->rq.app = s->app;
 		*con_cls = cx;
+		deadline_headers_done(c);
 		begin(cx, c, url, method);
 		/* A body announced over the limit is refused before the client
 		 * sends it (no "100 Continue"; the connection then closes). Other
@@ -614,12 +617,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		deadline_body(c, *upload_data_size);
 		if (!cx->rq.body_too_large && cx->early_status == 0 &&
 		    buf_append(&cx->rq.body, upload_data, *upload_data_size))
 			cx->rq.body_too_large = 1;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	deadline_whole(c);
 	return respond(s, cx, c, method);
 }
 
@@ -753,10 +758,10 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http_server *s = cls;
 	struct ctx *cx = *con_cls;
 
-	(void)c;
 	(void)toe;
 	if (cx == NULL)
 		return;
+	deadline_done(c);
 	if (cx->rq.db != NULL)
 		db_pool_put(s->app->pool, cx->rq.db);
 	if (cx->rs_ready) {
@@ -806,6 +811,12 @@ http_start(struct app *app, char *err, size_t errlen)
 		return NULL;
 	}
 	s->app = app;
+	if ((s->dl = deadline_start()) == NULL) {
+		snprintf(err, errlen, "could not start the request deadline "
+		    "thread");
+		free(s);
+		return NULL;
+	}
 	pthread_mutex_init(&s->lane.mu, NULL);
 	pthread_cond_init(&s->lane.cv, NULL);
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -817,6 +828,7 @@ http_start(struct app *app, char *err, size_t errlen)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, s->dl,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
@@ -824,6 +836,7 @@ http_start(struct app *app, char *err, size_t errlen)
 		    app->cfg.listen, strerror(errno));
 		pthread_cond_destroy(&s->lane.cv);
 		pthread_mutex_destroy(&s->lane.mu);
+		deadline_stop(s->dl);
 		free(s);
 		return NULL;
 	}
@@ -856,6 +869,7 @@ http_stop(struct http_server *s)
 	for (i = 0; i < s->lane.nth; i++)
 		pthread_join(s->lane.th[i], NULL);
 	MHD_stop_daemon(s->d);
+	deadline_stop(s->dl);
 	pthread_cond_destroy(&s->lane.cv);
 	pthread_mutex_destroy(&s->lane.mu);
 	free(s);

@@ -29,6 +29,7 @@
 #include "app.h"
 #include "buf.h"
 #include "db.h"
+#include "deadline.h"
 #include "http.h"
 #include "metrics.h"
 #include "router.h"
@@ -316,6 +317,10 @@ metrics_render_http(struct buf *b)
 	    "# TYPE convene_http_requests_unrecorded_total counter\n"
 	    "convene_http_requests_unrecorded_total %llu\n",
 	    (unsigned long long)atomic_load(&unrecorded));
+	buf_printf(b, "# HELP convene_http_slow_clients_cut_total Connections "
+	    "closed because their request came too slowly (deadline.h).\n"
+	    "# TYPE convene_http_slow_clients_cut_total counter\n"
+	    "convene_http_slow_clients_cut_total %lu\n", deadline_cuts());
 
 	/* The histogram is by route and method: statuses are summed. The
 	 * snapshot is sorted by key, so each group is one run of entries. */

@@ -33,10 +33,6 @@ enum invite_kind {
  */
 int	 invite_init(const struct config *cfg);
 
-/* The organiser mailbox (CONVENE_SMTP_FROM) invites are signed under;
- * "" before invite_init. */
-const char *invite_mailbox(void);
-
 /* Queue the messages for a change to meeting id (its row already shows the
  * new state). participant is the removed participant's id for
  * INVITE_REMOVED, NULL otherwise. Meetings that have already ended get no

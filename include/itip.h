@@ -60,14 +60,16 @@ int	 itip_parse_reply(const char *text, size_t len, struct itip_reply *out,
  * Apply one reply in its own transaction on db, recording it in itip_inbox
  * (and the audit log when applied, as user u). recipient is the address
  * the email was delivered to (the gateway's ?recipient=), or NULL to use
- * the reply's ORGANIZER; the reply applies only when that address was
- * issued to its ATTENDEE for this meeting. Returns the HTTP status to
+ * the reply's ORGANIZER; the reply applies only when that address is a
+ * signed address of mailbox (CONVENE_SMTP_FROM) issued to its ATTENDEE
+ * for this meeting. Returns the HTTP status to
  * answer: 200 applied, 202 stored for review or ignored (stale, unmatched,
  * unsupported PARTSTAT), 422 malformed (stored too), 500 on a database
  * error (nothing stored). *out gets a JSON object describing the outcome.
  */
 int	 itip_ingest(struct db *db, const struct auth_user *u,
-	    const char *body, size_t len, const char *recipient, json_t **out);
+	    const char *body, size_t len, const char *mailbox,
+	    const char *recipient, json_t **out);
 
 #define ITIP_MAIL_HEADER_MAX	300	/* bytes kept of From and Subject */
 

@@ -188,12 +188,6 @@ invite_title_check(const char *tpl, char *err, size_t errlen)
 	return 0;
 }
 
-const char *
-invite_mailbox(void)
-{
-	return settings.from;
-}
-
 int
 invite_init(const struct config *cfg)
 {

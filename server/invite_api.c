@@ -217,7 +217,8 @@ h_itip(struct http_req *rq, struct http_resp *rs)
 		    "REPLY or a message/rfc822 email is required");
 	status = mail ? itip_ingest_mail(rq->db, &rq->user, rq->body.data,
 	    rq->body.len, &out) : itip_ingest(rq->db, &rq->user,
-	    rq->body.data, rq->body.len, http_query(rq, "recipient"), &out);
+	    rq->body.data, rq->body.len, rq->app->cfg.smtp_from,
+	    http_query(rq, "recipient"), &out);
 	if (status == 500) {
 		json_decref(out);
 		return rs->status = 500;

@@ -17,7 +17,6 @@
 #include "audit.h"
 #include "auth.h"
 #include "db.h"
-#include "invite.h"
 #include "itip.h"
 #include "ltime.h"
 #include "mail.h"
@@ -563,15 +562,16 @@ out:
 /*
  * Whether reply r may answer for its ATTENDEE in meeting discussion: it
  * must have been sent to the organiser address this service issued to
- * that invitee of that meeting (organizer.h). to is where it was sent:
- * the envelope recipient the gateway passed, else the reply's ORGANIZER.
+ * that invitee of that meeting (organizer.h), a signed address of
+ * mailbox. to is where it was sent: the envelope recipient the gateway
+ * passed, else the reply's ORGANIZER.
  * Anyone holding one invitation could otherwise answer for another
  * agency by writing its address in ATTENDEE. 0 when bound; 1 with a fixed
  * reason in *why when not; -1 on a database error.
  */
 static int
-bound(struct db *db, const struct itip_reply *r, const char *to,
-    long discussion, const char **why)
+bound(struct db *db, const struct itip_reply *r, const char *mailbox,
+    const char *to, long discussion, const char **why)
 {
 	char tag[ORGANIZER_TAG_MAX], sid[ID_LEN];
 	unsigned char key[RSVP_KEY_BYTES];
@@ -583,7 +583,7 @@ bound(struct db *db, const struct itip_reply *r, const char *to,
 	*why = "it was not sent to an organiser address this service issued "
 	    "(no or an unknown tag); kept for review";
 	if (to == NULL || to[0] == '\0' || organizer_address_tag(
-	    invite_mailbox(), to, tag, sizeof(tag)) != 0 ||
+	    mailbox, to, tag, sizeof(tag)) != 0 ||
 	    organizer_tag_pid(tag, &pid) != 0)
 		return 1;
 	db_res_init(&res);
@@ -618,7 +618,7 @@ out:
 
 int
 itip_ingest(struct db *db, const struct auth_user *u, const char *body,
-    size_t len, const char *recipient, json_t **out)
+    size_t len, const char *mailbox, const char *recipient, json_t **out)
 {
 	struct itip_reply r;
 	struct db_res res;
@@ -660,8 +660,8 @@ itip_ingest(struct db *db, const struct auth_user *u, const char *body,
 	seq = db_res_long(&res, 0, 1, 0);
 	/* Replies and counter-proposals alike: only from the address issued
 	 * to the one they answer for, whatever else they say. */
-	if ((rc = bound(db, &r, recipient != NULL ? recipient : r.organizer,
-	    discussion, &why)) != 0) {
+	if ((rc = bound(db, &r, mailbox, recipient != NULL ? recipient :
+	    r.organizer, discussion, &why)) != 0) {
 		if (rc > 0)
 			status = keep(db, u, "unmatched", why, &r, discussion,
 			    body, len, out);

@@ -20,10 +20,11 @@
 
 #include "rsvp.h"
 
-#define ORGANIZER_MAC_BYTES	10	/* 80 bits: forging by mail is hopeless */
+#define ORGANIZER_MAC_BYTES	10	/* 80 bits: beyond guessing by mail */
 #define ORGANIZER_PID_DIGITS	12	/* participant ids below 10^12 */
 /* Longest tag, NUL excluded: id, '-', hex MAC. */
-#define ORGANIZER_TAG_LEN	(ORGANIZER_PID_DIGITS + 1 + 2 * ORGANIZER_MAC_BYTES)
+#define ORGANIZER_TAG_LEN	\
+	(ORGANIZER_PID_DIGITS + 1 + 2 * ORGANIZER_MAC_BYTES)
 #define ORGANIZER_TAG_MAX	(ORGANIZER_TAG_LEN + 1)
 #define ORGANIZER_LOCAL_MAX	64	/* RFC 5321 4.5.3.1.1 */
 #define ORGANIZER_ADDR_MAX	256
@@ -34,8 +35,8 @@ int	 organizer_mailbox_fits(const char *mailbox);
 
 /* The tag of participant pid of meeting discussion, into out. 0 on
  * success; -1 when an id is out of range or out is too small. */
-int	 organizer_tag_build(const unsigned char key[RSVP_KEY_BYTES], long pid,
-	    long discussion, char *out, size_t outlen);
+int	 organizer_tag_build(const unsigned char key[RSVP_KEY_BYTES],
+	    long pid, long discussion, char *out, size_t outlen);
 
 /* The participant id a well-formed tag names (not yet verified): 0 with
  * *pid set; -1 when tag is not of the tag's form. */

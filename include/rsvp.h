@@ -1,12 +1,13 @@
 /*
  * rsvp: personal accept / decline / tentative links in invite emails. A
  * link carries a token made of the participant's id, the SEQUENCE of the
- * invitation it came in and an expiry time, signed with libsodium's crypto_auth under a key the service generates on
- * first use and keeps in the database (service_keys). Tokens name nobody:
- * an id, a SEQUENCE, a time and a MAC, base64url. An answer through a link
- * issued for an older SEQUENCE (before a reschedule) is refused. Following a link shows a page with a
- * button; only the POST from that button records the answer, so mail
- * scanners that fetch links do not answer for anyone.
+ * invitation it came in and an expiry time, signed with libsodium's
+ * crypto_auth under a key the service generates on first use and keeps in
+ * the database (service_keys). Tokens name nobody: an id, a SEQUENCE, a
+ * time and a MAC, base64url. An answer through a link issued for an older
+ * SEQUENCE (before a reschedule) is refused. Following a link shows a page
+ * with a button; only the POST from that button records the answer, so
+ * mail scanners that fetch links do not answer for anyone.
  */
 #ifndef CONVENE_RSVP_H
 #define CONVENE_RSVP_H

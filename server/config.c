@@ -271,10 +271,11 @@ config_finish(struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (organizer_mailbox_fits(c->smtp_from) != 0) {
-		snprintf(err, errlen, "CONVENE_SMTP_FROM: the part before '@' "
-		    "must be at most %d characters: each invitation's organiser "
-		    "is it plus \"+\" and a %d-character tag, within the 64 of "
-		    "RFC 5321", ORGANIZER_LOCAL_MAX - 1 - ORGANIZER_TAG_LEN,
+		snprintf(err, errlen, "CONVENE_SMTP_FROM: the part before "
+		    "'@' must be at most %d characters: each invitation's "
+		    "organiser is it plus \"+\" and a %d-character tag, "
+		    "within the 64 of RFC 5321",
+		    ORGANIZER_LOCAL_MAX - 1 - ORGANIZER_TAG_LEN,
 		    ORGANIZER_TAG_LEN);
 		return -1;
 	}

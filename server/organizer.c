@@ -19,7 +19,7 @@
 #include "str.h"
 
 #define MSG_LEN		17	/* 'O', participant id, meeting id */
-#define PID_MAX		999999999999L	/* ORGANIZER_PID_DIGITS digits */
+#define PID_MAX		999999999999L	/* ORGANIZER_PID_DIGITS */
 
 static void
 put_u64(unsigned char *p, uint64_t v)

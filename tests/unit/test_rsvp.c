@@ -58,7 +58,8 @@ test_forgery(void **state)
 	for (i = 0; i < n; i++) {
 		memcpy(bad, t, n + 1);
 		bad[i] = bad[i] == 'A' ? 'B' : 'A';
-		assert_int_equal(rsvp_token_verify(key, bad, 0, &pid, &seq, &exp), 1);
+		assert_int_equal(rsvp_token_verify(key, bad, 0, &pid, &seq,
+		    &exp), 1);
 	}
 	memcpy(bad, t, n + 1);
 	bad[n - 1] = '\0';

@@ -3,9 +3,12 @@
  * forwards from the organiser mailbox. Parsing is a pure function (fuzzed by
  * tests/fuzz/fuzz_itip.c); matching and storing is separate. A reply can
  * only ever move participants.partstat: matched on UID plus attendee
- * address, case-insensitively, with or without ORGANIZER (Exchange leaves
- * it out), ignored when its SEQUENCE is older than the meeting's. Anything
- * that cannot be applied is kept in itip_inbox for a person to review.
+ * address, case-insensitively, and only when it was sent to the signed
+ * organiser address issued to that attendee (organizer.h: the envelope
+ * recipient the gateway passes, else the reply's ORGANIZER; Exchange
+ * leaves ORGANIZER out), ignored when its SEQUENCE is older than the
+ * meeting's. Anything that cannot be applied is kept in itip_inbox for a
+ * person to review.
  */
 #ifndef CONVENE_ITIP_H
 #define CONVENE_ITIP_H
@@ -30,6 +33,8 @@ struct itip_reply {
 	long	 sequence;		/* 0 when absent */
 	int	 has_sequence;
 	int	 has_organizer;
+	char	 organizer[255];	/* lower case, without "mailto:"; ""
+					   when absent or not an address */
 	time_t	 dtstamp;		/* UTC; 0 when absent */
 	int	 has_dtstamp;
 	/* METHOD:COUNTER ("Propose new time"): the time proposed and the
@@ -53,13 +58,18 @@ int	 itip_parse_reply(const char *text, size_t len, struct itip_reply *out,
 
 /*
  * Apply one reply in its own transaction on db, recording it in itip_inbox
- * (and the audit log when applied, as user u). Returns the HTTP status to
+ * (and the audit log when applied, as user u). recipient is the address
+ * the email was delivered to (the gateway's ?recipient=), or NULL to use
+ * the reply's ORGANIZER; the reply applies only when that address is a
+ * signed address of mailbox (CONVENE_SMTP_FROM) issued to its ATTENDEE
+ * for this meeting. Returns the HTTP status to
  * answer: 200 applied, 202 stored for review or ignored (stale, unmatched,
  * unsupported PARTSTAT), 422 malformed (stored too), 500 on a database
  * error (nothing stored). *out gets a JSON object describing the outcome.
  */
 int	 itip_ingest(struct db *db, const struct auth_user *u,
-	    const char *body, size_t len, json_t **out);
+	    const char *body, size_t len, const char *mailbox,
+	    const char *recipient, json_t **out);
 
 #define ITIP_MAIL_HEADER_MAX	300	/* bytes kept of From and Subject */
 

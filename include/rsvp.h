@@ -1,11 +1,13 @@
 /*
  * rsvp: personal accept / decline / tentative links in invite emails. A
- * link carries a token made of the participant's id and an expiry time,
- * signed with libsodium's crypto_auth under a key the service generates on
- * first use and keeps in the database (service_keys). Tokens name nobody:
- * an id, a time and a MAC, base64url. Following a link shows a page with a
- * button; only the POST from that button records the answer, so mail
- * scanners that fetch links do not answer for anyone.
+ * link carries a token made of the participant's id, the SEQUENCE of the
+ * invitation it came in and an expiry time, signed with libsodium's
+ * crypto_auth under a key the service generates on first use and keeps in
+ * the database (service_keys). Tokens name nobody: an id, a SEQUENCE, a
+ * time and a MAC, base64url. An answer through a link issued for an older
+ * SEQUENCE (before a reschedule) is refused. Following a link shows a page
+ * with a button; only the POST from that button records the answer, so
+ * mail scanners that fetch links do not answer for anyone.
  */
 #ifndef CONVENE_RSVP_H
 #define CONVENE_RSVP_H
@@ -31,12 +33,15 @@ const char *rsvp_answer_word(enum rsvp_answer a);
 const char *rsvp_partstat(enum rsvp_answer a);
 
 /* Pure signing with an explicit key (unit-tested). sign: 0 on success.
- * verify: 0 when the MAC is right and now < expiry (*pid, *expires set);
- * 1 when malformed or forged; 2 when well-signed but expired. */
+ * verify: 0 when the MAC is right and now < expiry (*pid, *sequence,
+ * *expires set); 1 when malformed or forged; 2 when well-signed but
+ * expired. Tokens signed before links carried a SEQUENCE read as
+ * SEQUENCE 0, as a reply without one does. */
 int	 rsvp_token_sign(const unsigned char key[RSVP_KEY_BYTES], long pid,
-	    time_t expires, char *out, size_t outlen);
+	    long sequence, time_t expires, char *out, size_t outlen);
 int	 rsvp_token_verify(const unsigned char key[RSVP_KEY_BYTES],
-	    const char *token, time_t now, long *pid, time_t *expires);
+	    const char *token, time_t now, long *pid, long *sequence,
+	    time_t *expires);
 
 /*
  * The service key: read from service_keys, created there on first use.

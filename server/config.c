@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "config.h"
+#include "organizer.h"
 #include "retention.h"
 #include "worker.h"
 #include "str.h"
@@ -278,6 +279,15 @@ config_finish(struct config *c, char *err, size_t errlen)
 	if (!str_email_valid(c->smtp_from)) {
 		snprintf(err, errlen, "CONVENE_SMTP_FROM: must be an email "
 		    "address");
+		return -1;
+	}
+	if (organizer_mailbox_fits(c->smtp_from) != 0) {
+		snprintf(err, errlen, "CONVENE_SMTP_FROM: the part before "
+		    "'@' must be at most %d characters: each invitation's "
+		    "organiser is it plus \"+\" and a %d-character tag, "
+		    "within the 64 of RFC 5321",
+		    ORGANIZER_LOCAL_MAX - 1 - ORGANIZER_TAG_LEN,
+		    ORGANIZER_TAG_LEN);
 		return -1;
 	}
 	if (c->metrics_token[0] != '\0' && (strlen(c->metrics_token) < 32 ||

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "ltime.h"
 #include "mail.h"
+#include "organizer.h"
 #include "outbox.h"
 #include "rsvp.h"
 #include "str.h"
@@ -501,15 +502,17 @@ event_fill(struct ics_event *ev, const struct mtg *g, const char *summary,
 	ev->nattendees = natt;
 }
 
-/* The RSVP link for one answer, into out (URL_MAX). */
+/* The RSVP link for one answer, into out (URL_MAX): valid for this
+ * SEQUENCE only, so a reschedule asks again. */
 static int
-rsvp_url(const unsigned char *key, long pid, time_t expires,
+rsvp_url(const unsigned char *key, long pid, long sequence, time_t expires,
     enum rsvp_answer a, char *out)
 {
 	char token[RSVP_TOKEN_MAX];
 	int n;
 
-	if (rsvp_token_sign(key, pid, expires, token, sizeof(token)) != 0)
+	if (rsvp_token_sign(key, pid, sequence, expires, token,
+	    sizeof(token)) != 0)
 		return -1;
 	n = snprintf(out, URL_MAX, "%s/rsvp/%s/%s", settings.base_url, token,
 	    rsvp_answer_word(a));
@@ -550,27 +553,83 @@ queued_free(struct queued *q)
 	q->n = 0;
 }
 
-/* Render one message to attendee i of g and append it to q (queued by
+/*
+ * The calendar object ev for one recipient as a new string (length in
+ * *len); NULL, logged, when libical cannot build it or read it back
+ * cleanly: such an object is never sent.
+ */
+static char *
+ics_one(const struct ics_event *ev, const char *method, long id, size_t *len)
+{
+	char *ics;
+
+	if ((ics = ics_calendar(strcmp(method, "REQUEST") == 0 ?
+	    ICS_METHOD_REQUEST : ICS_METHOD_CANCEL, ev, 1, len)) == NULL) {
+		log_error("invite", "could not build the invitation for "
+		    "meeting %ld", id);
+		return NULL;
+	}
+	if (ics_count_errors(ics) != 0) {
+		log_error("invite", "the invitation for meeting %ld does not "
+		    "re-parse cleanly; nothing queued", id);
+		free(ics);
+		return NULL;
+	}
+	return ics;
+}
+
+/*
+ * The ORGANIZER (and From) of attendee i's messages, into org
+ * (ORGANIZER_ADDR_MAX): the service mailbox plus the tag signed for this
+ * participant of this meeting, so a reply that comes back to it can only
+ * answer for them (itip.c). The same for every message to them.
+ */
+static int
+organizer_of(const unsigned char *key, const struct mtg *g, size_t i,
+    char *org)
+{
+	char tag[ORGANIZER_TAG_MAX];
+
+	if (organizer_tag_build(key, g->pid[i], g->id, tag, sizeof(tag)) != 0 ||
+	    organizer_address(settings.from, tag, org,
+	    ORGANIZER_ADDR_MAX) != 0) {
+		log_error("invite", "no signed organiser address for meeting "
+		    "%ld, participant %ld", g->id, g->pid[i]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Render one message to attendee i of g, its calendar object ev with
+ * attendee i's own ORGANIZER, and append it to q (queued by
  * outbox_add_rows). */
 static int
 queue_one(struct queued *q, const struct mtg *g, size_t i,
     const char *method, const struct tpls *t, struct mail_var *vars,
-    const char *subject, const char *ics, size_t ics_len,
-    const unsigned char *key)
+    const char *subject, struct ics_event *ev, const unsigned char *key)
 {
 	char accept[URL_MAX], tentative[URL_MAX], decline[URL_MAX];
-	char msgid[MAIL_MESSAGE_ID_MAX + 1];
-	char *text = NULL, *html = NULL, *msg = NULL;
+	char msgid[MAIL_MESSAGE_ID_MAX + 1], org[ORGANIZER_ADDR_MAX];
+	char *text = NULL, *html = NULL, *msg = NULL, *ics = NULL;
 	struct mail_msg m;
 	struct buf b;
+	size_t ics_len = 0;
 	int result = -1;
 
 	accept[0] = tentative[0] = decline[0] = '\0';
 	buf_init(&b, MAIL_MESSAGE_MAX);
+	if (organizer_of(key, g, i, org) != 0)
+		goto out;
+	ev->organizer_email = org;
+	if ((ics = ics_one(ev, method, g->id, &ics_len)) == NULL)
+		goto out;
 	if (strcmp(method, "REQUEST") == 0 && (
-	    rsvp_url(key, g->pid[i], g->ends, RSVP_ACCEPT, accept) != 0 ||
-	    rsvp_url(key, g->pid[i], g->ends, RSVP_TENTATIVE, tentative) != 0 ||
-	    rsvp_url(key, g->pid[i], g->ends, RSVP_DECLINE, decline) != 0))
+	    rsvp_url(key, g->pid[i], g->sequence, g->ends, RSVP_ACCEPT,
+	    accept) != 0 ||
+	    rsvp_url(key, g->pid[i], g->sequence, g->ends, RSVP_TENTATIVE,
+	    tentative) != 0 ||
+	    rsvp_url(key, g->pid[i], g->sequence, g->ends, RSVP_DECLINE,
+	    decline) != 0))
 		goto out;
 	vars[V_RECIPIENT].value = g->att[i].name;
 	vars[V_ACCEPT].value = accept;
@@ -581,7 +640,8 @@ queue_one(struct queued *q, const struct mtg *g, size_t i,
 	    mail_message_id(settings.from, msgid, sizeof(msgid)) != 0)
 		goto out;
 	memset(&m, 0, sizeof(m));
-	m.from_addr = settings.from;
+	/* RFC 6047 3: clients compare From with ORGANIZER. */
+	m.from_addr = org;
 	m.from_name = "Strategy meetings (Convene)";
 	m.to_addr = g->att[i].email;
 	m.to_name = g->att[i].name;
@@ -605,8 +665,10 @@ queue_one(struct queued *q, const struct mtg *g, size_t i,
 	q->n++;
 	result = 0;
 out:
+	ev->organizer_email = settings.from;
 	vars[V_RECIPIENT].value = vars[V_ACCEPT].value = "";
 	vars[V_TENTATIVE].value = vars[V_DECLINE].value = "";
+	free(ics);
 	buf_free(&b);
 	free(text);
 	free(html);
@@ -625,10 +687,10 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 	struct tpls t;
 	struct mtg g;
 	char *summary = NULL, *description = NULL, *subject = NULL;
-	char *ics = NULL, *seen = NULL;
+	char *seen = NULL;
 	struct queued *q = NULL;
 	const char *method;
-	size_t i, j, natt = 0, ics_len = 0;
+	size_t i, j, natt = 0;
 	long removed = 0;
 	int rc, result = -1;
 
@@ -688,19 +750,8 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 	}
 	event_fill(&ev, &g, summary, description, att, natt);
 	ev.no_status = kind == INVITE_REMOVED;
-	if ((ics = ics_calendar(strcmp(method, "REQUEST") == 0 ?
-	    ICS_METHOD_REQUEST : ICS_METHOD_CANCEL, &ev, 1, &ics_len)) == NULL) {
-		log_error("invite", "could not build the invitation for "
-		    "meeting %ld", id);
-		goto out;
-	}
-	/* Never send what libical itself cannot read back cleanly. */
-	if (ics_count_errors(ics) != 0) {
-		log_error("invite", "the invitation for meeting %ld does not "
-		    "re-parse cleanly; nothing queued", id);
-		goto out;
-	}
-	if (strcmp(method, "REQUEST") == 0 && rsvp_key(db, key) != 0)
+	/* The key signs the RSVP links and every ORGANIZER address. */
+	if (rsvp_key(db, key) != 0)
 		goto out;
 	if ((seen = calloc(g.natt, 1)) == NULL ||
 	    (q = calloc(1, sizeof(*q))) == NULL)
@@ -716,8 +767,8 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 		if (j < i)
 			continue;
 		seen[i] = 1;
-		if (queue_one(q, &g, i, method, &t, vars, subject, ics,
-		    ics_len, key) != 0) {
+		if (queue_one(q, &g, i, method, &t, vars, subject, &ev,
+		    key) != 0) {
 			log_error("invite", "could not queue a message for "
 			    "meeting %ld, participant %ld", id, g.pid[i]);
 			goto out;
@@ -735,7 +786,6 @@ out:
 	free(q);
 	sodium_memzero(key, sizeof(key));
 	free(seen);
-	free(ics);
 	free(summary);
 	free(description);
 	free(subject);

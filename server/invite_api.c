@@ -195,8 +195,12 @@ ctype_is(const char *ct, const char *type)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* POST /api/v1/itip: one text/calendar REPLY or COUNTER, or a whole
- * message/rfc822 email that has no calendar part. */
+/* POST /api/v1/itip[?recipient=ADDRESS]: one text/calendar REPLY or
+ * COUNTER, or a whole message/rfc822 email that has no calendar part.
+ * recipient is the envelope address the email was delivered to: the
+ * signed organiser address that says whom a reply may answer for (Exchange
+ * leaves ORGANIZER out of replies). Plain mail changes nothing and does
+ * not need it. */
 static int
 h_itip(struct http_req *rq, struct http_resp *rs)
 {
@@ -213,7 +217,8 @@ h_itip(struct http_req *rq, struct http_resp *rs)
 		    "REPLY or a message/rfc822 email is required");
 	status = mail ? itip_ingest_mail(rq->db, &rq->user, rq->body.data,
 	    rq->body.len, &out) : itip_ingest(rq->db, &rq->user,
-	    rq->body.data, rq->body.len, &out);
+	    rq->body.data, rq->body.len, rq->app->cfg.smtp_from,
+	    http_query(rq, "recipient"), &out);
 	if (status == 500) {
 		json_decref(out);
 		return rs->status = 500;
@@ -303,6 +308,53 @@ answer_words(const char *partstat)
 	return "not answered yet";
 }
 
+#define RSVP_CHANGED	"this invitation has changed (the meeting has a new " \
+	"time): answer the new one, with the links in the latest invitation " \
+	"email; nothing was recorded"
+
+/*
+ * Record answer ans of participant pid through a link issued for SEQUENCE
+ * seq, and commit; r is the page's row (the meeting's id in column 6).
+ * Only partstat moves, as with iTIP replies; answered now, to that
+ * SEQUENCE, so a calendar reply sent earlier and arriving later does not
+ * undo it. The SEQUENCE is checked again in the statement itself: a
+ * reschedule committed since the page's read must win. 0 when recorded;
+ * -1 with rs set (410 or 500) otherwise.
+ */
+static int
+rsvp_record(struct http_req *rq, struct http_resp *rs, long pid, long seq,
+    enum rsvp_answer ans, struct db_res *r)
+{
+	char sid[ID_LEN], sq[ID_LEN];
+	const char *p[3] = { sid, rsvp_partstat(ans), sq };
+	struct db_res u;
+	json_t *after;
+	int n = -1;
+
+	snprintf(sid, sizeof(sid), "%ld", pid);
+	snprintf(sq, sizeof(sq), "%ld", seq);
+	after = json_pack("{s:I, s:s, s:s}", "participant", (json_int_t)pid,
+	    "partstat", rsvp_partstat(ans), "via", "rsvp link");
+	if (after != NULL && db_exec(rq->db, &u, "UPDATE participants SET "
+	    "partstat = $2, reply_dtstamp = now(), reply_sequence = $3::int "
+	    "WHERE id = $1 AND (SELECT sequence FROM discussions d WHERE "
+	    "d.id = participants.discussion_id) = $3::int RETURNING id", 3,
+	    p) == 0) {
+		n = db_res_rows(&u);
+		db_res_free(&u);
+	}
+	if (n == 0)
+		http_error(rq, rs, 410, NULL, RSVP_CHANGED);
+	else if (n < 0 || audit_record(rq->db, NULL, "participant.reply",
+	    "discussion", db_res_long(r, 0, 6, 0), NULL, after) != 0 ||
+	    db_commit(rq->db) != 0) {
+		n = -1;
+		rs->status = 500;
+	}
+	json_decref(after);
+	return n > 0 ? 0 : -1;
+}
+
 static int
 rsvp_page(struct http_req *rq, struct http_resp *rs, int post)
 {
@@ -310,13 +362,13 @@ rsvp_page(struct http_req *rq, struct http_resp *rs, int post)
 		"Tentatively accept" };
 	char sid[ID_LEN], when[64], action[HTTP_MAX_URI];
 	unsigned char key[RSVP_KEY_BYTES];
-	const char *p[2] = { sid, NULL }, *cur;
+	const char *p[1] = { sid }, *cur;
 	struct mail_var vars[6];
 	enum rsvp_answer ans;
 	struct db_res r;
 	struct buf page;
 	time_t expires;
-	long pid;
+	long pid, seq;
 	int rc;
 
 	db_res_init(&r);
@@ -329,7 +381,8 @@ rsvp_page(struct http_req *rq, struct http_resp *rs, int post)
 		rs->status = 500;
 		goto out;
 	}
-	rc = rsvp_token_verify(key, rq->params[0], time(NULL), &pid, &expires);
+	rc = rsvp_token_verify(key, rq->params[0], time(NULL), &pid, &seq,
+	    &expires);
 	if (rc == 1) {
 		http_error(rq, rs, 404, NULL, "this answer link is not valid; "
 		    "use the links in the latest invitation");
@@ -343,7 +396,8 @@ rsvp_page(struct http_req *rq, struct http_resp *rs, int post)
 	snprintf(sid, sizeof(sid), "%ld", pid);
 	if (db_begin(rq->db) != 0 || db_exec(rq->db, &r, "SELECT p.partstat, "
 	    "p.removed_at IS NOT NULL, d.status, d.ends_at <= now(), "
-	    "c.case_ref, extract(epoch FROM d.starts_at)::bigint, d.id "
+	    "c.case_ref, extract(epoch FROM d.starts_at)::bigint, d.id, "
+	    "d.sequence "
 	    "FROM participants p JOIN discussions d ON d.id = p.discussion_id "
 	    "JOIN cases c ON c.id = d.case_id WHERE p.id = $1 FOR UPDATE OF p",
 	    1, p) != 0) {
@@ -364,27 +418,16 @@ rsvp_page(struct http_req *rq, struct http_resp *rs, int post)
 		    "this meeting is over");
 		goto out;
 	}
+	/* The link answers the time it was sent with; a reschedule asked
+	 * again with new links. */
+	if (db_res_long(&r, 0, 7, -1) != seq) {
+		http_error(rq, rs, 410, NULL, RSVP_CHANGED);
+		goto out;
+	}
 	cur = db_res_get(&r, 0, 0);
 	if (post) {
-		json_t *after = json_pack("{s:I, s:s, s:s}", "participant",
-		    (json_int_t)pid, "partstat", rsvp_partstat(ans), "via",
-		    "rsvp link");
-		p[1] = rsvp_partstat(ans);
-		/* Only partstat moves, as with iTIP replies. */
-		/* Answered now, to the current SEQUENCE: a calendar reply
-		 * sent earlier and arriving later does not undo it. */
-		if (after == NULL || db_cmd(rq->db, "UPDATE participants SET "
-		    "partstat = $2, reply_dtstamp = now(), reply_sequence = "
-		    "(SELECT sequence FROM discussions d WHERE d.id = "
-		    "participants.discussion_id) WHERE id = $1", 2, p) != 0 ||
-		    audit_record(rq->db, NULL, "participant.reply",
-		    "discussion", db_res_long(&r, 0, 6, 0), NULL, after) != 0 ||
-		    db_commit(rq->db) != 0) {
-			json_decref(after);
-			rs->status = 500;
+		if (rsvp_record(rq, rs, pid, seq, ans, &r) != 0)
 			goto out;
-		}
-		json_decref(after);
 		cur = rsvp_partstat(ans);
 	}
 	ltime_format_human((time_t)db_res_long(&r, 0, 5, 0), when, sizeof(when));

@@ -20,6 +20,8 @@
 #include "itip.h"
 #include "ltime.h"
 #include "mail.h"
+#include "organizer.h"
+#include "rsvp.h"
 #include "str.h"
 
 #define ID_LEN	24
@@ -135,6 +137,42 @@ read_counter(icalcomponent *ev, struct itip_reply *out, char *err,
 	return 0;
 }
 
+/* addr without "mailto:", in lower case, into out (outlen) when it is an
+ * address that fits; -1 otherwise. */
+static int
+mail_address(const char *addr, char *out, size_t outlen)
+{
+	size_t i;
+
+	if (addr == NULL)
+		return -1;
+	if (strncasecmp(addr, "mailto:", 7) == 0)
+		addr += 7;
+	if (strlen(addr) >= outlen || !str_email_valid(addr))
+		return -1;
+	for (i = 0; addr[i] != '\0'; i++)
+		out[i] = (char)tolower((unsigned char)addr[i]);
+	out[i] = '\0';
+	return 0;
+}
+
+/* The ORGANIZER address, when there is exactly one usable: where the
+ * reply says it was sent when the gateway does not tell (itip_ingest). */
+static void
+read_organizer(icalcomponent *ev, struct itip_reply *out)
+{
+	icalproperty *p;
+
+	out->has_organizer = count_props(ev, ICAL_ORGANIZER_PROPERTY) > 0;
+	out->organizer[0] = '\0';
+	if (count_props(ev, ICAL_ORGANIZER_PROPERTY) == 1 &&
+	    (p = icalcomponent_get_first_property(ev,
+	    ICAL_ORGANIZER_PROPERTY)) != NULL &&
+	    mail_address(icalproperty_get_organizer(p), out->organizer,
+	    sizeof(out->organizer)) != 0)
+		out->organizer[0] = '\0';
+}
+
 /* Fill out from the parsed calendar; the reason goes to err. */
 static int
 read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
@@ -145,7 +183,7 @@ read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
 	icalparameter *ps;
 	icalproperty_method method;
 	const char *uid, *addr, *name;
-	size_t i, n;
+	size_t n;
 
 	if (icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT)
 		return fail(err, errlen, "not a single VCALENDAR");
@@ -176,7 +214,7 @@ read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
 			return fail(err, errlen, "SEQUENCE is negative");
 		out->has_sequence = 1;
 	}
-	out->has_organizer = count_props(ev, ICAL_ORGANIZER_PROPERTY) > 0;
+	read_organizer(ev, out);
 	if (count_props(ev, ICAL_DTSTAMP_PROPERTY) == 1 &&
 	    instant(icalcomponent_get_dtstamp(ev), &out->dtstamp) == 0)
 		out->has_dtstamp = 1;
@@ -194,13 +232,8 @@ read_reply(icalcomponent *cal, struct itip_reply *out, char *err,
 		    ICAL_ATTENDEE_PROPERTY);
 	if ((addr = icalproperty_get_attendee(p)) == NULL)
 		return fail(err, errlen, "ATTENDEE has no address");
-	if (strncasecmp(addr, "mailto:", 7) == 0)
-		addr += 7;
-	if (strlen(addr) >= sizeof(out->attendee) || !str_email_valid(addr))
+	if (mail_address(addr, out->attendee, sizeof(out->attendee)) != 0)
 		return fail(err, errlen, "ATTENDEE is not a mailto: address");
-	for (i = 0; addr[i] != '\0'; i++)
-		out->attendee[i] = (char)tolower((unsigned char)addr[i]);
-	out->attendee[i] = '\0';
 	ps = icalproperty_get_first_parameter(p, ICAL_PARTSTAT_PARAMETER);
 	name = ps != NULL ? partstat_name(icalparameter_get_partstat(ps)) :
 	    NULL;
@@ -526,16 +559,73 @@ out:
 	return status;
 }
 
+/*
+ * Whether reply r may answer for its ATTENDEE in meeting discussion: it
+ * must have been sent to the organiser address this service issued to
+ * that invitee of that meeting (organizer.h), a signed address of
+ * mailbox. to is where it was sent: the envelope recipient the gateway
+ * passed, else the reply's ORGANIZER.
+ * Anyone holding one invitation could otherwise answer for another
+ * agency by writing its address in ATTENDEE. 0 when bound; 1 with a fixed
+ * reason in *why when not; -1 on a database error.
+ */
+static int
+bound(struct db *db, const struct itip_reply *r, const char *mailbox,
+    const char *to, long discussion, const char **why)
+{
+	char tag[ORGANIZER_TAG_MAX], sid[ID_LEN];
+	unsigned char key[RSVP_KEY_BYTES];
+	const char *p[1] = { sid };
+	struct db_res res;
+	long pid, of;
+	int result = -1;
+
+	*why = "it was not sent to an organiser address this service issued "
+	    "(no or an unknown tag); kept for review";
+	if (to == NULL || to[0] == '\0' || organizer_address_tag(
+	    mailbox, to, tag, sizeof(tag)) != 0 ||
+	    organizer_tag_pid(tag, &pid) != 0)
+		return 1;
+	db_res_init(&res);
+	snprintf(sid, sizeof(sid), "%ld", pid);
+	if (rsvp_key(db, key) != 0 || db_exec(db, &res, "SELECT "
+	    "discussion_id, lower(email), removed_at IS NULL FROM "
+	    "participants WHERE id = $1", 1, p) != 0)
+		goto out;
+	result = 1;
+	of = db_res_rows(&res) > 0 ? db_res_long(&res, 0, 0, 0) : 0;
+	/* An unknown id answers as a forged tag: nothing to learn. */
+	if (of == 0 || organizer_tag_verify(key, tag, pid, of) != 0)
+		*why = "the organiser address it was sent to has no valid "
+		    "signature; kept for review";
+	else if (of != discussion)
+		*why = "it was sent to the organiser address of another "
+		    "meeting's invitation; kept for review";
+	else if (!db_res_bool(&res, 0, 2))
+		*why = "it was sent to the organiser address of someone no "
+		    "longer invited; kept for review";
+	else if (db_res_get(&res, 0, 1) == NULL ||
+	    strcmp(db_res_get(&res, 0, 1), r->attendee) != 0)
+		*why = "its ATTENDEE is not the invitee the organiser address "
+		    "it was sent to was issued to; kept for review";
+	else
+		result = 0;
+out:
+	sodium_memzero(key, sizeof(key));
+	db_res_free(&res);
+	return result;
+}
+
 int
 itip_ingest(struct db *db, const struct auth_user *u, const char *body,
-    size_t len, json_t **out)
+    size_t len, const char *mailbox, const char *recipient, json_t **out)
 {
 	struct itip_reply r;
 	struct db_res res;
 	char err[160], msg[256], aid[ID_LEN];
-	const char *p[2];
+	const char *p[2], *why;
 	long discussion = 0, seq;
-	int status = 500;
+	int status = 500, rc;
 
 	*out = NULL;
 	db_res_init(&res);
@@ -568,25 +658,30 @@ itip_ingest(struct db *db, const struct auth_user *u, const char *body,
 	}
 	discussion = db_res_long(&res, 0, 0, 0);
 	seq = db_res_long(&res, 0, 1, 0);
+	/* Replies and counter-proposals alike: only from the address issued
+	 * to the one they answer for, whatever else they say. */
+	if ((rc = bound(db, &r, mailbox, recipient != NULL ? recipient :
+	    r.organizer, discussion, &why)) != 0) {
+		if (rc > 0)
+			status = keep(db, u, "unmatched", why, &r, discussion,
+			    body, len, out);
+		goto out;
+	}
 	/* No SEQUENCE is SEQUENCE 0 (RFC 5545 3.8.7.4): the first version,
 	 * stale once the meeting has been revised. */
 	if ((r.has_sequence ? r.sequence : 0) < seq) {
 		snprintf(msg, sizeof(msg), "the reply is to SEQUENCE %ld but the "
 		    "meeting is at %ld; ignored", r.has_sequence ? r.sequence :
 		    0, seq);
-		if (store(db, u, "stale", msg, &r, discussion, body, len) != 0 ||
-		    db_commit(db) != 0)
-			goto out;
-		status = outcome(out, 202, "stale", msg, discussion);
+		status = keep(db, u, "stale", msg, &r, discussion, body, len,
+		    out);
 		goto out;
 	}
 	if (strcmp(db_res_get(&res, 0, 2), "scheduled") != 0) {
 		snprintf(msg, sizeof(msg), "the meeting is %s; ignored",
 		    db_res_get(&res, 0, 2));
-		if (store(db, u, "stale", msg, &r, discussion, body, len) != 0 ||
-		    db_commit(db) != 0)
-			goto out;
-		status = outcome(out, 202, "stale", msg, discussion);
+		status = keep(db, u, "stale", msg, &r, discussion, body, len,
+		    out);
 		goto out;
 	}
 	db_res_free(&res);

@@ -1,8 +1,10 @@
 /*
  * rsvp: signing and checking the tokens of RSVP links, and the key they are
- * signed with. Layout of a token before base64url: 'R', participant id (8
- * bytes, big-endian), expiry (8 bytes, big-endian Unix time), then
- * crypto_auth (HMAC-SHA-512-256) of those 17 bytes.
+ * signed with. Layout of a token before base64url: 'S', participant id,
+ * SEQUENCE, expiry (8 bytes each, big-endian; the expiry in Unix time),
+ * then crypto_auth (HMAC-SHA-512-256) of those 25 bytes. Links sent before
+ * the SEQUENCE was added ('R', id, expiry, MAC over 17 bytes) still verify,
+ * as SEQUENCE 0: the oldest, so refused once the meeting has moved.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -13,8 +15,10 @@
 #include "db.h"
 #include "rsvp.h"
 
-#define BODY_LEN	17
+#define BODY_LEN	25
 #define TOKEN_LEN	(BODY_LEN + crypto_auth_BYTES)
+#define OLD_BODY_LEN	17	/* 'R' tokens: no SEQUENCE */
+#define OLD_TOKEN_LEN	(OLD_BODY_LEN + crypto_auth_BYTES)
 
 static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char cached_key[RSVP_KEY_BYTES];
@@ -73,17 +77,18 @@ get_u64(const unsigned char *p)
 
 int
 rsvp_token_sign(const unsigned char key[RSVP_KEY_BYTES], long pid,
-    time_t expires, char *out, size_t outlen)
+    long sequence, time_t expires, char *out, size_t outlen)
 {
 	unsigned char t[TOKEN_LEN];
 
-	if (pid < 1 || expires < 0 ||
+	if (pid < 1 || sequence < 0 || expires < 0 ||
 	    outlen < sodium_base64_ENCODED_LEN(TOKEN_LEN,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING))
 		return -1;
-	t[0] = 'R';
+	t[0] = 'S';
 	put_u64(t + 1, (uint64_t)pid);
-	put_u64(t + 9, (uint64_t)expires);
+	put_u64(t + 9, (uint64_t)sequence);
+	put_u64(t + 17, (uint64_t)expires);
 	crypto_auth(t + BODY_LEN, t, BODY_LEN, key);
 	if (sodium_bin2base64(out, outlen, t, sizeof(t),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == NULL)
@@ -91,29 +96,45 @@ rsvp_token_sign(const unsigned char key[RSVP_KEY_BYTES], long pid,
 	return 0;
 }
 
+/* The body length of a decoded token t of len bytes by its first byte;
+ * 0 when it is neither layout. */
+static size_t
+body_len(const unsigned char *t, size_t len)
+{
+	if (len == TOKEN_LEN && t[0] == 'S')
+		return BODY_LEN;
+	if (len == OLD_TOKEN_LEN && t[0] == 'R')
+		return OLD_BODY_LEN;
+	return 0;
+}
+
 int
 rsvp_token_verify(const unsigned char key[RSVP_KEY_BYTES], const char *token,
-    time_t now, long *pid, time_t *expires)
+    time_t now, long *pid, long *sequence, time_t *expires)
 {
 	unsigned char t[TOKEN_LEN + 1];
-	size_t len = 0, tlen;
+	size_t len = 0, tlen, body;
 	const char *end = NULL;
-	uint64_t id, exp;
+	uint64_t id, seq = 0, exp;
 
 	if (token == NULL || (tlen = strlen(token)) == 0 ||
 	    tlen >= RSVP_TOKEN_MAX)
 		return 1;
 	if (sodium_base642bin(t, sizeof(t), token, tlen, NULL, &len, &end,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    end != token + tlen || len != TOKEN_LEN || t[0] != 'R')
+	    end != token + tlen || (body = body_len(t, len)) == 0)
 		return 1;
-	if (crypto_auth_verify(t + BODY_LEN, t, BODY_LEN, key) != 0)
+	if (crypto_auth_verify(t + body, t, body, key) != 0)
 		return 1;
 	id = get_u64(t + 1);
-	exp = get_u64(t + 9);
-	if (id < 1 || id > 9007199254740991ULL || exp > (uint64_t)INT64_MAX)
+	if (body == BODY_LEN)
+		seq = get_u64(t + 9);
+	exp = get_u64(t + body - 8);
+	if (id < 1 || id > 9007199254740991ULL || exp > (uint64_t)INT64_MAX ||
+	    seq > (uint64_t)INT32_MAX)
 		return 1;
 	*pid = (long)id;
+	*sequence = (long)seq;
 	*expires = (time_t)exp;
 	if ((uint64_t)now >= exp)
 		return 2;

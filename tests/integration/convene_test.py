@@ -575,6 +575,43 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# A signed organiser address: the mailbox's local part, "+", the participant
+# id, "-" and 20 lower-case hex digits of MAC (include/organizer.h).
+ORGANIZER_TAG = r"[1-9][0-9]{0,11}-[0-9a-f]{20}"
+
+
+def organizer_address(url, uid, attendee):
+    """The ORGANIZER address Convene issued to attendee for the meeting
+    with this UID, read from the latest message queued to them (the real
+    rendered email in the outbox); None when none was queued. Replies
+    sent there (or posted with ?recipient= it) may answer for attendee."""
+    import email
+    import email.policy
+    rows = query(url, "SELECT o.message FROM outbox o JOIN discussions d "
+                 "ON d.id = o.discussion_id WHERE d.uid = %s AND "
+                 "lower(o.recipient) = lower(%s) ORDER BY o.id DESC "
+                 "LIMIT 1", (uid, attendee))
+    if not rows:
+        return None
+    msg = email.message_from_string(rows[0][0], policy=email.policy.default)
+    for part in msg.walk():
+        if part.get_content_type() == "text/calendar":
+            text = re.sub(r"\r\n[ \t]", "",
+                          part.get_payload(decode=True).decode("utf-8"))
+            m = re.search(r"(?mi)^ORGANIZER[^\r\n]*?:mailto:([^\r\n]+)\r?$",
+                          text)
+            return m.group(1) if m else None
+    return None
+
+
+def itip_path(recipient=None):
+    """POST path of a reply delivered to recipient (the gateway's
+    ?recipient=, URL-encoded: '+' is %2B)."""
+    if recipient is None:
+        return "/api/v1/itip"
+    return "/api/v1/itip?recipient=" + urllib.parse.quote(recipient, safe="@")
+
+
 _opener = urllib.request.build_opener(_NoRedirect)
 
 

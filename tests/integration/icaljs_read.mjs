@@ -1,7 +1,7 @@
 // icaljs_read.mjs: read an iCalendar object on stdin with Mozilla's ical.js
 // (Thunderbird's parser) and print what a client sees as JSON: calendar
 // properties and, per VEVENT, UID, SEQUENCE, start/end as UTC instants,
-// STATUS, CLASS, SUMMARY and attendees with their parameters.
+// STATUS, CLASS, SUMMARY, ORGANIZER and attendees with their parameters.
 // Used by tests/integration/test_invites_interop.py (node + npm ical.js).
 import ICAL from "ical.js";
 
@@ -36,6 +36,7 @@ for (const v of comp.getAllSubcomponents("vevent")) {
 		class: val(v, "class"),
 		summary: ev.summary,
 		dtstamp: val(v, "dtstamp"),
+		organizer: val(v, "organizer"),
 		attendees: v.getAllProperties("attendee").map((p) => ({
 			value: p.getFirstValue(),
 			cn: p.getParameter("cn") ?? null,

@@ -240,7 +240,11 @@ class InvitesTest(unittest.TestCase):
         to = msg["To"].addresses
         self.assertEqual(len(to), 1)
         self.assertEqual(to[0].addr_spec.lower(), env["rcpt_tos"][0].lower())
-        self.assertEqual(msg["From"].addresses[0].addr_spec, FROM)
+        # From is the ORGANIZER (RFC 6047 3), the mailbox signed for this
+        # recipient (issue #14): strategy-meetings+<tag>@council.example.
+        org = msg["From"].addresses[0].addr_spec
+        self.assertRegex(org, r"^strategy-meetings\+" + ct.ORGANIZER_TAG +
+                         r"@council\.example$")
         self.assertTrue(str(msg["Subject"]).startswith(
             subject_prefix + case_ref + " on "), msg["Subject"])
         self.assertRegex(msg["Message-ID"], r"^<[0-9a-f]{32}\.convene@"
@@ -276,7 +280,7 @@ class InvitesTest(unittest.TestCase):
         ev = event(cal)
         self.assertEqual(int(ev["SEQUENCE"]), seq)
         self.assertEqual(str(ev["CLASS"]), "CONFIDENTIAL")
-        self.assertEqual(str(ev["ORGANIZER"]).lower(), "mailto:" + FROM)
+        self.assertEqual(str(ev["ORGANIZER"]).lower(), "mailto:" + org)
         self.assertEqual(ev["ORGANIZER"].params.get("CN"), "Alex Chair")
         self.assertEqual(ev["DTSTAMP"].dt.utcoffset(),
                          datetime.timedelta(0))
@@ -306,20 +310,27 @@ class InvitesTest(unittest.TestCase):
         return sorted(g[0]["rcpt_tos"][0].lower() for g in got)
 
     def reply(self, uid, addr, partstat, seq=0, organizer=True,
-              token=None, ctype="text/calendar; charset=utf-8"):
+              token=None, ctype="text/calendar; charset=utf-8", to=None):
+        """A REPLY from addr sent to the organiser address Convene issued
+        to addr (or to to): Gmail style with that ORGANIZER, or Exchange
+        style (organizer=False) without one, the gateway passing the
+        address as ?recipient=."""
+        if to is None:
+            to = ct.organizer_address(self.db, uid, addr) or FROM
         lines = ["BEGIN:VCALENDAR", "VERSION:2.0",
                  "PRODID:-//Google Inc//Google Calendar 70.9054//EN",
                  "METHOD:REPLY", "BEGIN:VEVENT",
                  "DTSTART:20300101T100000Z", "DTEND:20300101T110000Z",
                  "DTSTAMP:20261128T120000Z"]
         if organizer:
-            lines.append("ORGANIZER;CN=Alex Chair:mailto:" + FROM)
+            lines.append("ORGANIZER;CN=Alex Chair:mailto:" + to)
         lines += ["UID:" + uid,
                   "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;"
                   "PARTSTAT=%s;CN=x:mailto:%s" % (partstat, addr),
                   "SEQUENCE:%d" % seq, "STATUS:CONFIRMED",
                   "SUMMARY:Strategy meeting", "END:VEVENT", "END:VCALENDAR"]
-        return self.call("POST", "/api/v1/itip", token or self.admin,
+        return self.call("POST", ct.itip_path(None if organizer else to),
+                         token or self.admin,
                          raw="\r\n".join(lines) + "\r\n",
                          headers={"Content-Type": ctype})
 

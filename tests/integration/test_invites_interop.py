@@ -241,7 +241,10 @@ class InteropTest(unittest.TestCase):
                  "ATTENDEE;PARTSTAT=%s:mailto:%s" % (partstat,
                                                      self.email[key]),
                  "SEQUENCE:%d" % seq, "END:VEVENT", "END:VCALENDAR"]
-        return self.call("POST", "/api/v1/itip", self.admin,
+        # Exchange leaves ORGANIZER out: the gateway passes the address
+        # the reply was delivered to, the one issued to this invitee.
+        to = ct.organizer_address(self.db, uid, self.email[key])
+        return self.call("POST", ct.itip_path(to), self.admin,
                          raw="\r\n".join(lines) + "\r\n",
                          headers={"Content-Type": "text/calendar"})
 
@@ -374,7 +377,10 @@ class InteropTest(unittest.TestCase):
 
     # ---- 4. COUNTER and plain mail -------------------------------------------
 
-    def counter_body(self, uid, day):
+    def counter_body(self, uid, day, organizer=True):
+        """Outlook's "Propose new time" from the police officer, with the
+        ORGANIZER issued to them, or (organizer=False) without one, as
+        Exchange sends it."""
         stamp = "%04d%02d%02d" % (day.year, day.month, day.day)
         lines = [
             "BEGIN:VCALENDAR", "PRODID:Microsoft Exchange Server 2010",
@@ -388,7 +394,8 @@ class InteropTest(unittest.TestCase):
             "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
             "END:DAYLIGHT", "END:VTIMEZONE",
             "BEGIN:VEVENT",
-            "ORGANIZER;CN=Alex Chair:mailto:" + FROM,
+            "ORGANIZER;CN=Alex Chair:mailto:" + ct.organizer_address(
+                self.db, uid, self.email["police"]),
             "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=TENTATIVE;RSVP=TRUE;"
             "CN=Bob:mailto:" + self.email["police"],
             "COMMENT:In court that morning\\, could we meet at 14:00?",
@@ -397,6 +404,8 @@ class InteropTest(unittest.TestCase):
             "DTEND;TZID=GMT Standard Time:%sT150000" % stamp,
             "UID:" + uid, "SEQUENCE:0", "DTSTAMP:20261201T100000Z",
             "END:VEVENT", "END:VCALENDAR"]
+        if not organizer:
+            lines = [x for x in lines if not x.startswith("ORGANIZER")]
         return "\r\n".join(lines) + "\r\n"
 
     def test_04_counter_and_mail(self):
@@ -472,7 +481,10 @@ class InteropTest(unittest.TestCase):
 
     def test_04_gateway_recipe(self):
         """The mail-gateway script of docs/invites.md, run as documented:
-        a COUNTER email and a typed answer are delivered (curl exits 0)."""
+        a COUNTER email and a typed answer are delivered (curl exits 0).
+        The COUNTER comes as Exchange sends it, without ORGANIZER, so it
+        counts only because the script passes the address it was delivered
+        to (Postfix's ORIGINAL_RECIPIENT) as ?recipient= (issue #14)."""
         src = os.environ.get("CONVENE_SOURCE_DIR",
                              os.path.dirname(os.path.dirname(HERE)))
         with open(os.path.join(src, "docs", "invites.md")) as f:
@@ -492,24 +504,48 @@ class InteropTest(unittest.TestCase):
             f.write(script)
         m = self.book()
         day = datetime.date.today() + datetime.timedelta(days=17)
-        cal = self.counter_body(m["uid"], day)
+        cal = self.counter_body(m["uid"], day, organizer=False)
+        to_bob = ct.organizer_address(self.db, m["uid"], self.email["police"])
+        to_hana = ct.organizer_address(self.db, m["uid"], self.email["health"])
         outlook = ("From: Bob <%s>\r\nTo: %s\r\nSubject: New Time Proposed"
                    "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
                    "alternative; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: "
                    "text/plain\r\n\r\nProposed.\r\n--b\r\nContent-Type: text/"
                    "calendar; method=COUNTER\r\n\r\n%s\r\n--b--\r\n" % (
-                       self.email["police"], FROM, cal)).encode()
+                       self.email["police"], to_bob, cal)).encode()
         typed = ("From: Hana <hana@nhs.example>\r\nTo: %s\r\nSubject: "
                  "Can't make it\r\n\r\nSorry, clinic all day.\r\n" %
-                 FROM).encode()
-        for raw in (outlook, typed):
+                 to_hana).encode()
+        env = dict(os.environ)
+        env.pop("RECIPIENT", None)
+
+        def pipe(raw, rcpt):
+            e = dict(env)
+            e.pop("ORIGINAL_RECIPIENT", None)
+            if rcpt is not None:
+                e["ORIGINAL_RECIPIENT"] = rcpt	# as Postfix's local(8)
             p = subprocess.run(["/usr/bin/python3", path], input=raw,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=60)
+                               timeout=60, env=e)
             self.assertEqual(p.returncode, 0, p.stderr.decode())
-        self.assertEqual(ct.query(self.db, "SELECT count(*) FROM "
-                                  "counter_proposals WHERE discussion_id = "
-                                  "%s", (m["id"],))[0][0], 1)
+
+        def counters():
+            return ct.query(self.db, "SELECT count(*) FROM counter_proposals "
+                            "WHERE discussion_id = %s", (m["id"],))[0][0]
+
+        # Without the delivery address an ORGANIZER-less COUNTER says
+        # nothing about whom it speaks for: delivered (202), kept, unused.
+        pipe(outlook, None)
+        self.assertEqual(counters(), 0)
+        # Delivered to Hana's address, Bob's COUNTER is not Bob's to make.
+        pipe(outlook, to_hana)
+        self.assertEqual(counters(), 0)
+        self.assertEqual(ct.query(self.db, "SELECT count(*) FROM itip_inbox "
+                                  "WHERE discussion_id = %s AND status = "
+                                  "'unmatched'", (m["id"],))[0][0], 2)
+        for raw, rcpt in ((outlook, to_bob), (typed, to_hana)):
+            pipe(raw, rcpt)
+        self.assertEqual(counters(), 1)
         self.assertEqual(ct.query(self.db, "SELECT count(*) FROM itip_inbox "
                                   "WHERE status = 'mail' AND subject = "
                                   "'Can''t make it'")[0][0], 1)

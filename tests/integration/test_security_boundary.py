@@ -129,7 +129,9 @@ class BoundaryTest(unittest.TestCase):
         if seq is not None:
             lines.append("SEQUENCE:%d" % seq)
         lines += ["END:VEVENT", "END:VCALENDAR"]
-        return self.call("POST", "/api/v1/itip", who,
+        # Delivered to the organiser address issued to addr (issue #14).
+        to = ct.organizer_address(self.db, uid, addr)
+        return self.call("POST", ct.itip_path(to), who,
                          raw="\r\n".join(lines) + "\r\n",
                          headers={"Content-Type": "text/calendar"})
 

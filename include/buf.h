@@ -47,20 +47,10 @@ struct blob;
 
 /* A new blob holding a copy of len bytes of s (NUL added); NULL on failure. */
 struct blob *blob_new(const void *s, size_t len);
-/*
- * A new blob whose bytes live in a sealed anonymous file (memfd) instead of
- * the heap, so a response can be sent from it with sendfile(), as a web
- * server sends a static file: no copy through user space, and the pages
- * are the kernel's, not the process's. blob_data() is NULL for it; send
- * blob_fd() (dup it: the sender closes its descriptor). NULL on failure.
- */
-struct blob *blob_new_file(const void *s, size_t len);
 struct blob *blob_ref(struct blob *b);
 /* Accepts NULL. */
 void	 blob_unref(struct blob *b);
 const char *blob_data(const struct blob *b);
-/* The sealed file of a blob_new_file blob; -1 for others. */
-int	 blob_fd(const struct blob *b);
 size_t	 blob_len(const struct blob *b);
 
 #endif

@@ -7,18 +7,13 @@
  * left with a hole in the middle of otherwise good text. The allocation is
  * always NUL-terminated, so buf_cstr() is free.
  */
-#define _GNU_SOURCE	/* memfd_create */
-#include <sys/mman.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 
@@ -229,7 +224,6 @@ buf_free(struct buf *b)
 struct blob {
 	atomic_size_t	 refs;
 	size_t		 len;
-	int		 fd;	/* -1: the bytes are in data */
 	char		 data[];
 };
 
@@ -243,7 +237,6 @@ blob_new(const void *s, size_t len)
 		return NULL;
 	atomic_init(&b->refs, 1);
 	b->len = len;
-	b->fd = -1;
 	memcpy(b->data, s, len);
 	b->data[len] = '\0';
 	return b;
@@ -256,48 +249,11 @@ blob_ref(struct blob *b)
 	return b;
 }
 
-struct blob *
-blob_new_file(const void *s, size_t len)
-{
-	const char *p = s;
-	struct blob *b;
-	size_t done = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = memfd_create("convene-blob", MFD_CLOEXEC |
-	    MFD_ALLOW_SEALING)) < 0)
-		return NULL;
-	while (done < len) {
-		if ((n = write(fd, p + done, len - done)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		done += (size_t)n;
-	}
-	/* Sealed: nothing can change what responses already in flight send. */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK |
-	    F_SEAL_GROW | F_SEAL_SEAL) != 0 ||
-	    (b = malloc(sizeof(*b) + 1)) == NULL)
-		goto fail;
-	atomic_init(&b->refs, 1);
-	b->len = len;
-	b->fd = fd;
-	b->data[0] = '\0';
-	return b;
-fail:
-	close(fd);
-	return NULL;
-}
-
 void
 blob_unref(struct blob *b)
 {
 	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1,
 	    memory_order_acq_rel) == 1) {
-		if (b->fd >= 0)
-			close(b->fd);
 		free(b);
 	}
 }
@@ -305,13 +261,7 @@ blob_unref(struct blob *b)
 const char *
 blob_data(const struct blob *b)
 {
-	return b->fd >= 0 ? NULL : b->data;
-}
-
-int
-blob_fd(const struct blob *b)
-{
-	return b->fd;
+	return b->data;
 }
 
 size_t

@@ -717,9 +717,11 @@ feed_get(struct db *db, const char *token, const struct feed_cond *c,
 	db_res_free(&r);
 	if (cal == NULL)
 		return -1;
-	e.body = blob_new_file(cal, len);
-	if (e.body == NULL)	/* no memfd: keep it on the heap */
-		e.body = blob_new(cal, len);
+	/* From memory, not sendfile() from a memfd: measured, the buffer
+	 * path answered 1.44x nginx where sendfile did 0.89x (the body is
+	 * small enough that the copy costs less than the file path's extra
+	 * system calls; docs/performance.md). */
+	e.body = blob_new(cal, len);
 	e.len = len;
 	if ((e.gz = gzip_blob(cal, len)) != NULL)
 		e.gz_len = blob_len(e.gz);

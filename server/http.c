@@ -372,18 +372,9 @@ send_resp(struct MHD_Connection *c, struct http_req *rq, struct http_resp *rs)
 	enum MHD_Result ret;
 	size_t len, i;
 	char *data;
-	int cache_set = 0, fd;
+	int cache_set = 0;
 
-	if (rs->shared != NULL && blob_fd(rs->shared) >= 0) {
-		/* Sent with sendfile(); libmicrohttpd closes its descriptor. */
-		if ((fd = dup(blob_fd(rs->shared))) < 0)
-			return MHD_NO;
-		if ((r = MHD_create_response_from_fd64(blob_len(rs->shared),
-		    fd)) == NULL) {
-			close(fd);
-			return MHD_NO;
-		}
-	} else if (rs->shared != NULL) {
+	if (rs->shared != NULL) {
 		/* libmicrohttpd drops the reference when it is done sending;
 		 * it only reads the buffer, whatever its prototype says. */
 		r = MHD_create_response_from_buffer_with_free_callback_cls(

@@ -341,30 +341,6 @@ test_blob_copy_and_nul(void **state)
 	blob_unref(b);
 }
 
-static void
-test_blob_file_sealed(void **state)
-{
-	char got[16] = "";
-	struct blob *b;
-
-	(void)state;
-	b = blob_new_file("in a file", 9);
-	assert_non_null(b);
-	assert_int_equal(blob_len(b), 9);
-	assert_null(blob_data(b));
-	assert_true(blob_fd(b) >= 0);
-	assert_int_equal(pread(blob_fd(b), got, sizeof(got), 0), 9);
-	assert_memory_equal(got, "in a file", 9);
-	/* Sealed: what responses in flight send cannot change. */
-	assert_int_equal(pwrite(blob_fd(b), "X", 1, 0), -1);
-	assert_int_equal(ftruncate(blob_fd(b), 1), -1);
-	blob_unref(b);
-	b = blob_new("", 0);
-	assert_non_null(b);
-	assert_int_equal(blob_fd(b), -1);
-	blob_unref(b);
-}
-
 #define BLOB_THREADS	8
 #define BLOB_ROUNDS	10000
 
@@ -407,7 +383,6 @@ main(void)
 		cmocka_unit_test(test_init_is_empty),
 		cmocka_unit_test(test_blob_copy_and_nul),
 		cmocka_unit_test(test_blob_shared_between_threads),
-		cmocka_unit_test(test_blob_file_sealed),
 		cmocka_unit_test(test_append_and_puts),
 		cmocka_unit_test(test_ceiling_exact_fit),
 		cmocka_unit_test(test_ceiling_one_over),

@@ -6,6 +6,7 @@
 #define CONVENE_STR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Copy src into dst of dstsize bytes, always NUL-terminating when dstsize>0.
  * Returns strlen(src); truncation happened if the result >= dstsize. */
@@ -31,5 +32,8 @@ int	 str_email_valid(const char *s);
 int	 str_has_ctl(const char *s);
 /* Case-insensitive ASCII comparison, 0 when equal. */
 int	 str_casecmp(const char *a, const char *b);
+/* v as 8 big-endian bytes at p, and back (signed messages and tokens). */
+void	 str_put_be64(unsigned char *p, uint64_t v);
+uint64_t str_get_be64(const unsigned char *p);
 
 #endif

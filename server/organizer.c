@@ -21,17 +21,6 @@
 #define MSG_LEN		17	/* 'O', participant id, meeting id */
 #define PID_MAX		999999999999L	/* ORGANIZER_PID_DIGITS */
 
-static void
-put_u64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-}
-
 int
 organizer_mailbox_fits(const char *mailbox)
 {
@@ -54,8 +43,8 @@ organizer_tag_build(const unsigned char key[RSVP_KEY_BYTES], long pid,
 	if (pid < 1 || pid > PID_MAX || discussion < 1)
 		return -1;
 	msg[0] = 'O';
-	put_u64(msg + 1, (uint64_t)pid);
-	put_u64(msg + 9, (uint64_t)discussion);
+	str_put_be64(msg + 1, (uint64_t)pid);
+	str_put_be64(msg + 9, (uint64_t)discussion);
 	crypto_auth(mac, msg, sizeof(msg), key);
 	sodium_bin2hex(hex, sizeof(hex), mac, ORGANIZER_MAC_BYTES);
 	n = snprintf(out, outlen, "%ld-%s", pid, hex);

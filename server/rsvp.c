@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "rsvp.h"
+#include "str.h"
 
 #define BODY_LEN	25
 #define TOKEN_LEN	(BODY_LEN + crypto_auth_BYTES)
@@ -53,28 +54,6 @@ rsvp_partstat(enum rsvp_answer a)
 	return (unsigned)a <= RSVP_TENTATIVE ? partstats[a] : "NEEDS-ACTION";
 }
 
-static void
-put_u64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 int
 rsvp_token_sign(const unsigned char key[RSVP_KEY_BYTES], long pid,
     long sequence, time_t expires, char *out, size_t outlen)
@@ -86,9 +65,9 @@ rsvp_token_sign(const unsigned char key[RSVP_KEY_BYTES], long pid,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING))
 		return -1;
 	t[0] = 'S';
-	put_u64(t + 1, (uint64_t)pid);
-	put_u64(t + 9, (uint64_t)sequence);
-	put_u64(t + 17, (uint64_t)expires);
+	str_put_be64(t + 1, (uint64_t)pid);
+	str_put_be64(t + 9, (uint64_t)sequence);
+	str_put_be64(t + 17, (uint64_t)expires);
 	crypto_auth(t + BODY_LEN, t, BODY_LEN, key);
 	if (sodium_bin2base64(out, outlen, t, sizeof(t),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == NULL)
@@ -126,10 +105,10 @@ rsvp_token_verify(const unsigned char key[RSVP_KEY_BYTES], const char *token,
 		return 1;
 	if (crypto_auth_verify(t + body, t, body, key) != 0)
 		return 1;
-	id = get_u64(t + 1);
+	id = str_get_be64(t + 1);
 	if (body == BODY_LEN)
-		seq = get_u64(t + 9);
-	exp = get_u64(t + body - 8);
+		seq = str_get_be64(t + 9);
+	exp = str_get_be64(t + body - 8);
 	if (id < 1 || id > 9007199254740991ULL || exp > (uint64_t)INT64_MAX ||
 	    seq > (uint64_t)INT32_MAX)
 		return 1;

@@ -408,6 +408,20 @@ def token(url, user, data_dir=None):
     return _last_line(cli(url, "token", "create", user, data_dir=data_dir))
 
 
+def icaljs(raw):
+    """What Mozilla's ical.js (tests/integration/icaljs_read.mjs) makes of
+    raw iCalendar bytes, as JSON."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = subprocess.run(["node", os.path.join(here, "icaljs_read.mjs")],
+                       input=raw, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60,
+                       cwd=os.environ.get("CONVENE_SOURCE_DIR",
+                                          os.path.dirname(os.path.dirname(
+                                              here))))
+    assert p.returncode == 0, p.stderr.decode()
+    return jsonlib.loads(p.stdout)
+
+
 # ---- the server -------------------------------------------------------------
 
 class _PortTaken(Exception):

@@ -71,16 +71,7 @@ def london_str(d, hh=10, mm=0):
     return "%04d-%02d-%02dT%02d:%02d" % (d.year, d.month, d.day, hh, mm)
 
 
-def icaljs(raw):
-    """What Mozilla's ical.js makes of raw (bytes)."""
-    p = subprocess.run(["node", os.path.join(HERE, "icaljs_read.mjs")],
-                       input=raw, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=60,
-                       cwd=os.environ.get("CONVENE_SOURCE_DIR",
-                                          os.path.dirname(os.path.dirname(
-                                              HERE))))
-    assert p.returncode == 0, p.stderr.decode()
-    return json.loads(p.stdout)
+icaljs = ct.icaljs
 
 
 def vobj_event(raw):

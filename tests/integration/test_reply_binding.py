@@ -32,7 +32,6 @@ import email.policy
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 import unittest
@@ -46,7 +45,6 @@ from smtp_sink import SmtpSink  # noqa: E402
 
 FROM = "strategy-meetings@council.example"
 WAIT = 40
-HERE = os.path.dirname(os.path.abspath(__file__))
 SIGNED = re.compile(r"^strategy-meetings\+(" + ct.ORGANIZER_TAG +
                     r")@council\.example$")
 
@@ -65,15 +63,7 @@ def calendar_parts(msg):
             ("text/calendar", "application/ics")]
 
 
-def icaljs(raw):
-    p = subprocess.run(["node", os.path.join(HERE, "icaljs_read.mjs")],
-                       input=raw, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=60,
-                       cwd=os.environ.get("CONVENE_SOURCE_DIR",
-                                          os.path.dirname(os.path.dirname(
-                                              HERE))))
-    assert p.returncode == 0, p.stderr.decode()
-    return json.loads(p.stdout)
+icaljs = ct.icaljs
 
 
 def mailto(v):

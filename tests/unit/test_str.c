@@ -432,6 +432,20 @@ test_casecmp(void **state)
 	assert_int_equal(str_casecmp(NULL, NULL), 0);
 }
 
+static void
+test_be64(void **state)
+{
+	unsigned char b[8];
+
+	(void)state;
+	str_put_be64(b, 0x0102030405060708ULL);
+	assert_int_equal(b[0], 1);
+	assert_int_equal(b[7], 8);
+	assert_true(str_get_be64(b) == 0x0102030405060708ULL);
+	str_put_be64(b, UINT64_MAX);
+	assert_true(str_get_be64(b) == UINT64_MAX);
+}
+
 int
 main(void)
 {
@@ -450,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_email_invalid),
 		cmocka_unit_test(test_has_ctl),
 		cmocka_unit_test(test_casecmp),
+		cmocka_unit_test(test_be64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

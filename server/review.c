@@ -475,8 +475,11 @@ review_conference_set(struct db *db, const struct auth_user *u,
 			    k.s47_date);
 			goto out;
 		}
-		if (day > today + 366) {
-			verr_set(e, 422, "date", "date: is more than a year ahead");
+		/* A date still to come would count as held in time before
+		 * anyone knows whether it was held. */
+		if (day > today) {
+			verr_set(e, 422, "date", "date: is in the future; record "
+			    "the conference once it has been held");
 			goto out;
 		}
 	}

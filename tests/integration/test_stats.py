@@ -17,6 +17,7 @@ Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_stats.py 
 """
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -915,7 +916,10 @@ class StatsTest(unittest.TestCase):
         self.assertEqual(body["section47"]["due"], "2026-01-08")
         st, _, _ = self.srv.api("GET", path, token=self.tok["st-sw-n"])
         self.assertEqual(st, 404)	# another team's case
+        tomorrow = (datetime.date.today() +
+                    datetime.timedelta(days=1)).isoformat()
         for bad, field in (({"date": "2025-12-12"}, "date"),
+                           ({"date": tomorrow}, "date"),
                            ({"date": "2025-12-20", "not_required": True},
                             "not_required"),
                            ({"date": "20-12-2025"}, "date"),

@@ -25,7 +25,7 @@ SECONDS = int(os.environ.get("CONVENE_FUZZ_SECONDS", "20"))
 # itip.c and what it links against (the matcher half uses db/audit/log).
 SOURCES = ["tests/fuzz/fuzz_itip.c", "server/itip.c", "server/str.c",
            "server/audit.c", "server/db.c", "server/log.c",
-           "server/changes.c", "server/ltime.c"]
+           "server/changes.c", "server/bgthread.c", "server/ltime.c"]
 
 
 def pkg_flags(*pkgs):

@@ -22,7 +22,6 @@
 #define MEETING_NAME_MAX		MODEL_NAME_MAX
 #define MEETING_TEXT_MAX		MODEL_TEXT_MAX
 #define MEETING_LONG_TEXT_MAX		MODEL_LONG_TEXT_MAX
-#define MEETING_PAGE_MAX		100
 /* Seconds a client's clock may run ahead of ours before a time it calls
  * past is refused as future (phone calls logged, discussions held). */
 #define MEETING_CLOCK_SKEW		300
@@ -93,22 +92,6 @@ int	 meeting_check_started(struct db *db, long id, struct verr *e);
 /* Read one meeting the user may see; 404 in e otherwise. */
 int	 meeting_get(struct db *db, const struct auth_user *u, long id,
 	    json_t **out, struct verr *e);
-
-struct meeting_filter {
-	const char	*from;		/* YYYY-MM-DD inclusive, London */
-	const char	*to;
-	const char	*classification;
-	const char	*status;
-	const char	*team;		/* team name */
-	const char	*q;		/* case reference prefix */
-	long		 page;		/* from 1 */
-	long		 per_page;
-};
-
-/* List meetings visible to u: {"meetings": [...], "page", "per_page",
- * "total"}. */
-int	 meeting_list(struct db *db, const struct auth_user *u,
-	    const struct meeting_filter *f, json_t **out, struct verr *e);
 
 /* Read a JSON body: 400 with a message when it is not a JSON object. */
 json_t	*meeting_parse_body(const char *data, size_t len, struct verr *e);

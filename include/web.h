@@ -35,6 +35,7 @@ struct agency_list;
 struct app;
 struct db;
 struct discussion;
+struct discussion_summary;
 struct participant;
 struct http_req;
 struct http_resp;
@@ -163,10 +164,10 @@ void	 web_agency_words(const struct agency_list *l, char *out,
 	    size_t outlen);
 /* Today's date in London, "YYYY-MM-DD". */
 void	 web_today(char *out, size_t outlen);
-/* A list row view of a meeting from meeting_list or meeting_get: {id,
- * case_ref, team, when, status, status_text, kind_text, tag (actual, else
- * planned), held, missing}. */
-json_t	*web_meeting_row(json_t *m);
+/* A list row view of a summary from model_list_load: {id, case_ref, team,
+ * when, status, status_text, kind_text, tag (actual, else planned), held,
+ * missing, is_meeting}. */
+json_t	*web_meeting_row(const struct discussion_summary *m);
 /* Discussion {id} (the route's first parameter) as the user may see it,
  * read with model_discussion_load: 0, or -1 with the response sent (404
  * when it is not visible, as meeting_get answers). The caller frees *d. */

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "input.h"
 #include "meeting.h"
+#include "model_list.h"
 #include "record.h"
 #include "router.h"
 #include "str.h"
@@ -146,7 +147,8 @@ h_meeting_get(struct http_req *rq, struct http_resp *rs)
 static int
 h_meeting_list(struct http_req *rq, struct http_resp *rs)
 {
-	struct meeting_filter f;
+	struct discussion_filter f;
+	struct discussion_list *l = NULL;
 	struct verr e = { 0 };
 	json_t *out;
 
@@ -157,13 +159,16 @@ h_meeting_list(struct http_req *rq, struct http_resp *rs)
 	f.status = http_query(rq, "status");
 	f.team = http_query(rq, "team");
 	f.q = http_query(rq, "case_ref");
-	if (http_query_long(rq, rs, "page", 100000, 0, &f.page) != 0 ||
-	    http_query_long(rq, rs, "per_page", MEETING_PAGE_MAX, 0,
+	if (http_query_long(rq, rs, "page", MODEL_LIST_PAGE_MAX, 0,
+	    &f.page) != 0 ||
+	    http_query_long(rq, rs, "per_page", MODEL_LIST_PER_PAGE_MAX, 0,
 	    &f.per_page) != 0)
 		return rs->status;
-	if (meeting_list(rq->db, &rq->user, &f, &out, &e) != 0)
+	if (model_list_load(rq->db, &rq->user, &f, &l, &e) != 0)
 		return http_error_verr(rq, rs, &e);
-	return http_json(rs, 200, out);
+	out = model_list_json(l);
+	model_list_free(l);
+	return http_json(rs, 200, out);		/* 500 when out is NULL */
 }
 
 /* ---- contacts directory --------------------------------------------------- */

@@ -24,6 +24,7 @@
 #include "ltime.h"
 #include "meeting.h"
 #include "model.h"
+#include "model_list.h"
 #include "router.h"
 #include "str.h"
 #include "tmpl.h"
@@ -206,37 +207,6 @@ web_today(char *out, size_t outlen)
 	snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
 }
 
-json_t *
-web_meeting_row(json_t *m)
-{
-	const char *cls = json_string_value(json_object_get(m,
-	    "classification"));
-	const char *status = json_string_value(json_object_get(m, "status"));
-	char when[96], missing[200];
-	json_t *miss = json_object_get(m, "missing_agencies");
-
-	web_when(json_string_value(json_object_get(m, "starts_at")), when,
-	    sizeof(when));
-	web_agency_list(miss, missing, sizeof(missing));
-	if (cls == NULL)
-		cls = json_string_value(json_object_get(m,
-		    "planned_classification"));
-	return json_pack("{s:O, s:O, s:O, s:s, s:s, s:s, s:s, s:o, s:b, "
-	    "s:s, s:b}", "id", json_object_get(m, "id"), "case_ref",
-	    json_object_get(m, "case_ref"), "team", json_object_get(m, "team"),
-	    "when", when, "status", status ? status : "", "status_text",
-	    web_status_name(status), "kind_text",
-	    json_string_value(json_object_get(m, "kind")) != NULL &&
-	    strcmp(json_string_value(json_object_get(m, "kind")),
-	    "discussion") == 0 ? "Discussion" : "Meeting",
-	    "tag", web_class_tag(cls), "held", json_object_get(m,
-	    "classification") != NULL && !json_is_null(json_object_get(m,
-	    "classification")), "missing", missing, "is_meeting",
-	    json_string_value(json_object_get(m, "kind")) == NULL ||
-	    strcmp(json_string_value(json_object_get(m, "kind")),
-	    "meeting") == 0);
-}
-
 int
 web_discussion_load(struct http_req *rq, struct http_resp *rs, long *id,
     struct discussion **d)
@@ -264,31 +234,50 @@ web_discussion_load(struct http_req *rq, struct http_resp *rs, long *id,
 	return 0;
 }
 
-/* A string the page shows as null when absent, as web_meeting_row does. */
+/* A string the page shows as null when absent. */
 static json_t *
 str_or_null(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* The row view both a summary and a whole discussion show. */
+static json_t *
+meeting_row(long id, const char *case_ref, const char *team,
+    const char *starts_at, const char *status, const char *kind,
+    const char *classification, const char *planned,
+    const struct agency_list *missing)
+{
+	const char *cls = classification != NULL ? classification : planned;
+	char when[96], words[200];
+
+	web_when(starts_at, when, sizeof(when));
+	web_agency_words(missing, words, sizeof(words));
+	return json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:b, "
+	    "s:s, s:b}", "id", (json_int_t)id, "case_ref",
+	    str_or_null(case_ref), "team", str_or_null(team),
+	    "when", when, "status", status ? status : "", "status_text",
+	    web_status_name(status), "kind_text", kind != NULL &&
+	    strcmp(kind, "discussion") == 0 ? "Discussion" : "Meeting",
+	    "tag", web_class_tag(cls), "held", classification != NULL,
+	    "missing", words, "is_meeting", kind == NULL ||
+	    strcmp(kind, "meeting") == 0);
+}
+
+json_t *
+web_meeting_row(const struct discussion_summary *m)
+{
+	return meeting_row(m->id, m->case_ref, m->team, m->starts_at,
+	    m->status, m->kind, m->classification, m->planned_classification,
+	    &m->missing);
+}
+
 json_t *
 web_discussion_row(const struct discussion *d)
 {
-	const char *cls = d->classification != NULL ? d->classification :
-	    d->planned_classification;
-	char when[96], missing[200];
-
-	web_when(d->starts_at, when, sizeof(when));
-	web_agency_words(&d->missing, missing, sizeof(missing));
-	return json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:b, "
-	    "s:s, s:b}", "id", (json_int_t)d->id, "case_ref",
-	    str_or_null(d->case_ref), "team", str_or_null(d->team),
-	    "when", when, "status", d->status ? d->status : "", "status_text",
-	    web_status_name(d->status), "kind_text", d->kind != NULL &&
-	    strcmp(d->kind, "discussion") == 0 ? "Discussion" : "Meeting",
-	    "tag", web_class_tag(cls), "held", d->classification != NULL,
-	    "missing", missing, "is_meeting", d->kind == NULL ||
-	    strcmp(d->kind, "meeting") == 0);
+	return meeting_row(d->id, d->case_ref, d->team, d->starts_at,
+	    d->status, d->kind, d->classification, d->planned_classification,
+	    &d->missing);
 }
 
 /* ---- rendering --------------------------------------------------------- */

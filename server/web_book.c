@@ -963,24 +963,21 @@ out:
 int
 web_book_done(struct http_req *rq, struct http_resp *rs)
 {
-	struct verr e = { 0 };
-	json_t *m, *d, *row, *p;
+	struct discussion *m;
+	json_t *d;
 	size_t i, n = 0;
 	long id;
 
-	if (http_param_id(rq, 0, &id) != 0)
-		return http_error(rq, rs, 404, NULL, "there is nothing at this "
-		    "address");
-	if (meeting_get(rq->db, &rq->user, id, &m, &e) != 0)
-		return web_fail(rq, rs, &e);
-	json_array_foreach(json_object_get(m, "participants"), i, p)
-		if (json_string_length(json_object_get(p, "email")) > 0)
+	if (web_discussion_load(rq, rs, &id, &m) != 0)
+		return rs->status;
+	for (i = 0; i < m->nparticipants; i++)
+		if (m->participants[i].email != NULL &&
+		    m->participants[i].email[0] != '\0')
 			n++;
-	row = web_meeting_row(m);
-	d = json_pack("{s:o, s:i, s:b}", "m", row, "invites", (int)n,
-	    "is_discussion", strcmp(json_string_value(json_object_get(m,
-	    "kind")), "discussion") == 0);
-	json_decref(m);
+	d = json_pack("{s:o, s:i, s:b}", "m", web_discussion_row(m),
+	    "invites", (int)n, "is_discussion", m->kind != NULL &&
+	    strcmp(m->kind, "discussion") == 0);
+	model_discussion_free(m);
 	return web_page(rq, rs, 200, "book_done", "Strategy meeting booked",
 	    d);
 }

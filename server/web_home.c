@@ -2,7 +2,7 @@
  * web_home: the first page after signing in. Staff see what needs them:
  * upcoming strategy discussions, those whose attendance is not yet
  * recorded, and recent ones flagged single-agency or partial. Everything is
- * read through meeting_list, so a social worker sees only their team's.
+ * read through model_list_load, so a social worker sees only their team's.
  * Administrators see their own tasks.
  */
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "http.h"
 #include "ltime.h"
 #include "meeting.h"
+#include "model_list.h"
 #include "web.h"
 
 #define HOME_ROWS	10
@@ -21,27 +22,25 @@
 /* Rows of meetings matching f whose start is after (future=1) or before
  * (future=0) now, at most HOME_ROWS; soonest first when future. */
 static json_t *
-rows(struct http_req *rq, struct meeting_filter *f, int future, int *more)
+rows(struct http_req *rq, struct discussion_filter *f, int future, int *more)
 {
 	struct verr e = { 0 };
-	json_t *list, *out = json_array(), *m;
+	struct discussion_list *list;
+	const struct discussion_summary *m;
+	json_t *out;
 	char err[128];
 	time_t now = time(NULL), t;
-	size_t i, n;
+	size_t i;
 
 	*more = 0;
-	f->per_page = MEETING_PAGE_MAX;
-	if (meeting_list(rq->db, &rq->user, f, &list, &e) != 0) {
-		json_decref(out);
+	f->per_page = MODEL_LIST_PER_PAGE_MAX;
+	if (model_list_load(rq->db, &rq->user, f, &list, &e) != 0)
 		return NULL;
-	}
-	n = json_array_size(json_object_get(list, "meetings"));
-	for (i = 0; i < n; i++) {
-		/* meeting_list is newest first: walk backwards for soonest. */
-		m = json_array_get(json_object_get(list, "meetings"),
-		    future ? n - 1 - i : i);
-		if (ltime_parse(json_string_value(json_object_get(m,
-		    "starts_at")), &t, err, sizeof(err)) != 0)
+	out = json_array();
+	for (i = 0; out != NULL && i < list->n; i++) {
+		/* The list is newest first: walk backwards for soonest. */
+		m = &list->items[future ? list->n - 1 - i : i];
+		if (ltime_parse(m->starts_at, &t, err, sizeof(err)) != 0)
 			continue;
 		if ((future && t < now) || (!future && t >= now))
 			continue;
@@ -51,7 +50,7 @@ rows(struct http_req *rq, struct meeting_filter *f, int future, int *more)
 		}
 		json_array_append_new(out, web_meeting_row(m));
 	}
-	json_decref(list);
+	model_list_free(list);
 	return out;
 }
 
@@ -60,25 +59,26 @@ flags(struct http_req *rq, const char *from)
 {
 	static const char *const classes[] = { "single_agency", "partial",
 		NULL };
-	struct meeting_filter f;
+	struct discussion_filter f;
+	struct discussion_list *list;
 	struct verr e = { 0 };
-	json_t *out = json_array(), *list, *m;
+	json_t *out = json_array();
 	size_t i, k;
 
-	for (k = 0; classes[k] != NULL; k++) {
+	for (k = 0; out != NULL && classes[k] != NULL; k++) {
 		memset(&f, 0, sizeof(f));
 		f.from = from;
 		f.classification = classes[k];
 		f.per_page = HOME_ROWS;
-		if (meeting_list(rq->db, &rq->user, &f, &list, &e) != 0) {
+		if (model_list_load(rq->db, &rq->user, &f, &list, &e) != 0) {
 			json_decref(out);
 			return NULL;
 		}
-		json_array_foreach(json_object_get(list, "meetings"), i, m)
-			if (strcmp(json_string_value(json_object_get(m,
-			    "status")), "cancelled") != 0)
-				json_array_append_new(out, web_meeting_row(m));
-		json_decref(list);
+		for (i = 0; i < list->n; i++)
+			if (strcmp(list->items[i].status, "cancelled") != 0)
+				json_array_append_new(out,
+				    web_meeting_row(&list->items[i]));
+		model_list_free(list);
 	}
 	return out;
 }
@@ -96,7 +96,7 @@ table(json_t *rows, int more, const char *caption, const char *empty,
 int
 web_home(struct http_req *rq, struct http_resp *rs)
 {
-	struct meeting_filter f;
+	struct discussion_filter f;
 	char today[16], from[16];
 	json_t *d, *up = NULL, *await = NULL, *fl = NULL;
 	time_t t = time(NULL) - (time_t)FLAG_DAYS * 86400;

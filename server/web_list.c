@@ -3,7 +3,7 @@
  * filtered by date range, team, status, classification and case reference,
  * WEB_PER_PAGE to a page. The filters are a GET form, so a filtered list can
  * be bookmarked; it carries case references only, never names. Reading is
- * meeting_list's, so a social worker sees their own team's only.
+ * model_list_load's, so a social worker sees their own team's only.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 #include "http.h"
 #include "ltime.h"
 #include "meeting.h"
+#include "model_list.h"
 #include "str.h"
 #include "web.h"
 
@@ -128,10 +129,11 @@ int
 web_list(struct http_req *rq, struct http_resp *rs)
 {
 	struct web_errors we;
-	struct meeting_filter f;
+	struct discussion_filter f;
+	struct discussion_list *list = NULL;
 	struct verr e = { 0 };
 	char from[16], to[16];
-	json_t *d, *list = NULL, *rows, *m, *teams = NULL, *fl;
+	json_t *d, *rows, *teams = NULL, *fl;
 	long page = 1, total, pages;
 	size_t i;
 	int sw = rq->user.role == ROLE_SOCIAL_WORKER, status = 500;
@@ -156,16 +158,17 @@ web_list(struct http_req *rq, struct http_resp *rs)
 	f.page = page;
 	f.per_page = WEB_PER_PAGE;
 	if (!web_errors_any(&we) &&
-	    meeting_list(rq->db, &rq->user, &f, &list, &e) != 0) {
+	    model_list_load(rq->db, &rq->user, &f, &list, &e) != 0) {
 		if (e.status == 500)
 			goto out;
 		web_error_verr(&we, &e, (const char *const[]){ "status",
 		    "status", "classification", "classification", NULL });
 	}
 	rows = json_array();
-	json_array_foreach(json_object_get(list, "meetings"), i, m)
-		json_array_append_new(rows, web_meeting_row(m));
-	total = (long)json_integer_value(json_object_get(list, "total"));
+	/* No list when a filter was refused: an empty table, its error. */
+	for (i = 0; list != NULL && i < list->n; i++)
+		json_array_append_new(rows, web_meeting_row(&list->items[i]));
+	total = list != NULL ? list->total : 0;
 	pages = (total + WEB_PER_PAGE - 1) / WEB_PER_PAGE;
 	d = json_pack("{s:{s:o, s:b, s:b, s:s, s:s}, s:I, s:I, s:I}",
 	    "table", "rows", rows, "any", json_array_size(rows) > 0, "more", 0,
@@ -208,7 +211,7 @@ web_list(struct http_req *rq, struct http_resp *rs)
 	web_errors_put(&we, d);
 	status = web_page(rq, rs, 200, "meetings", "Strategy discussions", d);
 out:
-	json_decref(list);
+	model_list_free(list);
 	web_errors_free(&we);
 	return rs->status = status;
 }

@@ -476,6 +476,44 @@ class ApiTest(unittest.TestCase):
         body = self._list(self.mgr, q)
         self.assertEqual((body["page"], body["per_page"]), (1, 50))
 
+    def test_list_rows_are_the_meetings(self):
+        """Each listed row says what GET /meetings/{id} says, in the
+        list's keys and order; a winter time has the +00:00 offset."""
+        tag = "IT-ROWS-"
+        single = self.book(("social_care",), case_ref=tag + "0",
+                           missing_agency_reason="reason")
+        held = self.book(case_ref=tag + "1", starts_at="2026-06-12T09:30",
+                         concern_received_at="2026-06-11T09:00")
+        full = self.get(held["id"])
+        st, _, _ = self.attendance(held["id"], {
+            self.part(full, "social_care")["id"]: "attended",
+            self.part(full, "police")["id"]: "absent",
+            self.part(full, "health")["id"]: "attended"},
+            absence_reason="Officer called away")
+        self.assertEqual(st, 200)
+        body = self._list(self.mgr, "case_ref=" + tag)
+        self.assertEqual(list(body), ["meetings", "total", "page",
+                                      "per_page"])
+        self.assertEqual(body["total"], 2)
+        keys = ["id", "uid", "case_ref", "team", "kind", "format",
+                "starts_at", "ends_at", "status", "planned_classification",
+                "classification", "missing_agencies", "sequence"]
+        rows = body["meetings"]
+        self.assertEqual([r["id"] for r in rows], [single["id"], held["id"]])
+        for row in rows:
+            self.assertEqual(list(row), keys)
+            got = self.get(row["id"], self.mgr)
+            for k in keys:
+                self.assertEqual(row[k], got[k], k)
+        self.assertEqual(rows[0]["starts_at"], "2026-12-02T10:00:00+00:00")
+        self.assertIsNone(rows[0]["classification"])
+        self.assertEqual(rows[0]["missing_agencies"], ["police", "health"])
+        self.assertEqual(rows[1]["classification"], "partial")
+        self.assertEqual(rows[1]["missing_agencies"], ["police"])
+        # A page past the end still counts every match.
+        body = self._list(self.mgr, "case_ref=%s&page=9" % tag)
+        self.assertEqual((body["meetings"], body["total"]), ([], 2))
+
     def test_list_bad_filters(self):
         for query, field in (("from=2026-02-30", "from"),
                              ("to=yesterday", "to"),

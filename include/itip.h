@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #define ITIP_MAX_BODY	(256 * 1024)	/* bytes of text/calendar */
+#define ITIP_MAX_OBSERVANCES	64	/* STANDARD/DAYLIGHT parts, all zones */
 
 struct auth_user;
 struct db;

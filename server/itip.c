@@ -294,6 +294,52 @@ well_nested(const char *s, size_t len)
 	return depth == 0 && roots == 1;
 }
 
+/* A VTIMEZONE observance's RRULE as real zones write it: yearly, every
+ * year, by month and day only. libical expands a zone's rules to convert
+ * a time, so an hourly (or by-second) rule in a crafted reply would take
+ * it minutes to find an offset (found by tests/fuzz/fuzz_itip.c). */
+static int
+rule_bounded(const icalproperty *p)
+{
+	struct icalrecurrencetype r = icalproperty_get_rrule(p);
+
+	return r.freq == ICAL_YEARLY_RECURRENCE && r.interval <= 1 &&
+	    r.by_second[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+	    r.by_minute[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+	    r.by_hour[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+	    r.by_year_day[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+	    r.by_week_no[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+	    r.by_set_pos[0] == ICAL_RECURRENCE_ARRAY_MAX;
+}
+
+/* 1 when every time zone the calendar defines is cheap to use. */
+static int
+zones_bounded(icalcomponent *cal)
+{
+	icalcomponent *z, *o;
+	icalproperty *p;
+	int n = 0;
+
+	for (z = icalcomponent_get_first_component(cal,
+	    ICAL_VTIMEZONE_COMPONENT); z != NULL;
+	    z = icalcomponent_get_next_component(cal,
+	    ICAL_VTIMEZONE_COMPONENT))
+		for (o = icalcomponent_get_first_component(z,
+		    ICAL_ANY_COMPONENT); o != NULL;
+		    o = icalcomponent_get_next_component(z,
+		    ICAL_ANY_COMPONENT)) {
+			if (++n > ITIP_MAX_OBSERVANCES)
+				return 0;
+			for (p = icalcomponent_get_first_property(o,
+			    ICAL_RRULE_PROPERTY); p != NULL;
+			    p = icalcomponent_get_next_property(o,
+			    ICAL_RRULE_PROPERTY))
+				if (!rule_bounded(p))
+					return 0;
+		}
+	return 1;
+}
+
 int
 itip_parse_reply(const char *text, size_t len, struct itip_reply *out,
     char *err, size_t errlen)
@@ -325,7 +371,11 @@ itip_parse_reply(const char *text, size_t len, struct itip_reply *out,
 	free(copy);
 	if (cal == NULL)
 		return fail(err, errlen, "not an iCalendar object");
-	rc = read_reply(cal, out, err, errlen);
+	if (!zones_bounded(cal))
+		rc = fail(err, errlen, "a VTIMEZONE whose rules are not yearly "
+		    "by month and day, or with too many observances");
+	else
+		rc = read_reply(cal, out, err, errlen);
 	icalcomponent_free(cal);
 	return rc;
 }

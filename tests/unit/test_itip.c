@@ -277,6 +277,12 @@ test_counter(void **state)
 	counter_refused("PARTSTAT=NEEDS-ACTION", "PARTSTAT=DECLINED");
 	counter_refused("DTEND;", "X-END;");
 	counter_refused("DTSTART;TZID", "X-START;TZID");
+	/* A zone libical would take minutes to expand (an hourly rule, found
+	 * by the fuzzer) is refused before any time is converted. */
+	counter_refused("RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
+	    "RRULE:FREQ=HOURLY");
+	counter_refused("BYDAY=-1SU;BYMONTH=3", "BYDAY=-1SU;BYMONTH=3;"
+	    "BYSECOND=1,2,3");
 }
 
 /* A reply's DTSTAMP is read (it orders replies to one SEQUENCE). */

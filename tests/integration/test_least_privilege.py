@@ -185,6 +185,12 @@ class UnmigratedTest(unittest.TestCase):
             ct.make_roles(pg.url())
             self.assertEqual(ct.cli(owner, "migrate").strip(),
                              "database is up to date")
+            # A migrate URL alone is for migrate only: serve (or any
+            # other command) would fall back to the embedded database.
+            p = ct.run_cli(None, "user", "add", "x", "--role", "admin",
+                           env={"CONVENE_MIGRATE_DATABASE_URL": owner})
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("CONVENE_DATABASE_URL is not", p.stderr)
             # A migrate URL beside the serving URL: migrate uses the first.
             self.assertEqual(ct.cli(
                 ct.serving_url(owner), "migrate", env={

@@ -12,6 +12,8 @@
 
 struct config {
 	char	database_url[CONFIG_STR];	/* "" = embedded PostgreSQL */
+	char	migrate_database_url[CONFIG_STR]; /* the owner, for migrate;
+						   "" = database_url */
 	char	stats_database_url[CONFIG_STR];	/* "" = same as database */
 	char	listen[128];		/* "127.0.0.1:8080" */
 	char	listen_host[64];

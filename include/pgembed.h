@@ -11,19 +11,27 @@
 #include <stddef.h>
 
 #define PGEMBED_DBNAME	"convene"
+/* Login roles in the embedded cluster (docs/security.md, "Least
+ * privilege"): the owner migrates, the serving login (a member of
+ * MIGRATE_SERVE_ROLE) runs everything else. */
+#define PGEMBED_OWNER	"convene_owner"
+#define PGEMBED_SERVE	"convene"
 
 struct pgembed {
 	char	 data_dir[512];	/* absolute <data_dir>/pg */
 	char	 sock_dir[512];	/* absolute <data_dir>/pg-socket */
 	char	 bindir[256];	/* where initdb/pg_ctl live */
-	char	 conninfo[1024];	/* libpq string for the started server */
+	char	 conninfo[1024];	/* libpq string: the serving login */
+	char	 owner_conninfo[1024];	/* libpq string: the tables' owner */
 	int	 started;	/* we started it and must stop it */
 };
 
 /*
- * Ensure the cluster exists and is running, creating database "convene".
- * data_dir is the service's data directory (created if missing). On success
- * fills pg->conninfo and returns 0; on failure writes one clear line into err
+ * Ensure the cluster exists and is running, creating database "convene",
+ * the owner and serving roles. data_dir is the service's data directory
+ * (created if missing). On success fills pg->conninfo (serving login) and
+ * pg->owner_conninfo (whoever owns the tables: PGEMBED_OWNER, or the
+ * superuser in a cluster made by an older version) and returns 0; on failure writes one clear line into err
  * and returns -1.
  */
 int	 pgembed_start(struct pgembed *pg, const char *data_dir,

@@ -6,7 +6,8 @@
 #  3. a throwaway PostgreSQL on 127.0.0.1 (a free port in 15432..15999) and a
 #     Unix socket, run as the "postgres" user from a temporary directory,
 #     with fsync off; role "convene" (LOGIN CREATEDB, not superuser) owning
-#     database "convene_test"
+#     database "convene_test"; group role "convene_serve" and its member
+#     "convene_app", the serving login (DML only, docs/security.md)
 #  4. ctest (unit, integration, browser), then scripts/check-banned.sh
 #  5. on exit, always (failure and Ctrl-C included): stop that PostgreSQL and
 #     any embedded one a test left running under our temporary directory,
@@ -15,6 +16,7 @@
 # Tests see:
 #   CONVENE_TEST_DATABASE_URL   postgresql://convene@127.0.0.1:PORT/convene_test
 #   CONVENE_TEST_PG_ADMIN_URL   postgresql://postgres@127.0.0.1:PORT/postgres
+#   CONVENE_TEST_SERVE_USER     convene_app (the serving login)
 #   CONVENE_TEST_PG_BINDIR      PostgreSQL server programs (initdb, pg_ctl, ...)
 #   CONVENE_TEST_PG_DATADIR     the throwaway cluster's data directory
 #   CONVENE_TEST_PG_PORT, CONVENE_TEST_PG_SOCKDIR
@@ -162,10 +164,16 @@ fi
 	"postgresql://postgres@127.0.0.1:$pg_port/postgres" <<'SQL'
 CREATE ROLE convene LOGIN CREATEDB NOSUPERUSER NOCREATEROLE;
 CREATE DATABASE convene_test OWNER convene;
+-- Least privilege (docs/operations.md): what a DBA runs once. The owner
+-- (convene) migrates; the servers log in as convene_app, DML only.
+CREATE ROLE convene_serve NOLOGIN;
+CREATE ROLE convene_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+GRANT convene_serve TO convene_app;
 SQL
 
 export CONVENE_TEST_DATABASE_URL="postgresql://convene@127.0.0.1:$pg_port/convene_test"
 export CONVENE_TEST_PG_ADMIN_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
+export CONVENE_TEST_SERVE_USER=convene_app
 export CONVENE_TEST_PG_BINDIR="$pg_bindir"
 export CONVENE_TEST_PG_DATADIR="$pg_data"
 export CONVENE_TEST_PG_PORT="$pg_port"

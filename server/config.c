@@ -26,6 +26,8 @@ struct setting {
 
 static const struct setting settings[] = {
 	S("CONVENE_DATABASE_URL", "--database-url", database_url),
+	S("CONVENE_MIGRATE_DATABASE_URL", "--migrate-database-url",
+	    migrate_database_url),
 	S("CONVENE_STATS_DATABASE_URL", "--stats-database-url",
 	    stats_database_url),
 	S("CONVENE_LISTEN", "--listen", listen),

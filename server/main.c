@@ -1,7 +1,8 @@
 /*
  * main: the convene command. Parses the subcommand and settings, brings up
- * the database (embedded unless a URL is given), applies migrations, and runs
- * the subcommand. Invalid settings stop it with one clear line.
+ * the database (embedded unless a URL is given), applies migrations as the
+ * owner (migrate, or the embedded launcher) or checks they are applied, and
+ * runs the subcommand. Invalid settings stop it with one clear line.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -42,7 +43,8 @@ static const char usage[] =
 "  serve [--demo]           run the web service (--demo: load demo data into\n"
 "                           the embedded database first; another database\n"
 "                           only with --demo-on-this-database)\n"
-"  migrate                  apply database migrations and exit\n"
+"  migrate                  apply database migrations and the serving\n"
+"                           role's grants, as the owner, and exit\n"
 "  user add NAME --role social_worker|manager|admin|mail_gateway\n"
 "           [--team TEAM] [--authority CODE]\n"
 "                           create a user; prints the password last\n"
@@ -55,6 +57,8 @@ static const char usage[] =
 "options (each also an environment variable):\n"
 "  --database-url URL       CONVENE_DATABASE_URL (default: embedded\n"
 "                           PostgreSQL under DATA_DIR/pg)\n"
+"  --migrate-database-url URL CONVENE_MIGRATE_DATABASE_URL (the owner\n"
+"                           role, for migrate; default: --database-url)\n"
 "  --stats-database-url URL CONVENE_STATS_DATABASE_URL (read replica)\n"
 "  --listen HOST:PORT       CONVENE_LISTEN (default 127.0.0.1:8080)\n"
 "  --base-url URL           CONVENE_BASE_URL (default http://LISTEN)\n"
@@ -144,21 +148,52 @@ parse_args(struct cmd *c, int argc, char **argv, char *err, size_t errlen)
 	return 0;
 }
 
-/* Connect (starting the embedded server when no URL is set) and migrate. */
+/* Migrate over a connection of its own as the owner role, then let it go:
+ * nothing else runs with the owner's rights. */
+static int
+migrate_as(const char *url, char *err, size_t errlen)
+{
+	struct db owner;
+	int n;
+
+	if (db_open(&owner, url, err, errlen) != 0)
+		return -1;
+	n = migrate_run(&owner, err, errlen);
+	db_close(&owner);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * Connect. `migrate` migrates as the owner (CONVENE_MIGRATE_DATABASE_URL,
+ * else CONVENE_DATABASE_URL) and stops there. Every other command connects
+ * with CONVENE_DATABASE_URL and runs no DDL: it refuses a schema that is not
+ * current. The embedded database is both: the launcher migrates as its owner
+ * role, then everything runs as its serving login (docs/security.md).
+ */
 static int
 open_database(struct cmd *c, char *err, size_t errlen)
 {
 	struct config *cfg = &c->app.cfg;
+	const char *owner = cfg->migrate_database_url;
+	int migrate_only = strcmp(c->argv[0], "migrate") == 0;
 
-	if (cfg->database_url[0] == '\0') {
+	if (owner[0] == '\0')
+		owner = cfg->database_url;
+	if (owner[0] == '\0') {
 		if (pgembed_start(&c->pg, cfg->data_dir, err, errlen) != 0)
 			return -1;
 		str_copy(cfg->database_url, c->pg.conninfo,
 		    sizeof(cfg->database_url));
-	}
+		owner = c->pg.owner_conninfo;
+		if (migrate_as(owner, err, errlen) != 0)
+			return -1;
+	} else if (migrate_only && migrate_as(owner, err, errlen) != 0)
+		return -1;
+	if (migrate_only)
+		return 0;
 	if (db_open(&c->db, cfg->database_url, err, errlen) != 0)
 		return -1;
-	if (migrate_run(&c->db, err, errlen) < 0)
+	if (migrate_check(&c->db, err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -319,6 +354,10 @@ cmd_serve(struct cmd *c)
 	int sig = 0, watching = 0;
 
 	memory_setup();
+	if (migrate_is_owner(&c->db) == 1)
+		log_warn("main", "serving as a role that owns the tables (or a "
+		    "superuser): it could alter or truncate audit_log; serve as "
+		    "a member of " MIGRATE_SERVE_ROLE " (docs/operations.md)");
 	if (c->demo && demo_load(&c->db, 1, stdout) < 0)
 		return fail("could not load the demo data");
 	if (auth_key_init(&c->db) != 0)
@@ -553,6 +592,14 @@ main(int argc, char **argv)
 		    "--demo-on-this-database");
 	if (strcmp(c.argv[0], "routes") == 0)
 		return cmd_routes();
+	/* The embedded database has roles of its own: a migrate URL without
+	 * a serving URL would be silently ignored by serve. */
+	if (strcmp(c.argv[0], "migrate") != 0 &&
+	    c.app.cfg.migrate_database_url[0] != '\0' &&
+	    c.app.cfg.database_url[0] == '\0')
+		return fail("CONVENE_MIGRATE_DATABASE_URL is set but "
+		    "CONVENE_DATABASE_URL is not: set both (the owner for "
+		    "migrate, the serving login for everything else)");
 	icalerror_set_errors_are_fatal(0);
 	if (auth_init() != 0 || ltime_init() != 0)
 		return fail("could not initialise libsodium or the Europe/London "

@@ -9,7 +9,9 @@
  * every PostgreSQL program runs as the "postgres" system user: the child drops
  * privileges between fork and exec. Programs are started with fork/execve and
  * an argument vector, never through a shell string, with a fixed small
- * environment; the convene database is created over libpq.
+ * environment; the convene database and its roles are created over libpq:
+ * the superuser "postgres" only sets the cluster up, the owner role
+ * migrates, and the service runs as a login with DML only.
  *
  * Settings that depend on where the data directory is (the socket path) are
  * written to <data_dir>/pg/convene.conf on every start, which postgresql.conf
@@ -35,6 +37,7 @@
 
 #include <libpq-fe.h>
 
+#include "migrate.h"
 #include "pgembed.h"
 #include "str.h"
 
@@ -737,29 +740,95 @@ pq_line(PGconn *c, char *buf, size_t len)
 	return buf;
 }
 
-/* Connect to the maintenance database and create "convene" if missing. */
-static int
-ensure_database(const struct pgembed *pg, char *err, size_t errlen)
+/* Connect to database dbname as the cluster's superuser over the socket. */
+static PGconn *
+connect_super(const struct pgembed *pg, const char *dbname, char *err,
+    size_t errlen)
 {
-	const char *params[1] = { PGEMBED_DBNAME };
 	char ci[sizeof(pg->conninfo)], msg[256];
-	PGresult *res = NULL;
-	PGconn *c = NULL;
-	const char *state;
-	int rc = -1;
+	PGconn *c;
 
-	if (fmt(ci, sizeof(ci), "host='%s' port=" PG_PORT " dbname=postgres "
-	    "user=" PG_SUPERUSER " connect_timeout=10", pg->sock_dir) != 0) {
+	if (fmt(ci, sizeof(ci), "host='%s' port=" PG_PORT " dbname=%s "
+	    "user=" PG_SUPERUSER " connect_timeout=10", pg->sock_dir,
+	    dbname) != 0) {
 		seterr(err, errlen, "socket path too long");
-		return -1;
+		return NULL;
 	}
 	c = PQconnectdb(ci);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		seterr(err, errlen, "cannot connect to the embedded PostgreSQL "
 		    "in %s: %s", pg->sock_dir,
 		    c != NULL ? pq_line(c, msg, sizeof(msg)) : "out of memory");
-		goto out;
+		PQfinish(c);
+		return NULL;
 	}
+	return c;
+}
+
+/* Run one statement of ours (no parameters); a failure with SQLSTATE
+ * tolerated (e.g. 42710, the role exists) counts as success. */
+static int
+run_sql(PGconn *c, const char *sql, const char *tolerated, char *err,
+    size_t errlen)
+{
+	char msg[256];
+	const char *state;
+	PGresult *res;
+	int ok;
+
+	res = PQexec(c, sql);
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK || (tolerated != NULL &&
+	    state != NULL && strcmp(state, tolerated) == 0);
+	if (!ok)
+		seterr(err, errlen, "embedded PostgreSQL: %.60s...: %s", sql,
+		    pq_line(c, msg, sizeof(msg)));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The roles (docs/security.md, "Least privilege"): the owner, which owns a
+ * new database and runs migrations; the serving group role; the serving
+ * login, made a plain member of it again on every start in case an older
+ * version or a person gave it more. Names are compile-time constants.
+ */
+static int
+ensure_roles(PGconn *c, char *err, size_t errlen)
+{
+	static const char *const sql[] = {
+		"CREATE ROLE " MIGRATE_SERVE_ROLE " NOLOGIN",
+		"CREATE ROLE " PGEMBED_OWNER " LOGIN",
+		"CREATE ROLE " PGEMBED_SERVE " LOGIN",
+		"ALTER ROLE " PGEMBED_OWNER " NOSUPERUSER NOCREATEDB "
+		    "NOCREATEROLE NOREPLICATION NOBYPASSRLS",
+		"ALTER ROLE " PGEMBED_SERVE " NOSUPERUSER NOCREATEDB "
+		    "NOCREATEROLE NOREPLICATION NOBYPASSRLS",
+		"GRANT " MIGRATE_SERVE_ROLE " TO " PGEMBED_SERVE,
+		NULL
+	};
+	size_t i;
+
+	for (i = 0; sql[i] != NULL; i++)
+		if (run_sql(c, sql[i], "42710", err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+/* Create the roles, and "convene" (owned by PGEMBED_OWNER) if missing. */
+static int
+ensure_database(const struct pgembed *pg, char *err, size_t errlen)
+{
+	const char *params[1] = { PGEMBED_DBNAME };
+	PGresult *res = NULL;
+	PGconn *c;
+	char msg[256];
+	int rc = -1;
+
+	if ((c = connect_super(pg, "postgres", err, errlen)) == NULL)
+		return -1;
+	if (ensure_roles(c, err, errlen) != 0)
+		goto out;
 	res = PQexecParams(c, "SELECT 1 FROM pg_database WHERE datname = $1",
 	    1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -767,17 +836,70 @@ ensure_database(const struct pgembed *pg, char *err, size_t errlen)
 		    pq_line(c, msg, sizeof(msg)));
 		goto out;
 	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		/* The name is a compile-time constant, not data. */
-		res = PQexec(c, "CREATE DATABASE " PGEMBED_DBNAME);
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-		    (state == NULL || strcmp(state, "42P04") != 0)) {
-			seterr(err, errlen, "cannot create database %s: %s",
-			    PGEMBED_DBNAME, pq_line(c, msg, sizeof(msg)));
-			goto out;
-		}
+	/* The name is a compile-time constant, not data. */
+	if (PQntuples(res) == 0 && run_sql(c, "CREATE DATABASE "
+	    PGEMBED_DBNAME " OWNER " PGEMBED_OWNER, "42P04", err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(res);
+	PQfinish(c);
+	return rc;
+}
+
+/* A role name we are willing to put in a conninfo unquoted. */
+static int
+role_name_ok(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' || strlen(s) > 63 || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Who migrates: the owner of the tables, which is PGEMBED_OWNER in a cluster
+ * made by this version and the superuser in one made by an older version
+ * (docs/operations.md, upgrading); the database's owner before any table.
+ */
+static int
+find_owner(struct pgembed *pg, char *err, size_t errlen)
+{
+	PGresult *res;
+	PGconn *c;
+	const char *who = NULL;
+	char msg[256];
+	int rc = -1;
+
+	if ((c = connect_super(pg, PGEMBED_DBNAME, err, errlen)) == NULL)
+		return -1;
+	res = PQexec(c, "SELECT coalesce((SELECT pg_get_userbyid(relowner) "
+	    "FROM pg_class WHERE oid = to_regclass('public.schema_migrations')),"
+	    " (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE "
+	    "datname = current_database()))");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		seterr(err, errlen, "cannot read who owns the tables: %s",
+		    pq_line(c, msg, sizeof(msg)));
+		goto out;
+	}
+	who = PQgetvalue(res, 0, 0);
+	if (!role_name_ok(who) || strcmp(who, PGEMBED_SERVE) == 0) {
+		seterr(err, errlen, "the tables of the embedded database are "
+		    "owned by role \"%.63s\", which cannot migrate them apart "
+		    "from the serving login " PGEMBED_SERVE " (docs/operations.md)",
+		    who);
+		goto out;
+	}
+	if (fmt(pg->owner_conninfo, sizeof(pg->owner_conninfo), "host='%s' "
+	    "port=" PG_PORT " dbname=" PGEMBED_DBNAME " user=%s",
+	    pg->sock_dir, who) != 0) {
+		seterr(err, errlen, "socket path too long");
+		goto out;
 	}
 	rc = 0;
 out:
@@ -934,7 +1056,7 @@ pgembed_start(struct pgembed *pg, const char *data_dir, char *err,
 	    write_conf(pg, &ra, err, errlen) != 0)
 		goto out;
 	if (fmt(pg->conninfo, sizeof(pg->conninfo), "host='%s' port=" PG_PORT
-	    " dbname=" PGEMBED_DBNAME " user=" PG_SUPERUSER,
+	    " dbname=" PGEMBED_DBNAME " user=" PGEMBED_SERVE,
 	    pg->sock_dir) != 0) {
 		seterr(err, errlen, "socket path too long");
 		goto out;
@@ -966,11 +1088,14 @@ pgembed_start(struct pgembed *pg, const char *data_dir, char *err,
 		}
 		goto out;
 	}
+	if (find_owner(pg, err, errlen) != 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc != 0) {
 		pgembed_stop(pg);
 		pg->conninfo[0] = '\0';
+		pg->owner_conninfo[0] = '\0';
 	}
 	return rc;
 }

@@ -53,7 +53,7 @@ def run(quick=True):
         cur.execute("CREATE ROLE convene LOGIN")
         cur.execute("CREATE DATABASE convene OWNER convene")
     admin.close()
-    db = pg.url("convene", "convene")
+    db = ct.prepare_database(pg.url(), pg.url("convene", "convene"))
     ct.add_user(db, "fault-sw", "social_worker", team="Fault Team")
     tok = ct.token(db, "fault-sw")
     srv = ct.Server(db)

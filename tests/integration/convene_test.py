@@ -14,8 +14,21 @@ first call to fresh_database() starts a throwaway PostgreSQL itself (initdb
 as the `postgres` user in a temporary directory, a loopback port below 32768)
 and removes it when the process exits.
 
+Least privilege (docs/security.md): fresh_database() migrates as the role
+of CONVENE_TEST_DATABASE_URL (the owner) and returns a URL for the serving
+login (SERVE_USER, a member of convene_serve: DML only), so every test's
+servers, CLI calls and queries run without the owner's rights. A test that
+needs the owner (a trigger that must hold even for it, stats_rebuild) asks
+for owner_url(url).
+
 The API below is used by every integration test; keep it stable:
-  fresh_database(name) -> url
+  fresh_database(name, migrate=True) -> url (serving login; with
+      migrate=False the owner's URL of an empty database)
+  owner_url(url) -> the owner's URL for a URL fresh_database returned
+  serving_url(url) -> url with the serving login as its user
+  make_roles(admin_url) -> create convene_serve and SERVE_USER in a cluster
+  prepare_database(admin_url, owner) -> make_roles, migrate as owner (a
+      URL), and the serving URL (a test's own cluster)
   Server(database_url, data_dir=None, env=None, args=()) with start(),
       stop() (SIGTERM, asserts exit status 0), kill(), log_text(), base
   cli(url, *args, data_dir=None, env=None) -> stdout
@@ -58,6 +71,8 @@ os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
 
 SERVER_PORTS = (20000, 29999)	# test servers (DEVELOPERS.md: below 32768)
 PG_PORTS = (16000, 19999)	# throwaway PostgreSQL clusters
+SERVE_ROLE = "convene_serve"	# the group role migrate grants to
+SERVE_USER = os.environ.get("CONVENE_TEST_SERVE_USER", "convene_app")
 START_TIMEOUT = 90		# seconds; an embedded initdb under ASan is slow
 STOP_TIMEOUT = 60
 
@@ -221,6 +236,7 @@ def _ensure_cluster():
                     "NOCREATEROLE")
         cur.execute("CREATE DATABASE convene_test OWNER convene")
     conn.close()
+    make_roles(admin)
     os.environ["CONVENE_TEST_PG_ADMIN_URL"] = admin
     os.environ["CONVENE_TEST_DATABASE_URL"] = _fallback.url(
         "convene", "convene_test")
@@ -234,15 +250,67 @@ def _with_dbname(url, name):
                                     u.fragment))
 
 
-def fresh_database(name):
+def make_roles(admin_url):
+    """As scripts/test.sh does, and as a DBA does once (docs/operations.md):
+    the serving group role and a serving login in it, neither owning
+    anything. Idempotent."""
+    conn = psycopg2.connect(admin_url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for role, opts in ((SERVE_ROLE, "NOLOGIN"),
+                               (SERVE_USER, "LOGIN NOSUPERUSER NOCREATEDB "
+                                "NOCREATEROLE")):
+                cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                            (role,))
+                if not cur.fetchall():
+                    cur.execute('CREATE ROLE "%s" %s' % (role, opts))
+            cur.execute('GRANT "%s" TO "%s"' % (SERVE_ROLE, SERVE_USER))
+    finally:
+        conn.close()
+
+
+def serving_url(url):
+    """url with the serving login (SERVE_USER) as its user."""
+    u = urllib.parse.urlsplit(url)
+    host = u.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit((u.scheme, SERVE_USER + "@" + host,
+                                    u.path, u.query, u.fragment))
+
+
+_owners = {}
+
+
+def owner_url(url):
+    """The owner's URL for a serving URL fresh_database() returned (url
+    itself for any other)."""
+    return _owners.get(url, url)
+
+
+def prepare_database(admin_url, owner):
+    """For a cluster of a test's own: the roles (make_roles), `convene
+    migrate` as owner (a URL), and the serving login's URL, as
+    fresh_database() gives."""
+    make_roles(admin_url)
+    cli(owner, "migrate")
+    serve = serving_url(owner)
+    _owners[serve] = owner
+    return serve
+
+
+def fresh_database(name, migrate=True):
     """Drop and create database `name`, owned by the role of
-    CONVENE_TEST_DATABASE_URL, and return its URL (same server and role)."""
+    CONVENE_TEST_DATABASE_URL. With migrate, run `convene migrate` as that
+    owner and return the serving login's URL; else the owner's URL of the
+    empty database."""
     if not name.replace("_", "").isalnum():
         raise ValueError("database name: letters, digits and _ only")
     _ensure_cluster()
     base = os.environ["CONVENE_TEST_DATABASE_URL"]
     owner = urllib.parse.urlsplit(base).username or "convene"
-    _forget(_with_dbname(base, name))
+    url = _with_dbname(base, name)
+    _forget(url)
+    _forget(serving_url(url))
     conn = psycopg2.connect(os.environ["CONVENE_TEST_PG_ADMIN_URL"])
     conn.autocommit = True
     try:
@@ -254,7 +322,12 @@ def fresh_database(name):
             cur.execute('CREATE DATABASE "%s" OWNER "%s"' % (name, owner))
     finally:
         conn.close()
-    return _with_dbname(base, name)
+    if not migrate:
+        return url
+    cli(url, "migrate")
+    serve = serving_url(url)
+    _owners[serve] = url
+    return serve
 
 
 _conns = {}

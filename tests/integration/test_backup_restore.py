@@ -63,7 +63,7 @@ class BackupRestoreTest(unittest.TestCase):
         admin = cls.pg.url()
         ct.query(admin, "CREATE ROLE convene LOGIN")
         ct.query(admin, "CREATE DATABASE convene OWNER convene")
-        cls.url = cls.pg.url("convene", "convene")
+        cls.url = ct.prepare_database(admin, cls.pg.url("convene", "convene"))
         ct.add_user(cls.url, "bk-sw", "social_worker", team="Backup Team")
         cls.tok = ct.token(cls.url, "bk-sw")
         cls.srv = ct.Server(cls.url)
@@ -153,8 +153,9 @@ class BackupRestoreTest(unittest.TestCase):
         # The restored audit log is still append-only.
         with self.assertRaises(Exception):
             ct.query(url, "DELETE FROM audit_log")
-        # And the service runs on it: the token came back too.
-        with ct.Server(url) as srv:
+        # And the service runs on it as the serving login (migrate gave
+        # the grants again): the token came back too.
+        with ct.Server(ct.serving_url(url)) as srv:
             st, _, body = srv.api("GET", "/api/v1/meetings?per_page=100",
                                   token=self.tok)
             self.assertEqual(st, 200, body)

@@ -249,7 +249,8 @@ class MetricsTest(unittest.TestCase):
         pg = ct.Postgres().start()
         ct.query(pg.url(), "CREATE ROLE convene LOGIN")
         ct.query(pg.url(), "CREATE DATABASE metrics_down OWNER convene")
-        url = pg.url("convene", "metrics_down")
+        url = ct.prepare_database(pg.url(), pg.url("convene",
+                                                   "metrics_down"))
         srv = ct.Server(url)
         try:
             st, _, s, _ = scrape(srv.base)

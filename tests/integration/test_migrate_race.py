@@ -1,5 +1,6 @@
 """Two instances migrating one empty database at the same moment: both
-succeed, every migration is applied exactly once, and the schema is whole.
+succeed, every migration is applied exactly once, and the schema is whole;
+two servers starting at once on a migrated database both come up.
 
 Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_migrate_race.py -v
 """
@@ -48,7 +49,8 @@ class MigrateRaceTest(unittest.TestCase):
     def test_two_migrates_at_once(self):
         for r in range(ROUNDS):
             with self.subTest(round=r):
-                db = ct.fresh_database("convene_it_migrate_race")
+                db = ct.fresh_database("convene_it_migrate_race",
+                                       migrate=False)
                 procs = []
                 for _ in range(2):
                     procs.append(subprocess.Popen(
@@ -66,6 +68,9 @@ class MigrateRaceTest(unittest.TestCase):
                 self.check_schema(db)
 
     def test_two_servers_start_at_once(self):
+        # serve runs no DDL (docs/security.md, "Least privilege"): the
+        # schema is migrated beforehand, as the owner, and two servers
+        # starting together (signing keys and all) both come up on it.
         db = ct.fresh_database("convene_it_migrate_race2")
         a = ct.Server(db, start=False)
         b = ct.Server(db, start=False)
@@ -80,7 +85,7 @@ class MigrateRaceTest(unittest.TestCase):
             b.wait_healthy()
             self.check_schema(db)
             applied = sum(s.log_text().count('"applied ') for s in (a, b))
-            self.assertEqual(applied, len(expected_versions()))
+            self.assertEqual(applied, 0)
             a.stop()
             b.stop()
         finally:

@@ -106,13 +106,15 @@ class ReplicaTest(unittest.TestCase):
         admin = cls.primary.url()
         ct.query(admin, "CREATE ROLE convene LOGIN")
         ct.query(admin, "CREATE DATABASE convene_replica OWNER convene")
-        cls.url = cls.primary.url("convene", "convene_replica")
+        cls.url = ct.prepare_database(admin, cls.primary.url(
+            "convene", "convene_replica"))
         ct.add_user(cls.url, "rep-sw", "social_worker", team="Replica Team")
         ct.add_user(cls.url, "rep-mgr", "manager", team="Replica Team")
         cls.sw = ct.token(cls.url, "rep-sw")
         cls.mgr = ct.token(cls.url, "rep-mgr")
         cls.standby = Standby(cls.primary).start()
-        cls.standby_url = cls.standby.url("convene", "convene_replica")
+        cls.standby_url = ct.serving_url(cls.standby.url(
+            "convene", "convene_replica"))
         cls.srv = ct.Server(cls.url, env={
             "CONVENE_STATS_DATABASE_URL": cls.standby_url})
         cls.refs = 0

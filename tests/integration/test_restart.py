@@ -119,7 +119,7 @@ class RestartTest(unittest.TestCase):
             cur.execute("CREATE ROLE convene LOGIN")
             cur.execute("CREATE DATABASE convene OWNER convene")
         admin.close()
-        db = pg.url("convene", "convene")
+        db = ct.prepare_database(pg.url(), pg.url("convene", "convene"))
         ct.add_user(db, "hz-sw", "social_worker", team="Health Team")
         tok = ct.token(db, "hz-sw")
         srv = ct.Server(db)

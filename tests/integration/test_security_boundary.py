@@ -361,17 +361,20 @@ class BoundaryTest(unittest.TestCase):
     # ---- 6. serve --demo ----------------------------------------------------------
 
     def test_6_demo_refuses_a_database_by_url(self):
-        url = ct.fresh_database("convene_it_boundary_demo")
+        owner = ct.fresh_database("convene_it_boundary_demo", migrate=False)
         try:
-            p = ct.run_cli(url, "serve", "--demo", "--listen",
+            p = ct.run_cli(owner, "serve", "--demo", "--listen",
                            "127.0.0.1:%d" % ct.free_port(), timeout=60)
         except subprocess.TimeoutExpired:
             self.fail("serve --demo started on a database given by URL")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("--demo-on-this-database", p.stderr)
         # Refused before connecting: not even migrated.
-        self.assertEqual(ct.counts(url), {})
-        # Asked for by name, it loads.
+        self.assertEqual(ct.counts(owner), {})
+        # Asked for by name, it loads (migrated as the owner, served as
+        # the serving login, as every database given by URL).
+        ct.cli(owner, "migrate")
+        url = ct.serving_url(owner)
         with ct.Server(url, args=["--demo", "--demo-on-this-database"]):
             self.assertGreater(ct.query(url, "SELECT count(*) FROM "
                                         "discussions")[0][0], 0)

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "migrate.h"
 #include "pgembed.h"
 
 struct fixture {
@@ -221,10 +222,22 @@ test_data_survives_restart(void **state)
 	query1(f->pg.conninfo, "SELECT pg_encoding_to_char(encoding) FROM "
 	    "pg_database WHERE datname = current_database()", v, sizeof(v));
 	assert_string_equal(v, "UTF8");
-	query1(f->pg.conninfo, "CREATE TABLE kept (v text NOT NULL)", v,
+	/* Two logins, neither a superuser: the owner makes tables, the
+	 * serving login (docs/security.md, "Least privilege") may not. */
+	query1(f->pg.conninfo, "SELECT current_user || ' ' || rolsuper || ' ' "
+	    "|| pg_has_role('" MIGRATE_SERVE_ROLE "', 'MEMBER') FROM pg_roles "
+	    "WHERE rolname = current_user", v, sizeof(v));
+	assert_string_equal(v, PGEMBED_SERVE " false true");
+	query1(f->pg.owner_conninfo, "SELECT current_user || ' ' || rolsuper "
+	    "FROM pg_roles WHERE rolname = current_user", v, sizeof(v));
+	assert_string_equal(v, PGEMBED_OWNER " false");
+	query1(f->pg.conninfo, "SELECT has_schema_privilege('public', "
+	    "'CREATE')", v, sizeof(v));
+	assert_string_equal(v, "f");
+	query1(f->pg.owner_conninfo, "CREATE TABLE kept (v text NOT NULL)", v,
 	    sizeof(v));
-	query1(f->pg.conninfo, "INSERT INTO kept VALUES ('survives restart')",
-	    v, sizeof(v));
+	query1(f->pg.owner_conninfo, "INSERT INTO kept VALUES "
+	    "('survives restart')", v, sizeof(v));
 
 	pgembed_stop(&f->pg);
 	assert_int_equal(f->pg.started, 0);
@@ -234,7 +247,7 @@ test_data_survives_restart(void **state)
 	if (pgembed_start(&f->pg, f->data, err, sizeof(err)) != 0)
 		fail_msg("pgembed_start again: %s", err);
 	assert_int_equal(f->pg.started, 1);
-	query1(f->pg.conninfo, "SELECT v FROM kept", v, sizeof(v));
+	query1(f->pg.owner_conninfo, "SELECT v FROM kept", v, sizeof(v));
 	assert_string_equal(v, "survives restart");
 	pgembed_stop(&f->pg);
 	assert_false(file_exists(f->pg.data_dir, "postmaster.pid"));

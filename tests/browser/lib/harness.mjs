@@ -50,7 +50,9 @@ function psql(url, sql) {
     env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
 }
 
-// Drop and create database `name` owned by the test role; its URL.
+// Drop and create database `name` owned by the test role, migrate it as
+// that owner, and return the URL of the serving login (CONVENE_TEST_SERVE_USER,
+// DML only: docs/security.md, "Least privilege"), as convene_test.py does.
 export function freshDatabase(name) {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error('bad database name');
   const admin = process.env.CONVENE_TEST_PG_ADMIN_URL;
@@ -60,7 +62,13 @@ export function freshDatabase(name) {
     `WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
   psql(admin, `DROP DATABASE IF EXISTS "${name}"`);
   psql(admin, `CREATE DATABASE "${name}" OWNER "${owner}"`);
-  return withDb(base, name);
+  const url = withDb(base, name);
+  execFileSync(conveneBin(), ['migrate', '--database-url', url],
+    { encoding: 'utf8' });
+  const serve = new URL(url);
+  serve.username = process.env.CONVENE_TEST_SERVE_USER || 'convene_app';
+  serve.password = '';
+  return serve.toString();
 }
 
 export function dropDatabase(name) {

@@ -106,6 +106,9 @@ def setup(pg, work, meetings):
         cur.execute("CREATE DATABASE convene OWNER convene")
     admin.close()
     db = pg.url("convene", "convene")
+    # Since least privilege, nothing but `convene migrate` makes the
+    # schema (docs/operations.md): run it first, as a deployment does.
+    ct.cli(db, "migrate")
     ct.add_user(db, "bench-admin", "admin")
     ct.add_user(db, "bench-sw", "social_worker", team="Bench Team")
     ct.add_user(db, "bench-mgr", "manager", team="Bench Team")

@@ -121,11 +121,12 @@ visible(struct db *db, const struct auth_user *u, long id, int lock,
 	if (u->role == ROLE_SOCIAL_WORKER)
 		p[2] = tid;
 	if (db_exec(db, &r, lock ?
-	    "SELECT status, authority_id FROM discussions WHERE id = $1 AND "
-	    "authority_id = $2 AND ($3::bigint IS NULL OR team_id = $3) "
-	    "FOR UPDATE" :
-	    "SELECT status, authority_id FROM discussions WHERE id = $1 AND "
-	    "authority_id = $2 AND ($3::bigint IS NULL OR team_id = $3)",
+	    "SELECT d.status, d.authority_id FROM discussions d WHERE d.id = $1 "
+	    "AND d.authority_id = $2 AND ($3::bigint IS NULL OR "
+	    MEETING_TEAM_SEES("d", "$3") ") FOR UPDATE" :
+	    "SELECT d.status, d.authority_id FROM discussions d WHERE d.id = $1 "
+	    "AND d.authority_id = $2 AND ($3::bigint IS NULL OR "
+	    MEETING_TEAM_SEES("d", "$3") ")",
 	    3, p) != 0)
 		return internal(e);
 	if (db_res_rows(&r) == 0) {
@@ -647,19 +648,26 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 	p[1] = ref;
 	p[2] = tid;
 	p[3] = uid;
+	/* The third column: a front-door team (MASH, out of hours) may book
+	 * on any case of its authority without taking it on. */
 	if (db_exec(db, &r, "WITH i AS (INSERT INTO cases (authority_id, "
 	    "case_ref, team_id, allocated_worker_id) VALUES ($1, $2, $3, $4) "
 	    "ON CONFLICT (authority_id, case_ref) DO NOTHING RETURNING id, "
-	    "team_id, true) SELECT * FROM i UNION ALL SELECT id, team_id, false "
-	    "FROM cases WHERE authority_id = $1 AND case_ref = $2 LIMIT 1", 4,
-	    p) != 0)
+	    "team_id, true AS created) SELECT id, team_id = $3::bigint OR "
+	    "(SELECT front_door FROM teams WHERE id = $3::bigint), created "
+	    "FROM i UNION ALL "
+	    "SELECT id, team_id = $3::bigint OR (SELECT front_door FROM teams "
+	    "WHERE id = $3::bigint), false FROM cases WHERE authority_id = $1 "
+	    "AND case_ref = $2 LIMIT 1", 4, p) != 0)
 		return internal(e);
 	/* A booking that created the case committed while our INSERT waited:
 	 * this statement's snapshot cannot see it, a new statement can. */
 	if (db_res_rows(&r) == 0) {
 		db_res_free(&r);
-		if (db_exec(db, &r, "SELECT id, team_id, false FROM cases WHERE "
-		    "authority_id = $1 AND case_ref = $2", 2, p) != 0)
+		if (db_exec(db, &r, "SELECT id, team_id = $3::bigint OR (SELECT "
+		    "front_door FROM teams WHERE id = $3::bigint), false FROM "
+		    "cases WHERE authority_id = $1 AND case_ref = $2", 3,
+		    p) != 0)
 			return internal(e);
 		if (db_res_rows(&r) != 1) {
 			db_res_free(&r);
@@ -667,7 +675,7 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 		}
 	}
 	*case_id = db_res_long(&r, 0, 0, 0);
-	rc = db_res_long(&r, 0, 1, 0) != u->team_id ||
+	rc = !db_res_bool(&r, 0, 1) ||
 	    (db_res_bool(&r, 0, 2) && json_array_size(children) == 0);
 	db_res_free(&r);
 	/* Another team's case and a new case without children get the same

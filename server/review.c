@@ -72,12 +72,14 @@ find(struct db *db, const struct auth_user *u, long id, int lock,
 	    "(SELECT 1 FROM discussion_reviews WHERE discussion_id = d.id), "
 	    "EXISTS (SELECT 1 FROM discussion_signoffs WHERE discussion_id = "
 	    "d.id) FROM discussions d WHERE d.id = $1 AND d.authority_id = $2 "
-	    "AND ($3::bigint IS NULL OR d.team_id = $3) FOR UPDATE OF d" :
+	    "AND ($3::bigint IS NULL OR " MEETING_TEAM_SEES("d", "$3") ") "
+	    "FOR UPDATE OF d" :
 	    "SELECT d.status, coalesce(d.actual_classification, ''), EXISTS "
 	    "(SELECT 1 FROM discussion_reviews WHERE discussion_id = d.id), "
 	    "EXISTS (SELECT 1 FROM discussion_signoffs WHERE discussion_id = "
 	    "d.id) FROM discussions d WHERE d.id = $1 AND d.authority_id = $2 "
-	    "AND ($3::bigint IS NULL OR d.team_id = $3)", 3, p) != 0)
+	    "AND ($3::bigint IS NULL OR " MEETING_TEAM_SEES("d", "$3") ")", 3,
+	    p) != 0)
 		return internal(e);
 	if (db_res_rows(&r) == 0) {
 		verr_set(e, 404, NULL, "there is no strategy discussion %ld that "

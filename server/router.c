@@ -10,6 +10,7 @@
 static const struct route *const tables[] = {
 	api_routes,
 	account_routes,
+	case_routes,
 	invite_routes,
 	stats_routes,
 	authority_routes,

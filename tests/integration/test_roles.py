@@ -264,6 +264,15 @@ ROUTES = {
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          fixed("/api/v1/cases/%s/conference" % CONF_REF,
                json={"not_required": True})),
+    # ---- teams: front doors (tests/integration/test_case_transfer.py) ------
+    ("GET", "/api/v1/teams"):
+        (row(200, 200, 200, 200, 200, 200, 401, 401), fixed("/api/v1/teams")),
+    ("PATCH", "/api/v1/teams/{id}"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/teams/%d" % ct.query(
+                t.db, "SELECT min(id) FROM teams WHERE authority_id = %s",
+                (t.authority,))[0][0],
+            json={"front_door": False})),
     ("GET", "/api/v1/bank-holidays"):
         (row(200, 200, 200, 200, 200, 200, 401, 401),
          fixed("/api/v1/bank-holidays")),

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "authorise.h"
 #include "auth.h"
 #include "classify.h"
 #include "db.h"
@@ -1371,6 +1372,29 @@ cause_field(const struct discussion *d, json_t *body, enum record_cause why,
  * content the change altered (a decision given with attendance) is a new
  * version, written by u: an authorised record is not edited silently.
  */
+/* Whether the discussion changed since before (its API view), apart from
+ * what every write moves (updated_at, sequence) and the record itself. */
+static int
+changed(json_t *before, const struct discussion *d)
+{
+	static const char *const skip[] = { "updated_at", "sequence", "record",
+		NULL };
+	json_t *a = json_deep_copy(before), *b = model_discussion_json(d);
+	size_t i;
+	int rc = 1;
+
+	if (a != NULL && b != NULL) {
+		for (i = 0; skip[i] != NULL; i++) {
+			json_object_del(a, skip[i]);
+			json_object_del(b, skip[i]);
+		}
+		rc = !json_equal(a, b);
+	}
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
 static int
 keep_record(struct db *db, const struct auth_user *u, long id,
     json_t *before, json_t *body, enum record_cause why, struct verr *e)
@@ -1420,9 +1444,13 @@ keep_record(struct db *db, const struct auth_user *u, long id,
 	}
 	snprintf(sid, sizeof(sid), "%ld", id);
 	snprintf(uid, sizeof(uid), "%ld", u != NULL ? u->id : 0);
-	if (!json_equal(was, now) && db_cmd(db, "UPDATE records SET version = "
-	    "version + 1, written_at = now(), written_by = $2 WHERE "
-	    "discussion_id = $1", 2, p) != 0) {
+	/* A change to the record (a decision given with attendance) is a new
+	 * version; after authorisation so is any change to what the record
+	 * rests on, awaiting authorisation again (authorise_reopen). */
+	if (!json_equal(was, now) ? authorise_reopen(db, id, 0) != 0 ||
+	    db_cmd(db, "UPDATE records SET version = version + 1, written_at = "
+	    "now(), written_by = $2 WHERE discussion_id = $1", 2, p) != 0 :
+	    changed(before, d) && authorise_reopen(db, id, 1) != 0) {
 		internal(e);
 		goto out;
 	}

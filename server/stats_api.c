@@ -19,6 +19,7 @@
 #include "http.h"
 #include "input.h"
 #include "meeting.h"
+#include "authorise.h"
 #include "cases.h"
 #include "review.h"
 #include "router.h"
@@ -314,6 +315,41 @@ h_sign_off(struct http_req *rq, struct http_resp *rs)
 	return run_review(rq, rs, review_sign_off, 1);
 }
 
+/* ---- authorisation (server/authorise.c) --------------------------------- */
+
+static int
+authorise(struct db *db, const struct auth_user *u, long id, json_t *body,
+    json_t **out, struct verr *e)
+{
+	return authorise_record(db, u, id, body, 0, out, e);
+}
+
+static int
+h_submit(struct http_req *rq, struct http_resp *rs)
+{
+	return run_review(rq, rs, authorise_submit, 1);
+}
+
+static int
+h_authorise(struct http_req *rq, struct http_resp *rs)
+{
+	return run_review(rq, rs, authorise, 0);
+}
+
+static int
+h_versions(struct http_req *rq, struct http_resp *rs)
+{
+	struct verr e = { 0 };
+	json_t *out;
+	long id;
+
+	if (path_id(rq, rs, &id) != 0)
+		return rs->status;
+	if (authorise_versions(rq->db, &rq->user, id, &out, &e) != 0)
+		return http_error_verr(rq, rs, &e);
+	return send_json(rs, 200, out);
+}
+
 /* ---- the initial conference on a case ------------------------------------ */
 
 /*
@@ -546,6 +582,15 @@ const struct route stats_routes[] = {
 	  h_review, 0, "review a single-agency or partial discussion" },
 	{ "POST", "/api/v1/meetings/{id}/sign-off", AUTH_TOKEN, ROLE_MANAGER,
 	  h_sign_off, 0, "sign off a held discussion's record" },
+	{ "POST", "/api/v1/meetings/{id}/record/submit", AUTH_TOKEN,
+	  ROLE_SOCIAL_WORKER, h_submit, 0, "submit the record for a manager's "
+	  "authorisation (the team)" },
+	{ "POST", "/api/v1/meetings/{id}/authorisation", AUTH_TOKEN,
+	  ROLE_MANAGER, h_authorise, 0, "authorise the record, confirming or "
+	  "changing each child's decision (manager)" },
+	{ "GET", "/api/v1/meetings/{id}/record/versions", AUTH_TOKEN,
+	  ROLE_STAFF, h_versions, 0, "the record's authorised versions and "
+	  "the one being worked on" },
 	{ "GET", "/api/v1/cases/*", AUTH_TOKEN, ROLE_STAFF, h_case_get,
 	  0, "a case's initial conference (/api/v1/cases/REF/conference) or "
 	  "its holder and transfers (/api/v1/cases/REF/transfers)" },

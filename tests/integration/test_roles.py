@@ -253,6 +253,19 @@ ROUTES = {
         (row(403, 403, 200, 403, 404, 403, 401, 401),
          lambda t, c: dict(path="/api/v1/meetings/%d/sign-off" %
                            t.held()["id"], json={"note": "Checked"})),
+    # ---- authorisation (tests/integration/test_authorisation.py) ----------
+    ("POST", "/api/v1/meetings/{id}/record/submit"):
+        (row(200, 404, 403, 403, 403, 404, 401, 401), lambda t, c: dict(
+            path="/api/v1/meetings/%d/record/submit" % t.new_record()["id"],
+            json={})),
+    ("POST", "/api/v1/meetings/{id}/authorisation"):
+        (row(403, 403, 200, 403, 404, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/meetings/%d/authorisation" %
+            t.new_record(submitted=True)["id"],
+            json={"oversight": "Agreed"})),
+    ("GET", "/api/v1/meetings/{id}/record/versions"):
+        (row(200, 404, 200, 403, 404, 404, 401, 401), lambda t, c: dict(
+            path="/api/v1/meetings/%d/record/versions" % t.recorded()["id"])),
     ("GET", "/api/v1/cases/*"):
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          fixed("/api/v1/cases/%s/conference" % CONF_REF)),
@@ -513,6 +526,13 @@ class RolesTest(unittest.TestCase):
     def recorded(self):
         """A meeting of team A, held, with its record written (once)."""
         if not self._recorded:
+            self._recorded.append(self.new_record())
+        return self._recorded[0]
+
+    def new_record(self, submitted=False):
+        """A new meeting of team A, held, its record written (and submitted
+        for authorisation)."""
+        if True:
             m = self.held()
             chair = next(p["id"] for p in m["participants"]
                          if p["agency"] == "social_care")
@@ -528,8 +548,12 @@ class RolesTest(unittest.TestCase):
                                       "next_step": "child_in_need"}
                                       for ch in m["children"]]})
             self.assertEqual(st, 200, r)
-            self._recorded.append(r)
-        return self._recorded[0]
+        if submitted:
+            st, _, v = ct.api("POST", self.srv.base,
+                              "/api/v1/meetings/%d/record/submit" % r["id"],
+                              token=self.tokens["sw_own"], json={})
+            self.assertEqual(st, 200, v)
+        return r
 
     _days = itertools.count(1)
 

@@ -41,4 +41,13 @@ int	 authorise_record(struct db *db, const struct auth_user *u, long id,
 int	 authorise_versions(struct db *db, const struct auth_user *u, long id,
 	    json_t **out, struct verr *e);
 
+/*
+ * A manager's queue: held discussions of u's authority awaiting
+ * authorisation (oldest first), changed after authorisation, or flagged
+ * and not reviewed, at most AUTHORISE_QUEUE_MAX, as [{id, case_ref, team,
+ * held_on, why, since, days}]. NULL on error.
+ */
+#define AUTHORISE_QUEUE_MAX	50
+json_t	*authorise_queue(struct db *db, const struct auth_user *u);
+
 #endif

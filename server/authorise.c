@@ -412,3 +412,45 @@ authorise_versions(struct db *db, const struct auth_user *u, long id,
 	*out = o;
 	return 0;
 }
+
+/* ---- the manager's queue ------------------------------------------------- */
+
+#define QUEUE_SQL \
+	"SELECT coalesce(json_agg(json_build_object('id', x.id, 'case_ref'," \
+	" x.case_ref, 'team', x.team, 'held_on', x.held_on, 'why', x.why," \
+	" 'days', extract(day FROM now() - x.since)::integer)" \
+	" ORDER BY x.since, x.id), '[]') FROM (" \
+	" SELECT d.id, c.case_ref, t.name AS team, to_char((d.starts_at AT" \
+	" TIME ZONE 'Europe/London')::date, 'DD/MM/YYYY') AS held_on," \
+	" CASE WHEN r.status = 'awaiting_authorisation' AND EXISTS (SELECT 1" \
+	" FROM record_versions v WHERE v.discussion_id = d.id) THEN 'changed'" \
+	" WHEN r.status = 'awaiting_authorisation' THEN 'awaiting'" \
+	" ELSE 'review' END AS why," \
+	" coalesce(CASE WHEN r.status = 'awaiting_authorisation' THEN" \
+	" coalesce(r.submitted_at, r.written_at) END, d.starts_at) AS since" \
+	" FROM discussions d JOIN cases c ON c.id = d.case_id" \
+	" JOIN teams t ON t.id = d.team_id" \
+	" LEFT JOIN records r ON r.discussion_id = d.id" \
+	" WHERE d.authority_id = $1 AND d.status = 'held' AND" \
+	" (r.status = 'awaiting_authorisation' OR (d.actual_classification" \
+	" IN ('single_agency', 'partial') AND NOT EXISTS (SELECT 1 FROM" \
+	" discussion_reviews rv WHERE rv.discussion_id = d.id)))" \
+	" ORDER BY since, d.id LIMIT $2) x"
+
+json_t *
+authorise_queue(struct db *db, const struct auth_user *u)
+{
+	char aid[ID_LEN], lim[ID_LEN];
+	const char *p[2] = { aid, lim }, *v;
+	struct db_res r;
+	json_t *a = NULL;
+
+	snprintf(aid, sizeof(aid), "%ld", u->authority_id);
+	snprintf(lim, sizeof(lim), "%d", AUTHORISE_QUEUE_MAX);
+	if (db_exec(db, &r, QUEUE_SQL, 2, p) != 0)
+		return NULL;
+	if ((v = db_res_get(&r, 0, 0)) != NULL)
+		a = json_loads(v, 0, NULL);
+	db_res_free(&r);
+	return a;
+}

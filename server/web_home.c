@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "authorise.h"
 #include "http.h"
 #include "ltime.h"
 #include "meeting.h"
@@ -93,12 +94,33 @@ table(json_t *rows, int more, const char *caption, const char *empty,
 	    "empty", empty, "more_href", more_href);
 }
 
+/* A manager's queue (authorise_queue) with the words for each reason. */
+static json_t *
+queue_view(struct http_req *rq)
+{
+	json_t *a = authorise_queue(rq->db, &rq->user), *o;
+	const char *why;
+	size_t i;
+
+	json_array_foreach(a, i, o) {
+		why = json_string_value(json_object_get(o, "why"));
+		json_object_set_new(o, "why_text", json_string(
+		    strcmp(why, "changed") == 0 ? "Changed after authorisation" :
+		    strcmp(why, "awaiting") == 0 ? "Awaiting authorisation" :
+		    "Not multi-agency: review"));
+		json_object_set_new(o, "old", json_boolean(json_integer_value(
+		    json_object_get(o, "days")) >= 2));
+	}
+	return a == NULL ? NULL : json_pack("{s:o, s:b}", "rows", a, "any",
+	    json_array_size(a) > 0);
+}
+
 int
 web_home(struct http_req *rq, struct http_resp *rs)
 {
 	struct discussion_filter f;
 	char today[16], from[16];
-	json_t *d, *up = NULL, *await = NULL, *fl = NULL;
+	json_t *d, *up = NULL, *await = NULL, *fl = NULL, *queue = NULL;
 	time_t t = time(NULL) - (time_t)FLAG_DAYS * 86400;
 	int y, m, dd, h, mi, more_up = 0, more_await = 0;
 
@@ -119,7 +141,9 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	if ((await = rows(rq, &f, 0, &more_await)) == NULL ||
 	    (fl = flags(rq, from)) == NULL)
 		goto fail;
-	d = json_pack("{s:o, s:o, s:o}",
+	if (rq->user.role == ROLE_MANAGER && (queue = queue_view(rq)) == NULL)
+		goto fail;
+	d = json_pack("{s:o, s:o, s:o, s:o*}",
 	    "upcoming", table(up, more_up, "Upcoming", "There are no "
 	    "upcoming strategy discussions.", "/meetings?status=scheduled"),
 	    "awaiting", table(await, more_await, "Attendance not yet recorded",
@@ -127,12 +151,13 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	    "recorded.", "/meetings?status=scheduled"),
 	    "flags", table(fl, 0, "Flagged in the last 90 days: single-agency "
 	    "or partial", "No strategy discussion in the last 90 days was "
-	    "flagged.", NULL));
-	up = await = fl = NULL;
+	    "flagged.", NULL), "queue", queue);
+	up = await = fl = queue = NULL;
 	return web_page(rq, rs, 200, "home", "Home", d);
 fail:
 	json_decref(up);
 	json_decref(await);
 	json_decref(fl);
+	json_decref(queue);
 	return rs->status = 500;
 }

@@ -33,6 +33,22 @@ class Authorisation(RecordCase):
     DB = "convene_it_authorisation"
     PREFIX = "AU"
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pw = {n: ct.add_user(cls.db, n, role, team="Record Team")
+                  for n, role in (("au-wsw", "social_worker"),
+                                  ("au-wmgr", "manager"))}
+
+    def session(self, name):
+        cookie = ct.sign_in(self.srv.base, name, self.pw[name])
+        return cookie, ct.session_csrf(self.db, cookie)
+
+    def page(self, cookie, path):
+        st, _, body = ct.form("GET", self.srv.base, path, cookie=cookie)
+        self.assertEqual(st, 200, body)
+        return body
+
     def recorded(self, **kw):
         m = self.held(**kw)
         self.record_ok(m["id"], self.record_body(m))
@@ -206,6 +222,67 @@ class Authorisation(RecordCase):
         self.assertEqual(self.signed_off(mid), 0)
         self.assertEqual(self.versions(mid)["status"],
                          "awaiting_authorisation")
+
+    def test_6_web_submit_queue_and_authorise(self):
+        m = self.recorded()
+        mid, child = m["id"], m["children"][0]["id"]
+        sw, sw_csrf = self.session("au-wsw")
+        page = self.page(sw, "/meetings/%d" % mid)
+        self.assertIn("Submit for authorisation", page)
+        st, h, _ = ct.form("POST", self.srv.base,
+                           "/meetings/%d/record/submit" % mid, {},
+                           cookie=sw, csrf=sw_csrf)
+        self.assertEqual((st, h["Location"]),
+                         (303, "/meetings/%d?done=submitted" % mid))
+        self.assertEqual(self.versions(mid)["status"],
+                         "awaiting_authorisation")
+
+        mgr, mgr_csrf = self.session("au-wmgr")
+        home = self.page(mgr, "/")
+        self.assertIn('href="/meetings/%d#authorisation"' % mid, home)
+        self.assertIn("Awaiting authorisation", home)
+        page = self.page(mgr, "/meetings/%d" % mid)
+        self.assertIn("Authorise this record", page)
+        self.assertIn('name="decision-%d"' % child, page)
+        # No oversight: the form again, the field named, nothing changed.
+        st, _, body = ct.form("POST", self.srv.base,
+                              "/meetings/%d/authorisation" % mid,
+                              {"oversight": "",
+                               "decision-%d" % child: "s47_joint"},
+                              cookie=mgr, csrf=mgr_csrf)
+        self.assertEqual(st, 422, body)
+        self.assertIn('href="#oversight"', body)
+        self.assertEqual(self.versions(mid)["status"],
+                         "awaiting_authorisation")
+        # A decision the record does not go with: that child's select.
+        st, _, body = ct.form("POST", self.srv.base,
+                              "/meetings/%d/authorisation" % mid,
+                              {"oversight": "x",
+                               "decision-%d" % child: "no_further_action"},
+                              cookie=mgr, csrf=mgr_csrf)
+        self.assertEqual(st, 422, body)
+        self.assertIn('href="#decision-%d"' % child, body)
+        st, h, _ = ct.form("POST", self.srv.base,
+                           "/meetings/%d/authorisation" % mid,
+                           {"oversight": "Joint enquiry agreed",
+                            "decision-%d" % child: "s47_single_agency"},
+                           cookie=mgr, csrf=mgr_csrf)
+        self.assertEqual((st, h["Location"]),
+                         (303, "/meetings/%d?done=authorised" % mid))
+        v = self.versions(mid)
+        self.assertEqual(v["status"], "authorised")
+        self.assertEqual(v["versions"][-1]["changes"][0]["after"],
+                         "s47_single_agency")
+        page = self.page(mgr, "/meetings/%d" % mid)
+        self.assertIn("authorised by", page)
+        self.assertIn("Joint enquiry agreed", page)
+        self.assertNotIn('href="/meetings/%d#authorisation"' % mid,
+                         self.page(mgr, "/"))
+        # A social worker cannot post the manager's form.
+        st, _, _ = ct.form("POST", self.srv.base,
+                           "/meetings/%d/authorisation" % mid,
+                           {"oversight": "x"}, cookie=sw, csrf=sw_csrf)
+        self.assertEqual(st, 403)
 
 
 if __name__ == "__main__":

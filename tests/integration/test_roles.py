@@ -378,6 +378,12 @@ ROUTES = {
                                        held_page("/record")),
     ("POST", "/meetings/{id}/record"): (WRITE_MEETING,
                                         page("/record", form={})),
+    ("POST", "/meetings/{id}/record/submit"): (WRITE_MEETING,
+                                               page("/record/submit",
+                                                    form={})),
+    ("POST", "/meetings/{id}/authorisation"):
+        (row(403, 403, OK, 403, 404, 403, LOGIN, LOGIN),
+         page("/authorisation", form={})),
     ("GET", "/meetings/{id}/recorded"): (READ_MEETING,
                                          held_page("/recorded")),
     ("GET", "/directory"): (SIGNED, fixed("/directory")),

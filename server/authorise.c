@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "authorise.h"
 #include "db.h"
+#include "enquiry.h"
 #include "input.h"
 #include "meeting.h"
 #include "model.h"
@@ -338,6 +339,7 @@ authorise_record(struct db *db, const struct auth_user *u, long id,
 	    "oversight_written", 1);
 	if (b == NULL || a == NULL ||
 	    store_authorised(db, u, after, in.oversight, changes) != 0 ||
+	    enquiry_sync(db, id) != 0 ||
 	    audit_record(db, u, "record.authorise", "discussion", id, b,
 	    a) != 0 || db_commit(db) != 0) {
 		internal(e);

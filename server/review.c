@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "authorise.h"
+#include "enquiry.h"
 #include "auth.h"
 #include "model.h"
 #include "db.h"
@@ -332,6 +333,7 @@ review_sign_off(struct db *db, const struct auth_user *u, long id,
 	p[2] = note != NULL ? note : "";
 	if (db_cmd(db, "INSERT INTO discussion_signoffs (discussion_id, "
 	    "signed_off_by, note) VALUES ($1, $2, $3)", 3, p) != 0 ||
+	    enquiry_sync(db, id) != 0 ||
 	    (after = state(db, id)) == NULL ||
 	    (a = part(after, "sign_off")) == NULL ||
 	    audit_record(db, u, "discussion.sign_off", "discussion", id, NULL,

@@ -266,6 +266,15 @@ ROUTES = {
     ("GET", "/api/v1/meetings/{id}/record/versions"):
         (row(200, 404, 200, 403, 404, 404, 401, 401), lambda t, c: dict(
             path="/api/v1/meetings/%d/record/versions" % t.recorded()["id"])),
+    # ---- Section 47 enquiries (tests/integration/test_enquiries.py: who
+    # sees which; here the roles) ----------------------------------------------
+    ("GET", "/api/v1/enquiries"): (STAFF_API, fixed("/api/v1/enquiries")),
+    ("GET", "/api/v1/enquiries/{id}"):
+        (row(404, 404, 404, 403, 404, 404, 401, 401),
+         fixed("/api/v1/enquiries/999999")),
+    ("PATCH", "/api/v1/enquiries/{id}"):
+        (row(404, 404, 404, 403, 404, 404, 401, 401),
+         fixed("/api/v1/enquiries/999999", json={})),
     ("GET", "/api/v1/cases/*"):
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          fixed("/api/v1/cases/%s/conference" % CONF_REF)),

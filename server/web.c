@@ -1224,6 +1224,12 @@ const struct route web_routes[] = {
 	  web_authorise_post, 0, "authorise the record (manager)" },
 	{ "GET", "/meetings/{id}/recorded", AUTH_SESSION, ROLE_STAFF,
 	  web_attend_done, 0, "the recorded result and its classification" },
+	{ "GET", "/enquiries/{id}", AUTH_SESSION, ROLE_STAFF,
+	  web_enquiry_form, 0, "a Section 47 enquiry: its clock and its "
+	  "conference" },
+	{ "POST", "/enquiries/{id}", AUTH_SESSION, ROLE_STAFF,
+	  web_enquiry_post, 0, "record the conference of a Section 47 "
+	  "enquiry" },
 	{ "GET", "/directory", AUTH_SESSION, ROLE_ANY, web_dir_list, 0,
 	  "the contacts directory" },
 	{ "GET", "/directory/contacts/new", AUTH_SESSION, ADMIN,

@@ -34,6 +34,17 @@ class Enquiries(RecordCase):
     DB = "convene_it_enquiries"
     PREFIX = "EQ"
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pw = {n: ct.add_user(cls.db, n, role, team="Record Team")
+                  for n, role in (("eq-wsw", "social_worker"),
+                                  ("eq-wmgr", "manager"))}
+
+    def session(self, name):
+        cookie = ct.sign_in(self.srv.base, name, self.pw[name])
+        return cookie, ct.session_csrf(self.db, cookie)
+
     def two_children_authorised(self, days_ago=0, decisions=None):
         kw = {}
         if days_ago:
@@ -160,6 +171,51 @@ class Enquiries(RecordCase):
                              m["id"], self.mgr, {"oversight": "NFA for Alex"})
         self.assertEqual(st, 200, v)
         self.assertEqual([e["child_id"] for e in self.enquiries(m)], [first])
+
+    def test_5_web_home_clock_and_the_form(self):
+        m = self.two_children_authorised(days_ago=14)
+        e = self.enquiries(m)[0]
+        cookie, csrf = self.session("eq-wsw")
+        st, _, home = ct.form("GET", self.srv.base, "/", cookie=cookie)
+        self.assertEqual(st, 200, home)
+        self.assertIn("Open Section 47 enquiries", home)
+        self.assertIn('href="/enquiries/%d"' % e["id"], home)
+        self.assertIn("Day %d of 15 working days, conference not booked" %
+                      e["clock"]["working_day"], home)
+        self.assertIn('data-clock="%s"' % e["clock"]["state"], home)
+        st, _, page = ct.form("GET", self.srv.base, "/enquiries/%d" %
+                              e["id"], cookie=cookie)
+        self.assertEqual(st, 200, page)
+        self.assertNotIn('name="not_required"', page)	# a manager's
+        # A held date in the future: the form again, the field named.
+        fut = london_today() + datetime.timedelta(days=3)
+        st, _, page = ct.form("POST", self.srv.base, "/enquiries/%d" %
+                              e["id"], {"held-day": fut.day,
+                                        "held-month": fut.month,
+                                        "held-year": fut.year},
+                              cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 422, page)
+        self.assertIn('href="#held"', page)
+        st, h, _ = ct.form("POST", self.srv.base, "/enquiries/%d" % e["id"],
+                           {"booked-day": fut.day, "booked-month": fut.month,
+                            "booked-year": fut.year},
+                           cookie=cookie, csrf=csrf)
+        self.assertEqual((st, h["Location"]), (303, "/enquiries/%d" %
+                                                e["id"]))
+        got = self.enquiries(m)[0]
+        self.assertEqual(got["icpc_booked_for"], fut.isoformat())
+        st, _, home = ct.form("GET", self.srv.base, "/", cookie=cookie)
+        self.assertIn("conference booked", home)
+        # The manager's form has "not required".
+        mc, mcsrf = self.session("eq-wmgr")
+        st, _, page = ct.form("GET", self.srv.base, "/enquiries/%d" %
+                              e["id"], cookie=mc)
+        self.assertIn('name="not_required"', page)
+        st, _, page = ct.form("POST", self.srv.base, "/enquiries/%d" %
+                              e["id"], {"not_required": "yes"},
+                              cookie=mc, csrf=mcsrf)
+        self.assertEqual(st, 422, page)
+        self.assertIn('href="#reason"', page)
 
 
 if __name__ == "__main__":

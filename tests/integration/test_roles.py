@@ -395,6 +395,12 @@ ROUTES = {
          page("/authorisation", form={})),
     ("GET", "/meetings/{id}/recorded"): (READ_MEETING,
                                          held_page("/recorded")),
+    ("GET", "/enquiries/{id}"):
+        (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
+         fixed("/enquiries/999999")),
+    ("POST", "/enquiries/{id}"):
+        (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
+         fixed("/enquiries/999999", form={})),
     ("GET", "/directory"): (SIGNED, fixed("/directory")),
     ("GET", "/directory/contacts/new"): (ADMIN,
                                          fixed("/directory/contacts/new")),

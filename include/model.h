@@ -105,9 +105,16 @@ struct dissent {
 };
 
 struct action {
+	long	 id;
 	char	*what;
-	char	*owner;
+	char	*owner;			/* the words shown */
 	char	 due[MODEL_DATE_LEN];
+	long	 child_id;		/* 0: every child */
+	long	 owner_participant_id;	/* 0: none */
+	char	*owner_agency;
+	char	*status;		/* VOCAB_ACTION_STATUS */
+	char	*not_done_reason;
+	int	 overdue;		/* open and past its due date */
 };
 
 struct record {

@@ -63,5 +63,6 @@ extern const struct route record_pdf_routes[];	/* server/record_pdf_http.c */
 extern const struct route account_routes[];	/* server/account.c */
 extern const struct route case_routes[];		/* server/cases.c */
 extern const struct route enquiry_routes[];	/* server/enquiry_api.c */
+extern const struct route action_routes[];	/* server/actions.c */
 
 #endif

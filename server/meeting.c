@@ -1869,46 +1869,154 @@ set_outcomes(struct db *db, long id, json_t *list, struct verr *e)
 	return 0;
 }
 
+/* One action of the attendance body, checked; strings point into o. */
+struct action_in {
+	long		 id;		/* 0: a new one */
+	const char	*what;
+	const char	*owner;
+	char		 due[11];
+	long		 child_id;	/* 0: every child */
+	long		 participant;	/* 0: none */
+	const char	*agency;
+	const char	*status;
+	const char	*reason;
+};
+
 static int
-set_actions(struct db *db, long id, json_t *list, struct verr *e)
+read_action(json_t *o, size_t i, struct action_in *a, struct verr *e)
 {
-	static const char *const keys[] = { "what", "owner", "due", NULL };
-	char sid[ID_LEN], due[11], f[64];
-	const char *what, *owner, *p[4];
+	static const char *const keys[] = { "id", "what", "owner", "due",
+		"child_id", "owner_participant_id", "owner_agency", "status",
+		"not_done_reason", NULL };
+	char f[64];
+
+	memset(a, 0, sizeof(*a));
+	snprintf(f, sizeof(f), "actions[%zu].", i);
+	if (!json_is_object(o))
+		return verr_set(e, 422, "actions", "actions[%zu]: must be an "
+		    "object", i);
+	if (input_known_keys(o, keys, f, e) != 0)
+		return -1;
+#define F(k) (snprintf(f, sizeof(f), "actions[%zu].%s", i, k), f)
+	if (input_int(o, "id", F("id"), INPUT_OPTIONAL, 1, MODEL_ID_MAX,
+	    &a->id, NULL, e) != 0 ||
+	    input_str(o, "what", F("what"), INPUT_REQUIRED | INPUT_MULTILINE,
+	    MEETING_TEXT_MAX, &a->what, e) != 0 ||
+	    input_str(o, "owner", F("owner"), INPUT_REQUIRED, MEETING_NAME_MAX,
+	    &a->owner, e) != 0 ||
+	    input_date(o, "due", F("due"), INPUT_OPTIONAL, a->due, NULL,
+	    e) != 0 ||
+	    input_int(o, "child_id", F("child_id"), INPUT_OPTIONAL, 1,
+	    MODEL_ID_MAX, &a->child_id, NULL, e) != 0 ||
+	    input_int(o, "owner_participant_id", F("owner_participant_id"),
+	    INPUT_OPTIONAL, 1, MODEL_ID_MAX, &a->participant, NULL, e) != 0 ||
+	    input_str(o, "owner_agency", F("owner_agency"), 0, 32, &a->agency,
+	    e) != 0 ||
+	    input_enum(o, "status", F("status"), INPUT_OPTIONAL,
+	    vocab_codes(VOCAB_ACTION_STATUS), &a->status, e) != 0 ||
+	    input_str(o, "not_done_reason", F("not_done_reason"),
+	    INPUT_MULTILINE, MEETING_TEXT_MAX, &a->reason, e) != 0)
+		return -1;
+	/* No status: an existing action keeps its own, a new one is open. */
+	if (a->status != NULL && strcmp(a->status, "not_done") == 0 &&
+	    a->reason == NULL)
+		return verr_set(e, 422, F("not_done_reason"), "%s: say why the "
+		    "action was not done", f);
+	if (a->status == NULL || strcmp(a->status, "not_done") != 0)
+		a->reason = NULL;
+#undef F
+	return 0;
+}
+
+/* Write one action: update the row it names (of this discussion), or add
+ * it. The child and the owner must be the discussion's. */
+static int
+write_action(struct db *db, long id, size_t i, const struct action_in *a,
+    long uid, struct verr *e)
+{
+	char sid[ID_LEN], aid[ID_LEN], cid[ID_LEN], pid[ID_LEN], by[ID_LEN];
+	char f[64];
+	const char *p[11] = { sid, aid, a->what, a->owner, a->due[0] ? a->due :
+		NULL, a->child_id ? cid : NULL, a->participant ? pid : NULL,
+		a->agency, a->status, a->reason, by };
+	struct db_res r;
+	int n;
+
+	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(aid, sizeof(aid), "%ld", a->id);
+	snprintf(cid, sizeof(cid), "%ld", a->child_id);
+	snprintf(pid, sizeof(pid), "%ld", a->participant);
+	snprintf(by, sizeof(by), "%ld", uid);
+	/* The checks ride in the statement: no row means one failed. */
+	if (db_exec(db, &r, "WITH ok AS (SELECT 1 FROM discussions d WHERE "
+	    "d.id = $1 AND ($6::bigint IS NULL OR EXISTS (SELECT 1 FROM "
+	    "children c WHERE c.id = $6 AND c.case_id = d.case_id)) AND "
+	    "($7::bigint IS NULL OR EXISTS (SELECT 1 FROM participants p WHERE "
+	    "p.id = $7 AND p.discussion_id = d.id)) AND ($8::text IS NULL OR "
+	    "EXISTS (SELECT 1 FROM agencies g WHERE g.code = $8))), u AS "
+	    "(UPDATE actions SET "
+	    "what = $3, owner = $4, due_date = $5::date, child_id = $6, "
+	    "owner_participant_id = $7, owner_agency = $8, status_by = CASE "
+	    "WHEN status <> $9 THEN nullif($11, '0')::bigint ELSE status_by "
+	    "END, status_at = CASE WHEN status <> $9 THEN now() ELSE status_at "
+	    "END, status = coalesce($9, status), not_done_reason = CASE WHEN "
+	    "$9 IS NULL THEN not_done_reason ELSE $10 END WHERE $2::bigint > 0 "
+	    "AND "
+	    "id = $2 AND discussion_id = $1 AND EXISTS (SELECT 1 FROM ok) "
+	    "RETURNING id), i AS (INSERT INTO actions (discussion_id, what, "
+	    "owner, due_date, child_id, owner_participant_id, owner_agency, "
+	    "status, not_done_reason) SELECT $1, $3, $4, $5::date, $6, $7, $8, "
+	    "coalesce($9, 'open'), $10 WHERE $2::bigint = 0 AND EXISTS (SELECT "
+	    "1 FROM ok) "
+	    "RETURNING id) SELECT id FROM u UNION ALL SELECT id FROM i", 11,
+	    p) != 0)
+		return internal(e);
+	n = db_res_rows(&r);
+	db_res_free(&r);
+	if (n == 1)
+		return 0;
+	snprintf(f, sizeof(f), "actions[%zu]", i);
+	return verr_set(e, 422, f, "%s: its id, child_id or "
+	    "owner_participant_id is not one of this discussion's, or "
+	    "owner_agency is not an agency", f);
+}
+
+/*
+ * The attendance body's actions: rows named by id are changed, new ones
+ * added, and those left out removed; an action keeps its id and status.
+ */
+static int
+set_actions(struct db *db, long id, long uid, json_t *list, struct verr *e)
+{
+	struct action_in a;
+	char sid[ID_LEN], keep[MEETING_MAX_ACTIONS * 22 + 3];
+	const char *p[2] = { sid, keep };
 	json_t *o;
-	size_t i;
+	size_t i, len = 0;
 
 	if (list == NULL)
 		return 0;
 	if (!json_is_array(list) || json_array_size(list) > MEETING_MAX_ACTIONS)
 		return verr_set(e, 422, "actions", "actions: must be a list of at "
 		    "most %d actions", MEETING_MAX_ACTIONS);
+	keep[len++] = '{';
+	json_array_foreach(list, i, o) {
+		if (read_action(o, i, &a, e) != 0)
+			return -1;
+		if (a.id != 0)
+			len += (size_t)snprintf(keep + len, sizeof(keep) - len,
+			    "%s%ld", len > 1 ? "," : "", a.id);
+	}
+	keep[len++] = '}';
+	keep[len] = '\0';
 	snprintf(sid, sizeof(sid), "%ld", id);
-	p[0] = sid;
-	if (db_cmd(db, "DELETE FROM actions WHERE discussion_id = $1", 1, p))
+	if (db_cmd(db, "DELETE FROM actions WHERE discussion_id = $1 AND "
+	    "NOT (id = ANY ($2::bigint[]))", 2, p) != 0)
 		return internal(e);
 	json_array_foreach(list, i, o) {
-		snprintf(f, sizeof(f), "actions[%zu].", i);
-		if (!json_is_object(o))
-			return verr_set(e, 422, "actions", "actions[%zu]: must be "
-			    "an object", i);
-		if (input_known_keys(o, keys, f, e) != 0)
+		if (read_action(o, i, &a, e) != 0 ||
+		    write_action(db, id, i, &a, uid, e) != 0)
 			return -1;
-#define F(k) (snprintf(f, sizeof(f), "actions[%zu].%s", i, k), f)
-		if (input_str(o, "what", F("what"), INPUT_REQUIRED |
-		    INPUT_MULTILINE, MEETING_TEXT_MAX, &what, e) != 0 ||
-		    input_str(o, "owner", F("owner"), INPUT_REQUIRED,
-		    MEETING_NAME_MAX, &owner, e) != 0 ||
-		    input_date(o, "due", F("due"), INPUT_OPTIONAL, due, NULL,
-		    e) != 0)
-			return -1;
-#undef F
-		p[1] = what;
-		p[2] = owner;
-		p[3] = due[0] ? due : NULL;
-		if (db_cmd(db, "INSERT INTO actions (discussion_id, what, owner, "
-		    "due_date) VALUES ($1, $2, $3, $4::date)", 4, p) != 0)
-			return internal(e);
 	}
 	return 0;
 }
@@ -2001,7 +2109,8 @@ meeting_record_attendance(struct db *db, const struct auth_user *u, long id,
 	if (set_attendance(db, id, json_object_get(body, "participants"),
 	    e) != 0 ||
 	    set_outcomes(db, id, json_object_get(body, "outcomes"), e) != 0 ||
-	    set_actions(db, id, json_object_get(body, "actions"), e) != 0)
+	    set_actions(db, id, u != NULL ? u->id : 0, json_object_get(body,
+	    "actions"), e) != 0)
 		goto out;
 	if (db_cmd(db, "UPDATE discussions SET child_views_recorded = $2, "
 	    "child_views = $3, next_review_date = $4::date WHERE id = $1", 4,

@@ -118,7 +118,12 @@ model_discussion_free(struct discussion *d)
 	" ORDER BY o.child_id), '[]') FROM outcomes o" \
 	" WHERE o.discussion_id = d.id)," \
 	"'actions', (SELECT coalesce(json_agg(json_build_object(" \
-	" 'what', a.what, 'owner', a.owner, 'due', a.due_date) ORDER BY a.id)," \
+	" 'id', a.id, 'what', a.what, 'owner', a.owner, 'due', a.due_date," \
+	" 'child_id', a.child_id, 'owner_participant_id'," \
+	" a.owner_participant_id, 'owner_agency', a.owner_agency," \
+	" 'status', a.status, 'not_done_reason', a.not_done_reason," \
+	" 'overdue', coalesce(a.status = 'open' AND a.due_date < (now() AT" \
+	" TIME ZONE 'Europe/London')::date, false)) ORDER BY a.id)," \
 	" '[]') FROM actions a WHERE a.discussion_id = d.id)," \
 	"'record', (SELECT json_build_object('status', r.status," \
 	" 'version', r.version, 'concerns_other', r.concerns_other," \
@@ -329,9 +334,16 @@ lists_of(struct decoder *x, json_t *o)
 		if (d->nactions >= MODEL_MAX_ACTIONS)
 			break;
 		a = &d->actions[d->nactions++];
+		a->id = l_of(v, "id");
 		a->what = s_of(x, v, "what");
 		a->owner = s_of(x, v, "owner");
 		fix_of(v, "due", a->due, sizeof(a->due));
+		a->child_id = l_of(v, "child_id");
+		a->owner_participant_id = l_of(v, "owner_participant_id");
+		a->owner_agency = s_of(x, v, "owner_agency");
+		a->status = s_of(x, v, "status");
+		a->not_done_reason = s_of(x, v, "not_done_reason");
+		a->overdue = b_of(v, "overdue");
 	}
 }
 
@@ -617,6 +629,18 @@ model_record_json(const struct discussion *d)
 }
 
 static json_t *
+action_json(const struct action *a)
+{
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+	    "id", (json_int_t)a->id, "what", jstr(a->what), "owner",
+	    jstr(a->owner), "due", jfix(a->due), "child_id", jid(a->child_id),
+	    "owner_participant_id", jid(a->owner_participant_id),
+	    "owner_agency", jstr(a->owner_agency), "status", jstr(a->status),
+	    "not_done_reason", jstr(a->not_done_reason), "overdue",
+	    a->overdue);
+}
+
+static json_t *
 lists_json(const struct discussion *d, json_t *o)
 {
 	json_t *ch = json_array(), *ps = json_array(), *as = json_array();
@@ -627,10 +651,7 @@ lists_json(const struct discussion *d, json_t *o)
 	for (i = 0; ps != NULL && i < d->nparticipants; i++)
 		json_array_append_new(ps, participant_json(&d->participants[i]));
 	for (i = 0; as != NULL && i < d->nactions; i++)
-		json_array_append_new(as, json_pack("{s:o, s:o, s:o}",
-		    "what", jstr(d->actions[i].what),
-		    "owner", jstr(d->actions[i].owner),
-		    "due", jfix(d->actions[i].due)));
+		json_array_append_new(as, action_json(&d->actions[i]));
 	if (o == NULL || ch == NULL || ps == NULL || as == NULL ||
 	    json_object_set_new(o, "children", ch) != 0 ||
 	    json_object_set_new(o, "participants", ps) != 0 ||
@@ -714,6 +735,8 @@ const char *const model_audit_allow[] = {
 	"record.children[child_id].consent_for_checks",
 	"record.children[child_id].next_step",
 	"record.dissent[].agency", "record.dissent[].escalated",
+	"actions[id].child_id", "actions[id].owner_participant_id",
+	"actions[id].owner_agency", "actions[id].status",
 	/* decisions recorded with attendance, before the record */
 	"outcomes[child_id].decision",
 	NULL
@@ -738,7 +761,8 @@ const char *const model_audit_drop[] = {
 	/* derived from the directory and the users when read, not a fact
 	 * recorded in the discussion */
 	"participants[id].can_chair",
-	"actions[].what", "actions[].owner", "actions[].due",
+	"actions[id].what", "actions[id].owner", "actions[id].due",
+	"actions[id].not_done_reason", "actions[id].overdue",
 	"outcomes[child_id].child", "outcomes[child_id].rationale",
 	"record.chair", "record.concerns_other",
 	"record.agency_information[].information",

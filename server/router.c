@@ -12,6 +12,7 @@ static const struct route *const tables[] = {
 	account_routes,
 	case_routes,
 	enquiry_routes,
+	action_routes,
 	invite_routes,
 	stats_routes,
 	authority_routes,

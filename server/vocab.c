@@ -125,6 +125,11 @@ static const struct vocab_term record_statuses[] = {
 	T("awaiting_authorisation", "Awaiting authorisation"),
 	T("authorised", "Authorised"),
 };
+static const struct vocab_term action_statuses[] = {
+	T("open", "Open"),
+	T("done", "Done"),
+	T("not_done", "Not done"),
+};
 
 #undef T
 
@@ -153,6 +158,7 @@ static const struct {
 	[VOCAB_LEGAL_STATUS] = L("legal_status", legal),
 	[VOCAB_SEX] = L("sex", sexes),
 	[VOCAB_RECORD_STATUS] = L("record_status", record_statuses),
+	[VOCAB_ACTION_STATUS] = L("action_status", action_statuses),
 };
 
 #undef L

@@ -197,19 +197,29 @@ children_view(const struct http_req *rq, const struct web_errors *we,
 	return out;
 }
 
+static const char *
+idbuf(long id, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%ld", id);
+	return out;
+}
+
 static json_t *
 actions_view(const struct http_req *rq, const struct web_errors *we,
     const struct discussion *m, int n)
 {
 	const struct action *a;
 	json_t *out = json_array(), *row, *f;
-	char key[48], v[WEB_BUF(MEETING_TEXT_MAX)];
+	char key[48], v[WEB_BUF(MEETING_TEXT_MAX)], num[24];
 	int i;
 
 	for (i = 0; i < n; i++) {
 		a = rq->form.n == 0 && (size_t)i < m->nactions ?
 		    &m->actions[i] : NULL;
-		row = json_pack("{s:i}", "number", i + 1);
+		snprintf(key, sizeof(key), "action-%d-id", i);
+		row = json_pack("{s:i, s:s, s:s}", "number", i + 1, "id_name",
+		    key, "id", val(rq, key, a != NULL && a->id ? idbuf(a->id,
+		    num, sizeof(num)) : NULL, v, sizeof(v)));
 		snprintf(key, sizeof(key), "action-%d-what", i);
 		f = web_fld(we, key, "What needs doing", NULL, val(rq, key,
 		    a ? a->what : NULL, v, sizeof(v)));
@@ -392,8 +402,9 @@ parse_outcome(struct http_req *rq, struct web_errors *we,
 	const struct child *ch;
 	char key[48], v[WEB_BUF(MEETING_LONG_TEXT_MAX)], due[11], label[40];
 	char what[WEB_BUF(MEETING_TEXT_MAX)], owner[WEB_NAME_BUF];
-	char name[WEB_NAME_BUF + 64];
+	char name[WEB_NAME_BUF + 64], idv[24];
 	size_t i;
+	long aid;
 	int k, n;
 
 	for (i = 0; i < m->nchildren; i++) {
@@ -437,6 +448,13 @@ parse_outcome(struct http_req *rq, struct web_errors *we,
 			continue;
 		json_array_append_new(acts, json_pack("{s:s, s:s, s:s?}",
 		    "what", what, "owner", owner, "due", due[0] ? due : NULL));
+		/* The action's id keeps its row, and its status, across
+		 * saves. */
+		snprintf(key, sizeof(key), "action-%d-id", k);
+		if (str_to_long(web_field(rq, key, idv, sizeof(idv)), 1,
+		    MODEL_ID_MAX, &aid) == 0)
+			json_object_set_new(json_array_get(acts,
+			    json_array_size(acts) - 1), "id", json_integer(aid));
 	}
 	json_object_set_new(a->body, "actions", acts);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "actions.h"
 #include "auth.h"
 #include "authorise.h"
 #include "enquiry.h"
@@ -140,6 +141,33 @@ enquiries_view(struct http_req *rq)
 	return out;
 }
 
+/* Open actions, overdue first: a social worker's own (on their cases or
+ * theirs as a participant), a manager's authority's; at most HOME_ROWS. */
+static json_t *
+actions_view(struct http_req *rq)
+{
+	struct verr e = { 0 };
+	json_t *out = NULL, *a, *o;
+	char due[64];
+	size_t i;
+
+	if (actions_list(rq->db, &rq->user, rq->user.role ==
+	    ROLE_SOCIAL_WORKER, 0, &out, &e) != 0)
+		return NULL;
+	a = json_object_get(out, "actions");
+	while (json_array_size(a) > HOME_ROWS)
+		json_array_remove(a, json_array_size(a) - 1);
+	json_array_foreach(a, i, o) {
+		due[0] = '\0';
+		if (json_is_string(json_object_get(o, "due")))
+			web_day(json_string_value(json_object_get(o, "due")), due,
+			    sizeof(due));
+		json_object_set_new(o, "due_text", json_string(due));
+	}
+	json_object_set_new(out, "any", json_boolean(json_array_size(a) > 0));
+	return out;
+}
+
 /* A manager's queue (authorise_queue) with the words for each reason. */
 static json_t *
 queue_view(struct http_req *rq)
@@ -167,7 +195,7 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	struct discussion_filter f;
 	char today[16], from[16];
 	json_t *d, *up = NULL, *await = NULL, *fl = NULL, *queue = NULL;
-	json_t *enq = NULL;
+	json_t *enq = NULL, *acts = NULL;
 	time_t t = time(NULL) - (time_t)FLAG_DAYS * 86400;
 	int y, m, dd, h, mi, more_up = 0, more_await = 0;
 
@@ -190,9 +218,10 @@ web_home(struct http_req *rq, struct http_resp *rs)
 		goto fail;
 	if (rq->user.role == ROLE_MANAGER && (queue = queue_view(rq)) == NULL)
 		goto fail;
-	if ((enq = enquiries_view(rq)) == NULL)
+	if ((enq = enquiries_view(rq)) == NULL ||
+	    (acts = actions_view(rq)) == NULL)
 		goto fail;
-	d = json_pack("{s:o, s:o, s:o, s:o*, s:o}",
+	d = json_pack("{s:o, s:o, s:o, s:o*, s:o, s:o}",
 	    "upcoming", table(up, more_up, "Upcoming", "There are no "
 	    "upcoming strategy discussions.", "/meetings?status=scheduled"),
 	    "awaiting", table(await, more_await, "Attendance not yet recorded",
@@ -200,8 +229,9 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	    "recorded.", "/meetings?status=scheduled"),
 	    "flags", table(fl, 0, "Flagged in the last 90 days: single-agency "
 	    "or partial", "No strategy discussion in the last 90 days was "
-	    "flagged.", NULL), "queue", queue, "enquiries", enq);
-	up = await = fl = queue = enq = NULL;
+	    "flagged.", NULL), "queue", queue, "enquiries", enq,
+	    "actions", acts);
+	up = await = fl = queue = enq = acts = NULL;
 	return web_page(rq, rs, 200, "home", "Home", d);
 fail:
 	json_decref(up);
@@ -209,5 +239,6 @@ fail:
 	json_decref(fl);
 	json_decref(queue);
 	json_decref(enq);
+	json_decref(acts);
 	return rs->status = 500;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actions.h"
 #include "auth.h"
 #include "buf.h"
 #include "db.h"
@@ -19,6 +20,7 @@
 #include "meeting.h"
 #include "model.h"
 #include "str.h"
+#include "vocab.h"
 #include "web.h"
 
 static const char *const formats[] = { "in_person", "In person", "video",
@@ -178,9 +180,15 @@ outcome(const struct discussion *d)
 	json_object_set_new(o, "decisions", decisions_view(d));
 	for (i = 0; i < d->nactions; i++) {
 		web_day(d->actions[i].due, due, sizeof(due));
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "what",
-		    txt(d->actions[i].what), "owner", txt(d->actions[i].owner),
-		    "due", due));
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, "
+		    "s:s, s:s, s:b, s:b}", "id", (json_int_t)d->actions[i].id,
+		    "what", txt(d->actions[i].what), "owner",
+		    txt(d->actions[i].owner), "due", due, "status_text",
+		    vocab_words(VOCAB_ACTION_STATUS, d->actions[i].status) ?
+		    vocab_words(VOCAB_ACTION_STATUS, d->actions[i].status) : "",
+		    "reason", txt(d->actions[i].not_done_reason), "overdue",
+		    d->actions[i].overdue, "open", d->actions[i].status != NULL &&
+		    strcmp(d->actions[i].status, "open") == 0));
 	}
 	json_object_set_new(o, "actions", list);
 	json_object_set_new(o, "any_actions", json_boolean(d->nactions > 0));
@@ -207,6 +215,8 @@ done_text(const char *done)
 	if (strcmp(done, "cancelled") == 0)
 		return "The strategy discussion has been cancelled. Everyone "
 		    "invited is being told.";
+	if (strcmp(done, "action") == 0)
+		return "The action has been updated.";
 	if (strcmp(done, "submitted") == 0)
 		return "The record has been sent to your managers for "
 		    "authorisation.";
@@ -266,6 +276,8 @@ web_meeting_page(struct http_req *rq, struct http_resp *rs,
 	    "done"))));
 	json_object_set_new(d, "back", json_pack("{s:s, s:s}", "href",
 	    "/meetings", "text", "All strategy discussions"));
+	/* the action rows' forms, whose own "id" is the action's */
+	json_object_set_new(d, "id_meeting", json_integer((json_int_t)m->id));
 	/* invites: answers reset, counter-proposals (meeting_counters) */
 	json_object_set_new(d, "invite_notes", invite_page_notes(rq->db, m->id));
 	if (we != NULL && web_errors_any(we)) {
@@ -273,6 +285,63 @@ web_meeting_page(struct http_req *rq, struct http_resp *rs,
 		return web_page(rq, rs, 422, "meeting", "Strategy discussion", d);
 	}
 	return web_page(rq, rs, 200, "meeting", "Strategy discussion", d);
+}
+
+static int
+has_action(const struct discussion *m, long aid)
+{
+	size_t i;
+
+	for (i = 0; i < m->nactions; i++)
+		if (m->actions[i].id == aid)
+			return 1;
+	return 0;
+}
+
+/* POST /meetings/{id}/actions/{aid}: an action done, or not done with the
+ * reason; back to the meeting page. */
+int
+web_meeting_action_post(struct http_req *rq, struct http_resp *rs)
+{
+	struct discussion *m = NULL;
+	struct web_errors we;
+	struct verr e = { 0 };
+	const char *st = form_get(&rq->form, "status");
+	const char *reason = form_get(&rq->form, "not_done_reason");
+	json_t *body, *out = NULL;
+	char key[48];
+	long id, aid;
+	int rc;
+
+	if (http_param_id(rq, 1, &aid) != 0)
+		return http_error(rq, rs, 404, NULL, "there is no such action");
+	if (web_discussion_load(rq, rs, &id, &m) != 0)
+		return rs->status;
+	if (!has_action(m, aid)) {
+		model_discussion_free(m);
+		return http_error(rq, rs, 404, NULL, "this discussion has no "
+		    "such action");
+	}
+	web_errors_init(&we);
+	body = json_pack("{s:s, s:s?}", "status", st != NULL ? st : "",
+	    "not_done_reason", reason != NULL && reason[0] != '\0' ? reason :
+	    NULL);
+	if (body == NULL)
+		rc = rs->status = 500;
+	else if (actions_set_status(rq->db, &rq->user, aid, body, &out,
+	    &e) == 0)
+		rc = web_redirectf(rs, "/meetings/%ld?done=action", id);
+	else if (e.status == 422) {
+		snprintf(key, sizeof(key), "reason-%ld", aid);
+		web_error(&we, key, NULL, "Say why the action was not done");
+		rc = web_meeting_page(rq, rs, m, &we);
+	} else
+		rc = web_fail(rq, rs, &e);
+	json_decref(body);
+	json_decref(out);
+	web_errors_free(&we);
+	model_discussion_free(m);
+	return rc;
 }
 
 int

@@ -787,11 +787,12 @@ class ApiTest(unittest.TestCase):
                           for o in r["outcomes"]],
                          [(CHILD, "s47_joint",
                            "Injury pattern needs joint enquiry")])
-        self.assertEqual(r["actions"],
-                         [{"what": "Joint visit", "owner": "PC Pat Police",
-                           "due": "2026-12-04"},
-                          {"what": "Health check",
-                           "owner": "Nurse Hana Health", "due": None}])
+        self.assertEqual([(a["what"], a["owner"], a["due"], a["status"])
+                          for a in r["actions"]],
+                         [("Joint visit", "PC Pat Police", "2026-12-04",
+                           "open"),
+                          ("Health check", "Nurse Hana Health", None,
+                           "open")])
         self.assertEqual({p["attendance"] for p in r["participants"]},
                          {"attended"})
         self.assertEqual(self.audit(m["id"]),

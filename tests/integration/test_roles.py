@@ -275,6 +275,11 @@ ROUTES = {
     ("PATCH", "/api/v1/enquiries/{id}"):
         (row(404, 404, 404, 403, 404, 404, 401, 401),
          fixed("/api/v1/enquiries/999999", json={})),
+    # ---- actions (tests/integration/test_actions.py) ------------------------
+    ("GET", "/api/v1/actions"): (STAFF_API, fixed("/api/v1/actions")),
+    ("PATCH", "/api/v1/actions/{id}"):
+        (row(404, 404, 404, 403, 404, 404, 401, 401),
+         fixed("/api/v1/actions/999999", json={"status": "done"})),
     ("GET", "/api/v1/cases/*"):
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          fixed("/api/v1/cases/%s/conference" % CONF_REF)),
@@ -387,6 +392,9 @@ ROUTES = {
                                        held_page("/record")),
     ("POST", "/meetings/{id}/record"): (WRITE_MEETING,
                                         page("/record", form={})),
+    ("POST", "/meetings/{id}/actions/{aid}"):
+        (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
+         page("/actions/999999", form={"status": "done"})),
     ("POST", "/meetings/{id}/record/submit"): (WRITE_MEETING,
                                                page("/record/submit",
                                                     form={})),

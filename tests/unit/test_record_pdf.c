@@ -170,10 +170,12 @@ fill(struct discussion *d, struct record *r)
 	fill_participants(d);
 	fill_decisions(d);
 	d->nactions = 2;
-	d->actions[0] = (struct action){ S("Book the child protection "
-	    "medical"), S("Ade Nurse"), "2026-12-03" };
-	d->actions[1] = (struct action){ S("Visit the grandmother"),
-	    S("Social worker"), "2026-12-04" };
+	d->actions[0] = (struct action){ .id = 1, .what = S("Book the child "
+	    "protection medical"), .owner = S("Ade Nurse"), .due = "2026-12-03",
+	    .status = S("open") };
+	d->actions[1] = (struct action){ .id = 2, .what = S("Visit the "
+	    "grandmother"), .owner = S("Social worker"), .due = "2026-12-04",
+	    .status = S("open") };
 	fill_record(r);
 	d->record = r;
 }

@@ -171,6 +171,8 @@ struct discussion {
 	int	 child_views_recorded;	/* -1 unknown */
 	char	*child_views;
 	char	 next_review_date[MODEL_DATE_LEN];
+	long	 reviews_discussion_id;	/* 0: reviews no earlier one */
+	char	 reviews_date[MODEL_DATE_LEN];	/* the reviewed one's date */
 	char	*cancel_reason;
 	char	 created_at[MODEL_TIME_LEN];
 	char	 updated_at[MODEL_TIME_LEN];

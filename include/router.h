@@ -64,5 +64,6 @@ extern const struct route account_routes[];	/* server/account.c */
 extern const struct route case_routes[];		/* server/cases.c */
 extern const struct route enquiry_routes[];	/* server/enquiry_api.c */
 extern const struct route action_routes[];	/* server/actions.c */
+extern const struct route due_routes[];		/* server/due.c */
 
 #endif

@@ -1074,7 +1074,41 @@ read_when(json_t *body, int opts, struct when *w, struct verr *e)
 static const char *const create_keys[] = { "case_ref", "children", "kind",
 	"reason", "concern_received_at", "starts_at", "ends_at",
 	"duration_minutes", "format", "location", "chair", "participants",
-	"missing_agency_reason", NULL };
+	"missing_agency_reason", "reviews_discussion_id", NULL };
+
+/* Link booking id to the earlier discussion of its case it reviews (the
+ * next review that discussion set). 0, or -1 with e set. */
+static int
+link_review(struct db *db, long id, long case_id, json_t *body,
+    struct verr *e)
+{
+	char sid[ID_LEN], rid[ID_LEN], cid[ID_LEN];
+	const char *p[3] = { sid, rid, cid };
+	struct db_res r;
+	long reviews;
+	int present, n;
+
+	if (input_int(body, "reviews_discussion_id", "reviews_discussion_id",
+	    INPUT_OPTIONAL, 1, MODEL_ID_MAX, &reviews, &present, e) != 0)
+		return -1;
+	if (!present)
+		return 0;
+	snprintf(sid, sizeof(sid), "%ld", id);
+	snprintf(rid, sizeof(rid), "%ld", reviews);
+	snprintf(cid, sizeof(cid), "%ld", case_id);
+	if (db_exec(db, &r, "UPDATE discussions SET reviews_discussion_id = $2 "
+	    "WHERE id = $1 AND EXISTS (SELECT 1 FROM discussions x WHERE x.id "
+	    "= $2 AND x.case_id = $3 AND x.id <> $1 AND x.status = 'held') "
+	    "RETURNING id", 3, p) != 0)
+		return internal(e);
+	n = db_res_rows(&r);
+	db_res_free(&r);
+	if (n != 1)
+		return verr_set(e, 422, "reviews_discussion_id",
+		    "reviews_discussion_id: is not a held discussion of this "
+		    "case");
+	return 0;
+}
 
 /* Store key for booking id (in its transaction): 0, 1 when another
  * request holding the key committed first, -1 on error. */
@@ -1282,7 +1316,7 @@ create_tx(struct db *db, const struct auth_user *u, json_t *body,
 	id = db_res_long(&r, 0, 0, 0);
 	db_res_free(&r);
 	if (insert_participants(db, id, rows, "participants", 0, u->id,
-	    e) != 0)
+	    e) != 0 || link_review(db, id, case_id, body, e) != 0)
 		goto out;
 	if (key != NULL && (rc = idem_store(db, u, key, hash, id)) != 0) {
 		if (rc < 0)

@@ -81,6 +81,9 @@ model_discussion_free(struct discussion *d)
 	"'child_views_recorded', d.child_views_recorded," \
 	"'child_views', d.child_views," \
 	"'next_review_date', d.next_review_date," \
+	"'reviews_discussion_id', d.reviews_discussion_id," \
+	"'reviews_date', (SELECT (r.starts_at AT TIME ZONE 'Europe/London')" \
+	" ::date FROM discussions r WHERE r.id = d.reviews_discussion_id)," \
 	"'cancel_reason', d.cancel_reason," \
 	"'created_at', d.created_at, 'updated_at', d.updated_at," \
 	"'children', (SELECT coalesce(json_agg(json_build_object('id', ch.id," \
@@ -385,6 +388,8 @@ decode(struct decoder *x, json_t *o)
 	d->child_views = s_of(x, o, "child_views");
 	fix_of(o, "next_review_date", d->next_review_date,
 	    sizeof(d->next_review_date));
+	d->reviews_discussion_id = l_of(o, "reviews_discussion_id");
+	fix_of(o, "reviews_date", d->reviews_date, sizeof(d->reviews_date));
 	d->cancel_reason = s_of(x, o, "cancel_reason");
 	fix_of(o, "created_at", d->created_at, sizeof(d->created_at));
 	fix_of(o, "updated_at", d->updated_at, sizeof(d->updated_at));
@@ -696,7 +701,11 @@ model_discussion_json(const struct discussion *d)
 	    "next_review_date", jfix(d->next_review_date),
 	    "cancel_reason", jstr(d->cancel_reason),
 	    "created_at", jfix(d->created_at),
-	    "updated_at", jfix(d->updated_at))) != 0) {
+	    "updated_at", jfix(d->updated_at))) != 0 ||
+	    json_object_set_new(o, "reviews_discussion_id",
+	    jid(d->reviews_discussion_id)) != 0 ||
+	    json_object_set_new(o, "reviews_date",
+	    jfix(d->reviews_date)) != 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -713,7 +722,7 @@ const char *const model_audit_allow[] = {
 	"duration_minutes", "chair_participant_id",
 	"planned_classification", "planned_missing_agencies",
 	"classification", "missing_agencies", "contributed_agencies",
-	"child_views_recorded", "next_review_date",
+	"child_views_recorded", "next_review_date", "reviews_discussion_id",
 	"children[id].unborn", "children[id].legal_status",
 	"participants[id].contact_id", "participants[id].user_id",
 	"participants[id].agency",
@@ -753,6 +762,8 @@ const char *const model_audit_allow[] = {
 const char *const model_audit_drop[] = {
 	"reason", "location", "chair", "missing_agency_reason",
 	"absence_reason", "child_views", "cancel_reason", "created_at",
+	/* the reviewed discussion's date: read from it, not recorded here */
+	"reviews_date",
 	"updated_at",
 	"children[id].name", "children[id].date_of_birth", "children[id].sex",
 	"children[id].ethnicity", "children[id].disability",

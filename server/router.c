@@ -13,6 +13,7 @@ static const struct route *const tables[] = {
 	case_routes,
 	enquiry_routes,
 	action_routes,
+	due_routes,
 	invite_routes,
 	stats_routes,
 	authority_routes,

@@ -173,7 +173,7 @@ parse_case(struct http_req *rq, struct web_errors *we, struct book *b)
 	char type[16], ref[WEB_BUF(40)], name[WEB_NAME_BUF], key[64], what[64];
 	char dob[11];
 	json_t *children = json_array(), *x;
-	long team;
+	long team, rid;
 	int i, named = 0;
 
 	web_field(rq, "case_type", type, sizeof(type));
@@ -188,6 +188,11 @@ parse_case(struct http_req *rq, struct web_errors *we, struct book *b)
 		    "characters or fewer: letters, numbers, '-', '_' or '/', "
 		    "like SC-104233");
 	json_object_set_new(b->body, "case_ref", json_string(ref));
+	/* Booked from a due review: the discussion it reviews. */
+	if (str_to_long(web_field(rq, "reviews", what, sizeof(what)), 1,
+	    MODEL_ID_MAX, &rid) == 0)
+		json_object_set_new(b->body, "reviews_discussion_id",
+		    json_integer(rid));
 	b->nchildren = rows_field(rq, "children_n", MEETING_MAX_CHILDREN);
 	for (i = 0; i < b->nchildren; i++) {
 		snprintf(key, sizeof(key), "child-%d-name", i);
@@ -678,6 +683,46 @@ child_fields(struct http_req *rq, const struct web_errors *we, int i,
 #undef K
 }
 
+/*
+ * Booking a review from its due item (/meetings/new?reviews=ID): the
+ * discussion it reviews, if the user may see it and it is held, into d as
+ * "reviews" {id, date}; a fresh form gets its case reference too.
+ */
+static void
+reviews_view(struct http_req *rq, json_t *d, int fresh)
+{
+	struct verr e = { 0 };
+	const char *v = fresh ? http_query(rq, "reviews") :
+	    form_get(&rq->form, "reviews");
+	char sid[24], day[64];
+	const char *p[1] = { sid };
+	struct db_res r;
+	json_t *f;
+	long id;
+
+	if (v == NULL || str_to_long(v, 1, MODEL_ID_MAX, &id) != 0 ||
+	    meeting_visible(rq->db, &rq->user, id, &e) != 0)
+		return;
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_exec(rq->db, &r, "SELECT c.case_ref, to_char((d.starts_at AT "
+	    "TIME ZONE 'Europe/London')::date, 'YYYY-MM-DD') FROM discussions "
+	    "d JOIN cases c ON c.id = d.case_id WHERE d.id = $1 AND d.status = "
+	    "'held'", 1, p) != 0)
+		return;
+	if (db_res_rows(&r) == 1) {
+		web_day(db_res_get(&r, 0, 1), day, sizeof(day));
+		json_object_set_new(d, "reviews", json_pack("{s:I, s:s}", "id",
+		    (json_int_t)id, "date", day));
+		if (fresh && (f = json_object_get(d, "f_case_ref")) != NULL)
+			json_object_set_new(f, "value", json_string(
+			    db_res_get(&r, 0, 0)));
+		if (fresh && (f = json_object_get(d, "f_case_type")) != NULL)
+			json_object_set_new(f, "items", web_choices("case_type",
+			    case_types, "existing"));
+	}
+	db_res_free(&r);
+}
+
 static int
 show_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
     struct book *b, int more_children, int more_extras)
@@ -787,6 +832,7 @@ show_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 	json_object_set_new(d, "agency_names", names_json());
 	json_object_set_new(d, "back", json_pack("{s:s, s:s}", "href", "/",
 	    "text", "Back"));
+	reviews_view(rq, d, fresh);
 	if (we != NULL)
 		web_errors_put(we, d);
 	return web_page(rq, rs, 200, "book", "Book a strategy meeting", d);

@@ -11,6 +11,7 @@
 
 #include "actions.h"
 #include "auth.h"
+#include "due.h"
 #include "authorise.h"
 #include "enquiry.h"
 #include "str.h"
@@ -168,6 +169,32 @@ actions_view(struct http_req *rq)
 	return out;
 }
 
+/* Next reviews due, soonest first, at most HOME_ROWS. */
+static json_t *
+reviews_view(struct http_req *rq)
+{
+	struct verr e = { 0 };
+	json_t *out = NULL, *a, *o;
+	char day[64];
+	size_t i;
+
+	if (due_reviews(rq->db, &rq->user, &out, &e) != 0)
+		return NULL;
+	a = json_object_get(out, "reviews");
+	while (json_array_size(a) > HOME_ROWS)
+		json_array_remove(a, json_array_size(a) - 1);
+	json_array_foreach(a, i, o) {
+		web_day(json_string_value(json_object_get(o, "due")), day,
+		    sizeof(day));
+		json_object_set_new(o, "due_text", json_string(day));
+		web_day(json_string_value(json_object_get(o, "held_on")), day,
+		    sizeof(day));
+		json_object_set_new(o, "held_text", json_string(day));
+	}
+	json_object_set_new(out, "any", json_boolean(json_array_size(a) > 0));
+	return out;
+}
+
 /* A manager's queue (authorise_queue) with the words for each reason. */
 static json_t *
 queue_view(struct http_req *rq)
@@ -195,7 +222,7 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	struct discussion_filter f;
 	char today[16], from[16];
 	json_t *d, *up = NULL, *await = NULL, *fl = NULL, *queue = NULL;
-	json_t *enq = NULL, *acts = NULL;
+	json_t *enq = NULL, *acts = NULL, *revs = NULL;
 	time_t t = time(NULL) - (time_t)FLAG_DAYS * 86400;
 	int y, m, dd, h, mi, more_up = 0, more_await = 0;
 
@@ -219,9 +246,10 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	if (rq->user.role == ROLE_MANAGER && (queue = queue_view(rq)) == NULL)
 		goto fail;
 	if ((enq = enquiries_view(rq)) == NULL ||
-	    (acts = actions_view(rq)) == NULL)
+	    (acts = actions_view(rq)) == NULL ||
+	    (revs = reviews_view(rq)) == NULL)
 		goto fail;
-	d = json_pack("{s:o, s:o, s:o, s:o*, s:o, s:o}",
+	d = json_pack("{s:o, s:o, s:o, s:o*, s:o, s:o, s:o}",
 	    "upcoming", table(up, more_up, "Upcoming", "There are no "
 	    "upcoming strategy discussions.", "/meetings?status=scheduled"),
 	    "awaiting", table(await, more_await, "Attendance not yet recorded",
@@ -230,8 +258,8 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	    "flags", table(fl, 0, "Flagged in the last 90 days: single-agency "
 	    "or partial", "No strategy discussion in the last 90 days was "
 	    "flagged.", NULL), "queue", queue, "enquiries", enq,
-	    "actions", acts);
-	up = await = fl = queue = enq = acts = NULL;
+	    "actions", acts, "reviews_due", revs);
+	up = await = fl = queue = enq = acts = revs = NULL;
 	return web_page(rq, rs, 200, "home", "Home", d);
 fail:
 	json_decref(up);
@@ -240,5 +268,6 @@ fail:
 	json_decref(queue);
 	json_decref(enq);
 	json_decref(acts);
+	json_decref(revs);
 	return rs->status = 500;
 }

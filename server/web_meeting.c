@@ -136,6 +136,11 @@ details(const struct discussion *d)
 	    "Discussion by phone" : "Strategy meeting");
 	row(rows, "Status", web_status_name(txt(d->status)));
 	row(rows, "Reason", txt(d->reason));
+	if (d->reviews_discussion_id != 0) {
+		web_day(d->reviews_date, buf, sizeof(buf));
+		snprintf(when, sizeof(when), "The decisions of %s", buf);
+		row(rows, "Reviews", when);
+	}
 	web_when(d->concern_received_at, when, sizeof(when));
 	row(rows, "Concern received", when);
 	web_when(d->starts_at, when, sizeof(when));

@@ -280,6 +280,8 @@ ROUTES = {
     ("PATCH", "/api/v1/actions/{id}"):
         (row(404, 404, 404, 403, 404, 404, 401, 401),
          fixed("/api/v1/actions/999999", json={"status": "done"})),
+    ("GET", "/api/v1/reviews/due"): (STAFF_API,
+                                    fixed("/api/v1/reviews/due")),
     ("GET", "/api/v1/cases/*"):
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          fixed("/api/v1/cases/%s/conference" % CONF_REF)),

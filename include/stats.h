@@ -235,5 +235,14 @@ void	 stats_csv_int(struct buf *b, long long v, int first);
 void	 stats_csv_end(struct buf *b);
 /* The UTF-8 byte order mark Excel needs to read UTF-8. */
 void	 stats_csv_bom(struct buf *b);
+/* A CSV column: its header, and the key of each row object it shows. */
+struct stats_csv_col {
+	const char	*header;
+	const char	*key;
+};
+/* The BOM, the headers and a line per row of rows (JSON objects; arrays
+ * joined by spaces, booleans yes/no, null empty). 0, or -1 when b failed. */
+int	 stats_csv_rows(json_t *rows, const struct stats_csv_col *cols,
+	    struct buf *b);
 
 #endif

@@ -1609,13 +1609,8 @@ csv_json(struct buf *b, json_t *v, int first)
 		stats_csv_text(b, "", first);
 }
 
-struct csv_col {
-	const char	*header;
-	const char	*key;
-};
-
-static int
-csv_rows(json_t *rows, const struct csv_col *cols, struct buf *b)
+int
+stats_csv_rows(json_t *rows, const struct stats_csv_col *cols, struct buf *b)
 {
 	size_t i, j;
 	json_t *row;
@@ -1635,7 +1630,7 @@ csv_rows(json_t *rows, const struct csv_col *cols, struct buf *b)
 int
 stats_list_csv(json_t *list, struct buf *b)
 {
-	static const struct csv_col cols[] = {
+	static const struct stats_csv_col cols[] = {
 		{ "id", "id" }, { "case_ref", "case_ref" }, { "team", "team" },
 		{ "kind", "kind" }, { "format", "format" }, { "date", "date" },
 		{ "starts_at", "starts_at" }, { "status", "status" },
@@ -1650,7 +1645,7 @@ stats_list_csv(json_t *list, struct buf *b)
 		{ NULL, NULL }
 	};
 
-	return csv_rows(json_object_get(list, "discussions"), cols, b);
+	return stats_csv_rows(json_object_get(list, "discussions"), cols, b);
 }
 
 int
@@ -1709,7 +1704,7 @@ stats_section47(struct db *db, const struct stats_filter *f, json_t **out,
 int
 stats_section47_csv(json_t *list, struct buf *b)
 {
-	static const struct csv_col cols[] = {
+	static const struct stats_csv_col cols[] = {
 		{ "Case reference", "case_ref" },
 		{ "Team", "team" },
 		{ "Allocated worker", "worker" },
@@ -1724,5 +1719,5 @@ stats_section47_csv(json_t *list, struct buf *b)
 		{ NULL, NULL }
 	};
 
-	return csv_rows(json_object_get(list, "enquiries"), cols, b);
+	return stats_csv_rows(json_object_get(list, "enquiries"), cols, b);
 }

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "input.h"
 #include "meeting.h"
+#include "annex.h"
 #include "authorise.h"
 #include "cases.h"
 #include "review.h"
@@ -238,10 +239,43 @@ h_s47(struct http_req *rq, struct http_resp *rs)
 	return section47(rq, rs, 0);
 }
 
+/*
+ * The child-level returns (server/annex.c): one row per child's Section 47
+ * enquiry started in the dates, as Annex A (section47.csv) or the CIN
+ * census module (cin-census.csv). Read on the primary: enquiries are
+ * written by authorisation, not folded.
+ */
+static int
+annex(struct http_req *rq, struct http_resp *rs,
+    const struct stats_csv_col *cols, const char *name)
+{
+	struct stats_filter f;
+	struct verr e = { 0 };
+	json_t *out = NULL;
+	struct buf b;
+	int status;
+
+	if (stats_filter_parse(rq->db, &rq->user, qget, rq, &f, &e) != 0 ||
+	    annex_enquiries(rq->db, &f, &out, &e) != 0)
+		return http_error_verr(rq, rs, &e);
+	buf_init(&b, STATS_CSV_MAX);
+	stats_csv_rows(json_object_get(out, "enquiries"), cols, &b);
+	json_decref(out);
+	status = send_csv(rs, &b, name, &f);
+	buf_free(&b);
+	return status;
+}
+
 static int
 h_s47_csv(struct http_req *rq, struct http_resp *rs)
 {
-	return section47(rq, rs, 1);
+	return annex(rq, rs, annex_a_cols, "section47");
+}
+
+static int
+h_cin_csv(struct http_req *rq, struct http_resp *rs)
+{
+	return annex(rq, rs, annex_cin_cols, "cin-census");
 }
 
 /* ---- review and sign-off --------------------------------------------------- */
@@ -575,7 +609,9 @@ const struct route stats_routes[] = {
 	{ "GET", "/api/v1/stats/section47", AUTH_TOKEN, ROLE_STAFF, h_s47, 0,
 	  "Section 47 enquiries and initial conferences (Annex A)" },
 	{ "GET", "/api/v1/stats/section47.csv", AUTH_TOKEN, ROLE_STAFF,
-	  h_s47_csv, 0, "Section 47 enquiries (Annex A), CSV" },
+	  h_s47_csv, 0, "Section 47 enquiries per child (Annex A), CSV" },
+	{ "GET", "/api/v1/stats/cin-census.csv", AUTH_TOKEN, ROLE_STAFF,
+	  h_cin_csv, 0, "the CIN census Section 47 module per child, CSV" },
 	{ "GET", "/api/v1/meetings/{id}/review", AUTH_TOKEN, ROLE_STAFF,
 	  h_review_get, 0, "a discussion's review and sign-off" },
 	{ "POST", "/api/v1/meetings/{id}/review", AUTH_TOKEN, ROLE_MANAGER,

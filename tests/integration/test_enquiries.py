@@ -16,8 +16,10 @@ On real PostgreSQL through the API:
 Run: CONVENE_BIN=build-test/convene /usr/bin/python3 tests/integration/test_enquiries.py -v
 """
 
+import csv
 import datetime
 import os
+import re
 import sys
 import unittest
 
@@ -216,6 +218,39 @@ class Enquiries(RecordCase):
                               cookie=mc, csrf=mcsrf)
         self.assertEqual(st, 422, page)
         self.assertIn('href="#reason"', page)
+
+    def csv(self, path, token=None):
+        st, h, body = self.call("GET", path, token or self.mgr)
+        self.assertEqual(st, 200, body)
+        lines = body.lstrip("\ufeff").splitlines()
+        return list(csv.reader(lines))
+
+    def test_6_csv_columns_match_the_docs(self):
+        m = self.two_children_authorised()
+        today = london_today().isoformat()
+        rng = "?from=%s&to=%s" % (today, today)
+        rows = self.csv("/api/v1/stats/section47.csv" + rng)
+        root = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+        with open(os.path.join(root, "docs", "statistics.md")) as f:
+            docs = f.read()
+        for path, section in (("/api/v1/stats/section47.csv",
+                               "### Section 47 export (Annex A), per child"),
+                              ("/api/v1/stats/cin-census.csv",
+                               "### CIN census extract")):
+            part = docs[docs.index(section):]
+            part = part[:part.index("\n### ", 5)] if "\n### " in part[5:] \
+                else part
+            documented = re.findall(r"^\| \d+ \| `([^`]+)` \|", part,
+                                    re.M)
+            header = self.csv(path + rng)[0]
+            self.assertEqual(header, documented, path)
+        # Two children, two enquiries, two Annex A rows.
+        mine = [r for r in rows[1:]
+                if r[0] in ("CV-%d" % c["id"] for c in m["children"])]
+        self.assertEqual(len(mine), 2)
+        self.assertEqual({r[5] for r in mine}, {today})
+        self.assertNotIn("Jamie", str(rows))
 
 
 if __name__ == "__main__":

@@ -240,6 +240,8 @@ ROUTES = {
         (STAFF_API, fixed("/api/v1/stats/section47")),
     ("GET", "/api/v1/stats/section47.csv"):
         (STAFF_API, fixed("/api/v1/stats/section47.csv")),
+    ("GET", "/api/v1/stats/cin-census.csv"):
+        (STAFF_API, fixed("/api/v1/stats/cin-census.csv")),
     ("GET", "/api/v1/meetings/{id}/review"):
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          lambda t, c: dict(path="/api/v1/meetings/%d/review" %

@@ -269,7 +269,7 @@ class StatsTest(unittest.TestCase):
                     "INSERT INTO children (case_id, name, date_of_birth) "
                     "VALUES (%s, %s, '2016-02-03') RETURNING id",
                     (cases[ref], "%s %s" % (CHILD, ref)))
-        cls.cases = cases
+        cls.cases, cls.children = cases, children
         for key, d in DISCUSSIONS.items():
             (tname, kind, fmt, status, concern, starts, cls_, missing,
              contributed, views, decision, ref, parts) = d
@@ -311,6 +311,21 @@ class StatsTest(unittest.TestCase):
         for ref in NOT_REQUIRED:
             ct.query(cls.db, "UPDATE cases SET icpc_not_required = true "
                      "WHERE id = %s", (cases[ref],))
+        # The child-level enquiries (sql/027) as authorisation makes them:
+        # the first held Section 47 discussion of each case, its child,
+        # and the case's conference as that enquiry's.
+        ct.query(cls.db, "INSERT INTO s47_enquiries (authority_id, case_id,"
+                 " child_id, discussion_id, started_on, icpc_held_on, "
+                 "icpc_not_required, not_required_reason) SELECT DISTINCT "
+                 "ON (d.case_id) d.authority_id, d.case_id, o.child_id, "
+                 "d.id, (d.starts_at AT TIME ZONE 'Europe/London')::date, "
+                 "c.icpc_date, c.icpc_not_required, CASE WHEN "
+                 "c.icpc_not_required THEN 'Recorded on the case' END FROM "
+                 "discussions d JOIN outcomes o ON o.discussion_id = d.id "
+                 "JOIN cases c ON c.id = d.case_id WHERE d.status = 'held' "
+                 "AND o.decision IN ('s47_joint', 's47_single_agency') AND "
+                 "d.authority_id = %s ORDER BY d.case_id, d.starts_at, d.id",
+                 (auth,))
         for key, (decision, note) in REVIEWS.items():
             ct.query(cls.db, "INSERT INTO discussion_reviews (discussion_id,"
                      " decision, note, reviewed_by) VALUES (%s, %s, %s, %s)",
@@ -750,28 +765,44 @@ class StatsTest(unittest.TestCase):
 
     def test_section47_annex_a(self):
         rows = self.csv_rows("/api/v1/stats/section47.csv?" + RANGE)
-        got = {r["Case reference"]: r for r in rows}
+        ref_of = {"CV-%d" % cid: ref for ref, cid in self.children.items()}
+        got = {ref_of[r["Child ID"]]: r for r in rows}
         self.assertEqual(sorted(got), ["C1", "C10", "C4", "C8", "C9"])
         self.assertEqual(list(rows[0].keys()), [
-            "Case reference", "Team", "Allocated worker",
-            "Strategy discussion date", "Section 47 enquiry",
+            "Child ID", "Gender", "Ethnicity", "Disability",
+            "Age at the start of the enquiry", "Strategy discussion date",
+            "Initial child protection conference needed",
             "Initial child protection conference date",
             "Working days from strategy discussion to conference",
-            "Within 15 working days", "Strategy discussion id"])
+            "Team", "Allocated worker"])
+        # In the order of the strategy discussions.
+        self.assertEqual([r["Strategy discussion date"] for r in rows],
+                         sorted(r["Strategy discussion date"] for r in rows))
         c = [(r["Strategy discussion date"],
+              r["Initial child protection conference needed"],
               r["Initial child protection conference date"],
               r["Working days from strategy discussion to conference"],
-              r["Within 15 working days"], r["Team"], r["Section 47 enquiry"])
+              r["Team"], r["Age at the start of the enquiry"])
              for r in (got[k] for k in ("C1", "C4", "C8", "C9", "C10"))]
         self.assertEqual(c, [
-            ("2025-11-03", "2025-11-21", "14", "yes", NORTH, "joint"),
-            ("2025-11-12", "not required", "", "", SOUTH, "single agency"),
-            ("2025-12-29", "2026-01-20", "15", "yes", NORTH, "joint"),
-            ("2025-12-02", "2026-01-06", "22", "no", SOUTH, "joint"),
-            ("2025-12-15", "", "", "", SOUTH, "joint")])
+            ("2025-11-03", "yes", "2025-11-21", "14", NORTH, "9"),
+            ("2025-11-12", "no", "", "", SOUTH, "9"),
+            ("2025-12-29", "yes", "2026-01-20", "15", NORTH, "9"),
+            ("2025-12-02", "yes", "2026-01-06", "22", SOUTH, "9"),
+            ("2025-12-15", "not yet known", "", "", SOUTH, "9")])
         self.assertEqual(got["C1"]["Allocated worker"], "st-sw-n")
-        self.assertEqual(got["C1"]["Strategy discussion id"],
-                         str(self.ids["D1"]))
+        self.assertNotIn(CHILD, json.dumps(rows))
+        # The CIN census module, one row per child enquiry.
+        cin = self.csv_rows("/api/v1/stats/cin-census.csv?" + RANGE)
+        self.assertEqual(list(cin[0].keys()), [
+            "LAchildID", "S47ActualStartDate", "InitialCPConferenceDate",
+            "ICPCnotRequired"])
+        by = {ref_of[r["LAchildID"]]: r for r in cin}
+        self.assertEqual((by["C1"]["S47ActualStartDate"],
+                          by["C1"]["InitialCPConferenceDate"],
+                          by["C1"]["ICPCnotRequired"]),
+                         ("2025-11-03", "2025-11-21", "no"))
+        self.assertEqual(by["C4"]["ICPCnotRequired"], "yes")
         body, _ = self.get("/api/v1/stats/section47?" + RANGE +
                            "&team=" + urllib.parse.quote(NORTH))
         self.assertEqual([e["case_ref"] for e in body["enquiries"]],

@@ -13,7 +13,8 @@ CREATE TABLE oidc_providers (
 	-- lower-case domains separated by commas; an email outside them is
 	-- refused
 	allowed_domains	text NOT NULL
-			    CHECK (allowed_domains ~ '^[a-z0-9.,-]{1,1024}$'),
+			    CHECK (allowed_domains ~ '^[a-z0-9.,-]+$'
+			    AND length(allowed_domains) <= 1024),
 	role_claim	text NOT NULL DEFAULT 'groups'
 			    CHECK (role_claim ~ '^[A-Za-z0-9_:./-]{1,64}$'),
 	team_claim	text NOT NULL DEFAULT ''

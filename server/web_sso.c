@@ -38,8 +38,8 @@
 
 #define SSO_COOKIE	"convene_sso"
 #define SSO_PENDING_MAX	"10000"	/* sign-ins under way, all authorities */
+#define SSO_PENDING_CLIENT "50"	/* under way from one client address */
 #define SSO_CODE_MAX	2048	/* bytes of an authorisation code */
-#define SSO_NO_PASSWORD	"!sso"	/* never a valid argon2id hash */
 
 static int
 sso_cookie(struct http_req *rq, struct http_resp *rs, const char *value,
@@ -100,13 +100,16 @@ random_ok(const char *s)
 	    "0123456789-_") == OIDC_RANDOM_LEN;
 }
 
-/* Keep the pending sign-in; 0, 1 when too many are under way, -1. */
+/* Keep the pending sign-in; 0, 1 when too many are under way (from
+ * client, or in all), -1. The caps bound the table an anonymous caller
+ * can fill. */
 static int
 pending_put(struct db *db, long authority_id, const char *state,
-    const char *nonce, const char *verifier)
+    const char *nonce, const char *verifier, const char *client)
 {
 	char hash[65], aid[24], secs[16];
-	const char *p[6] = { hash, aid, nonce, verifier, secs, SSO_PENDING_MAX };
+	const char *p[8] = { hash, aid, nonce, verifier, secs, SSO_PENDING_MAX,
+	    client, SSO_PENDING_CLIENT };
 	struct db_res r;
 	int result = -1;
 
@@ -118,9 +121,11 @@ pending_put(struct db *db, long authority_id, const char *state,
 	if (db_cmd(db, "DELETE FROM oidc_pending WHERE expires_at < now()", 0,
 	    NULL) != 0 ||
 	    db_exec(db, &r, "INSERT INTO oidc_pending (state_hash, authority_id,"
-	    " nonce, verifier, expires_at) SELECT $1, $2, $3, $4, now() + "
-	    "make_interval(secs => $5::int) WHERE (SELECT count(*) FROM "
-	    "oidc_pending) < $6::int RETURNING 1", 6, p) != 0)
+	    " nonce, verifier, client, expires_at) SELECT $1, $2, $3, $4, $7, "
+	    "now() + make_interval(secs => $5::int) WHERE (SELECT count(*) "
+	    "FROM oidc_pending) < $6::int AND (SELECT count(*) FROM "
+	    "oidc_pending WHERE client = $7) < $8::int RETURNING 1", 8,
+	    p) != 0)
 		goto out;
 	if (db_res_rows(&r) == 0) {
 		result = 1;
@@ -171,7 +176,7 @@ web_sso_start(struct http_req *rq, struct http_resp *rs)
 	char authz[OIDC_URL_MAX + 1], token[OIDC_URL_MAX + 1];
 	char state[OIDC_RANDOM_LEN + 1], nonce[OIDC_RANDOM_LEN + 1];
 	char verifier[OIDC_RANDOM_LEN + 1], challenge[OIDC_RANDOM_LEN + 1];
-	char ruri[512];
+	char ruri[512], client[64];
 	const char *code = http_query(rq, "authority");
 	int rc, status = 500;
 
@@ -201,13 +206,17 @@ web_sso_start(struct http_req *rq, struct http_resp *rs)
 	    oidc_pkce_challenge(verifier, challenge, sizeof(challenge)) != 0 ||
 	    redirect_uri(rq, ruri, sizeof(ruri)) != 0)
 		goto out;
+	if (http_client_addr(rq, client, sizeof(client)) != 0)
+		str_copy(client, "unknown", sizeof(client));
 	if ((rc = pending_put(rq->db, p.authority_id, state, nonce,
-	    verifier)) < 0)
+	    verifier, client)) < 0)
 		goto out;
 	if (rc > 0) {
 		log_warn("sso", "too many sign-ins under way; refused one");
-		status = http_error(rq, rs, 503, NULL, "too many people are "
-		    "signing in; try again in a moment");
+		status = http_error(rq, rs, 429, NULL, "too many sign-ins have "
+		    "been started from here; finish one, or wait ten minutes");
+		if (http_resp_header(rs, "Retry-After", "60") != 0)
+			status = 500;
 		goto out;
 	}
 	buf_puts(&url, authz);
@@ -349,6 +358,7 @@ provision(struct db *db, const struct oidc_provider *p, const json_t *claims,
 	char sid[24], aid[24], tid[24];
 	const char *q[7];
 	json_t *after = NULL;
+	char rnd[65], hash[160];
 	long id = 0, tm = 0;
 	int found, result = -1, deactivate = 0;
 
@@ -409,7 +419,14 @@ provision(struct db *db, const struct oidc_provider *p, const json_t *claims,
 	q[4] = auth_role_name(pe.role);
 	db_res_free(&r);
 	if (!found) {
-		q[5] = SSO_NO_PASSWORD;
+		/* A real hash of random bytes nobody keeps: the account has
+		 * no password, and the sign-in form spends the same time on
+		 * it as on any other (the username is no oracle). */
+		if (auth_random_hex(rnd, sizeof(rnd), 32) != 0 ||
+		    auth_password_hash(rnd, hash, sizeof(hash)) != 0)
+			goto out;
+		sodium_memzero(rnd, sizeof(rnd));
+		q[5] = hash;
 		if (db_exec(db, &r, "INSERT INTO users (authority_id, team_id, "
 		    "username, display_name, role, password_hash) VALUES ($1, "
 		    "$2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id", 6,

@@ -41,6 +41,24 @@ CREATE TABLE oidc_identities (
 	UNIQUE (issuer, subject)
 );
 
+-- A user signed in by single sign-on has no password anyone knows (a hash
+-- of random bytes, thrown away) and may not be given one: a password
+-- reset would let a leaver in after the provider had shut them out, and
+-- would skip the provider's MFA. Enforced here, so every path that writes
+-- users (the admin pages, the API, the command line) is covered.
+CREATE FUNCTION oidc_no_local_password() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.password_hash IS DISTINCT FROM OLD.password_hash AND EXISTS (
+	    SELECT 1 FROM oidc_identities WHERE user_id = NEW.id) THEN
+		RAISE EXCEPTION 'user % signs in with single sign-on and has '
+		    'no local password', NEW.id USING ERRCODE = 'check_violation';
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER users_oidc_no_local_password BEFORE UPDATE OF password_hash
+	ON users FOR EACH ROW EXECUTE FUNCTION oidc_no_local_password();
+
 -- Sign-ins on their way through the identity provider: the hash of the
 -- state sent, with the nonce and PKCE verifier that go with it. Taken
 -- (deleted) by the callback, so each is used once; they live ten minutes.
@@ -49,6 +67,9 @@ CREATE TABLE oidc_pending (
 	authority_id	bigint NOT NULL REFERENCES authorities(id),
 	nonce		text NOT NULL CHECK (length(nonce) BETWEEN 32 AND 128),
 	verifier	text NOT NULL CHECK (length(verifier) BETWEEN 43 AND 128),
+	-- the client address (http_client_addr), for the per-client cap
+	client		text NOT NULL CHECK (length(client) <= 64),
 	expires_at	timestamptz NOT NULL
 );
 CREATE INDEX oidc_pending_expires ON oidc_pending (expires_at);
+CREATE INDEX oidc_pending_client ON oidc_pending (client);

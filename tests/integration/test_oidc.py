@@ -227,7 +227,11 @@ class OidcTest(unittest.TestCase):
         uid, role, team, active, name, pw = self.user("alice.able@north.gov.uk")
         self.assertEqual((role, team, active, name),
                          ("social_worker", "Team North", True, "Alice Able"))
-        self.assertNotIn("$argon2", pw)	# no local password
+        # No local password: none is known, and none can be set.
+        p = ct.run_cli(self.db, "user", "reset-password",
+                       "alice.able@north.gov.uk")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(self.user("alice.able@north.gov.uk")[5], pw)
         ident = ct.query(self.db, "SELECT issuer, subject FROM "
                          "oidc_identities WHERE user_id = %s", (uid,))
         self.assertEqual(ident, [(self.issuer, "sub-alice")])
@@ -448,6 +452,20 @@ class OidcTest(unittest.TestCase):
                                 {"error": "access_denied", "state": state}))
         self.assertEqual(st, 403)
         self.wait_log("refused the sign-in (access_denied)")
+
+    def test_pending_sign_ins_capped_per_client(self):
+        try:
+            for i in range(60):
+                st, _, body = ct.api("GET", self.srv.base,
+                                     "/sign-in/sso?authority=north")
+                if st != 302:
+                    break
+            self.assertEqual(st, 429, body[:300])
+            n = ct.query(self.db, "SELECT count(*) FROM oidc_pending WHERE "
+                         "client = '127.0.0.1'")[0][0]
+            self.assertEqual(n, 50)
+        finally:
+            ct.query(self.db, "DELETE FROM oidc_pending")
 
     def test_unknown_authority_and_bad_input(self):
         st, _, body = ct.api("GET", self.srv.base,

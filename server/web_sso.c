@@ -504,6 +504,7 @@ web_sso_callback(struct http_req *rq, struct http_resp *rs)
 	const char *cookie = http_cookie(rq, SSO_COOKIE);
 	const char *code = http_query(rq, "code");
 	const char *error = http_query(rq, "error");
+	const char *iss = http_query(rq, "iss");
 	char *jwt = NULL;
 	json_t *claims = NULL;
 	long authority_id = 0, uid = 0;
@@ -556,6 +557,15 @@ web_sso_callback(struct http_req *rq, struct http_resp *rs)
 		if (rc > 0)
 			status = http_error(rq, rs, 403, NULL, "single sign-on "
 			    "is no longer set up for this council");
+		goto out;
+	}
+	/* RFC 9207: a provider that names itself in the answer must name
+	 * the one this sign-in went to (a mix-up attack otherwise). */
+	if (iss != NULL && strcmp(iss, p.issuer) != 0) {
+		log_warn("sso", "sign-in refused for authority %s: the answer "
+		    "names another issuer", p.authority_code);
+		status = http_error(rq, rs, 403, NULL, "your council's sign-in "
+		    "could not be checked; start signing in again");
 		goto out;
 	}
 	if (redirect_uri(rq, ruri, sizeof(ruri)) != 0)

@@ -386,6 +386,16 @@ class OidcTest(unittest.TestCase):
         self.assert_refused(self.callback(b, cb), 403,
                             "could not be checked", log="nonce mismatch")
 
+    def test_mixed_up_issuer_in_the_answer_refused(self):
+        b = Browser()
+        cb = self.at_provider(b, self.start(b), "sub-alice")
+        self.assertIn("iss=", cb)	# RFC 9207, sent by oidc-provider
+        cb = re.sub(r"iss=[^&]+", "iss=" + urllib.parse.quote(
+            "https://evil.example", safe=""), cb)
+        self.assert_refused(self.callback(b, cb), 403,
+                            "could not be checked",
+                            log="names another issuer")
+
     # ---- state and code --------------------------------------------------
 
     def test_replayed_callback_refused(self):

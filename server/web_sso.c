@@ -425,7 +425,6 @@ provision(struct db *db, const struct oidc_provider *p, const json_t *claims,
 		if (auth_random_hex(rnd, sizeof(rnd), 32) != 0 ||
 		    auth_password_hash(rnd, hash, sizeof(hash)) != 0)
 			goto out;
-		sodium_memzero(rnd, sizeof(rnd));
 		q[5] = hash;
 		if (db_exec(db, &r, "INSERT INTO users (authority_id, team_id, "
 		    "username, display_name, role, password_hash) VALUES ($1, "
@@ -480,6 +479,7 @@ provision(struct db *db, const struct oidc_provider *p, const json_t *claims,
 	*uid = id;
 	result = 0;
 out:
+	sodium_memzero(rnd, sizeof(rnd));
 	db_rollback(db);
 	db_res_free(&r);
 	json_decref(after);

@@ -321,7 +321,12 @@ class OidcTest(unittest.TestCase):
         self.control("accounts", **accts)
         self.assert_refused(self.sign_in("sub-gone"), 403,
                             "no longer gives you access")
-        self.assertFalse(self.user("gone@north.gov.uk")[3])
+        gone = self.user("gone@north.gov.uk")
+        self.assertFalse(gone[3])
+        acts = [r[0] for r in ct.query(
+            self.db, "SELECT action FROM audit_log WHERE entity = 'user' "
+            "AND entity_id = %s ORDER BY id", (gone[0],))]
+        self.assertEqual(acts[-1], "user.deactivate")
         # Their earlier session ended with the deactivation.
         st, h, _ = ct.form("GET", self.srv.base, "/", cookie=cookie)
         self.assertEqual((st, h.get("Location")), (303, "/sign-in"))
@@ -509,6 +514,10 @@ class OidcTest(unittest.TestCase):
 
     def test_cli_never_shows_the_secret(self):
         self.assertNotIn(SECRET, self.set_out)
+        rows = ct.query(self.db, "SELECT after::text FROM audit_log WHERE "
+                        "action = 'oidc.configure'")
+        self.assertTrue(rows)
+        self.assertIn(CLIENT, rows[0][0])
         out = ct.cli(self.db, "oidc", "list")
         self.assertIn("north", out)
         self.assertNotIn(SECRET, out)

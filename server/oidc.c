@@ -103,15 +103,21 @@ why_set(char *why, size_t whylen, const char *msg)
 	return -1;
 }
 
-/* A NumericDate claim as seconds; -1 when absent or not a number. */
+/* A NumericDate claim as seconds; -1 when absent, not a number, or out
+ * of range. */
 static long long
 claim_time(const json_t *claims, const char *name)
 {
 	json_t *v = json_object_get(claims, name);
 
-	if (json_is_integer(v))
+	/* Bounded, so that adding the skew cannot overflow. */
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) < 1000000000000LL)
 		return json_integer_value(v);
-	if (json_is_real(v))
+	/* A NumericDate may have a fraction; one beyond any real date (or
+	 * not finite) is refused before the cast could overflow. */
+	if (json_is_real(v) && json_real_value(v) >= 0 &&
+	    json_real_value(v) < 1e12)
 		return (long long)json_real_value(v);
 	return -1;
 }
@@ -215,6 +221,68 @@ oidc_map_role(const json_t *claims, const struct oidc_provider *p,
 	return 0;
 }
 
+/*
+ * 1 when s[0..n) can be base64url: its alphabet, no padding, and not a
+ * length that leaves one character over (n % 4 == 1), which no encoding
+ * makes. libcjose 0.6.2.1 asserts on that length and would abort the
+ * whole server (found by tests/fuzz/fuzz_oidc.c), so nothing reaches it
+ * without passing here.
+ */
+static int
+b64url_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n % 4 == 1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
+		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* 1 when jwt is three base64url parts, the header not empty (an empty
+ * signature goes on, to be refused by the alg check with its reason). */
+static int
+compact_ok(const char *jwt)
+{
+	const char *p = jwt, *dot;
+	int part;
+
+	for (part = 0; part < 3; part++) {
+		dot = strchr(p, '.');
+		if ((part < 2) != (dot != NULL))
+			return 0;
+		if (dot == NULL)
+			dot = p + strlen(p);
+		if ((part == 0 && dot == p) || !b64url_ok(p, (size_t)(dot - p)))
+			return 0;
+		p = dot + 1;
+	}
+	return 1;
+}
+
+/* 1 when every base64url member a key of kty may have is well formed
+ * (see b64url_ok): the provider's key set reaches libcjose too. */
+static int
+key_members_ok(const json_t *k)
+{
+	static const char *const names[] = { "n", "e", "x", "y", "k", "d" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (json_object_get(k, names[i]) == NULL)
+			continue;
+		if ((v = json_string_value(json_object_get(k, names[i]))) ==
+		    NULL || !b64url_ok(v, strlen(v)))
+			return 0;
+	}
+	return 1;
+}
+
 /* The key of jwks with this kid, suitable for alg; NULL when none. */
 static json_t *
 find_key(const json_t *jwks, const char *kid, const char *alg)
@@ -234,7 +302,8 @@ find_key(const json_t *jwks, const char *kid, const char *alg)
 			continue;
 		if (kty == NULL || strcmp(kty, want) != 0 ||
 		    (use != NULL && strcmp(use, "sig") != 0) ||
-		    (kalg != NULL && strcmp(kalg, alg) != 0))
+		    (kalg != NULL && strcmp(kalg, alg) != 0) ||
+		    !key_members_ok(k))
 			continue;
 		return k;
 	}
@@ -259,7 +328,8 @@ oidc_jws_verify(const char *jwt, const json_t *jwks, json_t **claims,
 		why_set(why, whylen, "no id_token, or too long");
 		goto out;
 	}
-	if ((jws = cjose_jws_import(jwt, strlen(jwt), &err)) == NULL) {
+	if (!compact_ok(jwt) ||
+	    (jws = cjose_jws_import(jwt, strlen(jwt), &err)) == NULL) {
 		why_set(why, whylen, "id_token is not a JWS");
 		goto out;
 	}

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,6 +139,12 @@ test_claims(void **state)
 	assert_int_equal(check(with("exp", json_integer(NOW -
 	    OIDC_SKEW_SECONDS))), -1);
 	assert_int_equal(check(with("exp", json_string("later"))), -1);
+	/* Far beyond any date, integer or not: refused, and no overflow
+	 * (UBSan) on the way. */
+	assert_int_equal(check(with("exp", json_integer(INT64_MAX))), -1);
+	assert_int_equal(check(with("exp", json_real(2e112))), -1);
+	assert_int_equal(check(with("exp", json_real(NOW + 300.5))), 0);
+	assert_int_equal(check(with("iat", json_integer(INT64_MIN))), -1);
 	assert_int_equal(check(with("exp", NULL)), -1);
 	/* iat: a little ahead passes, far ahead or far behind fails. */
 	assert_int_equal(check(with("iat", json_integer(NOW + 100))), 0);
@@ -279,6 +286,28 @@ test_jws_verify(void **state)
 	    "eyJzdWIiOiJzMSJ9.", jwks, &claims, why, sizeof(why)), -1);
 	assert_int_equal(oidc_jws_verify("not a jws", jwks, &claims, why,
 	    sizeof(why)), -1);
+	/* A part whose length leaves one character over made libcjose
+	 * assert (abort the server); found by tests/fuzz/fuzz_oidc.c. */
+	assert_int_equal(oidc_jws_verify("eyJhiGbOciJSUzI1NiMSJ=.c2n0.eyJzdWI",
+	    jwks, &claims, why, sizeof(why)), -1);
+	assert_int_equal(oidc_jws_verify("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0."
+	    "eyJzdWIiOiJzMSJ9.c2lnb", jwks, &claims, why, sizeof(why)), -1);
+	assert_int_equal(oidc_jws_verify("a.b", jwks, &claims, why,
+	    sizeof(why)), -1);
+	assert_int_equal(oidc_jws_verify("a.b.c.d", jwks, &claims, why,
+	    sizeof(why)), -1);
+	/* So did a key member of such a length in the provider's key set. */
+	{
+		json_t *bad = json_deep_copy(jwks);
+		json_t *k = json_array_get(json_object_get(bad, "keys"), 0);
+
+		json_object_set_new(k, "n", json_string("AAAAA"));
+		t = make_jws(rsa, "RS256", "k1", payload);
+		assert_int_equal(oidc_jws_verify(t, bad, &claims, why,
+		    sizeof(why)), 1);
+		free(t);
+		json_decref(bad);
+	}
 	assert_int_equal(oidc_jws_verify(NULL, jwks, &claims, why,
 	    sizeof(why)), -1);
 	assert_null(claims);

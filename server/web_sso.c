@@ -256,12 +256,14 @@ claim_str(const json_t *claims, const char *name)
 struct refusal {
 	int	 status;
 	char	 msg[200];
+	int	 leaver;	/* the claims say the person has left */
 };
 
 static int
 refuse(struct refusal *rf, int status, const char *msg)
 {
 	rf->status = status;
+	rf->leaver = 0;
 	str_copy(rf->msg, msg, sizeof(rf->msg));
 	return 1;
 }
@@ -319,9 +321,14 @@ read_person(const json_t *claims, const struct oidc_provider *p,
 	if (json_is_false(verified))
 		return refuse(rf, 403, "your email address is not verified with "
 		    "your council's sign-in service");
-	if (!oidc_email_domain_ok(email, p->allowed_domains))
-		return refuse(rf, 403, "your email address is not one this "
+	if (!oidc_email_domain_ok(email, p->allowed_domains)) {
+		/* An address moved out of the council's domains: someone
+		 * known here has left (provision deactivates them). */
+		refuse(rf, 403, "your email address is not one this "
 		    "council's Convene accepts");
+		rf->leaver = 1;
+		return 1;
+	}
 	str_copy(pe->username, email, sizeof(pe->username));
 	for (i = 0; pe->username[i] != '\0'; i++)
 		if (pe->username[i] >= 'A' && pe->username[i] <= 'Z')
@@ -363,12 +370,11 @@ provision(struct db *db, const struct oidc_provider *p, const json_t *claims,
 	int found, result = -1, deactivate = 0;
 
 	db_res_init(&r);
-	if (read_person(claims, p, &pe, rf) != 0)
-		return 1;
+	memset(rf, 0, sizeof(*rf));
 	if (db_begin(db) != 0)
 		goto out;
 	q[0] = p->issuer;
-	q[1] = pe.sub;
+	q[1] = json_string_value(json_object_get(claims, "sub"));
 	if (db_exec(db, &r, "SELECT u.id, u.active, u.authority_id FROM "
 	    "oidc_identities i JOIN users u ON u.id = i.user_id WHERE "
 	    "i.issuer = $1 AND i.subject = $2 FOR UPDATE OF u", 2, q) != 0)
@@ -390,6 +396,16 @@ provision(struct db *db, const struct oidc_provider *p, const json_t *claims,
 			    "another council");
 			goto out;
 		}
+	}
+	if (read_person(claims, p, &pe, rf) != 0) {
+		result = 1;
+		if (found && rf->leaver) {
+			deactivate = 1;
+			str_copy(rf->msg, "your council no longer gives you "
+			    "access to Convene; your account has been "
+			    "deactivated", sizeof(rf->msg));
+		}
+		goto out;
 	}
 	if (!pe.has_role) {
 		if (!found) {
@@ -486,8 +502,9 @@ out:
 	if (deactivate) {
 		if (account_set_active(db, NULL, id, 0) != 0)
 			return -1;
-		log_warn("sso", "deactivated user %ld: the provider gives no "
-		    "role any more", id);
+		log_warn("sso", "deactivated user %ld: the provider's claims "
+		    "give no role or an address outside the council's "
+		    "domains", id);
 	}
 	return result;
 }

@@ -336,6 +336,21 @@ class OidcTest(unittest.TestCase):
         self.control("accounts", **accts)
         self.assert_refused(self.sign_in("sub-gone"), 403, "deactivated")
 
+    def test_known_user_moved_out_of_the_domains_is_deactivated(self):
+        accts = dict(ACCOUNTS)
+        accts["sub-mover"] = {"email": "max@north.gov.uk", "name": "Max",
+                              "groups": ["convene-sw"],
+                              "department": "Team North"}
+        self.control("accounts", **accts)
+        self.assert_signed_in(self.sign_in("sub-mover"))
+        accts["sub-mover"] = dict(accts["sub-mover"],
+                                  email="max@elsewhere.example")
+        self.control("accounts", **accts)
+        self.assert_refused(self.sign_in("sub-mover"), 403,
+                            "no longer gives you access",
+                            log="deactivated user")
+        self.assertFalse(self.user("max@north.gov.uk")[3])
+
     # ---- the id_token ----------------------------------------------------
 
     def test_wrong_audience_refused(self):

@@ -11,8 +11,9 @@
  * replayed callback finds nothing), exchanges the code, verifies the
  * id_token (oidc.c), maps its claims to a role and a team, and provisions
  * or updates the user linked by (issuer, subject). A known user whose
- * claims no longer give any role is deactivated: the provider has said
- * they are gone. Then the ordinary session starts (session_create).
+ * claims no longer give any role, or whose address has left the
+ * council's domains, is deactivated: the provider has said they are
+ * gone. Then the ordinary session starts (session_create).
  *
  * Both routes call the provider over the network, so they run on the slow
  * lane (ROUTE_SLOW) with oidc.c's short timeouts. Nothing here logs a
@@ -352,134 +353,182 @@ read_person(const json_t *claims, const struct oidc_provider *p,
 }
 
 /*
+ * Make the user for a first sign-in, linked to (issuer, subject). 0 with
+ * *id, 1 when the username is taken by another account, -1 on error.
+ * Inside the caller's transaction.
+ */
+static int
+user_insert(struct db *db, const struct oidc_provider *p,
+    const struct person *pe, long team, long *id)
+{
+	char aid[24], tid[24], sid[24], rnd[65], hash[160];
+	const char *q[6] = { aid, team > 0 ? tid : NULL, pe->username,
+	    pe->name, auth_role_name(pe->role), hash };
+	struct db_res r;
+	int result = -1;
+
+	db_res_init(&r);
+	snprintf(aid, sizeof(aid), "%ld", p->authority_id);
+	snprintf(tid, sizeof(tid), "%ld", team);
+	/* A real hash of random bytes nobody keeps: the account has no
+	 * password, and the sign-in form spends the same time on it as on
+	 * any other (the username is no oracle). */
+	if (auth_random_hex(rnd, sizeof(rnd), 32) != 0 ||
+	    auth_password_hash(rnd, hash, sizeof(hash)) != 0)
+		goto out;
+	if (db_exec(db, &r, "INSERT INTO users (authority_id, team_id, "
+	    "username, display_name, role, password_hash) VALUES ($1, $2, $3, "
+	    "$4, $5, $6) ON CONFLICT DO NOTHING RETURNING id", 6, q) != 0)
+		goto out;
+	if (db_res_rows(&r) != 1) {
+		result = 1;
+		goto out;
+	}
+	*id = db_res_long(&r, 0, 0, 0);
+	snprintf(sid, sizeof(sid), "%ld", *id);
+	q[0] = sid;
+	q[1] = p->issuer;
+	q[2] = pe->sub;
+	if (db_cmd(db, "INSERT INTO oidc_identities (user_id, issuer, subject, "
+	    "last_sign_in_at) VALUES ($1, $2, $3, now())", 3, q) != 0)
+		goto out;
+	result = 0;
+out:
+	sodium_memzero(rnd, sizeof(rnd));
+	db_res_free(&r);
+	return result;
+}
+
+/* Bring a known user up to date with the claims: the provider is the
+ * source of truth, so a move of team or role there takes effect at the
+ * next sign-in. The username stays: it is how colleagues know the
+ * account. Inside the caller's transaction. */
+static int
+user_update(struct db *db, const struct person *pe, long team, long id)
+{
+	char tid[24], sid[24];
+	const char *q[4] = { sid, team > 0 ? tid : NULL, pe->name,
+	    auth_role_name(pe->role) };
+
+	snprintf(tid, sizeof(tid), "%ld", team);
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_cmd(db, "UPDATE users SET team_id = $2, display_name = $3, "
+	    "role = $4 WHERE id = $1", 4, q) != 0 ||
+	    db_cmd(db, "UPDATE oidc_identities SET last_sign_in_at = now() "
+	    "WHERE user_id = $1", 1, q) != 0)
+		return -1;
+	return 0;
+}
+
+/* The user linked to (issuer, sub), locked: 0 found (*id, *active,
+ * *authority), 1 none, -1 on error. */
+static int
+identity_find(struct db *db, const char *issuer, const char *sub, long *id,
+    int *active, long *authority)
+{
+	const char *q[2] = { issuer, sub };
+	struct db_res r;
+	int result;
+
+	if (db_exec(db, &r, "SELECT u.id, u.active, u.authority_id FROM "
+	    "oidc_identities i JOIN users u ON u.id = i.user_id WHERE "
+	    "i.issuer = $1 AND i.subject = $2 FOR UPDATE OF u", 2, q) != 0)
+		return -1;
+	result = db_res_rows(&r) == 1 ? 0 : 1;
+	if (result == 0) {
+		*id = db_res_long(&r, 0, 0, 0);
+		*active = db_res_bool(&r, 0, 1);
+		*authority = db_res_long(&r, 0, 2, 0);
+	}
+	db_res_free(&r);
+	return result;
+}
+
+/* Whether a linked user may go on: 0 yes; 1 refused (rf), with *leaver
+ * set when the claims say they have left (no role, or an address outside
+ * the domains), so the caller deactivates them. */
+static int
+known_user_ok(const struct oidc_provider *p, long id, int active,
+    long authority, int person_rc, const struct person *pe,
+    struct refusal *rf, int *leaver)
+{
+	*leaver = 0;
+	if (!active) {
+		log_warn("sso", "sign-in refused: user %ld is deactivated", id);
+		return refuse(rf, 403, "your Convene account has been "
+		    "deactivated; ask your administrator");
+	}
+	if (authority != p->authority_id) {
+		log_warn("sso", "sign-in refused: user %ld belongs to another "
+		    "authority", id);
+		return refuse(rf, 403, "your account belongs to another "
+		    "council");
+	}
+	if ((person_rc != 0 && rf->leaver) || (person_rc == 0 &&
+	    !pe->has_role)) {
+		*leaver = 1;
+		return refuse(rf, 403, "your council no longer gives you access "
+		    "to Convene; your account has been deactivated");
+	}
+	return person_rc != 0 ? 1 : 0;
+}
+
+/*
  * Find or make the user for these claims, in one transaction with its
- * audit entry. 0 with *uid; 1 refused (rf says why); -1 error.
+ * audit entry. 0 with *uid; 1 refused (rf says why); -1 error. A known
+ * user whom the claims show to have left is deactivated (their sessions
+ * and tokens too), after the transaction, by account_set_active.
  */
 static int
 provision(struct db *db, const struct oidc_provider *p, const json_t *claims,
     long *uid, struct refusal *rf)
 {
 	struct person pe;
-	struct db_res r;
 	struct auth_user actor;
-	char sid[24], aid[24], tid[24];
-	const char *q[7];
 	json_t *after = NULL;
-	char rnd[65], hash[160];
-	long id = 0, tm = 0;
-	int found, result = -1, deactivate = 0;
+	long id = 0, team = 0, authority = 0;
+	int found, active = 0, prc, rc, leaver = 0, result = -1;
 
-	db_res_init(&r);
 	memset(rf, 0, sizeof(*rf));
-	if (db_begin(db) != 0)
+	prc = read_person(claims, p, &pe, rf);
+	if (db_begin(db) != 0 || (found = identity_find(db, p->issuer,
+	    json_string_value(json_object_get(claims, "sub")), &id, &active,
+	    &authority)) < 0)
 		goto out;
-	q[0] = p->issuer;
-	q[1] = json_string_value(json_object_get(claims, "sub"));
-	if (db_exec(db, &r, "SELECT u.id, u.active, u.authority_id FROM "
-	    "oidc_identities i JOIN users u ON u.id = i.user_id WHERE "
-	    "i.issuer = $1 AND i.subject = $2 FOR UPDATE OF u", 2, q) != 0)
+	found = found == 0;
+	if (found && (result = known_user_ok(p, id, active, authority, prc,
+	    &pe, rf, &leaver)) != 0)
 		goto out;
-	found = db_res_rows(&r) == 1;
-	if (found) {
-		id = db_res_long(&r, 0, 0, 0);
-		if (!db_res_bool(&r, 0, 1)) {
-			log_warn("sso", "sign-in refused: user %ld is "
-			    "deactivated", id);
-			result = refuse(rf, 403, "your Convene account has been "
-			    "deactivated; ask your administrator");
-			goto out;
-		}
-		if (db_res_long(&r, 0, 2, 0) != p->authority_id) {
-			log_warn("sso", "sign-in refused: user %ld belongs to "
-			    "another authority", id);
-			result = refuse(rf, 403, "your account belongs to "
-			    "another council");
-			goto out;
-		}
-	}
-	if (read_person(claims, p, &pe, rf) != 0) {
+	result = -1;
+	if (prc != 0) {
 		result = 1;
-		if (found && rf->leaver) {
-			deactivate = 1;
-			str_copy(rf->msg, "your council no longer gives you "
-			    "access to Convene; your account has been "
-			    "deactivated", sizeof(rf->msg));
-		}
 		goto out;
 	}
 	if (!pe.has_role) {
-		if (!found) {
-			log_warn("sso", "sign-in refused for authority %s: no "
-			    "role in the claims", p->authority_code);
-			result = refuse(rf, 403, "your council has not given you "
-			    "access to Convene");
-			goto out;
-		}
-		/* The provider no longer gives this person any role: the
-		 * leaver loses access now (sessions and tokens too). */
-		deactivate = 1;
-		result = refuse(rf, 403, "your council no longer gives you "
-		    "access to Convene; your account has been deactivated");
+		log_warn("sso", "sign-in refused for authority %s: no role in "
+		    "the claims", p->authority_code);
+		result = refuse(rf, 403, "your council has not given you access "
+		    "to Convene");
 		goto out;
 	}
-	snprintf(aid, sizeof(aid), "%ld", p->authority_id);
-	if (pe.team[0] != '\0') {
-		if ((tm = team_id(db, p->authority_id, pe.team)) < 0)
-			goto out;
-		snprintf(tid, sizeof(tid), "%ld", tm);
+	if (pe.team[0] != '\0' &&
+	    (team = team_id(db, p->authority_id, pe.team)) < 0)
+		goto out;
+	rc = found ? user_update(db, &pe, team, id) :
+	    user_insert(db, p, &pe, team, &id);
+	if (rc > 0) {
+		/* Linked by subject, never by email: an existing account of
+		 * that name is not taken over. */
+		log_warn("sso", "sign-in refused for authority %s: the username "
+		    "is taken by an account not linked to this identity",
+		    p->authority_code);
+		result = refuse(rf, 403, "an account with your email address "
+		    "already exists in Convene; ask your administrator to link "
+		    "it");
+		goto out;
 	}
-	q[0] = aid;
-	q[1] = tm > 0 ? tid : NULL;
-	q[2] = pe.username;
-	q[3] = pe.name;
-	q[4] = auth_role_name(pe.role);
-	db_res_free(&r);
-	if (!found) {
-		/* A real hash of random bytes nobody keeps: the account has
-		 * no password, and the sign-in form spends the same time on
-		 * it as on any other (the username is no oracle). */
-		if (auth_random_hex(rnd, sizeof(rnd), 32) != 0 ||
-		    auth_password_hash(rnd, hash, sizeof(hash)) != 0)
-			goto out;
-		q[5] = hash;
-		if (db_exec(db, &r, "INSERT INTO users (authority_id, team_id, "
-		    "username, display_name, role, password_hash) VALUES ($1, "
-		    "$2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id", 6,
-		    q) != 0)
-			goto out;
-		if (db_res_rows(&r) != 1) {
-			/* Linked by subject, never by email: an existing
-			 * account of that name is not taken over. */
-			log_warn("sso", "sign-in refused for authority %s: the "
-			    "username is taken by an account not linked to "
-			    "this identity", p->authority_code);
-			result = refuse(rf, 403, "an account with your email "
-			    "address already exists in Convene; ask your "
-			    "administrator to link it");
-			goto out;
-		}
-		id = db_res_long(&r, 0, 0, 0);
-		snprintf(sid, sizeof(sid), "%ld", id);
-		q[0] = sid;
-		q[1] = p->issuer;
-		q[2] = pe.sub;
-		if (db_cmd(db, "INSERT INTO oidc_identities (user_id, issuer, "
-		    "subject, last_sign_in_at) VALUES ($1, $2, $3, now())", 3,
-		    q) != 0)
-			goto out;
-	} else {
-		snprintf(sid, sizeof(sid), "%ld", id);
-		q[2] = sid;
-		/* The provider is the source of truth: a move of team or role
-		 * there takes effect at the next sign-in. The username stays
-		 * what it was: it is how colleagues know the account. */
-		if (db_cmd(db, "UPDATE users SET team_id = $2, display_name = "
-		    "$4, role = $5 WHERE id = $3 AND authority_id = $1", 5,
-		    q) != 0 ||
-		    db_cmd(db, "UPDATE oidc_identities SET last_sign_in_at = "
-		    "now() WHERE user_id = $1", 1, q + 2) != 0)
-			goto out;
-	}
+	if (rc < 0)
+		goto out;
 	memset(&actor, 0, sizeof(actor));
 	actor.id = id;
 	actor.authority_id = p->authority_id;
@@ -495,11 +544,9 @@ provision(struct db *db, const struct oidc_provider *p, const json_t *claims,
 	*uid = id;
 	result = 0;
 out:
-	sodium_memzero(rnd, sizeof(rnd));
 	db_rollback(db);
-	db_res_free(&r);
 	json_decref(after);
-	if (deactivate) {
+	if (leaver) {
 		if (account_set_active(db, NULL, id, 0) != 0)
 			return -1;
 		log_warn("sso", "deactivated user %ld: the provider's claims "

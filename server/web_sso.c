@@ -556,6 +556,41 @@ out:
 	return result;
 }
 
+/*
+ * The callback's state: it must be the browser's own (its cookie, so
+ * nobody can sign a victim in as themselves) and a pending sign-in, which
+ * is taken (used once). 0 with the pending sign-in's authority, nonce and
+ * verifier; otherwise the status of the answer already made.
+ */
+static int
+callback_state(struct http_req *rq, struct http_resp *rs, long *authority_id,
+    char *nonce, char *verifier, size_t len)
+{
+	const char *state = http_query(rq, "state");
+	const char *cookie = http_cookie(rq, SSO_COOKIE);
+	int rc;
+
+	if (!random_ok(state))
+		return http_error(rq, rs, 400, "state", "this sign-in link is "
+		    "not complete; start signing in again");
+	if (!random_ok(cookie) || sodium_memcmp(cookie, state,
+	    OIDC_RANDOM_LEN) != 0) {
+		log_warn("sso", "callback refused: state not from this browser");
+		return http_error(rq, rs, 400, "state", "this sign-in was not "
+		    "started in this browser; start signing in again");
+	}
+	if ((rc = pending_take(rq->db, state, authority_id, nonce, verifier,
+	    len)) < 0)
+		return rs->status = 500;
+	if (rc > 0) {
+		log_warn("sso", "callback refused: unknown, used or expired "
+		    "state");
+		return http_error(rq, rs, 400, "state", "this sign-in has "
+		    "expired or was already used; start signing in again");
+	}
+	return 0;
+}
+
 static int
 web_sso_callback(struct http_req *rq, struct http_resp *rs)
 {
@@ -563,9 +598,7 @@ web_sso_callback(struct http_req *rq, struct http_resp *rs)
 	struct refusal rf;
 	struct auth_user u;
 	char nonce[OIDC_RANDOM_LEN + 1], verifier[OIDC_RANDOM_LEN + 1];
-	char ruri[512], why[160];
-	const char *state = http_query(rq, "state");
-	const char *cookie = http_cookie(rq, SSO_COOKIE);
+	char ruri[512], why[160] = "no reason given";
 	const char *code = http_query(rq, "code");
 	const char *error = http_query(rq, "error");
 	const char *iss = http_query(rq, "iss");
@@ -575,31 +608,10 @@ web_sso_callback(struct http_req *rq, struct http_resp *rs)
 	int rc, status = 500;
 
 	memset(&p, 0, sizeof(p));
-	/* The state cookie is spent whatever happens next. */
-	if (sso_cookie(rq, rs, "", 0) != 0)
+	if ((status = callback_state(rq, rs, &authority_id, nonce, verifier,
+	    sizeof(nonce))) != 0)
 		goto out;
-	if (!random_ok(state)) {
-		status = http_error(rq, rs, 400, "state", "this sign-in link "
-		    "is not complete; start signing in again");
-		goto out;
-	}
-	if (!random_ok(cookie) || sodium_memcmp(cookie, state,
-	    OIDC_RANDOM_LEN) != 0) {
-		log_warn("sso", "callback refused: state not from this browser");
-		status = http_error(rq, rs, 400, "state", "this sign-in was not "
-		    "started in this browser; start signing in again");
-		goto out;
-	}
-	if ((rc = pending_take(rq->db, state, &authority_id, nonce, verifier,
-	    sizeof(nonce))) < 0)
-		goto out;
-	if (rc > 0) {
-		log_warn("sso", "callback refused: unknown, used or expired "
-		    "state");
-		status = http_error(rq, rs, 400, "state", "this sign-in has "
-		    "expired or was already used; start signing in again");
-		goto out;
-	}
+	status = 500;
 	if (error != NULL) {
 		/* XXX the provider's refusal names no user we could hold it
 		 * against (docs/sso.md, "Deactivation"). */
@@ -658,6 +670,10 @@ web_sso_callback(struct http_req *rq, struct http_resp *rs)
 	log_info("sso", "signed in: user %ld", u.id);
 	status = http_redirect(rs, "/");
 out:
+	/* The state cookie is spent whatever happened (after any error
+	 * page, which starts its headers afresh). */
+	if (sso_cookie(rq, rs, "", 0) != 0)
+		status = 500;
 	sodium_memzero(&p, sizeof(p));
 	sodium_memzero(verifier, sizeof(verifier));
 	if (jwt != NULL) {

@@ -425,10 +425,12 @@ class OidcTest(unittest.TestCase):
         # The same callback again, even with the state cookie put back.
         state = urllib.parse.parse_qs(urllib.parse.urlsplit(cb).query)[
             "state"][0]
-        st, _, body = ct.form("GET", self.srv.base, cb[len(self.srv.base):],
+        st, h, body = ct.form("GET", self.srv.base, cb[len(self.srv.base):],
                               cookies={SSO_COOKIE: state})
         self.assertEqual(st, 400, body[:300])
         self.assertIn("already used", body)
+        # The state cookie is cleared, on a refusal too.
+        self.assertEqual(ct._cookie(h, SSO_COOKIE), "")
 
     def test_replayed_code_refused_by_provider(self):
         b = Browser()
@@ -516,6 +518,10 @@ class OidcTest(unittest.TestCase):
         for k in ("state", "nonce", "code_challenge"):
             self.assertRegex(q[k][0], r"^[A-Za-z0-9_-]{43}$")
         self.assertEqual(b.cookie(SSO_COOKIE), q["state"][0])
+        for c in b.jar:
+            if c.name == SSO_COOKIE:
+                self.assertEqual(c.path, "/sign-in/sso")
+                self.assertTrue(c.has_nonstandard_attr("HttpOnly"))
         # Kept server-side as a hash only, with a ten-minute life.
         rows = ct.query(self.db, "SELECT state_hash, extract(epoch FROM "
                         "expires_at - now()) FROM oidc_pending")

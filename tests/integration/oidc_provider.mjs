@@ -17,8 +17,10 @@
 // this exists in a real provider):
 //   next-login {account}      whom the next interaction signs in
 //   accounts {ID: claims}     replace the account store (e.g. drop a group)
-//   rotate {}                 restart the provider with a new signing key
-//                             (new kid; the old key is no longer published)
+//   rotate {alg}              restart the provider with a new signing key
+//                             (new kid; the old key is no longer published);
+//                             alg "ES256" makes it a P-256 key and has
+//                             id_tokens signed with ES256 (default RS256)
 //   clock {offset}            seconds added to the provider's clock while it
 //                             answers the token endpoint (offset -4000:
 //                             tokens issued already expired)
@@ -46,13 +48,15 @@ let tamper = '';
 let key = newKey();
 let provider = makeProvider(key);
 
-function newKey() {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+function newKey(alg = 'RS256') {
+  const { privateKey } = alg === 'ES256'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' });
   jwk.kid = `k-${randomBytes(6).toString('hex')}`;
-  jwk.alg = 'RS256';
+  jwk.alg = alg;
   jwk.use = 'sig';
-  return { jwk, privateKey };
+  return { jwk, privateKey, alg };
 }
 
 function b64u(buf) {
@@ -85,7 +89,9 @@ function rewrite(idToken, mode) {
     payload.aud = 'another-client';
     delete payload.azp;
     const pp = b64u(JSON.stringify(payload));
-    const sig = sign('sha256', Buffer.from(`${h}.${pp}`), key.privateKey);
+    // JOSE wants ECDSA signatures as r||s, not DER.
+    const sig = sign('sha256', Buffer.from(`${h}.${pp}`),
+      { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
     return `${h}.${pp}.${b64u(sig)}`;
   }
   return idToken;
@@ -100,6 +106,7 @@ function makeProvider(k) {
       response_types: ['code'],
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: k.alg,
     }],
     jwks: { keys: [k.jwk] },
     cookies: { keys: ['test-cookie-key-not-secret'] },
@@ -176,13 +183,13 @@ async function control(ctx) {
   else if (what === 'tamper')
     tamper = body.mode || '';
   else if (what === 'rotate') {
-    key = newKey();
+    key = newKey(body.alg);
     provider = makeProvider(key);
   } else {
     ctx.status = 404;
     return;
   }
-  ctx.body = { ok: true, kid: key.jwk.kid };
+  ctx.body = { ok: true, kid: key.jwk.kid, alg: key.alg };
 }
 
 async function interaction(ctx, p) {

@@ -398,6 +398,21 @@ class OidcTest(unittest.TestCase):
         self.assert_signed_in(self.sign_in("sub-alice"))
         self.wait_log("fetched the key set")
 
+    def test_key_rotation_to_es256(self):
+        # Another algorithm of the allow-list, end to end: the provider now
+        # signs with a P-256 key (ES256). Later tests run with this key.
+        self.assert_signed_in(self.sign_in("sub-alice"))
+        got = self.control("rotate", alg="ES256")
+        self.assertEqual(got["alg"], "ES256")
+        with urllib.request.urlopen(self.issuer + "/jwks", timeout=30) as r:
+            keys = json.loads(r.read())["keys"]
+        self.assertEqual([(k["kty"], k["kid"]) for k in keys],
+                         [("EC", got["kid"])])
+        time.sleep(5.5)
+        self.mark()
+        self.assert_signed_in(self.sign_in("sub-alice"))
+        self.wait_log("fetched the key set")
+
     def test_nonce_mismatch_refused(self):
         b = Browser()
         url = self.start(b)

@@ -8,7 +8,9 @@
  * process for OIDC_CACHE_SECONDS; an id_token signed with a kid we do not
  * know makes one fetch of the key set (the provider has rotated its keys),
  * no more often than every OIDC_REFETCH_SECONDS, so forged kids cannot make
- * us hammer the provider.
+ * us hammer the provider. After a failed fetch, none is tried for that
+ * issuer for OIDC_REFETCH_SECONDS either: a provider that is down costs
+ * one connect timeout, not one per sign-in.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -452,6 +454,8 @@ struct slot {
 	time_t	 discovery_at;
 	json_t	*jwks;
 	time_t	 jwks_at;
+	time_t	 failed_at;	/* last failed fetch: none again for
+				   OIDC_REFETCH_SECONDS */
 };
 
 static struct slot cache[CACHE_SLOTS];
@@ -478,6 +482,32 @@ slot_for(const char *issuer)
 	return oldest;
 }
 
+/*
+ * 1 when a fetch for issuer failed less than OIDC_REFETCH_SECONDS ago:
+ * while a provider is down, sign-ins fail at once rather than each
+ * holding a slow-lane thread for the connect timeout.
+ */
+static int
+recently_failed(const char *issuer, time_t now)
+{
+	struct slot *s;
+	int yes;
+
+	pthread_mutex_lock(&cache_mu);
+	s = slot_for(issuer);
+	yes = s->failed_at != 0 && now - s->failed_at < OIDC_REFETCH_SECONDS;
+	pthread_mutex_unlock(&cache_mu);
+	return yes;
+}
+
+static void
+mark_failed(const char *issuer, time_t now)
+{
+	pthread_mutex_lock(&cache_mu);
+	slot_for(issuer)->failed_at = now;
+	pthread_mutex_unlock(&cache_mu);
+}
+
 /* The discovery document of issuer (a copy the caller owns); NULL when it
  * cannot be had or does not name issuer as its own. */
 static json_t *
@@ -498,6 +528,8 @@ discovery(const char *issuer)
 	pthread_mutex_unlock(&cache_mu);
 	if (d != NULL)
 		return d;
+	if (recently_failed(issuer, now))
+		return NULL;
 	/* Fetched outside the lock: a slow provider holds up only its own
 	 * sign-ins. Two threads may both fetch; the last one is kept. */
 	if (snprintf(url, sizeof(url), "%.*s/.well-known/openid-configuration",
@@ -508,12 +540,14 @@ discovery(const char *issuer)
 		log_warn("oidc", "discovery of %s failed (HTTP %ld)", issuer,
 		    status);
 		json_decref(got);
+		mark_failed(issuer, now);
 		return NULL;
 	}
 	iss = json_string_value(json_object_get(got, "issuer"));
 	if (iss == NULL || strcmp(iss, issuer) != 0) {
 		log_warn("oidc", "discovery of %s names another issuer", issuer);
 		json_decref(got);
+		mark_failed(issuer, now);
 		return NULL;
 	}
 	pthread_mutex_lock(&cache_mu);
@@ -576,7 +610,7 @@ key_set(const char *issuer, int refresh)
 	pthread_mutex_unlock(&cache_mu);
 	if (k != NULL)
 		return k;
-	if ((d = discovery(issuer)) == NULL)
+	if (recently_failed(issuer, now) || (d = discovery(issuer)) == NULL)
 		return NULL;
 	if (endpoint(d, "jwks_uri", uri, sizeof(uri)) != 0 ||
 	    (got = fetch_json(uri, NULL, &status)) == NULL || status != 200 ||
@@ -585,6 +619,7 @@ key_set(const char *issuer, int refresh)
 		    issuer, status);
 		json_decref(d);
 		json_decref(got);
+		mark_failed(issuer, now);
 		return NULL;
 	}
 	json_decref(d);

@@ -514,6 +514,30 @@ class OidcTest(unittest.TestCase):
         finally:
             ct.query(self.db, "DELETE FROM oidc_pending")
 
+    def test_provider_down_fails_fast(self):
+        # An authority whose provider is not there (a free port: nothing
+        # listens). The first start tries and fails (502); the next ones,
+        # within 5 s, fail at once without another attempt.
+        d = ct.tmpdir("convene-oidc-")
+        secret_file = os.path.join(d, "secret")
+        with open(secret_file, "w") as f:
+            f.write("x\n")
+        down = "http://127.0.0.1:%d" % ct.free_port()
+        ct.cli(self.db, "oidc", "set", "downshire", "--issuer", down,
+               "--client-id", "c", "--client-secret-file", secret_file,
+               "--allowed-domains", "down.gov.uk", "--map", "admin=a")
+        try:
+            for _ in range(3):
+                st, _, body = ct.api("GET", self.srv.base,
+                                     "/sign-in/sso?authority=downshire")
+                self.assertEqual(st, 502, body[:300])
+                self.assertIn("could not be reached", body)
+            self.wait_log("discovery of %s failed" % down)
+            log = self.srv.log_text()[self.log_from:]
+            self.assertEqual(log.count("discovery of %s failed" % down), 1)
+        finally:
+            ct.cli(self.db, "oidc", "remove", "downshire")
+
     def test_unknown_authority_and_bad_input(self):
         st, _, body = ct.api("GET", self.srv.base,
                              "/sign-in/sso?authority=nowhere")

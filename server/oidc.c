@@ -393,6 +393,18 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+/* libcurl's global state, held for the life of the process: the delivery
+ * worker's init and cleanup (worker.c) are counted by libcurl (thread-safe
+ * since 7.84), so this reference keeps it up whatever they do. */
+static void
+curl_start(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		log_error("oidc", "libcurl did not initialise");
+}
+
 /*
  * GET url (post NULL) or POST the form post to it; the JSON object answered
  * (caller owns) when the status is *status_out. Only URLs oidc_url_allowed
@@ -408,6 +420,7 @@ fetch_json(const char *url, const char *post, long *status_out)
 	long status = 0;
 
 	buf_init(&b, OIDC_FETCH_MAX);
+	pthread_once(&curl_once, curl_start);
 	if (!oidc_url_allowed(url) || (c = curl_easy_init()) == NULL)
 		goto out;
 	h = curl_slist_append(h, "Accept: application/json");
@@ -705,6 +718,7 @@ oidc_token_request(const struct oidc_provider *p, const char *code,
 		why_set(why, whylen, "discovery failed");
 		goto out;
 	}
+	pthread_once(&curl_once, curl_start);
 	if ((esc = curl_easy_init()) == NULL)
 		goto out;
 	/* client_secret_post: the secret goes in the body over TLS, never in

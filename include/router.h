@@ -55,12 +55,12 @@ void	 router_each(void (*fn)(const struct route *, void *), void *arg);
 /* Module tables, each ending with a zeroed entry. */
 extern const struct route api_routes[];		/* server/api.c */
 extern const struct route web_routes[];		/* server/web.c */
+extern const struct route sso_routes[];		/* server/web_sso.c */
 extern const struct route invite_routes[];	/* server/invite_api.c */
 extern const struct route stats_routes[];	/* server/stats_api.c */
 extern const struct route ops_routes[];		/* server/metrics.c */
 extern const struct route authority_routes[];	/* server/authority.c */
 extern const struct route record_pdf_routes[];	/* server/record_pdf_http.c */
 extern const struct route account_routes[];	/* server/account.c */
-extern const struct route sso_routes[];		/* server/web_sso.c */
 
 #endif

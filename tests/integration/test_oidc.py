@@ -98,7 +98,19 @@ class OidcTest(unittest.TestCase):
         # No delivery threads: the worker then starts and cleans up
         # libcurl's global state at once; single sign-on must not mind.
         cls.srv = ct.Server(cls.db, env={"CONVENE_DELIVERY_THREADS": "0"})
-        cls.start_provider()
+        try:
+            cls.start_provider()
+            cls.configure()
+        except BaseException:
+            # tearDownClass does not run after a failed setUpClass.
+            if getattr(cls, "op", None) is not None:
+                cls.op.kill()
+                cls.op.wait()
+            cls.srv.kill()
+            raise
+
+    @classmethod
+    def configure(cls):
         d = ct.tmpdir("convene-oidc-")
         secret_file = os.path.join(d, "secret")
         with open(secret_file, "w") as f:
@@ -134,6 +146,7 @@ class OidcTest(unittest.TestCase):
             if line.startswith("ready "):
                 cls.issuer = line.split()[1]
                 return
+            cls.op.kill()	# e.g. its port was taken meanwhile
             cls.op.wait()
         raise AssertionError("oidc-provider did not start:\n" +
                              open(cls.op_log).read()[-3000:])

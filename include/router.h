@@ -55,6 +55,7 @@ void	 router_each(void (*fn)(const struct route *, void *), void *arg);
 /* Module tables, each ending with a zeroed entry. */
 extern const struct route api_routes[];		/* server/api.c */
 extern const struct route web_routes[];		/* server/web.c */
+extern const struct route sso_routes[];		/* server/web_sso.c */
 extern const struct route invite_routes[];	/* server/invite_api.c */
 extern const struct route stats_routes[];	/* server/stats_api.c */
 extern const struct route ops_routes[];		/* server/metrics.c */

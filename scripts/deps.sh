@@ -45,6 +45,7 @@ runtime_pkgs=(
 	build-essential cmake pkg-config
 	libmicrohttpd-dev libpq-dev libical-dev libjansson-dev libsodium-dev
 	libcurl4-openssl-dev
+	libcjose-dev		# id_token signatures (server/oidc.c, docs/sso.md)
 	zlib1g-dev		# gzip for feeds (server/feed.c)
 	libcairo2-dev libpango1.0-dev	# the record as a PDF (record_pdf.c)
 	fonts-liberation2	# its font, embedded: the same pages everywhere

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "ltime.h"
 #include "migrate.h"
+#include "oidc.h"
 #include "pgembed.h"
 #include "retention.h"
 #include "router.h"
@@ -49,6 +50,11 @@ static const char usage[] =
 "           [--team TEAM] [--authority CODE]\n"
 "                           create a user; prints the password last\n"
 "  token create USER        create an API token; prints the token last\n"
+"  oidc set AUTHORITY --issuer URL --client-id ID --client-secret-file PATH\n"
+"           --allowed-domains D1,D2 [--role-claim NAME] [--team-claim NAME]\n"
+"           --map ROLE=VALUE ...\n"
+"                           single sign-on for an authority (docs/sso.md);\n"
+"                           oidc remove AUTHORITY, oidc list\n"
 "  demo-data                load the demo council (prints credentials)\n"
 "  retention run            run the retention job now (it also runs daily\n"
 "                           in serve); prints what it removed as JSON\n"
@@ -79,6 +85,7 @@ struct cmd {
 	const char	*role, *team, *authority, *expires_days, *label;
 	int		 demo;
 	int		 demo_here;	/* --demo-on-this-database */
+	struct oidc_cli	 oidc;		/* convene oidc set ... */
 };
 
 static int
@@ -124,6 +131,13 @@ parse_args(struct cmd *c, int argc, char **argv, char *err, size_t errlen)
 				c->team = val;
 			else
 				c->authority = val;
+			i++;
+			continue;
+		}
+		if ((rc = oidc_cli_flag(&c->oidc, argv[i], val, err,
+		    errlen)) != 0) {
+			if (rc < 0)
+				return -1;
 			i++;
 			continue;
 		}
@@ -556,6 +570,8 @@ run(struct cmd *c)
 		return cmd_token(c);
 	if (strcmp(name, "retention") == 0)
 		return cmd_retention(c);
+	if (strcmp(name, "oidc") == 0)
+		return oidc_cli_run(&c->db, c->argc, c->argv, &c->oidc);
 	if (strcmp(name, "demo-data") == 0)
 		return demo_load(&c->db, 0, stdout) >= 0 ? 0 :
 		    fail("could not load the demo data");

@@ -19,6 +19,7 @@ static const struct route *const tables[] = {
 	authority_routes,
 	ops_routes,
 	record_pdf_routes,
+	sso_routes,
 	web_routes,
 };
 

@@ -25,6 +25,7 @@
 #include "form.h"
 #include "http.h"
 #include "log.h"
+#include "oidc.h"
 #include "session.h"
 #include "str.h"
 #include "throttle.h"
@@ -68,7 +69,7 @@ show_form(struct http_req *rq, struct http_resp *rs, int status,
     struct web_errors *we, const char *username, int signed_out)
 {
 	char token[SIGNIN_TOKEN_MAX];
-	json_t *d, *fu, *fp;
+	json_t *d, *fu, *fp, *sso;
 
 	if (form_token_make(token, sizeof(token)) != 0 ||
 	    signin_cookie(rq, rs, token, SIGNIN_FORM_SECONDS) != 0)
@@ -86,6 +87,12 @@ show_form(struct http_req *rq, struct http_resp *rs, int status,
 	    fu, "f_password", fp, "signed_out", signed_out);
 	if (we != NULL)
 		web_errors_put(we, d);
+	/* Councils that sign in with their own provider (web_sso.c). */
+	if (rq->db != NULL && (sso = oidc_provider_list(rq->db)) != NULL) {
+		json_object_set_new(d, "sso_any",
+		    json_boolean(json_array_size(sso) > 0));
+		json_object_set_new(d, "sso", sso);
+	}
 	/* A signed-in person may see the form, but without the menu. */
 	rq->authenticated = 0;
 	return web_page(rq, rs, status, "sign_in", "Sign in", d);

@@ -166,6 +166,14 @@ ROUTES = {
                            fixed("/assets/convene/convene.css")),
     ("GET", "/sign-in"): (ANYONE, fixed("/sign-in")),
     ("POST", "/sign-in"): (ANYONE, sign_in_post),
+    # Single sign-on is public and answers every caller alike: here no
+    # provider is set up (404 on the authority) and a callback without the
+    # browser's state is refused (400). tests/integration/test_oidc.py
+    # drives both against a real provider.
+    ("GET", "/sign-in/sso"): (row(*[404] * 8),
+                              fixed("/sign-in/sso?authority=default")),
+    ("GET", "/sign-in/sso/callback"):
+        (row(*[400] * 8), fixed("/sign-in/sso/callback?code=x&state=y")),
     # ---- JSON API (bearer tokens) -----------------------------------------
     # sw_other: the case belongs to team A, answered like an unknown case
     # (422 on case_ref, so references cannot be probed); sw_far: the same

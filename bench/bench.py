@@ -6,7 +6,8 @@ Release convene); see docs/performance.md for what each part measures.
      nginx (the same bytes as a static file) and from Radicale (the same
      events in a calendar collection): wrk -c32, requests/s and p99
   2. booking: POST /api/v1/meetings (4 participants, invites queued) vs
-     pgbench running the equivalent INSERT transaction on the same database
+     pgbench running the same rows as a plain transaction on the same
+     database, without Convene's statistics triggers
   3. statistics: bench/stats/run.sh (its own table), when present
   4. soak: mixed traffic at a fixed rate; errors, p99, resident memory
 
@@ -336,18 +337,42 @@ def booking_pairs_queued(a, srv, pg, db, lua, pgs, conns, book):
                             conns, script=lua)
         book["convene"].append((rps, p99, err))
         ct.query(db, "VACUUM (ANALYZE)")
-        tps, failed = pgbench(pg, pgs, a.seconds, conns)
+        tps, failed = pgbench_plain(pg, pgs, a.seconds, conns)
         book["pgbench"].append((tps, 0, failed))
         # Convene prepares its statements (db.c); pgbench's default sends
         # each one to be parsed and planned afresh. Its prepared mode is
         # the stricter reference, reported beside it.
         ct.query(db, "VACUUM (ANALYZE)")
-        tpp, failp = pgbench(pg, pgs, a.seconds, conns, "prepared")
+        tpp, failp = pgbench_plain(pg, pgs, a.seconds, conns, "prepared")
         book["pgbench_prepared"].append((tpp, 0, failp))
         log("booking run %d (invites queued) convene %8.1f/s (p99 %.1f ms, "
             "errors %d)  pgbench %8.1f tps (failed %d), -M prepared %8.1f "
             "tps (failed %d)" % (r + 1, rps, p99, err, tps, failed, tpp,
                                  failp))
+
+
+# The reference is the plain transaction: the same rows on the same
+# database, without Convene's statistics machinery (issue 12: the stats_mark
+# triggers that queue each case for the fold). Switched off for pgbench's
+# runs only, by the superuser; the summaries are rebuilt after the part.
+STATS_TRIGGERS_SQL = """DO $$ DECLARE t record; BEGIN
+FOR t IN SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid =
+  g.tgrelid WHERE g.tgname = 'stats_mark' AND NOT g.tgisinternal LOOP
+  EXECUTE format('ALTER TABLE %%I %s TRIGGER stats_mark', t.relname);
+END LOOP; END $$"""
+
+
+def stats_triggers(pg, on):
+    ct.query(pg.url(dbname="convene"),
+             STATS_TRIGGERS_SQL % ("ENABLE" if on else "DISABLE"))
+
+
+def pgbench_plain(pg, script, seconds, conns, mode="simple"):
+    stats_triggers(pg, False)
+    try:
+        return pgbench(pg, script, seconds, conns, mode)
+    finally:
+        stats_triggers(pg, True)
 
 
 def pgbench(pg, script, seconds, conns, mode="simple"):
@@ -580,7 +605,7 @@ def main():
                 book["convene"].append((rps, p99, err))
                 book["convene_sent"].append((rps * a.seconds /
                                              (a.seconds + d1), 0, 0))
-                tps, failed = pgbench(pg, pgs, a.seconds, conns)
+                tps, failed = pgbench_plain(pg, pgs, a.seconds, conns)
                 b2, d2 = drain(db)
                 settle(db)
                 book["pgbench"].append((tps, 0, failed))
@@ -594,6 +619,8 @@ def main():
                      book["convene_sent"][-1][0],
                      book["pgbench_sent"][-1][0]))
             drain(db)
+            # pgbench's bookings were not queued for the statistics.
+            ct.query(pg.url(dbname="convene"), "SELECT stats_rebuild()")
             results["booking_mode"] = "delivery" if \
                 a.booking_with_delivery else "queued"
             results["booking_rss_kb"] = rss_kb(srv.proc.pid)
@@ -678,8 +705,8 @@ def report(r, a):
             print("  booking %-8s %8.1f /s  p99 %8.2f ms  errors %d" % (
                 k, v["rps"], v["p99_ms"], v["errors"]))
         z = b["convene"]["rps"] / b["pgbench"]["rps"]
-        row("booking vs pgbench (tx/s, %s)" % r["booking_mode"], "%.2fx" % z,
-            ">= 0.7x", z >= 0.7)
+        row("booking vs plain tx, pgbench (tx/s, %s)" % r["booking_mode"],
+            "%.2fx" % z, ">= 0.7x", z >= 0.7)
         zp = b["convene"]["rps"] / b["pgbench_prepared"]["rps"]
         if zp == zp:
             row("  vs pgbench -M prepared", "%.2fx" % zp, ">= 0.7x",

@@ -76,11 +76,33 @@ reviewed(struct db *db, long id)
 	return n > 0;
 }
 
-/* The last authorised version: "by, at" and the oversight. */
+/* The manager's changes in words: "Sky: Section 47 joint to ...". */
 static json_t *
-last_authorised(json_t *versions)
+changes_view(json_t *changes, const struct discussion *m)
+{
+	const struct child *ch;
+	json_t *a = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(changes, i, c) {
+		ch = model_child(m, (long)json_integer_value(json_object_get(c,
+		    "child_id")));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "child",
+		    ch != NULL && ch->name != NULL ? ch->name : "Unborn baby",
+		    "before", vocab_words(VOCAB_DECISION, json_string_value(
+		    json_object_get(c, "before"))), "after",
+		    vocab_words(VOCAB_DECISION, json_string_value(
+		    json_object_get(c, "after")))));
+	}
+	return a;
+}
+
+/* The last authorised version: by whom, when, the oversight, changes. */
+static json_t *
+last_authorised(json_t *versions, const struct discussion *m)
 {
 	json_t *v, *last = NULL;
+	char when[96];
 	size_t i;
 
 	json_array_foreach(json_object_get(versions, "versions"), i, v)
@@ -89,11 +111,13 @@ last_authorised(json_t *versions)
 			last = v;
 	if (last == NULL)
 		return json_null();
-	return json_pack("{s:O, s:O, s:O, s:O, s:O}", "version",
+	web_when(json_string_value(json_object_get(last, "authorised_at")),
+	    when, sizeof(when));
+	return json_pack("{s:O, s:O, s:s, s:O, s:o}", "version",
 	    json_object_get(last, "version"), "by", json_object_get(last,
-	    "authorised_by"), "at", json_object_get(last, "authorised_at"),
-	    "oversight", json_object_get(last, "oversight"), "changes",
-	    json_object_get(last, "changes"));
+	    "authorised_by"), "at", when, "oversight", json_object_get(last,
+	    "oversight"), "changes", changes_view(json_object_get(last,
+	    "changes"), m));
 }
 
 int
@@ -117,7 +141,7 @@ web_authorise_view(struct http_req *rq, const struct discussion *m,
 	p = json_pack("{s:s, s:s, s:i, s:o, s:b, s:b, s:b, s:b}",
 	    "status", status, "status_text", vocab_words(VOCAB_RECORD_STATUS,
 	    status), "version", m->record->version, "last",
-	    last_authorised(v), "draft", strcmp(status, "draft") == 0,
+	    last_authorised(v, m), "draft", strcmp(status, "draft") == 0,
 	    "awaiting", strcmp(status, "awaiting_authorisation") == 0,
 	    "can_submit", sw && strcmp(status, "draft") == 0,
 	    "can_authorise", mgr &&

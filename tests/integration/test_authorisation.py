@@ -243,6 +243,7 @@ class Authorisation(RecordCase):
         self.assertIn("Awaiting authorisation", home)
         page = self.page(mgr, "/meetings/%d" % mid)
         self.assertIn("Authorise this record", page)
+        self.assertIn('action="/meetings/%d/authorisation"' % mid, page)
         self.assertIn('name="decision-%d"' % child, page)
         # No oversight: the form again, the field named, nothing changed.
         st, _, body = ct.form("POST", self.srv.base,

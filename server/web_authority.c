@@ -4,10 +4,9 @@
  * radios for the discussion target (the same day, or 1 to 3 working
  * days), radios for whether chair eligibility is enforced and for who
  * must use two-step sign-in. The form is turned into the same JSON object
- * the API takes and
- * saved by authority_settings_put, so the checks, the transaction and the
- * audit entry are the API's. The CSRF token is checked before the handler
- * runs (http.c), as for every form.
+ * the API takes and saved by authority_settings_put, so the checks, the
+ * transaction and the audit entry are the API's. The CSRF token is
+ * checked before the handler runs (http.c), as for every form.
  */
 #include <stdio.h>
 #include <string.h>

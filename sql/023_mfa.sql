@@ -11,7 +11,8 @@
 -- last_step is the last 30-second time step accepted: a code is used once.
 CREATE TABLE mfa_totp (
 	user_id		bigint PRIMARY KEY REFERENCES users (id),
-	secret_sealed	text NOT NULL CHECK (secret_sealed ~ '^[0-9a-f]{1,400}$'),
+	secret_sealed	text NOT NULL CHECK (secret_sealed ~ '^[0-9a-f]+$'
+			    AND length(secret_sealed) <= 400),
 	confirmed_at	timestamptz,
 	last_step	bigint NOT NULL DEFAULT 0,
 	created_at	timestamptz NOT NULL DEFAULT now()

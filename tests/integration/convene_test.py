@@ -41,7 +41,9 @@ The API below is used by every integration test; keep it stable:
   sign_in(base, username, password) -> session cookie value (the form way,
       with the second step, enrolling TOTP on first sign-in when required)
   mfa_code(username), mfa_enrol(base, username, cookie), mfa_code_step(...),
-      mfa_finish(...), mfa_forget(username), mfa_secrets, mfa_recovery
+      mfa_finish(...), mfa_after_password(get, post, username, location)
+      (the same for a test's own client), mfa_forget(username),
+      mfa_secrets, mfa_recovery
   session_csrf(url, cookie) -> that session's CSRF token
   form(method, base, path, fields, cookie=None, csrf=None) -> like api()
   Postgres: a throwaway cluster of our own (start/stop/url)
@@ -878,6 +880,38 @@ def mfa_enrol(base, username, cookie):
     mfa_secrets[username] = secret
     mfa_recovery[username] = codes
     return codes
+
+
+def mfa_after_password(get, post, username, location):
+    """The same two steps for a test's own cookie-keeping client: get(path)
+    and post(path, fields) return (status, headers, body). location is where
+    POST /sign-in sent the client; returns where the client ends up."""
+    if location == "/sign-in/code":
+        st, _, page = get("/sign-in/code")
+        st, h, page = post("/sign-in/code", {
+            "code": mfa_code(username),
+            "csrf_token": _hidden(page, "csrf_token")})
+        if st != 303:
+            raise AssertionError("second step as %s: %d %s" % (
+                username, st, re.sub(r"\s+", " ", str(page))[:300]))
+        return h["Location"]
+    if location == "/account/mfa":
+        st, _, page = get("/account/mfa")
+        m = re.search(r'id="mfa-secret">([A-Z2-7]+)<', str(page))
+        if st != 200 or not m:
+            raise AssertionError("GET /account/mfa as %s: %d" % (username,
+                                                                   st))
+        _mfa_last_step.pop(username, None)
+        st, _, page = post("/account/mfa", {
+            "code": mfa_code(username, m.group(1)),
+            "csrf_token": _hidden(page, "csrf_token")})
+        if st != 200:
+            raise AssertionError("enrolling %s: %d" % (username, st))
+        mfa_secrets[username] = m.group(1)
+        mfa_recovery[username] = re.findall(
+            r'class="app-recovery-code">([A-Z2-9-]+)<', str(page))
+        return "/"
+    return location
 
 
 def mfa_finish(base, username, cookie, location):

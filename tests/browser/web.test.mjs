@@ -22,7 +22,7 @@ import path from 'node:path';
 
 import {
   Checks, addUser, axeViolations, dropDatabase, ensureOutputDir,
-  freshDatabase, launchBrowser, requireEnv, sourceDir, startServer,
+  freshDatabase, launchBrowser, requireEnv, signIn, sourceDir, startServer,
   stopServer,
 } from './lib/harness.mjs';
 
@@ -71,14 +71,6 @@ async function visit(page, name) {
     console.log(`      (axe, minor on ${name}: ` +
       `${v.other.map((x) => x.id).join(', ')})`);
   }
-}
-
-async function signIn(page, base, user, password) {
-  await page.goto(base + '/sign-in');
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL(base + '/'),
-    page.click('button:has-text("Sign in")')]);
 }
 
 async function signOut(page) {

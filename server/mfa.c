@@ -304,9 +304,9 @@ mfa_status(struct db *db, const struct auth_user *u, int *enrolled,
 	return rc;
 }
 
-int
-mfa_enrol_begin(struct db *db, const struct auth_user *u, char *b32,
-    size_t b32len)
+static int
+enrol_begin(struct db *db, const struct auth_user *u, char *b32,
+    size_t b32len, int again)
 {
 	unsigned char secret[MFA_SECRET_BYTES];
 	char sid[ID_BUF], sealed[2 * SEAL_BYTES + 1];
@@ -330,11 +330,18 @@ mfa_enrol_begin(struct db *db, const struct auth_user *u, char *b32,
 			goto out;
 	} else {
 		randombytes_buf(secret, sizeof(secret));
+		db_res_free(&r);
 		if (seal(u->id, secret, sealed, sizeof(sealed)) != 0 ||
-		    db_cmd(db, "INSERT INTO mfa_totp (user_id, secret_sealed) "
-		    "VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING", 2,
-		    p) != 0)
+		    db_exec(db, &r, "INSERT INTO mfa_totp (user_id, "
+		    "secret_sealed) VALUES ($1, $2) ON CONFLICT (user_id) DO "
+		    "NOTHING RETURNING user_id", 2, p) != 0)
 			goto out;
+		/* Another request of the same user's got there first: show
+		 * theirs, or the two pages would disagree. */
+		if (db_res_rows(&r) == 0) {
+			rc = again ? -1 : enrol_begin(db, u, b32, b32len, 1);
+			goto out;
+		}
 	}
 	if (mfa_base32(secret, sizeof(secret), b32, b32len) != 0)
 		goto out;
@@ -343,6 +350,13 @@ out:
 	sodium_memzero(secret, sizeof(secret));
 	db_res_free(&r);
 	return rc;
+}
+
+int
+mfa_enrol_begin(struct db *db, const struct auth_user *u, char *b32,
+    size_t b32len)
+{
+	return enrol_begin(db, u, b32, b32len, 0);
 }
 
 /* A fresh recovery set for uid into codes, replacing the old one, in the

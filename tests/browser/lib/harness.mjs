@@ -291,8 +291,11 @@ export async function mfaCode(user, secret = mfaSecrets.get(user)) {
 }
 
 // Sign in through the form and end on the home page, doing the second step
-// or setting it up when the account needs it.
-export async function signIn(page, base, user, password) {
+// or setting it up when the account needs it. onPage(name), when given, is
+// awaited on each page of that ('mfa-setup', 'mfa-recovery-codes',
+// 'mfa-code'), e.g. to check it with axe.
+export async function signIn(page, base, user, password, onPage = null) {
+  const seen = async (name) => { if (onPage) await onPage(name); };
   await page.goto(base + '/sign-in');
   await page.fill('#username', user);
   await page.fill('#password', password);
@@ -300,10 +303,12 @@ export async function signIn(page, base, user, password) {
     page.click('button:has-text("Sign in")')]);
   const where = new URL(page.url()).pathname;
   if (where === '/sign-in/code') {
+    await seen('mfa-code');
     await page.fill('#code', await mfaCode(user));
     await Promise.all([page.waitForURL(base + '/'),
       page.click('button:has-text("Continue")')]);
   } else if (where === '/account/mfa') {
+    await seen('mfa-setup');
     const secret = (await page.locator('#mfa-secret').innerText()).trim();
     mfaLastStep.delete(user);
     await page.fill('#code', await mfaCode(user, secret));
@@ -313,6 +318,7 @@ export async function signIn(page, base, user, password) {
       throw new Error(`setting up two-step sign-in for ${user} failed`);
     }
     mfaSecrets.set(user, secret);
+    await seen('mfa-recovery-codes');
     await page.goto(base + '/');
   } else if (where !== '/') {
     throw new Error(`sign-in as ${user} ended on ${page.url()}`);

@@ -61,6 +61,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -807,7 +808,10 @@ def sign_in(base, username, password):
 # Codes come from pyotp (Debian python3-pyotp), an implementation independent
 # of the server's liboath. The server refuses a time step used before, so
 # each user's last step is remembered here and the next sign-in takes a later
-# one within the +-1 window (waiting for the clock when all three are spent).
+# one within the +-1 window. When all three are spent, a sign-in uses one of
+# the last five recovery codes from enrolment (mfa_recovery[user][5:], kept
+# for this; tests use the first five) rather than wait for the clock, and
+# waits only when those are gone too.
 # Secrets are kept per username for the life of the test process: a test
 # that uses one username in two databases must enrol it in each
 # (mfa_forget).
@@ -817,6 +821,17 @@ MFA_STEP = 30
 mfa_secrets = {}	# username -> base32 secret
 mfa_recovery = {}	# username -> the recovery codes shown at enrolment
 _mfa_last_step = {}	# username -> the last time step this process used
+
+
+_mfa_waited = [0.0]	# seconds spent waiting for a fresh step
+
+
+@atexit.register
+def _mfa_report():
+    if _mfa_waited[0] >= 1:
+        print("convene_test: waited %.0f s in all for fresh TOTP time steps "
+              "(a user signed in more than 3 times in 90 s)" %
+              _mfa_waited[0], file=sys.stderr)
 
 
 def mfa_code(username, secret=None):
@@ -829,9 +844,26 @@ def mfa_code(username, secret=None):
         step = max(now - 1, _mfa_last_step.get(username, 0) + 1)
         if step <= now + 1:
             break
-        time.sleep(1)
+        time.sleep(0.5)
+        _mfa_waited[0] += 0.5
     _mfa_last_step[username] = step
     return pyotp.TOTP(secret).at(step * MFA_STEP)
+
+
+def _mfa_sign_in_code(username):
+    """The code a sign-in types: a TOTP code when one is free now, else a
+    spare recovery code, else (waiting) a TOTP code."""
+    now = int(time.time()) // MFA_STEP
+    spare = mfa_recovery.get(username, [])[5:]
+    used = _mfa_spent.setdefault(username, set())
+    free = [c for c in spare if c not in used]
+    if _mfa_last_step.get(username, 0) + 1 > now + 1 and free:
+        used.add(free[-1])
+        return free[-1]
+    return mfa_code(username)
+
+
+_mfa_spent = {}		# username -> recovery codes the harness has used
 
 
 def mfa_forget(username):
@@ -839,6 +871,7 @@ def mfa_forget(username):
     mfa_secrets.pop(username, None)
     mfa_recovery.pop(username, None)
     _mfa_last_step.pop(username, None)
+    _mfa_spent.pop(username, None)
 
 
 def _hidden(page, name):
@@ -854,7 +887,7 @@ def mfa_code_step(base, username, pending, code=None):
     if st != 200:
         raise AssertionError("GET /sign-in/code: %d" % st)
     return form("POST", base, "/sign-in/code",
-                {"code": code or mfa_code(username),
+                {"code": code or _mfa_sign_in_code(username),
                  "csrf_token": _hidden(page, "csrf_token")},
                 cookies={MFA_COOKIE: pending})
 
@@ -879,6 +912,7 @@ def mfa_enrol(base, username, cookie):
             username, st, re.sub(r"\s+", " ", str(page))[:300]))
     mfa_secrets[username] = secret
     mfa_recovery[username] = codes
+    _mfa_spent.pop(username, None)
     return codes
 
 
@@ -889,7 +923,7 @@ def mfa_after_password(get, post, username, location):
     if location == "/sign-in/code":
         st, _, page = get("/sign-in/code")
         st, h, page = post("/sign-in/code", {
-            "code": mfa_code(username),
+            "code": _mfa_sign_in_code(username),
             "csrf_token": _hidden(page, "csrf_token")})
         if st != 303:
             raise AssertionError("second step as %s: %d %s" % (
@@ -910,6 +944,7 @@ def mfa_after_password(get, post, username, location):
         mfa_secrets[username] = m.group(1)
         mfa_recovery[username] = re.findall(
             r'class="app-recovery-code">([A-Z2-9-]+)<', str(page))
+        _mfa_spent.pop(username, None)
         return "/"
     return location
 

@@ -221,6 +221,11 @@ class MfaTest(unittest.TestCase):
         self.enrolled_sign_in("m-admin")
         rc = ct.mfa_recovery["m-admin"][3]
         base = self.srv.base
+        # (The harness may have spent one of the last five already.)
+        unused = "SELECT count(*) FROM mfa_recovery_codes WHERE user_id = " \
+            "%s AND used_at IS NULL"
+        left = ct.query(self.db, unused, (self.uid("m-admin"),))[0][0]
+        audits = len(self.audits("mfa.recovery_used", "m-admin"))
         st, h = sign_in_password(base, "m-admin", self.pw["m-admin"])
         # Typed in lower case without the hyphen: still the code.
         st, h, _ = ct.mfa_code_step(base, "m-admin",
@@ -229,17 +234,16 @@ class MfaTest(unittest.TestCase):
         self.assertEqual((st, h["Location"]), (303, "/"))
         self.assertEqual(self.get("/", ct._cookie(h, ct.SESSION_COOKIE))[0],
                          200)
-        self.assertEqual(len(self.audits("mfa.recovery_used", "m-admin")), 1)
+        self.assertEqual(len(self.audits("mfa.recovery_used", "m-admin")),
+                         audits + 1)
         st, h = sign_in_password(base, "m-admin", self.pw["m-admin"])
         st, h, page = ct.mfa_code_step(base, "m-admin",
                                        ct._cookie(h, ct.MFA_COOKIE), rc)
         self.assertEqual(st, 200)
         self.assertIn("Enter a correct security code", page)
         self.assertIsNone(ct._cookie(h, ct.SESSION_COOKIE))
-        self.assertEqual(ct.query(self.db, "SELECT count(*) FROM "
-                                  "mfa_recovery_codes WHERE user_id = %s AND "
-                                  "used_at IS NULL",
-                                  (self.uid("m-admin"),))[0][0], 9)
+        self.assertEqual(ct.query(self.db, unused,
+                                  (self.uid("m-admin"),))[0][0], left - 1)
 
     def test_new_recovery_codes_replace_the_old(self):
         cookie = self.enrolled_sign_in("m-mgr-cli")

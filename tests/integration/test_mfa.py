@@ -362,6 +362,9 @@ class MfaTest(unittest.TestCase):
         self.assertNotIn(old_secret, body)
         self.assertEqual(self.audits("mfa.reset", "m-mgr-r"),
                          [(self.uid("m-admin"),)])
+        # The users page no longer shows it as on.
+        self.assertNotIn("/admin/users/%d/mfa-reset" % uid,
+                         self.get("/admin/users", admin)[2])
         # Their session ended; the next sign-in sets up a new secret.
         self.assertEqual(self.get("/", user)[1]["Location"], "/sign-in")
         st, h = sign_in_password(base, "m-mgr-r", self.pw["m-mgr-r"])

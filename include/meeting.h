@@ -72,6 +72,16 @@ int	 meeting_record_attendance(struct db *db, const struct auth_user *u,
 	    long id, json_t *body, json_t **out, struct verr *e);
 
 /*
+ * The discussions a social worker's team sees, as SQL over the discussions
+ * alias d and the team parameter p: those the team held and those of the
+ * cases it now holds (a case transfer hands the history over with the
+ * case). One definition for every query that checks it.
+ */
+#define MEETING_TEAM_SEES(d, p) \
+	"(" d ".team_id = " p " OR " d ".case_id IN (SELECT c_.id FROM " \
+	"cases c_ WHERE c_.team_id = " p "))"
+
+/*
  * The one visibility rule: may u see discussion id? Staff see their
  * authority's discussions; social workers only their team's. 0, or -1 with
  * e set to 404 (never revealing that the discussion exists). Every route

@@ -63,5 +63,7 @@ extern const struct route ops_routes[];		/* server/metrics.c */
 extern const struct route authority_routes[];	/* server/authority.c */
 extern const struct route record_pdf_routes[];	/* server/record_pdf_http.c */
 extern const struct route account_routes[];	/* server/account.c */
+extern const struct route case_routes[];		/* server/cases.c */
+extern const struct route enquiry_routes[];	/* server/enquiry_api.c */
 
 #endif

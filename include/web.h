@@ -249,6 +249,21 @@ json_t	*web_participant_groups(const struct discussion *d,
 	    int include_removed, void (*more)(json_t *person,
 	    const struct participant *p, void *arg), void *arg);
 
+/* The meeting page of m (visibility checked), with the authorisation
+ * form's errors when we is not NULL and has any (then 422). */
+struct web_errors;
+int	 web_meeting_page(struct http_req *rq, struct http_resp *rs,
+	    const struct discussion *m, struct web_errors *we);
+/* The authorisation panel of m into data ("authorisation"); we: the
+ * form's errors (may be NULL). 0 or -1. */
+int	 web_authorise_view(struct http_req *rq, const struct discussion *m,
+	    json_t *data, const struct web_errors *we);
+int	 web_authorise_submit_post(struct http_req *rq, struct http_resp *rs);
+int	 web_authorise_post(struct http_req *rq, struct http_resp *rs);
+/* A Section 47 enquiry's page and its form (server/web_enquiry.c). */
+int	 web_enquiry_form(struct http_req *rq, struct http_resp *rs);
+int	 web_enquiry_post(struct http_req *rq, struct http_resp *rs);
+
 /* The record and the history in words for the meeting page of discussion
  * d (already checked visible): sets "record", "record_section",
  * "can_write_record", "record_written" and "history" in data. 0, or -1 on

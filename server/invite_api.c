@@ -52,9 +52,9 @@ visible_id(struct http_req *rq, struct http_resp *rs, long *id)
 	snprintf(tid, sizeof(tid), "%ld", rq->user.team_id);
 	if (rq->user.role == ROLE_SOCIAL_WORKER)
 		p[2] = tid;
-	if (db_exec(rq->db, &r, "SELECT 1 FROM discussions WHERE id = $1 AND "
-	    "authority_id = $2 AND ($3::bigint IS NULL OR team_id = $3)", 3,
-	    p) != 0) {
+	if (db_exec(rq->db, &r, "SELECT 1 FROM discussions d WHERE d.id = $1 AND "
+	    "d.authority_id = $2 AND ($3::bigint IS NULL OR "
+	    MEETING_TEAM_SEES("d", "$3") ")", 3, p) != 0) {
 		rs->status = 500;
 		return -1;
 	}

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "authorise.h"
 #include "auth.h"
 #include "classify.h"
 #include "db.h"
@@ -121,11 +122,12 @@ visible(struct db *db, const struct auth_user *u, long id, int lock,
 	if (u->role == ROLE_SOCIAL_WORKER)
 		p[2] = tid;
 	if (db_exec(db, &r, lock ?
-	    "SELECT status, authority_id FROM discussions WHERE id = $1 AND "
-	    "authority_id = $2 AND ($3::bigint IS NULL OR team_id = $3) "
-	    "FOR UPDATE" :
-	    "SELECT status, authority_id FROM discussions WHERE id = $1 AND "
-	    "authority_id = $2 AND ($3::bigint IS NULL OR team_id = $3)",
+	    "SELECT d.status, d.authority_id FROM discussions d WHERE d.id = $1 "
+	    "AND d.authority_id = $2 AND ($3::bigint IS NULL OR "
+	    MEETING_TEAM_SEES("d", "$3") ") FOR UPDATE" :
+	    "SELECT d.status, d.authority_id FROM discussions d WHERE d.id = $1 "
+	    "AND d.authority_id = $2 AND ($3::bigint IS NULL OR "
+	    MEETING_TEAM_SEES("d", "$3") ")",
 	    3, p) != 0)
 		return internal(e);
 	if (db_res_rows(&r) == 0) {
@@ -647,19 +649,26 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 	p[1] = ref;
 	p[2] = tid;
 	p[3] = uid;
+	/* The third column: a front-door team (MASH, out of hours) may book
+	 * on any case of its authority without taking it on. */
 	if (db_exec(db, &r, "WITH i AS (INSERT INTO cases (authority_id, "
 	    "case_ref, team_id, allocated_worker_id) VALUES ($1, $2, $3, $4) "
 	    "ON CONFLICT (authority_id, case_ref) DO NOTHING RETURNING id, "
-	    "team_id, true) SELECT * FROM i UNION ALL SELECT id, team_id, false "
-	    "FROM cases WHERE authority_id = $1 AND case_ref = $2 LIMIT 1", 4,
-	    p) != 0)
+	    "team_id, true AS created) SELECT id, team_id = $3::bigint OR "
+	    "(SELECT front_door FROM teams WHERE id = $3::bigint), created "
+	    "FROM i UNION ALL "
+	    "SELECT id, team_id = $3::bigint OR (SELECT front_door FROM teams "
+	    "WHERE id = $3::bigint), false FROM cases WHERE authority_id = $1 "
+	    "AND case_ref = $2 LIMIT 1", 4, p) != 0)
 		return internal(e);
 	/* A booking that created the case committed while our INSERT waited:
 	 * this statement's snapshot cannot see it, a new statement can. */
 	if (db_res_rows(&r) == 0) {
 		db_res_free(&r);
-		if (db_exec(db, &r, "SELECT id, team_id, false FROM cases WHERE "
-		    "authority_id = $1 AND case_ref = $2", 2, p) != 0)
+		if (db_exec(db, &r, "SELECT id, team_id = $3::bigint OR (SELECT "
+		    "front_door FROM teams WHERE id = $3::bigint), false FROM "
+		    "cases WHERE authority_id = $1 AND case_ref = $2", 3,
+		    p) != 0)
 			return internal(e);
 		if (db_res_rows(&r) != 1) {
 			db_res_free(&r);
@@ -667,7 +676,7 @@ resolve_case(struct db *db, const struct auth_user *u, json_t *body,
 		}
 	}
 	*case_id = db_res_long(&r, 0, 0, 0);
-	rc = db_res_long(&r, 0, 1, 0) != u->team_id ||
+	rc = !db_res_bool(&r, 0, 1) ||
 	    (db_res_bool(&r, 0, 2) && json_array_size(children) == 0);
 	db_res_free(&r);
 	/* Another team's case and a new case without children get the same
@@ -1363,6 +1372,29 @@ cause_field(const struct discussion *d, json_t *body, enum record_cause why,
  * content the change altered (a decision given with attendance) is a new
  * version, written by u: an authorised record is not edited silently.
  */
+/* Whether the discussion changed since before (its API view), apart from
+ * what every write moves (updated_at, sequence) and the record itself. */
+static int
+changed(json_t *before, const struct discussion *d)
+{
+	static const char *const skip[] = { "updated_at", "sequence", "record",
+		NULL };
+	json_t *a = json_deep_copy(before), *b = model_discussion_json(d);
+	size_t i;
+	int rc = 1;
+
+	if (a != NULL && b != NULL) {
+		for (i = 0; skip[i] != NULL; i++) {
+			json_object_del(a, skip[i]);
+			json_object_del(b, skip[i]);
+		}
+		rc = !json_equal(a, b);
+	}
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
 static int
 keep_record(struct db *db, const struct auth_user *u, long id,
     json_t *before, json_t *body, enum record_cause why, struct verr *e)
@@ -1412,9 +1444,13 @@ keep_record(struct db *db, const struct auth_user *u, long id,
 	}
 	snprintf(sid, sizeof(sid), "%ld", id);
 	snprintf(uid, sizeof(uid), "%ld", u != NULL ? u->id : 0);
-	if (!json_equal(was, now) && db_cmd(db, "UPDATE records SET version = "
-	    "version + 1, written_at = now(), written_by = $2 WHERE "
-	    "discussion_id = $1", 2, p) != 0) {
+	/* A change to the record (a decision given with attendance) is a new
+	 * version; after authorisation so is any change to what the record
+	 * rests on, awaiting authorisation again (authorise_reopen). */
+	if (!json_equal(was, now) ? authorise_reopen(db, id, 0) != 0 ||
+	    db_cmd(db, "UPDATE records SET version = version + 1, written_at = "
+	    "now(), written_by = $2 WHERE discussion_id = $1", 2, p) != 0 :
+	    changed(before, d) && authorise_reopen(db, id, 1) != 0) {
 		internal(e);
 		goto out;
 	}

@@ -56,7 +56,8 @@ check_filter(const struct discussion_filter *f, char *from, char *to,
 #define LIST_WHERE \
 	" FROM discussions d JOIN cases c ON c.id = d.case_id" \
 	" JOIN teams t ON t.id = d.team_id" \
-	" WHERE d.authority_id = $1 AND ($2::bigint IS NULL OR d.team_id = $2)" \
+	" WHERE d.authority_id = $1 AND ($2::bigint IS NULL OR d.team_id = $2" \
+	"  OR c.team_id = $2)" \
 	" AND ($3::date IS NULL OR d.starts_at >= ($3::date)::timestamp" \
 	"  AT TIME ZONE 'Europe/London')" \
 	" AND ($4::date IS NULL OR d.starts_at < ($4::date + 1)::timestamp" \

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "authorise.h"
 #include "auth.h"
 #include "db.h"
 #include "input.h"
@@ -729,7 +730,9 @@ record_write_tx(struct db *db, const struct auth_user *u, long id,
 		goto fail;
 	if (read_record(db, body, d, &in, e) != 0)
 		goto out;
-	if (store(db, u, d, &in) != 0 ||
+	/* An authorised record changed is a new version awaiting
+	 * authorisation (store adds the version). */
+	if (authorise_reopen(db, id, 0) != 0 || store(db, u, d, &in) != 0 ||
 	    model_discussion_load(db, id, &after) != 0 ||
 	    (b = model_audit_view(d)) == NULL ||
 	    (a = model_audit_view(after)) == NULL ||

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "audit.h"
+#include "authorise.h"
+#include "enquiry.h"
 #include "auth.h"
 #include "model.h"
 #include "db.h"
@@ -72,12 +74,14 @@ find(struct db *db, const struct auth_user *u, long id, int lock,
 	    "(SELECT 1 FROM discussion_reviews WHERE discussion_id = d.id), "
 	    "EXISTS (SELECT 1 FROM discussion_signoffs WHERE discussion_id = "
 	    "d.id) FROM discussions d WHERE d.id = $1 AND d.authority_id = $2 "
-	    "AND ($3::bigint IS NULL OR d.team_id = $3) FOR UPDATE OF d" :
+	    "AND ($3::bigint IS NULL OR " MEETING_TEAM_SEES("d", "$3") ") "
+	    "FOR UPDATE OF d" :
 	    "SELECT d.status, coalesce(d.actual_classification, ''), EXISTS "
 	    "(SELECT 1 FROM discussion_reviews WHERE discussion_id = d.id), "
 	    "EXISTS (SELECT 1 FROM discussion_signoffs WHERE discussion_id = "
 	    "d.id) FROM discussions d WHERE d.id = $1 AND d.authority_id = $2 "
-	    "AND ($3::bigint IS NULL OR d.team_id = $3)", 3, p) != 0)
+	    "AND ($3::bigint IS NULL OR " MEETING_TEAM_SEES("d", "$3") ")", 3,
+	    p) != 0)
 		return internal(e);
 	if (db_res_rows(&r) == 0) {
 		verr_set(e, 404, NULL, "there is no strategy discussion %ld that "
@@ -237,6 +241,53 @@ out:
 	return rc;
 }
 
+static int
+has_record(struct db *db, long id)
+{
+	char sid[ID_LEN];
+	const char *p[1] = { sid };
+	struct db_res r;
+	int n;
+
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_exec(db, &r, "SELECT 1 FROM records WHERE discussion_id = $1",
+	    1, p) != 0)
+		return 0;
+	n = db_res_rows(&r);
+	db_res_free(&r);
+	return n > 0;
+}
+
+/*
+ * The older sign-off of a discussion that has a record is its
+ * authorisation (docs/api.md "Authorisation"), from a draft too, with the
+ * note as the oversight; it answers as before, with the review state.
+ */
+static int
+sign_off_record(struct db *db, const struct auth_user *u, long id,
+    const char *note, json_t **out, struct verr *e)
+{
+	json_t *body, *v = NULL;
+	struct found f;
+	int rc;
+
+	if (note == NULL || note[0] == '\0')
+		return verr_set(e, 422, "note", "note: say what you checked; "
+		    "authorising a record needs your oversight");
+	if ((body = json_pack("{s:s}", "oversight", note)) == NULL)
+		return internal(e);
+	rc = authorise_record(db, u, id, body, 1, &v, e);
+	json_decref(body);
+	json_decref(v);
+	if (rc != 0)
+		return -1;
+	if (find(db, u, id, 0, &f, e) != 0)
+		return -1;
+	if ((*out = state(db, id)) == NULL)
+		return internal(e);
+	return 0;
+}
+
 int
 review_sign_off(struct db *db, const struct auth_user *u, long id,
     json_t *body, json_t **out, struct verr *e)
@@ -254,6 +305,8 @@ review_sign_off(struct db *db, const struct auth_user *u, long id,
 	    input_str(body, "note", "note", INPUT_MULTILINE, REVIEW_NOTE_MAX,
 	    &note, e) != 0)
 		return -1;
+	if (has_record(db, id))
+		return sign_off_record(db, u, id, note, out, e);
 	if (db_begin(db) != 0)
 		return internal(e);
 	if (find(db, u, id, 1, &f, e) != 0)
@@ -280,6 +333,7 @@ review_sign_off(struct db *db, const struct auth_user *u, long id,
 	p[2] = note != NULL ? note : "";
 	if (db_cmd(db, "INSERT INTO discussion_signoffs (discussion_id, "
 	    "signed_off_by, note) VALUES ($1, $2, $3)", 3, p) != 0 ||
+	    enquiry_sync(db, id) != 0 ||
 	    (after = state(db, id)) == NULL ||
 	    (a = part(after, "sign_off")) == NULL ||
 	    audit_record(db, u, "discussion.sign_off", "discussion", id, NULL,

@@ -10,6 +10,8 @@
 static const struct route *const tables[] = {
 	api_routes,
 	account_routes,
+	case_routes,
+	enquiry_routes,
 	invite_routes,
 	stats_routes,
 	authority_routes,

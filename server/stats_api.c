@@ -19,6 +19,8 @@
 #include "http.h"
 #include "input.h"
 #include "meeting.h"
+#include "authorise.h"
+#include "cases.h"
 #include "review.h"
 #include "router.h"
 #include "stats.h"
@@ -313,22 +315,64 @@ h_sign_off(struct http_req *rq, struct http_resp *rs)
 	return run_review(rq, rs, review_sign_off, 1);
 }
 
+/* ---- authorisation (server/authorise.c) --------------------------------- */
+
+static int
+authorise(struct db *db, const struct auth_user *u, long id, json_t *body,
+    json_t **out, struct verr *e)
+{
+	return authorise_record(db, u, id, body, 0, out, e);
+}
+
+static int
+h_submit(struct http_req *rq, struct http_resp *rs)
+{
+	return run_review(rq, rs, authorise_submit, 1);
+}
+
+static int
+h_authorise(struct http_req *rq, struct http_resp *rs)
+{
+	return run_review(rq, rs, authorise, 0);
+}
+
+static int
+h_versions(struct http_req *rq, struct http_resp *rs)
+{
+	struct verr e = { 0 };
+	json_t *out;
+	long id;
+
+	if (path_id(rq, rs, &id) != 0)
+		return rs->status;
+	if (authorise_versions(rq->db, &rq->user, id, &out, &e) != 0)
+		return http_error_verr(rq, rs, &e);
+	return send_json(rs, 200, out);
+}
+
 /* ---- the initial conference on a case ------------------------------------ */
 
-#define CONFERENCE_SUFFIX	"/conference"
+/*
+ * "/api/v1/cases/<ref>/<what>": a reference may hold "/", so the router
+ * matches "/api/v1/cases/{*}" and the last segment says what is asked for.
+ */
+#define CASES_WHAT_MAX	16
 
-/* The case reference from "/api/v1/cases/<ref>/conference" (a reference
- * may hold "/"); into ref (41 bytes). */
+/* Split the path's rest into ref (reflen bytes) and what (after the last
+ * "/"). 0, or -1 after answering 404. */
 static int
-case_ref(struct http_req *rq, struct http_resp *rs, char *ref, size_t reflen)
+case_path(struct http_req *rq, struct http_resp *rs, char *ref, size_t reflen,
+    char *what)
 {
 	const char *rest = rq->nparams > 0 ? rq->params[0] : "";
-	size_t n = strlen(rest), sl = strlen(CONFERENCE_SUFFIX);
+	const char *sl = strrchr(rest, '/');
+	size_t n = sl != NULL ? (size_t)(sl - rest) : 0;
 
-	if (n > sl && n - sl < reflen &&
-	    strcmp(rest + n - sl, CONFERENCE_SUFFIX) == 0) {
-		memcpy(ref, rest, n - sl);
-		ref[n - sl] = '\0';
+	if (sl != NULL && n > 0 && n < reflen &&
+	    strlen(sl + 1) < CASES_WHAT_MAX) {
+		memcpy(ref, rest, n);
+		ref[n] = '\0';
+		str_copy(what, sl + 1, CASES_WHAT_MAX);
 		return 0;
 	}
 	http_error(rq, rs, 404, NULL, "there is nothing at this address");
@@ -336,36 +380,51 @@ case_ref(struct http_req *rq, struct http_resp *rs, char *ref, size_t reflen)
 }
 
 static int
-h_conference_get(struct http_req *rq, struct http_resp *rs)
+h_case_get(struct http_req *rq, struct http_resp *rs)
 {
 	struct verr e = { 0 };
 	json_t *out;
-	char ref[64];
+	char ref[64], what[CASES_WHAT_MAX];
+	int rc;
 
-	if (case_ref(rq, rs, ref, sizeof(ref)) != 0)
+	if (case_path(rq, rs, ref, sizeof(ref), what) != 0)
 		return rs->status;
-	if (review_conference_get(rq->db, &rq->user, ref, &out, &e) != 0)
+	if (strcmp(what, "conference") == 0)
+		rc = review_conference_get(rq->db, &rq->user, ref, &out, &e);
+	else if (strcmp(what, "transfers") == 0)
+		rc = cases_transfers_get(rq->db, &rq->user, ref, &out, &e);
+	else
+		return http_error(rq, rs, 404, NULL, "there is nothing at this "
+		    "address");
+	if (rc != 0)
 		return http_error_verr(rq, rs, &e);
 	return send_json(rs, 200, out);
 }
 
+/* PUT and POST .../conference record the conference; POST .../transfer
+ * moves the case. */
 static int
-h_conference_set(struct http_req *rq, struct http_resp *rs)
+h_case_write(struct http_req *rq, struct http_resp *rs)
 {
 	struct verr e = { 0 };
 	json_t *body, *out = NULL;
-	char ref[64];
+	char ref[64], what[CASES_WHAT_MAX];
+	int rc, transfer;
 
-	if (case_ref(rq, rs, ref, sizeof(ref)) != 0)
+	if (case_path(rq, rs, ref, sizeof(ref), what) != 0)
 		return rs->status;
+	transfer = strcmp(what, "transfer") == 0 &&
+	    strcmp(rq->method, "POST") == 0;
+	if (!transfer && strcmp(what, "conference") != 0)
+		return http_error(rq, rs, 404, NULL, "there is nothing at this "
+		    "address");
 	if ((body = body_json(rq, 0, &e)) == NULL)
 		return http_error_verr(rq, rs, &e);
-	if (review_conference_set(rq->db, &rq->user, ref, body, &out,
-	    &e) != 0) {
-		json_decref(body);
-		return http_error_verr(rq, rs, &e);
-	}
+	rc = transfer ? cases_transfer(rq->db, &rq->user, ref, body, &out, &e) :
+	    review_conference_set(rq->db, &rq->user, ref, body, &out, &e);
 	json_decref(body);
+	if (rc != 0)
+		return http_error_verr(rq, rs, &e);
 	return send_json(rs, 200, out);
 }
 
@@ -523,12 +582,23 @@ const struct route stats_routes[] = {
 	  h_review, 0, "review a single-agency or partial discussion" },
 	{ "POST", "/api/v1/meetings/{id}/sign-off", AUTH_TOKEN, ROLE_MANAGER,
 	  h_sign_off, 0, "sign off a held discussion's record" },
-	{ "GET", "/api/v1/cases/*", AUTH_TOKEN, ROLE_STAFF, h_conference_get,
-	  0, "a case's initial conference (/api/v1/cases/REF/conference)" },
-	{ "PUT", "/api/v1/cases/*", AUTH_TOKEN, ROLE_STAFF, h_conference_set,
+	{ "POST", "/api/v1/meetings/{id}/record/submit", AUTH_TOKEN,
+	  ROLE_SOCIAL_WORKER, h_submit, 0, "submit the record for a manager's "
+	  "authorisation (the team)" },
+	{ "POST", "/api/v1/meetings/{id}/authorisation", AUTH_TOKEN,
+	  ROLE_MANAGER, h_authorise, 0, "authorise the record, confirming or "
+	  "changing each child's decision (manager)" },
+	{ "GET", "/api/v1/meetings/{id}/record/versions", AUTH_TOKEN,
+	  ROLE_STAFF, h_versions, 0, "the record's authorised versions and "
+	  "the one being worked on" },
+	{ "GET", "/api/v1/cases/*", AUTH_TOKEN, ROLE_STAFF, h_case_get,
+	  0, "a case's initial conference (/api/v1/cases/REF/conference) or "
+	  "its holder and transfers (/api/v1/cases/REF/transfers)" },
+	{ "PUT", "/api/v1/cases/*", AUTH_TOKEN, ROLE_STAFF, h_case_write,
 	  0, "record a case's initial conference" },
-	{ "POST", "/api/v1/cases/*", AUTH_TOKEN, ROLE_STAFF, h_conference_set,
-	  0, "record a case's initial conference" },
+	{ "POST", "/api/v1/cases/*", AUTH_TOKEN, ROLE_STAFF, h_case_write,
+	  0, "record a case's initial conference, or move the case to another "
+	  "team (/api/v1/cases/REF/transfer: its team or a manager)" },
 	{ "GET", "/api/v1/bank-holidays", AUTH_TOKEN, ROLE_ANY, h_holidays, 0,
 	  "England and Wales bank holidays" },
 	{ "PUT", "/api/v1/bank-holidays/{date}", AUTH_TOKEN, ROLE_ADMIN,

@@ -1234,8 +1234,18 @@ const struct route web_routes[] = {
 	  0, "the record of the strategy discussion: the form" },
 	{ "POST", "/meetings/{id}/record", AUTH_SESSION, SW, web_record_post,
 	  0, "write or change the record of the strategy discussion" },
+	{ "POST", "/meetings/{id}/record/submit", AUTH_SESSION, SW,
+	  web_authorise_submit_post, 0, "submit the record for authorisation" },
+	{ "POST", "/meetings/{id}/authorisation", AUTH_SESSION, ROLE_MANAGER,
+	  web_authorise_post, 0, "authorise the record (manager)" },
 	{ "GET", "/meetings/{id}/recorded", AUTH_SESSION, ROLE_STAFF,
 	  web_attend_done, 0, "the recorded result and its classification" },
+	{ "GET", "/enquiries/{id}", AUTH_SESSION, ROLE_STAFF,
+	  web_enquiry_form, 0, "a Section 47 enquiry: its clock and its "
+	  "conference" },
+	{ "POST", "/enquiries/{id}", AUTH_SESSION, ROLE_STAFF,
+	  web_enquiry_post, 0, "record the conference of a Section 47 "
+	  "enquiry" },
 	{ "GET", "/directory", AUTH_SESSION, ROLE_ANY, web_dir_list, 0,
 	  "the contacts directory" },
 	{ "GET", "/directory/contacts/new", AUTH_SESSION, ADMIN,

@@ -10,6 +10,9 @@
 #include <time.h>
 
 #include "auth.h"
+#include "authorise.h"
+#include "enquiry.h"
+#include "str.h"
 #include "http.h"
 #include "ltime.h"
 #include "meeting.h"
@@ -93,12 +96,78 @@ table(json_t *rows, int more, const char *caption, const char *empty,
 	    "empty", empty, "more_href", more_href);
 }
 
+/* The open Section 47 enquiries with their clocks, in words. */
+static json_t *
+enquiries_view(struct http_req *rq)
+{
+	static const char *const colour[] = { "ok", "govuk-tag--green",
+		"amber", "govuk-tag--yellow", "red", "govuk-tag--red",
+		"overdue", "govuk-tag--red", NULL };
+	struct verr e = { 0 };
+	json_t *out = NULL, *a, *o, *c;
+	const char *st, *tag = "govuk-tag--grey";
+	char text[160], due[32], err[64];
+	size_t i, k;
+	int y, m, d;
+
+	if (enquiry_list(rq->db, &rq->user, 0, &out, &e) != 0)
+		return NULL;
+	a = json_object_get(out, "enquiries");
+	json_array_foreach(a, i, o) {
+		c = json_object_get(o, "clock");
+		st = json_string_value(json_object_get(c, "state"));
+		for (k = 0; colour[k] != NULL; k += 2)
+			if (strcmp(colour[k], st) == 0)
+				tag = colour[k + 1];
+		if (ltime_parse_date(json_string_value(json_object_get(c,
+		    "due")), &y, &m, &d, err, sizeof(err)) == 0)
+			snprintf(due, sizeof(due), "%02d/%02d/%04d", d, m, y);
+		else
+			str_copy(due, "", sizeof(due));
+		snprintf(text, sizeof(text), "Day %lld of %lld working days, "
+		    "conference %s", (long long)json_integer_value(
+		    json_object_get(c, "working_day")), (long long)
+		    json_integer_value(json_object_get(c, "target")),
+		    json_is_string(json_object_get(o, "icpc_booked_for")) ?
+		    "booked" : "not booked");
+		json_object_set_new(o, "clock_text", json_string(text));
+		json_object_set_new(o, "due_text", json_string(due));
+		json_object_set_new(o, "tag", json_string(tag));
+		json_object_set_new(o, "overdue", json_boolean(
+		    strcmp(st, "overdue") == 0));
+	}
+	json_object_set_new(out, "any", json_boolean(json_array_size(a) > 0));
+	return out;
+}
+
+/* A manager's queue (authorise_queue) with the words for each reason. */
+static json_t *
+queue_view(struct http_req *rq)
+{
+	json_t *a = authorise_queue(rq->db, &rq->user), *o;
+	const char *why;
+	size_t i;
+
+	json_array_foreach(a, i, o) {
+		why = json_string_value(json_object_get(o, "why"));
+		json_object_set_new(o, "why_text", json_string(
+		    strcmp(why, "changed") == 0 ? "Changed after authorisation" :
+		    strcmp(why, "awaiting") == 0 ? "Awaiting authorisation" :
+		    "Not multi-agency: review"));
+		json_object_set_new(o, "old", json_boolean(json_integer_value(
+		    json_object_get(o, "days")) >= 2));
+	}
+	return a == NULL ? NULL : json_pack("{s:o, s:b}", "rows", a, "any",
+	    json_array_size(a) > 0);
+}
+
 int
 web_home(struct http_req *rq, struct http_resp *rs)
 {
 	struct discussion_filter f;
 	char today[16], from[16];
-	json_t *d, *up = NULL, *await = NULL, *fl = NULL;
+	json_t *d, *up = NULL, *await = NULL, *fl = NULL, *queue = NULL;
+	json_t *enq = NULL;
 	time_t t = time(NULL) - (time_t)FLAG_DAYS * 86400;
 	int y, m, dd, h, mi, more_up = 0, more_await = 0;
 
@@ -119,7 +188,11 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	if ((await = rows(rq, &f, 0, &more_await)) == NULL ||
 	    (fl = flags(rq, from)) == NULL)
 		goto fail;
-	d = json_pack("{s:o, s:o, s:o}",
+	if (rq->user.role == ROLE_MANAGER && (queue = queue_view(rq)) == NULL)
+		goto fail;
+	if ((enq = enquiries_view(rq)) == NULL)
+		goto fail;
+	d = json_pack("{s:o, s:o, s:o, s:o*, s:o}",
 	    "upcoming", table(up, more_up, "Upcoming", "There are no "
 	    "upcoming strategy discussions.", "/meetings?status=scheduled"),
 	    "awaiting", table(await, more_await, "Attendance not yet recorded",
@@ -127,12 +200,14 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	    "recorded.", "/meetings?status=scheduled"),
 	    "flags", table(fl, 0, "Flagged in the last 90 days: single-agency "
 	    "or partial", "No strategy discussion in the last 90 days was "
-	    "flagged.", NULL));
-	up = await = fl = NULL;
+	    "flagged.", NULL), "queue", queue, "enquiries", enq);
+	up = await = fl = queue = enq = NULL;
 	return web_page(rq, rs, 200, "home", "Home", d);
 fail:
 	json_decref(up);
 	json_decref(await);
 	json_decref(fl);
+	json_decref(queue);
+	json_decref(enq);
 	return rs->status = 500;
 }

@@ -207,6 +207,11 @@ done_text(const char *done)
 	if (strcmp(done, "cancelled") == 0)
 		return "The strategy discussion has been cancelled. Everyone "
 		    "invited is being told.";
+	if (strcmp(done, "submitted") == 0)
+		return "The record has been sent to your managers for "
+		    "authorisation.";
+	if (strcmp(done, "authorised") == 0)
+		return "The record has been authorised.";
 	return strcmp(done, "record") == 0 ? "Record saved" : "";
 }
 
@@ -235,23 +240,19 @@ agencies_view(const struct discussion *d, json_t *out)
 }
 
 int
-web_meeting_show(struct http_req *rq, struct http_resp *rs)
+web_meeting_page(struct http_req *rq, struct http_resp *rs,
+    const struct discussion *m, struct web_errors *we)
 {
-	struct discussion *m;
-	const char *status;
+	const char *status = txt(m->status);
 	json_t *d;
-	long id;
 	int sw = rq->user.role == ROLE_SOCIAL_WORKER;
 
-	if (web_discussion_load(rq, rs, &id, &m) != 0)
-		return rs->status;
-	status = txt(m->status);
 	d = json_pack("{s:I, s:o, s:o, s:o}", "id", (json_int_t)m->id, "m",
 	    web_discussion_row(m), "details", details(m), "groups",
 	    web_participant_groups(m, 1, NULL, NULL));
-	if (web_record_meeting_view(rq, m, d) != 0) {
+	if (web_record_meeting_view(rq, m, d) != 0 ||
+	    web_authorise_view(rq, m, d, we) != 0) {
 		json_decref(d);
-		model_discussion_free(m);
 		return rs->status = 500;
 	}
 	agencies_view(m, d);
@@ -266,9 +267,26 @@ web_meeting_show(struct http_req *rq, struct http_resp *rs)
 	json_object_set_new(d, "back", json_pack("{s:s, s:s}", "href",
 	    "/meetings", "text", "All strategy discussions"));
 	/* invites: answers reset, counter-proposals (meeting_counters) */
-	json_object_set_new(d, "invite_notes", invite_page_notes(rq->db, id));
-	model_discussion_free(m);
+	json_object_set_new(d, "invite_notes", invite_page_notes(rq->db, m->id));
+	if (we != NULL && web_errors_any(we)) {
+		web_errors_put(we, d);
+		return web_page(rq, rs, 422, "meeting", "Strategy discussion", d);
+	}
 	return web_page(rq, rs, 200, "meeting", "Strategy discussion", d);
+}
+
+int
+web_meeting_show(struct http_req *rq, struct http_resp *rs)
+{
+	struct discussion *m;
+	long id;
+	int rc;
+
+	if (web_discussion_load(rq, rs, &id, &m) != 0)
+		return rs->status;
+	rc = web_meeting_page(rq, rs, m, NULL);
+	model_discussion_free(m);
+	return rc;
 }
 
 /* ---- reschedule --------------------------------------------------------------- */

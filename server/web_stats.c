@@ -1190,16 +1190,26 @@ out:
 
 /* ---- review and sign-off ----------------------------------------------------- */
 
-/* Where to go back to: a statistics page of ours, else the flagged list. */
+/* Where a review may send the manager back to: the statistics pages or a
+ * meeting page (its authorisation panel), local paths only. */
+static int
+back_ok(const char *b)
+{
+	if (b == NULL || strstr(b, "//") != NULL || str_has_ctl(b))
+		return 0;
+	if (strncmp(b, "/meetings/", 10) == 0)
+		return strspn(b + 10, "0123456789") > 0;
+	return strncmp(b, "/stats", 6) == 0 &&
+	    (b[6] == '\0' || b[6] == '?' || b[6] == '/');
+}
+
+/* Where to go back to: back_ok's, else the flagged list. */
 static void
 back_to(const struct http_req *rq, char *out, size_t outlen)
 {
 	const char *b = form_get(&rq->form, "back");
 
-	if (b == NULL || strncmp(b, "/stats", 6) != 0 ||
-	    (b[6] != '\0' && b[6] != '?' && b[6] != '/') ||
-	    strstr(b, "//") != NULL || str_has_ctl(b) ||
-	    str_copy(out, b, outlen) >= outlen)
+	if (!back_ok(b) || str_copy(out, b, outlen) >= outlen)
 		str_copy(out, "/stats/discussions?review=unreviewed", outlen);
 }
 
@@ -1275,9 +1285,7 @@ web_stats_review_form(struct http_req *rq, struct http_resp *rs)
 
 	if (path_id(rq, rs, &id) != 0)
 		return rs->status;
-	if (b[0] != '\0' && strncmp(b, "/stats", 6) == 0 &&
-	    strstr(b, "//") == NULL && !str_has_ctl(b) &&
-	    str_copy(back, b, sizeof(back)) < sizeof(back))
+	if (back_ok(b) && str_copy(back, b, sizeof(back)) < sizeof(back))
 		;
 	else
 		str_copy(back, "/stats/discussions?review=unreviewed",
@@ -1360,6 +1368,11 @@ web_stats_sign_off_post(struct http_req *rq, struct http_resp *rs)
 		return rs->status = 500;
 	if (review_sign_off(rq->db, &rq->user, id, body, &out, &e) != 0) {
 		json_decref(body);
+		/* A discussion with a record is authorised with oversight,
+		 * on its page. */
+		if (e.status == 422 && strcmp(e.field, "note") == 0)
+			return web_redirectf(rs, "/meetings/%ld#authorisation",
+			    id);
 		return web_fail(rq, rs, &e);
 	}
 	json_decref(body);

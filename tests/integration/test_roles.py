@@ -259,6 +259,28 @@ ROUTES = {
         (row(403, 403, 200, 403, 404, 403, 401, 401),
          lambda t, c: dict(path="/api/v1/meetings/%d/sign-off" %
                            t.held()["id"], json={"note": "Checked"})),
+    # ---- authorisation (tests/integration/test_authorisation.py) ----------
+    ("POST", "/api/v1/meetings/{id}/record/submit"):
+        (row(200, 404, 403, 403, 403, 404, 401, 401), lambda t, c: dict(
+            path="/api/v1/meetings/%d/record/submit" % t.new_record()["id"],
+            json={})),
+    ("POST", "/api/v1/meetings/{id}/authorisation"):
+        (row(403, 403, 200, 403, 404, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/meetings/%d/authorisation" %
+            t.new_record(submitted=True)["id"],
+            json={"oversight": "Agreed"})),
+    ("GET", "/api/v1/meetings/{id}/record/versions"):
+        (row(200, 404, 200, 403, 404, 404, 401, 401), lambda t, c: dict(
+            path="/api/v1/meetings/%d/record/versions" % t.recorded()["id"])),
+    # ---- Section 47 enquiries (tests/integration/test_enquiries.py: who
+    # sees which; here the roles) ----------------------------------------------
+    ("GET", "/api/v1/enquiries"): (STAFF_API, fixed("/api/v1/enquiries")),
+    ("GET", "/api/v1/enquiries/{id}"):
+        (row(404, 404, 404, 403, 404, 404, 401, 401),
+         fixed("/api/v1/enquiries/999999")),
+    ("PATCH", "/api/v1/enquiries/{id}"):
+        (row(404, 404, 404, 403, 404, 404, 401, 401),
+         fixed("/api/v1/enquiries/999999", json={})),
     ("GET", "/api/v1/cases/*"):
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          fixed("/api/v1/cases/%s/conference" % CONF_REF)),
@@ -270,6 +292,15 @@ ROUTES = {
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          fixed("/api/v1/cases/%s/conference" % CONF_REF,
                json={"not_required": True})),
+    # ---- teams: front doors (tests/integration/test_case_transfer.py) ------
+    ("GET", "/api/v1/teams"):
+        (row(200, 200, 200, 200, 200, 200, 401, 401), fixed("/api/v1/teams")),
+    ("PATCH", "/api/v1/teams/{id}"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/teams/%d" % ct.query(
+                t.db, "SELECT min(id) FROM teams WHERE authority_id = %s",
+                (t.authority,))[0][0],
+            json={"front_door": False})),
     ("GET", "/api/v1/bank-holidays"):
         (row(200, 200, 200, 200, 200, 200, 401, 401),
          fixed("/api/v1/bank-holidays")),
@@ -362,8 +393,20 @@ ROUTES = {
                                        held_page("/record")),
     ("POST", "/meetings/{id}/record"): (WRITE_MEETING,
                                         page("/record", form={})),
+    ("POST", "/meetings/{id}/record/submit"): (WRITE_MEETING,
+                                               page("/record/submit",
+                                                    form={})),
+    ("POST", "/meetings/{id}/authorisation"):
+        (row(403, 403, OK, 403, 404, 403, LOGIN, LOGIN),
+         page("/authorisation", form={})),
     ("GET", "/meetings/{id}/recorded"): (READ_MEETING,
                                          held_page("/recorded")),
+    ("GET", "/enquiries/{id}"):
+        (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
+         fixed("/enquiries/999999")),
+    ("POST", "/enquiries/{id}"):
+        (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
+         fixed("/enquiries/999999", form={})),
     ("GET", "/directory"): (SIGNED, fixed("/directory")),
     ("GET", "/directory/contacts/new"): (ADMIN,
                                          fixed("/directory/contacts/new")),
@@ -519,6 +562,13 @@ class RolesTest(unittest.TestCase):
     def recorded(self):
         """A meeting of team A, held, with its record written (once)."""
         if not self._recorded:
+            self._recorded.append(self.new_record())
+        return self._recorded[0]
+
+    def new_record(self, submitted=False):
+        """A new meeting of team A, held, its record written (and submitted
+        for authorisation)."""
+        if True:
             m = self.held()
             chair = next(p["id"] for p in m["participants"]
                          if p["agency"] == "social_care")
@@ -534,8 +584,12 @@ class RolesTest(unittest.TestCase):
                                       "next_step": "child_in_need"}
                                       for ch in m["children"]]})
             self.assertEqual(st, 200, r)
-            self._recorded.append(r)
-        return self._recorded[0]
+        if submitted:
+            st, _, v = ct.api("POST", self.srv.base,
+                              "/api/v1/meetings/%d/record/submit" % r["id"],
+                              token=self.tokens["sw_own"], json={})
+            self.assertEqual(st, 200, v)
+        return r
 
     _days = itertools.count(1)
 

@@ -6,8 +6,9 @@
  * The second step's state is server-side (mfa_pending, five minutes, one
  * use), named by a random cookie on /sign-in only; its form carries the
  * state's HMAC under the server key as a CSRF token. Wrong codes take from
- * the sign-in budgets (throttle.c) exactly as wrong passwords do: 429 with
- * Retry-After, nothing sleeps. Codes are never logged.
+ * the sign-in budgets (throttle.c) exactly as wrong passwords do, there and
+ * on /account/mfa: 429 with Retry-After, nothing sleeps. Codes are never
+ * logged.
  */
 #include <stdio.h>
 #include <string.h>
@@ -302,14 +303,64 @@ web_mfa_enrol_post(struct http_req *rq, struct http_resp *rs)
 	return rs->status = rc;
 }
 
+/*
+ * A code typed on /account/mfa takes from the sign-in budgets as at
+ * /sign-in/code, so a stolen session cannot guess its way to new recovery
+ * codes. Only a well-formed code counts (an empty form is no guess); client
+ * is left empty then. 0 go on, 1 refused (429 sent), -1 error.
+ */
+static int
+code_budget(struct http_req *rq, struct http_resp *rs, char *client,
+    size_t len)
+{
+	struct web_errors we;
+	char code[MFA_DIGITS + 1], ra[24];
+	long retry_after = 0;
+	int rc;
+
+	client[0] = '\0';
+	if (mfa_code_parse(form_get(&rq->form, CODE_FIELD), code,
+	    sizeof(code)) != 0)
+		return 0;
+	if (http_client_addr(rq, client, len) != 0)
+		str_copy(client, "unknown", len);
+	if ((rc = throttle_take(rq->db, client, rq->user.username,
+	    &retry_after)) <= 0)
+		return rc;
+	log_warn("web", "second factor change refused for %s: over the sign-in "
+	    "budget (retry after %ld s)", rq->user.username, retry_after);
+	web_errors_init(&we);
+	web_error(&we, CODE_FIELD, NULL, "There have been too many wrong codes "
+	    "from here. Wait %ld minute%s and try again", (retry_after + 59) /
+	    60, (retry_after + 59) / 60 == 1 ? "" : "s");
+	account_page(rq, rs, 429, &we, NULL);
+	web_errors_free(&we);
+	snprintf(ra, sizeof(ra), "%ld", retry_after);
+	if (http_resp_header(rs, "Retry-After", ra) != 0)
+		rs->status = 500;
+	return 1;
+}
+
+/* After the check: only a wrong code keeps what code_budget took. */
+static void
+code_budget_settle(struct http_req *rq, const char *client, int rc)
+{
+	if (client[0] != '\0' && rc != MFA_WRONG && rc != MFA_REPLAY)
+		throttle_refund(rq->db, client, rq->user.username);
+}
+
 int
 web_mfa_recovery_post(struct http_req *rq, struct http_resp *rs)
 {
 	struct mfa_codes codes;
+	char client[64];
 	int rc;
 
+	if ((rc = code_budget(rq, rs, client, sizeof(client))) != 0)
+		return rc < 0 ? (rs->status = 500) : rs->status;
 	rc = mfa_recovery_renew(rq->db, &rq->user, form_get(&rq->form,
 	    CODE_FIELD), &codes);
+	code_budget_settle(rq, client, rc);
 	if (rc < 0)
 		return rs->status = 500;
 	if (rc > 0)
@@ -323,9 +374,13 @@ web_mfa_recovery_post(struct http_req *rq, struct http_resp *rs)
 int
 web_mfa_disable_post(struct http_req *rq, struct http_resp *rs)
 {
-	int rc = mfa_disable(rq->db, &rq->user, form_get(&rq->form,
-	    CODE_FIELD));
+	char client[64];
+	int rc;
 
+	if ((rc = code_budget(rq, rs, client, sizeof(client))) != 0)
+		return rc < 0 ? (rs->status = 500) : rs->status;
+	rc = mfa_disable(rq->db, &rq->user, form_get(&rq->form, CODE_FIELD));
+	code_budget_settle(rq, client, rc);
 	if (rc < 0)
 		return rs->status = 500;
 	if (rc > 0)

@@ -14,7 +14,8 @@ against a real PostgreSQL and the real server.
 - an administrator's reset (and the operator's `convene user mfa-reset`)
   forces enrolment again and never shows a secret; not across authorities
 - a social worker may turn TOTP off with a code; a manager may not
-- wrong codes take from the sign-in budget: 429 with Retry-After
+- wrong codes take from the sign-in budget: 429 with Retry-After, at sign-in
+  and on the account page (new recovery codes, turning it off)
 - the secret is sealed at rest; no secret or code in the audit log or the
   server's log
 
@@ -39,6 +40,7 @@ USERS = (
     ("m-mgr-r", "manager", "MFA Team", None),
     ("m-mgr-cli", "manager", "MFA Team", None),
     ("m-thr", "manager", "MFA Team", None),
+    ("m-renew", "manager", "MFA Team", None),
     ("m-admin", "admin", None, None),
     ("m-sw", "social_worker", "MFA Team", None),
     ("m-sw-off", "social_worker", "MFA Team", None),
@@ -404,6 +406,33 @@ class MfaTest(unittest.TestCase):
         self.assertEqual(st, 429)
         self.assertIsNone(ct._cookie(h, ct.SESSION_COOKIE))
         self.assertIn("second factor refused for m-thr", self.srv.log_text())
+
+    def test_wrong_codes_on_the_account_page_are_throttled(self):
+        # A stolen session must not guess its way to new recovery codes.
+        base = self.srv.base
+        cookie = self.enrolled_sign_in("m-renew")
+        csrf = ct.session_csrf(self.db, cookie)
+        right = pyotp.TOTP(ct.mfa_secrets["m-renew"]).now()
+        wrong = "%06d" % ((int(right) + 500000) % 1000000)
+        for i in range(5):
+            st, _, _ = ct.form("POST", base, "/account/mfa/recovery-codes",
+                               {"code": wrong}, cookie=cookie, csrf=csrf)
+            self.assertEqual(st, 422, i)
+        st, h, page = ct.form("POST", base, "/account/mfa/recovery-codes",
+                              {"code": self.code("m-renew")}, cookie=cookie,
+                              csrf=csrf)
+        self.assertEqual(st, 429)
+        self.assertGreater(int(h["Retry-After"]), 0)
+        self.assertIn("too many wrong codes", page)
+        self.assertNotIn("app-recovery-code", page)
+        self.assertEqual(len(self.audits("mfa.recovery_renew", "m-renew")),
+                         0)
+        # An empty form is no guess: the field's own message.
+        st, _, page = ct.form("POST", base, "/account/mfa/recovery-codes",
+                              {}, cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 422)
+        self.assertIn("second factor change refused for m-renew",
+                      self.srv.log_text())
 
     # ---- secrets -------------------------------------------------------------------
 

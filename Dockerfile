@@ -11,7 +11,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	build-essential cmake pkg-config ca-certificates \
-	libmicrohttpd-dev libpq-dev libical-dev libjansson-dev libsodium-dev \
+	libmicrohttpd-dev libpq-dev libical-dev libjansson-dev libsodium-dev liboath-dev \
 	libcurl4-openssl-dev libcjose-dev libcmocka-dev zlib1g-dev libcairo2-dev libpango1.0-dev \
 	nodejs npm \
  && rm -rf /var/lib/apt/lists/*
@@ -39,7 +39,7 @@ FROM debian:12-slim
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-	libmicrohttpd12 libpq5 libical3 libjansson4 libsodium23 libcurl4 zlib1g \
+	libmicrohttpd12 libpq5 libical3 libjansson4 libsodium23 liboath0 libcurl4 zlib1g \
 	libcjose0 \
 	libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libglib2.0-0 \
 	libharfbuzz0b fonts-liberation2 \

@@ -37,6 +37,9 @@ struct auth_user {
 	char		 session_id[65];	/* set when signed in by cookie */
 	char		 csrf[65];		/* the session's CSRF token */
 	int		 must_change_password;	/* reset by an admin */
+	/* A session of someone who must have a second factor and has none
+	 * yet: only enrolment is open (mfa.h, ROUTE_MFA_ENROL). */
+	int		 mfa_enrol_needed;
 };
 
 int	 auth_init(void);	/* sodium_init; 0 on success */

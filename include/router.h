@@ -25,8 +25,10 @@ enum route_flags {
 	ROUTE_RAW_BODY	= 1 << 2,	/* body is not JSON/form (text/calendar) */
 	ROUTE_SLOW	= 1 << 3,	/* hashes a password: runs off the server
 					   threads (http.c, the slow lane) */
-	ROUTE_PW_CHANGE	= 1 << 4	/* open to a user who must change their
+	ROUTE_PW_CHANGE	= 1 << 4,	/* open to a user who must change their
 					   password first (after a reset) */
+	ROUTE_MFA_ENROL	= 1 << 5	/* open to a session that must set up
+					   its second factor first (mfa.h) */
 };
 
 typedef int (*route_handler)(struct http_req *, struct http_resp *);

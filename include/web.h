@@ -5,6 +5,8 @@
  * the helpers every page shares; each concern has its own file:
  *
  *   web_auth.c       sign in and out, throttling repeated failures
+ *   web_mfa.c        the second factor: the code page, /account/mfa, an
+ *                    administrator's reset
  *   web_home.c       the home page
  *   web_book.c       book a strategy meeting: form, check answers, confirm
  *   web_meeting.c    one meeting: details, history, reschedule, invitees,
@@ -33,6 +35,7 @@
 
 struct agency_list;
 struct app;
+struct auth_user;
 struct db;
 struct discussion;
 struct discussion_summary;
@@ -185,6 +188,17 @@ int	 web_auth_form(struct http_req *, struct http_resp *);
 int	 web_auth_sign_in(struct http_req *, struct http_resp *);
 int	 web_auth_sign_out(struct http_req *, struct http_resp *);
 int	 web_account_password_form(struct http_req *, struct http_resp *);
+/* After a correct password for u, who has TOTP: the second step's state
+ * and a redirect to its page (web_mfa.c). Returns the status. */
+int	 web_mfa_challenge(struct http_req *, struct http_resp *,
+	    const struct auth_user *u);
+int	 web_mfa_code_form(struct http_req *, struct http_resp *);
+int	 web_mfa_code_post(struct http_req *, struct http_resp *);
+int	 web_mfa_account(struct http_req *, struct http_resp *);
+int	 web_mfa_enrol_post(struct http_req *, struct http_resp *);
+int	 web_mfa_recovery_post(struct http_req *, struct http_resp *);
+int	 web_mfa_disable_post(struct http_req *, struct http_resp *);
+int	 web_admin_user_mfa_reset(struct http_req *, struct http_resp *);
 int	 web_admin_user_deactivate(struct http_req *, struct http_resp *);
 int	 web_admin_user_reactivate(struct http_req *, struct http_resp *);
 int	 web_admin_user_reset(struct http_req *, struct http_resp *);

@@ -46,6 +46,7 @@ runtime_pkgs=(
 	libmicrohttpd-dev libpq-dev libical-dev libjansson-dev libsodium-dev
 	libcurl4-openssl-dev
 	libcjose-dev		# id_token signatures (server/oidc.c, docs/sso.md)
+	liboath-dev		# TOTP, the second factor (server/mfa.c)
 	zlib1g-dev		# gzip for feeds (server/feed.c)
 	libcairo2-dev libpango1.0-dev	# the record as a PDF (record_pdf.c)
 	fonts-liberation2	# its font, embedded: the same pages everywhere
@@ -59,6 +60,7 @@ test_pkgs=(
 	libclang-rt-14-dev	# libFuzzer and sanitizer runtimes for clang
 	postgresql-client
 	python3-aiosmtpd python3-icalendar python3-psycopg2 python3-yaml
+	python3-pyotp		# TOTP codes in tests (an independent implementation)
 	python3-vobject		# second iCalendar parser (test_invites_interop.py)
 	python3-prometheus-client	# parses GET /metrics (test_metrics.py)
 	nginx			# load balancer in test_multi_instance.py

@@ -385,6 +385,46 @@ retention_save(struct db *db, const char *aid, json_t *v)
 	    "$2::int WHERE id = $1", 2, p);
 }
 
+/* ---- mfa_required_for_everyone (identity issue, section 2) ---------- */
+
+/* Managers and admins always need a second factor (mfa.h); true makes
+ * everyone of the authority need one at their next request. */
+static int
+mfa_load(struct db *db, const char *aid, json_t *o)
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	int rc = -1;
+
+	if (db_exec(db, &r, "SELECT mfa_required_for_everyone FROM "
+	    "authorities WHERE id = $1", 1, p) != 0)
+		return -1;
+	if (db_res_rows(&r) == 1)
+		rc = json_object_set_new(o, "mfa_required_for_everyone",
+		    json_boolean(db_res_bool(&r, 0, 0)));
+	db_res_free(&r);
+	return rc;
+}
+
+static int
+mfa_check(struct db *db, json_t *v, struct verr *e)
+{
+	(void)db;
+	if (!json_is_boolean(v))
+		return verr_set(e, 422, "mfa_required_for_everyone",
+		    "mfa_required_for_everyone: must be true or false");
+	return 0;
+}
+
+static int
+mfa_save(struct db *db, const char *aid, json_t *v)
+{
+	const char *p[2] = { aid, json_is_true(v) ? "t" : "f" };
+
+	return db_cmd(db, "UPDATE authorities SET mfa_required_for_everyone = "
+	    "$2::boolean WHERE id = $1", 2, p);
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
 static const struct field fields[] = {
@@ -397,6 +437,7 @@ static const struct field fields[] = {
 	{ "enforce_chair_eligibility", chair_load, chair_check, chair_save },
 	{ "record_retention_months", retention_load, retention_check,
 	  retention_save },
+	{ "mfa_required_for_everyone", mfa_load, mfa_check, mfa_save },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -463,6 +463,16 @@ check_access(struct http_req *rq, struct http_resp *rs)
 		return http_error(rq, rs, 403, NULL, "choose a new password "
 		    "first (your password was reset)");
 	}
+	/* A manager or admin (or anyone, where the authority says so)
+	 * without a second factor: nothing but setting one up. Bearer
+	 * tokens are a second secret already (docs/security.md). */
+	if (rq->via_session && rq->user.mfa_enrol_needed &&
+	    !(r->flags & ROUTE_MFA_ENROL)) {
+		if (!rq->is_api && strcmp(rq->method, "GET") == 0)
+			return http_redirect(rs, "/account/mfa");
+		return http_error(rq, rs, 403, NULL, "set up your second "
+		    "factor first (/account/mfa)");
+	}
 	/* Any change made with a cookie needs the session's CSRF token, on
 	 * API routes too; a bearer token is not sent by browsers on their own. */
 	if (rq->via_session && strcmp(rq->method, "GET") != 0 &&

@@ -27,6 +27,7 @@
 #include "invite.h"
 #include "log.h"
 #include "ltime.h"
+#include "mfa.h"
 #include "migrate.h"
 #include "oidc.h"
 #include "pgembed.h"
@@ -49,6 +50,9 @@ static const char usage[] =
 "  user add NAME --role social_worker|manager|admin|mail_gateway\n"
 "           [--team TEAM] [--authority CODE]\n"
 "                           create a user; prints the password last\n"
+"  user deactivate|reactivate|reset-password|mfa-reset NAME\n"
+"                           mfa-reset: remove the user's two-step sign-in\n"
+"                           (lost device); they set it up again at sign-in\n"
 "  token create USER        create an API token; prints the token last\n"
 "  oidc set AUTHORITY --issuer URL --client-id ID --client-secret-file PATH\n"
 "           --allowed-domains D1,D2 [--role-claim NAME] [--team-claim NAME]\n"
@@ -458,7 +462,7 @@ cmd_user_add(struct cmd *c)
 	return 0;
 }
 
-/* user deactivate|reactivate|reset-password NAME */
+/* user deactivate|reactivate|reset-password|mfa-reset NAME */
 static int
 cmd_user(struct cmd *c)
 {
@@ -471,9 +475,10 @@ cmd_user(struct cmd *c)
 		return cmd_user_add(c);
 	if (c->argc != 3 || (strcmp(verb, "deactivate") != 0 &&
 	    strcmp(verb, "reactivate") != 0 &&
-	    strcmp(verb, "reset-password") != 0))
+	    strcmp(verb, "reset-password") != 0 &&
+	    strcmp(verb, "mfa-reset") != 0))
 		return fail("usage: convene user add|deactivate|reactivate|"
-		    "reset-password NAME");
+		    "reset-password|mfa-reset NAME");
 	if ((rc = account_find(&c->db, c->argv[2], &uid)) != 0)
 		return fail(rc > 0 ? "there is no user with that name" :
 		    "could not read the users");
@@ -483,6 +488,13 @@ cmd_user(struct cmd *c)
 			return fail("could not reset the password");
 		printf("password of %s reset; it must be changed at the next "
 		    "sign-in\ntemporary password:\n%s\n", c->argv[2], pw);
+		return 0;
+	}
+	if (strcmp(verb, "mfa-reset") == 0) {
+		if (mfa_reset(&c->db, NULL, uid) != 0)
+			return fail("could not reset two-step sign-in");
+		printf("two-step sign-in of %s reset; their sessions ended; they "
+		    "set it up again at the next sign-in\n", c->argv[2]);
 		return 0;
 	}
 	if (account_set_active(&c->db, NULL, uid,

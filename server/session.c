@@ -9,6 +9,7 @@
 #include "db.h"
 #include "form.h"
 #include "http.h"
+#include "mfa.h"
 #include "app.h"
 #include "session.h"
 #include "str.h"
@@ -25,7 +26,7 @@ session_authenticate(struct http_req *rq)
 	const char *p[3] = { hash, idle, max };
 	struct db_res r;
 	long uid;
-	int rc = 1;
+	int enrolled = 0, required = 0, rc = 1;
 
 	if (cookie == NULL || strlen(cookie) != AUTH_TOKEN_LEN || rq->db == NULL)
 		return 1;
@@ -47,6 +48,13 @@ session_authenticate(struct http_req *rq)
 	uid = db_res_long(&r, 0, 0, 0);
 	if ((rc = auth_user_load(rq->db, uid, &rq->user)) != 0)
 		goto out;
+	/* Dynamic, so a rule made stricter applies to sessions already
+	 * open. */
+	if (mfa_status(rq->db, &rq->user, &enrolled, &required) != 0) {
+		rc = -1;
+		goto out;
+	}
+	rq->user.mfa_enrol_needed = required && !enrolled;
 	str_copy(rq->user.session_id, hash, sizeof(rq->user.session_id));
 	str_copy(rq->user.csrf, db_res_get(&r, 0, 1), sizeof(rq->user.csrf));
 	/* Touch at most once a minute: a write per page view is waste. */

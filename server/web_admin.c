@@ -58,7 +58,9 @@ users_page(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 	if ((t = teams(rq->db, rq->user.authority_id)) == NULL)
 		return rs->status = 500;
 	if (db_exec(rq->db, &r, "SELECT u.username, u.display_name, u.role, "
-	    "coalesce(t.name, ''), u.active, u.id, u.must_change_password FROM "
+	    "coalesce(t.name, ''), u.active, u.id, u.must_change_password, "
+	    "EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = u.id AND "
+	    "m.confirmed_at IS NOT NULL) FROM "
 	    "users u LEFT JOIN teams t ON t.id = u.team_id WHERE "
 	    "u.authority_id = $1 ORDER BY u.username", 1, p) != 0) {
 		json_decref(t);
@@ -81,6 +83,8 @@ users_page(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 		    0)));
 		json_object_set_new(u, "must_change", json_boolean(
 		    db_res_bool(&r, i, 6)));
+		json_object_set_new(u, "mfa", json_boolean(db_res_bool(&r, i,
+		    7)));
 		json_object_set_new(u, "self", json_boolean(db_res_long(&r, i,
 		    5, 0) == rq->user.id));
 	}

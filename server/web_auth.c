@@ -26,6 +26,7 @@
 #include "http.h"
 #include "log.h"
 #include "oidc.h"
+#include "mfa.h"
 #include "session.h"
 #include "str.h"
 #include "throttle.h"
@@ -189,7 +190,7 @@ web_auth_sign_in(struct http_req *rq, struct http_resp *rs)
 	char username[80], client[64];
 	const char *pw = form_get(&rq->form, "password");
 	long retry_after = 0;
-	int rc, status = 500;
+	int rc, enrolled = 0, required = 0, status = 500;
 
 	web_errors_init(&we);
 	web_field(rq, "username", username, sizeof(username));
@@ -236,13 +237,21 @@ web_auth_sign_in(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	throttle_refund(rq->db, client, username);
-	rq->user = u;
-	if (session_create(rq, rs, u.id) != 0 ||
+	if (mfa_status(rq->db, &u, &enrolled, &required) != 0 ||
 	    signin_cookie(rq, rs, "", 0) != 0)
 		goto out;
+	/* No session before the second factor (web_mfa.c). */
+	if (enrolled) {
+		status = web_mfa_challenge(rq, rs, &u);
+		goto out;
+	}
+	rq->user = u;
+	if (session_create(rq, rs, u.id) != 0)
+		goto out;
 	log_info("web", "signed in: user %ld", u.id);
+	/* Required and not set up: a session that only reaches set-up. */
 	status = http_redirect(rs, u.must_change_password ?
-	    "/account/password" : "/");
+	    "/account/password" : required ? "/account/mfa" : "/");
 out:
 	web_errors_free(&we);
 	return rs->status = status;

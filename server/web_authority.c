@@ -2,10 +2,11 @@
  * web_authority: /admin/settings, the authority's settings as a GOV.UK
  * form: a checkbox per agency of the agencies table for the statutory set,
  * radios for the discussion target (the same day, or 1 to 3 working
- * days), and radios for whether chair eligibility is enforced. The form is turned into the same JSON object the API takes and
- * saved by authority_settings_put, so the checks, the transaction and the
- * audit entry are the API's. The CSRF token is checked before the handler
- * runs (http.c), as for every form.
+ * days), radios for whether chair eligibility is enforced and for who
+ * must use two-step sign-in. The form is turned into the same JSON object
+ * the API takes and saved by authority_settings_put, so the checks, the
+ * transaction and the audit entry are the API's. The CSRF token is
+ * checked before the handler runs (http.c), as for every form.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #define FIELD_AGENCIES	"statutory_agencies"
 #define FIELD_TARGET	"discussion_target_working_days"
 #define FIELD_CHAIR	"enforce_chair_eligibility"
+#define FIELD_MFA	"mfa_required_for_everyone"
 #define AGENCIES_MAX	64	/* checkboxes read from one form */
 
 static const char *const target_pairs[] = {
@@ -37,6 +39,12 @@ static const char *const chair_pairs[] = {
 	"no", "Anyone from children's social care who attended; the record "
 	    "shows whether they may chair",
 	"yes", "Only managers, and directory contacts marked as able to chair",
+	NULL
+};
+
+static const char *const mfa_pairs[] = {
+	"no", "Managers and administrators only",
+	"yes", "Everyone",
 	NULL
 };
 
@@ -89,8 +97,10 @@ settings_page(struct http_req *rq, struct http_resp *rs, json_t *shown,
 	char target[8] = "";
 	json_t *t = json_object_get(shown, FIELD_TARGET);
 	json_t *c = json_object_get(shown, FIELD_CHAIR);
+	json_t *m = json_object_get(shown, FIELD_MFA);
 	const char *chair = json_is_boolean(c) ? (json_is_true(c) ? "yes" :
 	    "no") : "";
+	const char *mfa = json_is_true(m) ? "yes" : "no";
 	int status;
 
 	if ((agencies = authority_agencies(rq->db)) == NULL)
@@ -122,6 +132,13 @@ settings_page(struct http_req *rq, struct http_resp *rs, json_t *shown,
 	    "social care staff who attended.", chair));
 	json_object_set_new(f, "items", web_choices(FIELD_CHAIR, chair_pairs,
 	    chair));
+	json_object_set_new(f, "legend_size", json_string("m"));
+	json_object_set_new(d, "f_mfa", f = web_fld(we, FIELD_MFA,
+	    "Who must use two-step sign-in?", "A code from an authenticator "
+	    "app after the password. Managers and administrators always "
+	    "need it; people without it set it up at their next page.", mfa));
+	json_object_set_new(f, "items", web_choices(FIELD_MFA, mfa_pairs,
+	    mfa));
 	json_object_set_new(f, "legend_size", json_string("m"));
 	json_object_set_new(d, "done", json_boolean(done));
 	json_decref(agencies);
@@ -155,7 +172,7 @@ static json_t *
 form_settings(struct http_req *rq)
 {
 	const char *codes[AGENCIES_MAX];
-	char target[16], chair[8];
+	char target[16], chair[8], mfa[8];
 	json_t *in = json_object(), *a = json_array();
 	size_t i, n;
 	long t;
@@ -174,6 +191,12 @@ form_settings(struct http_req *rq)
 	if (strcmp(chair, "yes") == 0 || strcmp(chair, "no") == 0)
 		json_object_set_new(in, FIELD_CHAIR,
 		    json_boolean(chair[0] == 'y'));
+	/* Absent (an older form) leaves the setting as it is. */
+	web_field(rq, FIELD_MFA, mfa, sizeof(mfa));
+	if (strcmp(mfa, "yes") == 0 || strcmp(mfa, "no") == 0)
+		json_object_set_new(in, FIELD_MFA, json_boolean(mfa[0] == 'y'));
+	else if (mfa[0] != '\0')
+		json_object_set_new(in, FIELD_MFA, json_string(mfa));
 	return in;
 }
 
@@ -181,7 +204,8 @@ int
 web_authority_post(struct http_req *rq, struct http_resp *rs)
 {
 	static const char *const map[] = { FIELD_AGENCIES, FIELD_AGENCIES,
-		FIELD_TARGET, FIELD_TARGET, FIELD_CHAIR, FIELD_CHAIR, NULL };
+		FIELD_TARGET, FIELD_TARGET, FIELD_CHAIR, FIELD_CHAIR, FIELD_MFA,
+		FIELD_MFA, NULL };
 	struct web_errors we;
 	struct verr e = { 0 };
 	json_t *in, *out = NULL;

@@ -23,7 +23,7 @@ import path from 'node:path';
 
 import {
   Checks, addUser, axeViolations, dropDatabase, ensureOutputDir,
-  freshDatabase, launchBrowser, requireEnv, sourceDir, startServer,
+  freshDatabase, launchBrowser, requireEnv, signIn, sourceDir, startServer,
   stopServer,
 } from './lib/harness.mjs';
 
@@ -112,14 +112,6 @@ async function addContacts(base, url) {
       body: JSON.stringify({ name, email, agency, organisation: org }) });
     checks.must(`contact ${name} added`, r.status === 201, String(r.status));
   }
-}
-
-async function signIn(page, base, user, password) {
-  await page.goto(base + '/sign-in');
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL(base + '/'),
-    page.click('button:has-text("Sign in")')]);
 }
 
 // A phone discussion that already happened, two children, one unborn.

@@ -11,7 +11,7 @@ import path from 'node:path';
 
 import {
   Checks, addUser, dropDatabase, ensureOutputDir, freshDatabase,
-  launchBrowser, requireEnv, sourceDir, startServer, stopServer,
+  launchBrowser, requireEnv, signIn, sourceDir, startServer, stopServer,
 } from './lib/harness.mjs';
 
 const DB = 'convene_browser_print';
@@ -77,14 +77,6 @@ async function recordedMeeting(base, tok) {
     safety_plan: 'The aunt visits every day.' });
   checks.must('write the record', r.status === 200, JSON.stringify(r.body));
   return m;
-}
-
-async function signIn(page, base, user, password) {
-  await page.goto(base + '/sign-in');
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL(base + '/'),
-    page.click('button:has-text("Sign in")')]);
 }
 
 // Elements matching selector that still take up room on the page.

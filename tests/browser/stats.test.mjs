@@ -12,7 +12,8 @@ import path from 'node:path';
 
 import {
   Checks, addUser, axeViolations, dropDatabase, ensureOutputDir,
-  freshDatabase, launchBrowser, query, requireEnv, startServer, stopServer,
+  freshDatabase, launchBrowser, query, requireEnv, signIn, startServer,
+  stopServer,
 } from './lib/harness.mjs';
 
 const DB = 'convene_browser_stats';
@@ -102,10 +103,7 @@ async function main() {
         cspErrors.push(m.text());
       }
     });
-    await page.goto(srv.base + '/sign-in');
-    await page.fill('#username', 'stats-mgr');
-    await page.fill('#password', pw);
-    await submit(page, 'button:has-text("Sign in")');
+    await signIn(page, srv.base, 'stats-mgr', pw);
 
     // The dashboard, from the navigation.
     await submit(page, 'a.govuk-service-navigation__link:has-text("Statistics")');

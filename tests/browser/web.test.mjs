@@ -22,7 +22,7 @@ import path from 'node:path';
 
 import {
   Checks, addUser, axeViolations, dropDatabase, ensureOutputDir,
-  freshDatabase, launchBrowser, requireEnv, sourceDir, startServer,
+  freshDatabase, launchBrowser, requireEnv, signIn, sourceDir, startServer,
   stopServer,
 } from './lib/harness.mjs';
 
@@ -73,14 +73,6 @@ async function visit(page, name) {
   }
 }
 
-async function signIn(page, base, user, password) {
-  await page.goto(base + '/sign-in');
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL(base + '/'),
-    page.click('button:has-text("Sign in")')]);
-}
-
 async function signOut(page) {
   await Promise.all([page.waitForURL(/\/sign-in\?signed-out=1$/),
     page.click('button:has-text("Sign out")')]);
@@ -115,7 +107,15 @@ async function classificationOn(page, selector) {
 // ---- the administrator builds the directory ------------------------------
 
 async function adminPart(page, base, pw) {
-  await signIn(page, base, 'web-admin', pw);
+  // An admin must set up two-step sign-in first, then enters a code.
+  await signIn(page, base, 'web-admin', pw, (n) => visit(page, n));
+  await signOut(page);
+  await signIn(page, base, 'web-admin', pw, (n) => visit(page, n));
+  checks.ok('two-step sign-in: set up, then asked for a code',
+    ['mfa-setup', 'mfa-recovery-codes', 'mfa-code'].every((n) => shots[n]));
+  await page.goto(base + '/account/mfa');
+  await visit(page, 'mfa-enrolled');
+  await page.goto(base + '/');
   await visit(page, 'admin-home');
   await page.goto(base + '/directory/organisations/new');
   await submit(page, 'button:has-text("Save organisation")');

@@ -2,7 +2,8 @@
 
 Real parts only: a real PostgreSQL, the real `convene` binary (the ASan/UBSan
 build under scripts/test.sh), real HTTP over loopback. Standard library plus
-Debian's python3-psycopg2; run the tests with /usr/bin/python3.
+Debian's python3-psycopg2 and python3-pyotp; run the tests with
+/usr/bin/python3.
 
 Environment (scripts/test.sh exports these; ctest adds CONVENE_BIN):
   CONVENE_BIN                  the convene binary
@@ -37,7 +38,12 @@ The API below is used by every integration test; keep it stable:
   api(method, base, path, token=None, json=None, raw=None, headers=None)
       -> (status, headers, parsed JSON or text)
   counts(url) -> {table: rows}, query(url, sql, params=None) -> rows
-  sign_in(base, username, password) -> session cookie value (the form way)
+  sign_in(base, username, password) -> session cookie value (the form way,
+      with the second step, enrolling TOTP on first sign-in when required)
+  mfa_code(username), mfa_enrol(base, username, cookie), mfa_code_step(...),
+      mfa_finish(...), mfa_after_password(get, post, username, location)
+      (the same for a test's own client), mfa_forget(username),
+      mfa_secrets, mfa_recovery
   session_csrf(url, cookie) -> that session's CSRF token
   form(method, base, path, fields, cookie=None, csrf=None) -> like api()
   Postgres: a throwaway cluster of our own (start/stop/url)
@@ -55,6 +61,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -774,8 +781,10 @@ def form(method, base, path, fields=None, cookie=None, csrf=None,
 
 
 def sign_in(base, username, password):
-    """Sign in through the sign-in form (its double-submit token included);
-    returns the session cookie value. AssertionError when refused."""
+    """Sign in through the sign-in form (its double-submit token included),
+    doing the second step when the account has one and setting TOTP up when
+    the account must have it (managers, admins: mfa_finish); returns the
+    session cookie value. AssertionError when refused."""
     st, h, page = api("GET", base, "/sign-in")
     token = _cookie(h, SIGNIN_COOKIE)
     if st != 200 or token is None:
@@ -784,11 +793,167 @@ def sign_in(base, username, password):
                        {"username": username, "password": password,
                         "csrf_token": token},
                        cookies={SIGNIN_COOKIE: token})
+    if st == 303 and h.get("Location") == "/sign-in/code":
+        st, h, page = mfa_code_step(base, username, _cookie(h, MFA_COOKIE))
     cookie = _cookie(h, SESSION_COOKIE)
     if st != 303 or not cookie:
         raise AssertionError("sign-in as %s: %d %s" % (
             username, st, re.sub(r"\s+", " ", str(page))[:300]))
+    mfa_finish(base, username, cookie, h.get("Location"))
     return cookie
+
+
+# ---- two-step sign-in (TOTP, docs/security.md) ---------------------------
+#
+# Codes come from pyotp (Debian python3-pyotp), an implementation independent
+# of the server's liboath. The server refuses a time step used before, so
+# each user's last step is remembered here and the next sign-in takes a later
+# one within the +-1 window. When all three are spent, a sign-in uses one of
+# the last five recovery codes from enrolment (mfa_recovery[user][5:], kept
+# for this; tests use the first five) rather than wait for the clock, and
+# waits only when those are gone too.
+# Secrets are kept per username for the life of the test process: a test
+# that uses one username in two databases must enrol it in each
+# (mfa_forget).
+
+MFA_COOKIE = "convene_mfa"
+MFA_STEP = 30
+mfa_secrets = {}	# username -> base32 secret
+mfa_recovery = {}	# username -> the recovery codes shown at enrolment
+_mfa_last_step = {}	# username -> the last time step this process used
+
+
+_mfa_waited = [0.0]	# seconds spent waiting for a fresh step
+
+
+@atexit.register
+def _mfa_report():
+    if _mfa_waited[0] >= 1:
+        print("convene_test: waited %.0f s in all for fresh TOTP time steps "
+              "(a user signed in more than 3 times in 90 s)" %
+              _mfa_waited[0], file=sys.stderr)
+
+
+def mfa_code(username, secret=None):
+    """A TOTP code for username at a time step not used yet (waits when the
+    window is spent)."""
+    import pyotp
+    secret = secret or mfa_secrets[username]
+    while True:
+        now = int(time.time()) // MFA_STEP
+        step = max(now - 1, _mfa_last_step.get(username, 0) + 1)
+        if step <= now + 1:
+            break
+        time.sleep(0.5)
+        _mfa_waited[0] += 0.5
+    _mfa_last_step[username] = step
+    return pyotp.TOTP(secret).at(step * MFA_STEP)
+
+
+def _mfa_sign_in_code(username):
+    """The code a sign-in types: a TOTP code when one is free now, else a
+    spare recovery code, else (waiting) a TOTP code."""
+    now = int(time.time()) // MFA_STEP
+    spare = mfa_recovery.get(username, [])[5:]
+    used = _mfa_spent.setdefault(username, set())
+    free = [c for c in spare if c not in used]
+    if _mfa_last_step.get(username, 0) + 1 > now + 1 and free:
+        used.add(free[-1])
+        return free[-1]
+    return mfa_code(username)
+
+
+_mfa_spent = {}		# username -> recovery codes the harness has used
+
+
+def mfa_forget(username):
+    """Forget a user's secret (after a reset, or for another database)."""
+    mfa_secrets.pop(username, None)
+    mfa_recovery.pop(username, None)
+    _mfa_last_step.pop(username, None)
+    _mfa_spent.pop(username, None)
+
+
+def _hidden(page, name):
+    m = re.search(r'name="%s" value="([^"]*)"' % name, str(page))
+    return m.group(1) if m else None
+
+
+def mfa_code_step(base, username, pending, code=None):
+    """The second step: GET and POST /sign-in/code with the pending cookie;
+    api()'s (status, headers, body) of the POST."""
+    st, h, page = form("GET", base, "/sign-in/code",
+                       cookies={MFA_COOKIE: pending})
+    if st != 200:
+        raise AssertionError("GET /sign-in/code: %d" % st)
+    return form("POST", base, "/sign-in/code",
+                {"code": code or _mfa_sign_in_code(username),
+                 "csrf_token": _hidden(page, "csrf_token")},
+                cookies={MFA_COOKIE: pending})
+
+
+def mfa_enrol(base, username, cookie):
+    """Set up TOTP for the signed-in cookie's user from /account/mfa (the
+    secret read from the page, as a person would type it into an app);
+    returns the recovery codes."""
+    st, _, page = form("GET", base, "/account/mfa", cookie=cookie)
+    m = re.search(r'id="mfa-secret">([A-Z2-7]+)<', str(page))
+    if st != 200 or not m:
+        raise AssertionError("GET /account/mfa as %s: %d, no secret" % (
+            username, st))
+    secret = m.group(1)
+    _mfa_last_step.pop(username, None)
+    st, _, page = form("POST", base, "/account/mfa",
+                       {"code": mfa_code(username, secret)}, cookie=cookie,
+                       csrf=_hidden(page, "csrf_token"))
+    codes = re.findall(r'class="app-recovery-code">([A-Z2-9-]+)<', str(page))
+    if st != 200 or len(codes) != 10:
+        raise AssertionError("enrolling %s: %d %s" % (
+            username, st, re.sub(r"\s+", " ", str(page))[:300]))
+    mfa_secrets[username] = secret
+    mfa_recovery[username] = codes
+    _mfa_spent.pop(username, None)
+    return codes
+
+
+def mfa_after_password(get, post, username, location):
+    """The same two steps for a test's own cookie-keeping client: get(path)
+    and post(path, fields) return (status, headers, body). location is where
+    POST /sign-in sent the client; returns where the client ends up."""
+    if location == "/sign-in/code":
+        st, _, page = get("/sign-in/code")
+        st, h, page = post("/sign-in/code", {
+            "code": _mfa_sign_in_code(username),
+            "csrf_token": _hidden(page, "csrf_token")})
+        if st != 303:
+            raise AssertionError("second step as %s: %d %s" % (
+                username, st, re.sub(r"\s+", " ", str(page))[:300]))
+        return h["Location"]
+    if location == "/account/mfa":
+        st, _, page = get("/account/mfa")
+        m = re.search(r'id="mfa-secret">([A-Z2-7]+)<', str(page))
+        if st != 200 or not m:
+            raise AssertionError("GET /account/mfa as %s: %d" % (username,
+                                                                   st))
+        _mfa_last_step.pop(username, None)
+        st, _, page = post("/account/mfa", {
+            "code": mfa_code(username, m.group(1)),
+            "csrf_token": _hidden(page, "csrf_token")})
+        if st != 200:
+            raise AssertionError("enrolling %s: %d" % (username, st))
+        mfa_secrets[username] = m.group(1)
+        mfa_recovery[username] = re.findall(
+            r'class="app-recovery-code">([A-Z2-9-]+)<', str(page))
+        _mfa_spent.pop(username, None)
+        return "/"
+    return location
+
+
+def mfa_finish(base, username, cookie, location):
+    """After sign-in: set up TOTP when the server sent the user to do so
+    (possibly after a password change the test does itself)."""
+    if location == "/account/mfa":
+        mfa_enrol(base, username, cookie)
 
 
 def session_csrf(url, cookie):

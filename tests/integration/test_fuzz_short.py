@@ -1,6 +1,7 @@
 """A short libFuzzer run of every fuzz target but fuzz_itip (which has its
 own test, test_fuzz_itip.py): tests/fuzz/fuzz_*.c, today fuzz_form,
-fuzz_json, fuzz_router and fuzz_tmpl; a new target is picked up by itself.
+fuzz_json, fuzz_mfa, fuzz_router and fuzz_tmpl; a new target is picked up by
+itself.
 
 Builds them with scripts/fuzz.sh (clang, -fsanitize=fuzzer,address,undefined,
 the core compiled with -fsanitize=fuzzer-no-link, in CONVENE_FUZZ_BUILD or

@@ -271,9 +271,15 @@ class OidcTest(unittest.TestCase):
         self.assertEqual(acts, ["user.sso_provision", "user.sso_sign_in"])
 
     def test_role_mapping_highest_wins_and_admin_has_no_team(self):
-        self.assert_signed_in(self.sign_in("sub-bob"))
+        b = Browser()
+        self.assert_signed_in(self.sign_in("sub-bob", b))
         self.assertEqual(self.user("bob@north.gov.uk")[1:3],
                          ("manager", "Team North"))
+        # A manager signed in by the provider is not sent to set up the
+        # local second step: the provider's MFA is theirs (docs/sso.md).
+        st, h, _ = ct.form("GET", self.srv.base, "/",
+                           cookie=b.cookie(ct.SESSION_COOKIE))
+        self.assertEqual((st, h.get("Location")), (200, None))
         self.assert_signed_in(self.sign_in("sub-carol"))
         self.assertEqual(self.user("carol@north.gov.uk")[1:3],
                          ("admin", None))

@@ -174,6 +174,12 @@ ROUTES = {
                               fixed("/sign-in/sso?authority=default")),
     ("GET", "/sign-in/sso/callback"):
         (row(*[400] * 8), fixed("/sign-in/sso/callback?code=x&state=y")),
+    # The second step of signing in belongs to a password just accepted
+    # (the convene_mfa state, test_mfa.py): without it, back to the start,
+    # whoever is signed in.
+    ("GET", "/sign-in/code"): (row(*[LOGIN] * 8), fixed("/sign-in/code")),
+    ("POST", "/sign-in/code"): (row(*[303] * 8), fixed(
+        "/sign-in/code", form={"code": "123456"}, no_csrf=True)),
     # ---- JSON API (bearer tokens) -----------------------------------------
     # sw_other: the case belongs to team A, answered like an unknown case
     # (422 on case_ref, so references cannot be probed); sw_far: the same
@@ -465,6 +471,15 @@ ROUTES = {
         path="/admin/users/%d/reactivate" % t.spare_user, form={})),
     ("POST", "/admin/users/{id}/password-reset"): (ADMIN, lambda t, c: dict(
         path="/admin/users/%d/password-reset" % t.spare_user, form={})),
+    ("POST", "/admin/users/{id}/mfa-reset"): (ADMIN, lambda t, c: dict(
+        path="/admin/users/%d/mfa-reset" % t.spare_user, form={})),
+    # Two-step sign-in, one's own: without a code, 422 naming it.
+    ("GET", "/account/mfa"): (SIGNED, fixed("/account/mfa")),
+    ("POST", "/account/mfa"): (SIGNED, fixed("/account/mfa", form={})),
+    ("POST", "/account/mfa/recovery-codes"): (SIGNED, fixed(
+        "/account/mfa/recovery-codes", form={})),
+    ("POST", "/account/mfa/disable"): (SIGNED, fixed("/account/mfa/disable",
+                                                     form={})),
     ("GET", "/admin/settings"): (ADMIN, fixed("/admin/settings")),
     ("POST", "/admin/settings"): (ADMIN, fixed("/admin/settings", form={})),
 }

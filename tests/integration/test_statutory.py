@@ -178,7 +178,8 @@ class StatutoryTest(unittest.TestCase):
             "discussion_target_working_days": 1,
             "invite_title_template": None, "invite_class": "CONFIDENTIAL",
             "enforce_chair_eligibility": False,
-            "record_retention_months": None})
+            "record_retention_months": None,
+            "mfa_required_for_everyone": False})
         # Before: education absent does not make a discussion partial, and
         # the figures know nothing of education.
         d1 = self.discussion("2026-11-02", "absent", "2026-10-30")
@@ -201,7 +202,8 @@ class StatutoryTest(unittest.TestCase):
                              "invite_title_template": None,
                              "invite_class": "CONFIDENTIAL",
                              "enforce_chair_eligibility": False,
-            "record_retention_months": None})
+            "record_retention_months": None,
+            "mfa_required_for_everyone": False})
         self.assertEqual(self.settings(), s)
         before, after = ct.query(
             self.db, "SELECT before, after FROM audit_log WHERE action = "
@@ -466,7 +468,8 @@ class StatutoryTest(unittest.TestCase):
                                    "probation"],
             "invite_title_template": None, "invite_class": "CONFIDENTIAL",
             "enforce_chair_eligibility": True,
-            "record_retention_months": None})
+            "record_retention_months": None,
+            "mfa_required_for_everyone": False})
         self.assertEqual(self.state()[3], base[3] + 1)
         st, _, html = ct.form("GET", self.srv.base,
                               "/admin/settings?done=1", cookie=cookie)

@@ -10,6 +10,7 @@
 //   CONVENE_TEST_OUTPUT_DIR  screenshots go to $it/browser/
 //   CONVENE_TEST_CHROMIUM    default /usr/bin/chromium
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, openSync, closeSync }
   from 'node:fs';
 import net from 'node:net';
@@ -245,4 +246,90 @@ export class Checks {
 export function ensureOutputDir() {
   mkdirSync(outputDir, { recursive: true });
   return outputDir;
+}
+
+// ---- signing in, with the second step (docs/security.md) -----------------
+//
+// Managers and admins must have two-step sign-in: the first sign-in sets it
+// up from /account/mfa (the secret read off the page, as a person would type
+// it into an app), later ones enter a code. Codes come from Node's crypto
+// (RFC 6238 by hand), independently of the server's liboath. The server
+// takes each time step once, so the last one used per user is remembered
+// and the next sign-in takes a later one within the +-1 window.
+
+const mfaSecrets = new Map();	// username -> base32 secret
+const mfaLastStep = new Map();	// username -> last time step used
+
+function base32Decode(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of s.replace(/=+$/, '')) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+export function totpAt(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  const n = ((h[o] & 127) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) |
+    h[o + 3];
+  return String(n % 1000000).padStart(6, '0');
+}
+
+// A code for user at a time step not used yet (waits when all are spent).
+export async function mfaCode(user, secret = mfaSecrets.get(user)) {
+  for (;;) {
+    const now = Math.floor(Date.now() / 30000);
+    const step = Math.max(now - 1, (mfaLastStep.get(user) || 0) + 1);
+    if (step <= now + 1) {
+      mfaLastStep.set(user, step);
+      return totpAt(secret, step);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+// Sign in through the form and end on the home page, doing the second step
+// or setting it up when the account needs it. onPage(name), when given, is
+// awaited on each page of that ('mfa-setup', 'mfa-recovery-codes',
+// 'mfa-code'), e.g. to check it with axe.
+export async function signIn(page, base, user, password, onPage = null) {
+  const seen = async (name) => { if (onPage) await onPage(name); };
+  await page.goto(base + '/sign-in');
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForNavigation(),
+    page.click('button:has-text("Sign in")')]);
+  const where = new URL(page.url()).pathname;
+  if (where === '/sign-in/code') {
+    await seen('mfa-code');
+    await page.fill('#code', await mfaCode(user));
+    await Promise.all([page.waitForURL(base + '/'),
+      page.click('button:has-text("Continue")')]);
+  } else if (where === '/account/mfa') {
+    await seen('mfa-setup');
+    const secret = (await page.locator('#mfa-secret').innerText()).trim();
+    mfaLastStep.delete(user);
+    await page.fill('#code', await mfaCode(user, secret));
+    await Promise.all([page.waitForNavigation(),
+      page.click('button:has-text("Turn on two-step sign-in")')]);
+    if (await page.locator('#recovery-codes li').count() !== 10) {
+      throw new Error(`setting up two-step sign-in for ${user} failed`);
+    }
+    mfaSecrets.set(user, secret);
+    await seen('mfa-recovery-codes');
+    await page.goto(base + '/');
+  } else if (where !== '/') {
+    throw new Error(`sign-in as ${user} ended on ${page.url()}`);
+  }
 }

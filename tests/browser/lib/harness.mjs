@@ -159,15 +159,6 @@ export async function stopServer(srv) {
 }
 
 // A fresh Chromium profile and the flags the project runs it with.
-// Sign in through the form; resolves on the home page.
-export async function signIn(page, base, user, password) {
-  await page.goto(base + '/sign-in');
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL(base + '/'),
-    page.click('button:has-text("Sign in")')]);
-}
-
 export async function launchBrowser(options = {}) {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(path.join(os.tmpdir(), 'convene-chromium-'));

@@ -173,6 +173,8 @@ struct discussion {
 	char	 next_review_date[MODEL_DATE_LEN];
 	long	 reviews_discussion_id;	/* 0: reviews no earlier one */
 	char	 reviews_date[MODEL_DATE_LEN];	/* the reviewed one's date */
+	char	*approval;		/* NULL, pending, approved, refused */
+	char	*approval_note;
 	char	*cancel_reason;
 	char	 created_at[MODEL_TIME_LEN];
 	char	 updated_at[MODEL_TIME_LEN];

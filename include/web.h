@@ -262,6 +262,11 @@ int	 web_authorise_submit_post(struct http_req *rq, struct http_resp *rs);
 /* POST /meetings/{id}/actions/{aid}: an action's status. */
 int	 web_meeting_action_post(struct http_req *rq, struct http_resp *rs);
 int	 web_authorise_post(struct http_req *rq, struct http_resp *rs);
+/* Approval before the meeting: the panel into data ("approval"), and the
+ * manager's form. */
+int	 web_approval_view(struct http_req *rq, const struct discussion *m,
+	    json_t *data, const struct web_errors *we);
+int	 web_approval_post(struct http_req *rq, struct http_resp *rs);
 /* A Section 47 enquiry's page and its form (server/web_enquiry.c). */
 int	 web_enquiry_form(struct http_req *rq, struct http_resp *rs);
 int	 web_enquiry_post(struct http_req *rq, struct http_resp *rs);

@@ -424,19 +424,22 @@ authorise_versions(struct db *db, const struct auth_user *u, long id,
 	" ORDER BY x.since, x.id), '[]') FROM (" \
 	" SELECT d.id, c.case_ref, t.name AS team, to_char((d.starts_at AT" \
 	" TIME ZONE 'Europe/London')::date, 'DD/MM/YYYY') AS held_on," \
-	" CASE WHEN r.status = 'awaiting_authorisation' AND EXISTS (SELECT 1" \
+	" CASE WHEN d.approval = 'pending' THEN 'approval'" \
+	" WHEN r.status = 'awaiting_authorisation' AND EXISTS (SELECT 1" \
 	" FROM record_versions v WHERE v.discussion_id = d.id) THEN 'changed'" \
 	" WHEN r.status = 'awaiting_authorisation' THEN 'awaiting'" \
 	" ELSE 'review' END AS why," \
-	" coalesce(CASE WHEN r.status = 'awaiting_authorisation' THEN" \
+	" coalesce(CASE WHEN d.approval = 'pending' THEN d.created_at" \
+	" WHEN r.status = 'awaiting_authorisation' THEN" \
 	" coalesce(r.submitted_at, r.written_at) END, d.starts_at) AS since" \
 	" FROM discussions d JOIN cases c ON c.id = d.case_id" \
 	" JOIN teams t ON t.id = d.team_id" \
 	" LEFT JOIN records r ON r.discussion_id = d.id" \
-	" WHERE d.authority_id = $1 AND d.status = 'held' AND" \
-	" (r.status = 'awaiting_authorisation' OR (d.actual_classification" \
-	" IN ('single_agency', 'partial') AND NOT EXISTS (SELECT 1 FROM" \
-	" discussion_reviews rv WHERE rv.discussion_id = d.id)))" \
+	" WHERE d.authority_id = $1 AND (d.approval = 'pending' OR" \
+	" (d.status = 'held' AND (r.status = 'awaiting_authorisation' OR" \
+	" (d.actual_classification IN ('single_agency', 'partial') AND NOT" \
+	" EXISTS (SELECT 1 FROM discussion_reviews rv WHERE rv.discussion_id" \
+	" = d.id)))))" \
 	" ORDER BY since, d.id LIMIT $2) x"
 
 json_t *

@@ -425,6 +425,46 @@ mfa_save(struct db *db, const char *aid, json_t *v)
 	    "$2::boolean WHERE id = $1", 2, p);
 }
 
+/* ---- require_approval_single_agency (issue 12, section 1) ------------ */
+
+/* true: a booking without every statutory agency waits for a manager's
+ * approval before its attendance can be recorded (server/approval.c). */
+static int
+approval_load(struct db *db, const char *aid, json_t *o)
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	int rc = -1;
+
+	if (db_exec(db, &r, "SELECT require_approval_single_agency FROM "
+	    "authorities WHERE id = $1", 1, p) != 0)
+		return -1;
+	if (db_res_rows(&r) == 1)
+		rc = json_object_set_new(o, "require_approval_single_agency",
+		    json_boolean(db_res_bool(&r, 0, 0)));
+	db_res_free(&r);
+	return rc;
+}
+
+static int
+approval_check(struct db *db, json_t *v, struct verr *e)
+{
+	(void)db;
+	if (!json_is_boolean(v))
+		return verr_set(e, 422, "require_approval_single_agency",
+		    "require_approval_single_agency: must be true or false");
+	return 0;
+}
+
+static int
+approval_save(struct db *db, const char *aid, json_t *v)
+{
+	const char *p[2] = { aid, json_is_true(v) ? "t" : "f" };
+
+	return db_cmd(db, "UPDATE authorities SET "
+	    "require_approval_single_agency = $2::boolean WHERE id = $1", 2, p);
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
 static const struct field fields[] = {
@@ -438,6 +478,8 @@ static const struct field fields[] = {
 	{ "record_retention_months", retention_load, retention_check,
 	  retention_save },
 	{ "mfa_required_for_everyone", mfa_load, mfa_check, mfa_save },
+	{ "require_approval_single_agency", approval_load, approval_check,
+	  approval_save },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "approval.h"
 #include "audit.h"
 #include "authorise.h"
 #include "auth.h"
@@ -1318,6 +1319,8 @@ create_tx(struct db *db, const struct auth_user *u, json_t *body,
 	if (insert_participants(db, id, rows, "participants", 0, u->id,
 	    e) != 0 || link_review(db, id, case_id, body, e) != 0)
 		goto out;
+	if (approval_refresh(db, id) != 0)
+		goto fail;
 	if (key != NULL && (rc = idem_store(db, u, key, hash, id)) != 0) {
 		if (rc < 0)
 			goto fail;
@@ -1677,8 +1680,8 @@ meeting_update(struct db *db, const struct auth_user *u, long id,
 	    "add_participants", 0, u->id, e) != 0 ||
 	    update_children(db, authority, id, json_object_get(body,
 	    "children"), e) != 0 ||
-	    (!only_children && store_planned(db, id, authority, missing,
-	    e) != 0) ||
+	    (!only_children && (store_planned(db, id, authority, missing,
+	    e) != 0 || (approval_refresh(db, id) != 0 && internal(e)))) ||
 	    keep_record(db, u, id, before, body, CAUSE_CHILDREN, e) != 0)
 		goto out;
 	/* SEQUENCE and answers: invite_revise decides (issue 15). */
@@ -2131,7 +2134,8 @@ meeting_record_attendance(struct db *db, const struct auth_user *u, long id,
 		    "attendance");
 		goto out;
 	}
-	if (meeting_check_started(db, id, e) != 0)
+	if (meeting_check_started(db, id, e) != 0 ||
+	    approval_check(db, id, e) != 0)
 		goto out;
 	snprintf(sid, sizeof(sid), "%ld", id);
 	p[0] = sid;

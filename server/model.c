@@ -82,6 +82,7 @@ model_discussion_free(struct discussion *d)
 	"'child_views', d.child_views," \
 	"'next_review_date', d.next_review_date," \
 	"'reviews_discussion_id', d.reviews_discussion_id," \
+	"'approval', d.approval, 'approval_note', d.approval_note," \
 	"'reviews_date', (SELECT (r.starts_at AT TIME ZONE 'Europe/London')" \
 	" ::date FROM discussions r WHERE r.id = d.reviews_discussion_id)," \
 	"'cancel_reason', d.cancel_reason," \
@@ -389,6 +390,8 @@ decode(struct decoder *x, json_t *o)
 	fix_of(o, "next_review_date", d->next_review_date,
 	    sizeof(d->next_review_date));
 	d->reviews_discussion_id = l_of(o, "reviews_discussion_id");
+	d->approval = s_of(x, o, "approval");
+	d->approval_note = s_of(x, o, "approval_note");
 	fix_of(o, "reviews_date", d->reviews_date, sizeof(d->reviews_date));
 	d->cancel_reason = s_of(x, o, "cancel_reason");
 	fix_of(o, "created_at", d->created_at, sizeof(d->created_at));
@@ -705,7 +708,10 @@ model_discussion_json(const struct discussion *d)
 	    json_object_set_new(o, "reviews_discussion_id",
 	    jid(d->reviews_discussion_id)) != 0 ||
 	    json_object_set_new(o, "reviews_date",
-	    jfix(d->reviews_date)) != 0) {
+	    jfix(d->reviews_date)) != 0 ||
+	    json_object_set_new(o, "approval", jstr(d->approval)) != 0 ||
+	    json_object_set_new(o, "approval_note",
+	    jstr(d->approval_note)) != 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -723,6 +729,7 @@ const char *const model_audit_allow[] = {
 	"planned_classification", "planned_missing_agencies",
 	"classification", "missing_agencies", "contributed_agencies",
 	"child_views_recorded", "next_review_date", "reviews_discussion_id",
+	"approval",
 	"children[id].unborn", "children[id].legal_status",
 	"participants[id].contact_id", "participants[id].user_id",
 	"participants[id].agency",
@@ -763,7 +770,7 @@ const char *const model_audit_drop[] = {
 	"reason", "location", "chair", "missing_agency_reason",
 	"absence_reason", "child_views", "cancel_reason", "created_at",
 	/* the reviewed discussion's date: read from it, not recorded here */
-	"reviews_date",
+	"reviews_date", "approval_note",
 	"updated_at",
 	"children[id].name", "children[id].date_of_birth", "children[id].sex",
 	"children[id].ethnicity", "children[id].disability",

@@ -20,6 +20,7 @@
 #include "input.h"
 #include "meeting.h"
 #include "annex.h"
+#include "approval.h"
 #include "authorise.h"
 #include "cases.h"
 #include "review.h"
@@ -371,6 +372,12 @@ h_authorise(struct http_req *rq, struct http_resp *rs)
 }
 
 static int
+h_approval(struct http_req *rq, struct http_resp *rs)
+{
+	return run_review(rq, rs, approval_decide, 0);
+}
+
+static int
 h_versions(struct http_req *rq, struct http_resp *rs)
 {
 	struct verr e = { 0 };
@@ -624,6 +631,9 @@ const struct route stats_routes[] = {
 	{ "POST", "/api/v1/meetings/{id}/authorisation", AUTH_TOKEN,
 	  ROLE_MANAGER, h_authorise, 0, "authorise the record, confirming or "
 	  "changing each child's decision (manager)" },
+	{ "POST", "/api/v1/meetings/{id}/approval", AUTH_TOKEN, ROLE_MANAGER,
+	  h_approval, 0, "approve or refuse a booking without every statutory "
+	  "agency, where the authority requires it (manager)" },
 	{ "GET", "/api/v1/meetings/{id}/record/versions", AUTH_TOKEN,
 	  ROLE_STAFF, h_versions, 0, "the record's authorised versions and "
 	  "the one being worked on" },

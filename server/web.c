@@ -1236,6 +1236,9 @@ const struct route web_routes[] = {
 	  0, "write or change the record of the strategy discussion" },
 	{ "POST", "/meetings/{id}/actions/{aid}", AUTH_SESSION, ROLE_STAFF,
 	  web_meeting_action_post, 0, "mark an action done or not done" },
+	{ "POST", "/meetings/{id}/approval", AUTH_SESSION, ROLE_MANAGER,
+	  web_approval_post, 0, "approve or refuse a booking without every "
+	  "statutory agency (manager)" },
 	{ "POST", "/meetings/{id}/record/submit", AUTH_SESSION, SW,
 	  web_authorise_submit_post, 0, "submit the record for authorisation" },
 	{ "POST", "/meetings/{id}/authorisation", AUTH_SESSION, ROLE_MANAGER,

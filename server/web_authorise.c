@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "approval.h"
 #include "auth.h"
 #include "authorise.h"
 #include "db.h"
@@ -258,6 +259,76 @@ web_authorise_post(struct http_req *rq, struct http_resp *rs)
 	error_of(&e, m, &we);
 	rc = web_meeting_page(rq, rs, m, &we);
 out:
+	json_decref(body);
+	json_decref(out);
+	web_errors_free(&we);
+	model_discussion_free(m);
+	return rc;
+}
+
+/* ---- approval before the meeting (server/approval.c) --------------------- */
+
+static const char *const approval_pairs[] = { "approve", "Approve: it may "
+	"go ahead without them", "refuse", "Refuse: invite the missing agency "
+	"or cancel", NULL };
+
+int
+web_approval_view(struct http_req *rq, const struct discussion *m,
+    json_t *data, const struct web_errors *we)
+{
+	const char *a = m->approval;
+	json_t *p, *f;
+
+	if (a == NULL)
+		return 0;
+	p = json_pack("{s:b, s:b, s:b, s:s?}", "pending", strcmp(a,
+	    "pending") == 0, "refused", strcmp(a, "refused") == 0, "approved",
+	    strcmp(a, "approved") == 0, "note", m->approval_note);
+	if (p == NULL)
+		return -1;
+	if (rq->user.role == ROLE_MANAGER && strcmp(a, "approved") != 0) {
+		f = web_fld(we, "decision", "Your decision", NULL, NULL);
+		json_object_set_new(f, "items", web_choices("decision",
+		    approval_pairs, rq->form.n > 0 ? form_get(&rq->form,
+		    "decision") : NULL));
+		json_object_set_new(p, "f_decision", f);
+		json_object_set_new(p, "f_note", web_fld(we, "note", "Note "
+		    "(needed to refuse)", "Tell the social worker what to "
+		    "change.", rq->form.n > 0 ? form_get(&rq->form, "note") :
+		    NULL));
+	}
+	json_object_set_new(data, "approval", p);
+	return 0;
+}
+
+int
+web_approval_post(struct http_req *rq, struct http_resp *rs)
+{
+	static const char *const map[] = { "decision", "decision", "note",
+		"note", "approval", "decision", NULL };
+	struct discussion *m = NULL;
+	struct web_errors we;
+	struct verr e = { 0 };
+	const char *dec = form_get(&rq->form, "decision");
+	const char *note = form_get(&rq->form, "note");
+	json_t *body, *out = NULL;
+	long id;
+	int rc;
+
+	if (web_discussion_load(rq, rs, &id, &m) != 0)
+		return rs->status;
+	web_errors_init(&we);
+	body = json_pack("{s:s, s:s?}", "decision", dec != NULL ? dec : "",
+	    "note", note != NULL && note[0] != '\0' ? note : NULL);
+	if (body == NULL)
+		rc = rs->status = 500;
+	else if (approval_decide(rq->db, &rq->user, id, body, &out, &e) == 0)
+		rc = web_redirectf(rs, "/meetings/%ld?done=approval", id);
+	else if (e.status == 422) {
+		web_error_verr(&we, &e, map);
+		rc = web_meeting_page(rq, rs, m, &we);
+	} else
+		rc = web_fail(rq, rs, &e);
 	json_decref(body);
 	json_decref(out);
 	web_errors_free(&we);

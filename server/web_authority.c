@@ -25,6 +25,7 @@
 #define FIELD_TARGET	"discussion_target_working_days"
 #define FIELD_CHAIR	"enforce_chair_eligibility"
 #define FIELD_MFA	"mfa_required_for_everyone"
+#define FIELD_APPROVAL	"require_approval_single_agency"
 #define AGENCIES_MAX	64	/* checkboxes read from one form */
 
 static const char *const target_pairs[] = {
@@ -39,6 +40,12 @@ static const char *const chair_pairs[] = {
 	"no", "Anyone from children's social care who attended; the record "
 	    "shows whether they may chair",
 	"yes", "Only managers, and directory contacts marked as able to chair",
+	NULL
+};
+
+static const char *const approval_pairs[] = {
+	"no", "No: the reason given is enough",
+	"yes", "Yes: a manager approves it before it goes ahead",
 	NULL
 };
 
@@ -101,6 +108,8 @@ settings_page(struct http_req *rq, struct http_resp *rs, json_t *shown,
 	const char *chair = json_is_boolean(c) ? (json_is_true(c) ? "yes" :
 	    "no") : "";
 	const char *mfa = json_is_true(m) ? "yes" : "no";
+	const char *appr = json_is_true(json_object_get(shown,
+	    FIELD_APPROVAL)) ? "yes" : "no";
 	int status;
 
 	if ((agencies = authority_agencies(rq->db)) == NULL)
@@ -140,6 +149,14 @@ settings_page(struct http_req *rq, struct http_resp *rs, json_t *shown,
 	json_object_set_new(f, "items", web_choices(FIELD_MFA, mfa_pairs,
 	    mfa));
 	json_object_set_new(f, "legend_size", json_string("m"));
+	json_object_set_new(d, "f_approval", f = web_fld(we, FIELD_APPROVAL,
+	    "Does a booking without every statutory agency need a manager's "
+	    "approval?", "The social worker still gives the reason; with "
+	    "approval, the attendance cannot be recorded until a manager "
+	    "approves.", appr));
+	json_object_set_new(f, "items", web_choices(FIELD_APPROVAL,
+	    approval_pairs, appr));
+	json_object_set_new(f, "legend_size", json_string("m"));
 	json_object_set_new(d, "done", json_boolean(done));
 	json_decref(agencies);
 	status = we != NULL && web_errors_any(we) ? 422 : 200;
@@ -172,7 +189,7 @@ static json_t *
 form_settings(struct http_req *rq)
 {
 	const char *codes[AGENCIES_MAX];
-	char target[16], chair[8], mfa[8];
+	char target[16], chair[8], mfa[8], appr[8];
 	json_t *in = json_object(), *a = json_array();
 	size_t i, n;
 	long t;
@@ -197,6 +214,12 @@ form_settings(struct http_req *rq)
 		json_object_set_new(in, FIELD_MFA, json_boolean(mfa[0] == 'y'));
 	else if (mfa[0] != '\0')
 		json_object_set_new(in, FIELD_MFA, json_string(mfa));
+	web_field(rq, FIELD_APPROVAL, appr, sizeof(appr));
+	if (strcmp(appr, "yes") == 0 || strcmp(appr, "no") == 0)
+		json_object_set_new(in, FIELD_APPROVAL,
+		    json_boolean(appr[0] == 'y'));
+	else if (appr[0] != '\0')
+		json_object_set_new(in, FIELD_APPROVAL, json_string(appr));
 	return in;
 }
 
@@ -205,7 +228,7 @@ web_authority_post(struct http_req *rq, struct http_resp *rs)
 {
 	static const char *const map[] = { FIELD_AGENCIES, FIELD_AGENCIES,
 		FIELD_TARGET, FIELD_TARGET, FIELD_CHAIR, FIELD_CHAIR, FIELD_MFA,
-		FIELD_MFA, NULL };
+		FIELD_MFA, FIELD_APPROVAL, FIELD_APPROVAL, NULL };
 	struct web_errors we;
 	struct verr e = { 0 };
 	json_t *in, *out = NULL;

@@ -208,7 +208,10 @@ queue_view(struct http_req *rq)
 		json_object_set_new(o, "why_text", json_string(
 		    strcmp(why, "changed") == 0 ? "Changed after authorisation" :
 		    strcmp(why, "awaiting") == 0 ? "Awaiting authorisation" :
-		    "Not multi-agency: review"));
+		    strcmp(why, "approval") == 0 ? "Booked without every agency: "
+		    "approve" : "Not multi-agency: review"));
+		json_object_set_new(o, "anchor", json_string(strcmp(why,
+		    "approval") == 0 ? "approval" : "authorisation"));
 		json_object_set_new(o, "old", json_boolean(json_integer_value(
 		    json_object_get(o, "days")) >= 2));
 	}

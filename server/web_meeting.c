@@ -220,6 +220,8 @@ done_text(const char *done)
 	if (strcmp(done, "cancelled") == 0)
 		return "The strategy discussion has been cancelled. Everyone "
 		    "invited is being told.";
+	if (strcmp(done, "approval") == 0)
+		return "Your decision has been recorded.";
 	if (strcmp(done, "action") == 0)
 		return "The action has been updated.";
 	if (strcmp(done, "submitted") == 0)
@@ -266,7 +268,8 @@ web_meeting_page(struct http_req *rq, struct http_resp *rs,
 	    web_discussion_row(m), "details", details(m), "groups",
 	    web_participant_groups(m, 1, NULL, NULL));
 	if (web_record_meeting_view(rq, m, d) != 0 ||
-	    web_authorise_view(rq, m, d, we) != 0) {
+	    web_authorise_view(rq, m, d, we) != 0 ||
+	    web_approval_view(rq, m, d, we) != 0) {
 		json_decref(d);
 		return rs->status = 500;
 	}

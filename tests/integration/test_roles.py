@@ -298,6 +298,9 @@ ROUTES = {
          fixed("/api/v1/actions/999999", json={"status": "done"})),
     ("GET", "/api/v1/reviews/due"): (STAFF_API,
                                     fixed("/api/v1/reviews/due")),
+    ("POST", "/api/v1/meetings/{id}/approval"):
+        (row(403, 403, 409, 403, 404, 403, 401, 401),
+         fresh("/approval", json={"decision": "approve"})),
     ("GET", "/api/v1/cases/*"):
         (row(200, 404, 200, 403, 404, 404, 401, 401),
          fixed("/api/v1/cases/%s/conference" % CONF_REF)),
@@ -413,6 +416,9 @@ ROUTES = {
     ("POST", "/meetings/{id}/actions/{aid}"):
         (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
          page("/actions/999999", form={"status": "done"})),
+    ("POST", "/meetings/{id}/approval"):
+        (row(403, 403, OK, 403, 404, 403, LOGIN, LOGIN),
+         page("/approval", form={"decision": "approve"})),
     ("POST", "/meetings/{id}/record/submit"): (WRITE_MEETING,
                                                page("/record/submit",
                                                     form={})),

@@ -26,4 +26,10 @@ extern const struct stats_csv_col annex_cin_cols[];
 int	 annex_enquiries(struct db *db, const struct stats_filter *f,
 	    json_t **out, struct verr *e);
 
+/* The child-level figures of f: {"target_working_days",
+ * "section47_enquiries", "conferences", "within_target", "late",
+ * "not_required", "awaiting", "mean_working_days"}, over the enquiries
+ * started in f's dates (its team, kind and format). NULL on error. */
+json_t	*annex_counts(struct db *db, const struct stats_filter *f);
+
 #endif

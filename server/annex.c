@@ -4,6 +4,7 @@
  * Convene's own ("CV-" and the row id): never a name.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "annex.h"
 #include "db.h"
@@ -97,4 +98,58 @@ annex_enquiries(struct db *db, const struct stats_filter *f, json_t **out,
 		    "enquiries; narrow the dates or the team", ANNEX_ROWS_MAX);
 	}
 	return 0;
+}
+
+#define COUNTS_SQL \
+	"SELECT count(*), count(e.icpc_held_on), count(*) FILTER (WHERE" \
+	" e.icpc_held_on IS NOT NULL AND working_days_between(e.started_on," \
+	" e.icpc_held_on) <= $7), count(*) FILTER (WHERE e.icpc_not_required)," \
+	" count(*) FILTER (WHERE e.icpc_held_on IS NULL AND NOT" \
+	" e.icpc_not_required), round(avg(working_days_between(e.started_on," \
+	" e.icpc_held_on)) FILTER (WHERE e.icpc_held_on IS NOT NULL), 1)" \
+	" FROM s47_enquiries e JOIN cases c ON c.id = e.case_id" \
+	" JOIN discussions d ON d.id = e.discussion_id" \
+	" WHERE e.authority_id = $1 AND e.started_on >= $2::date AND" \
+	" e.started_on <= $3::date AND ($4::bigint IS NULL OR c.team_id = $4)" \
+	" AND ($5::text IS NULL OR d.kind = $5) AND ($6::text IS NULL OR" \
+	" d.format = $6)"
+
+json_t *
+annex_counts(struct db *db, const struct stats_filter *f)
+{
+	char aid[ID_LEN], tid[ID_LEN], tgt[ID_LEN];
+	char from[WORKDAYS_DATE_MAX], to[WORKDAYS_DATE_MAX];
+	const char *p[7] = { aid, from, to, NULL, f->kind[0] ? f->kind : NULL,
+		f->format[0] ? f->format : NULL, tgt };
+	struct db_res r;
+	json_t *o = NULL;
+	long n, held, within;
+
+	snprintf(aid, sizeof(aid), "%ld", f->authority_id);
+	snprintf(tid, sizeof(tid), "%ld", f->team_id);
+	snprintf(tgt, sizeof(tgt), "%d", WORKDAYS_ICPC_TARGET);
+	workdays_format(f->from_day, from, sizeof(from));
+	workdays_format(f->to_day, to, sizeof(to));
+	if (f->team_id != 0)
+		p[3] = tid;
+	if (db_exec(db, &r, COUNTS_SQL, 7, p) != 0)
+		return NULL;
+	if (db_res_rows(&r) == 1) {
+		n = db_res_long(&r, 0, 0, 0);
+		held = db_res_long(&r, 0, 1, 0);
+		within = db_res_long(&r, 0, 2, 0);
+		o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		    "target_working_days", WORKDAYS_ICPC_TARGET,
+		    "section47_enquiries", (json_int_t)n,
+		    "conferences", (json_int_t)held,
+		    "within_target", (json_int_t)within,
+		    "late", (json_int_t)(held - within),
+		    "not_required", (json_int_t)db_res_long(&r, 0, 3, 0),
+		    "awaiting", (json_int_t)db_res_long(&r, 0, 4, 0),
+		    "mean_working_days", db_res_get(&r, 0, 5) != NULL ?
+		    json_real(strtod(db_res_get(&r, 0, 5), NULL)) :
+		    json_null());
+	}
+	db_res_free(&r);
+	return o;
 }

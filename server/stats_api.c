@@ -123,6 +123,7 @@ report(struct http_req *rq, struct http_resp *rs, int csv)
 	struct db_pool *owner;
 	struct db *db;
 	struct buf b;
+	json_t *out, *kids;
 	int status;
 
 	db = stats_read_db(rq, &owner);
@@ -133,9 +134,16 @@ report(struct http_req *rq, struct http_resp *rs, int csv)
 	}
 	stats_read_db_put(db, owner);
 	if (!csv) {
-		status = send_json(rs, 200, stats_report_json(&r));
+		out = stats_report_json(&r);
 		stats_report_free(&r);
-		return status;
+		/* The child-level counts the returns use, beside the figures
+		 * per discussion (docs/statistics.md "Per child"). */
+		if (out == NULL || (kids = annex_counts(rq->db, &f)) == NULL) {
+			json_decref(out);
+			return rs->status = 500;
+		}
+		json_object_set_new(out, "children", kids);
+		return send_json(rs, 200, out);
 	}
 	buf_init(&b, STATS_CSV_MAX);
 	stats_report_csv(&r, &b);

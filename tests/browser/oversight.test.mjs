@@ -6,12 +6,11 @@
 // late. Each page is screenshotted (tests/output/browser, and the docs'
 // copies in docs/screenshots/) and checked with axe. Prints a PASS/FAIL
 // line per check and a summary; exits 1 on any failure.
-import { execFileSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 
 import {
-  Checks, addUser, axeViolations, dropDatabase, ensureOutputDir,
+  Checks, addUser, apiCall, apiToken, axeViolations, dropDatabase, ensureOutputDir,
   freshDatabase, launchBrowser, requireEnv, signIn, sourceDir, startServer,
   stopServer,
 } from './lib/harness.mjs';
@@ -21,23 +20,8 @@ const checks = new Checks('browser: oversight');
 const outDir = ensureOutputDir();
 const docsDir = path.join(sourceDir, 'docs', 'screenshots');
 
-function conveneBin() {
-  return process.env.CONVENE_BIN ||
-    path.join(sourceDir, 'build-test', 'convene');
-}
-
-function token(db, user) {
-  const out = execFileSync(conveneBin(), ['token', 'create', user,
-    '--database-url', db], { encoding: 'utf8' }).trim().split('\n');
-  return out[out.length - 1].trim();
-}
-
-async function api(base, tok, method, p, body) {
-  const r = await fetch(base + p, { method, headers: {
-    Authorization: 'Bearer ' + tok, 'Content-Type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: r.status, body: await r.json() };
-}
+const token = apiToken;
+const api = apiCall;
 
 function ago(days, hours = 0) {
   const d = new Date(Date.now() - days * 86400000 - hours * 3600000);

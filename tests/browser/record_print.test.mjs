@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 import {
-  Checks, addUser, dropDatabase, ensureOutputDir, freshDatabase,
+  Checks, addUser, apiCall, apiToken, dropDatabase, ensureOutputDir, freshDatabase,
   launchBrowser, requireEnv, signIn, sourceDir, startServer, stopServer,
 } from './lib/harness.mjs';
 
@@ -21,23 +21,8 @@ const HIDDEN = 'Text that only an open details element shows';
 const checks = new Checks('browser: print');
 const outDir = ensureOutputDir();
 
-function conveneBin() {
-  return process.env.CONVENE_BIN ||
-    path.join(sourceDir, 'build-test', 'convene');
-}
-
-function token(db, user) {
-  const out = execFileSync(conveneBin(), ['token', 'create', user,
-    '--database-url', db], { encoding: 'utf8' }).trim().split('\n');
-  return out[out.length - 1].trim();
-}
-
-async function api(base, tok, method, p, body) {
-  const r = await fetch(base + p, { method, headers: {
-    Authorization: 'Bearer ' + tok, 'Content-Type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: r.status, body: await r.json() };
-}
+const token = apiToken;
+const api = apiCall;
 
 // A local time days ago, as the API takes it.
 function past(days) {

@@ -84,6 +84,21 @@ export function query(url, sql) {
 }
 
 // `convene user add`; the generated password (its last line).
+// An API token for user (convene token create), as the operator makes one.
+export function apiToken(url, user) {
+  const out = execFileSync(conveneBin(), ['token', 'create', user,
+    '--database-url', url], { encoding: 'utf8' }).trim().split('\n');
+  return out[out.length - 1].trim();
+}
+
+// One JSON API call with a bearer token: {status, body}.
+export async function apiCall(base, tok, method, p, body) {
+  const r = await fetch(base + p, { method, headers: {
+    Authorization: 'Bearer ' + tok, 'Content-Type': 'application/json' },
+  body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+}
+
 export function addUser(url, name, role, team) {
   const args = ['user', 'add', name, '--role', role, '--database-url', url];
   if (team) args.push('--team', team);

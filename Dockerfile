@@ -40,7 +40,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	libmicrohttpd12 libpq5 libical3 libjansson4 libsodium23 liboath0 libcurl4 zlib1g \
-	libcjose0 \
+	libcjose0 libssl3 \
 	libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libglib2.0-0 \
 	libharfbuzz0b fonts-liberation2 \
 	ca-certificates curl tzdata \

@@ -6,7 +6,8 @@ itself.
 Builds them with scripts/fuzz.sh (clang, -fsanitize=fuzzer,address,undefined,
 the core compiled with -fsanitize=fuzzer-no-link, in CONVENE_FUZZ_BUILD or
 ./build-fuzz, reused between runs) and runs each for CONVENE_FUZZ_SECONDS
-(6 unless set; eight targets, and the suite keeps under 15 minutes) on a copy of tests/fuzz/corpus_<name>/. Any crash, leak,
+(6 unless set: eight targets, and the suite stays under 15 minutes) on a
+copy of tests/fuzz/corpus_<name>/. Any crash, leak,
 sanitizer report or harness trap fails the test and leaves the reproducer in
 CONVENE_TEST_OUTPUT_DIR/fuzz (or tests/output/fuzz).
 

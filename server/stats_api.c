@@ -132,14 +132,17 @@ report(struct http_req *rq, struct http_resp *rs, int csv)
 		stats_read_db_put(db, owner);
 		return http_error_verr(rq, rs, &e);
 	}
+	/* The child-level counts the returns use, beside the figures per
+	 * discussion (docs/statistics.md "Per child"), from the same
+	 * connection (the replica when there is one). */
+	kids = csv ? NULL : annex_counts(db, &f);
 	stats_read_db_put(db, owner);
 	if (!csv) {
 		out = stats_report_json(&r);
 		stats_report_free(&r);
-		/* The child-level counts the returns use, beside the figures
-		 * per discussion (docs/statistics.md "Per child"). */
-		if (out == NULL || (kids = annex_counts(rq->db, &f)) == NULL) {
+		if (out == NULL || kids == NULL) {
 			json_decref(out);
+			json_decref(kids);
 			return rs->status = 500;
 		}
 		json_object_set_new(out, "children", kids);

@@ -834,6 +834,18 @@ def _mfa_report():
               _mfa_waited[0], file=sys.stderr)
 
 
+MFA_MARGIN = 8		# seconds a code must stay good for: typed and checked
+
+
+def _mfa_oldest_step():
+    """The oldest step the server will still take by the time the code
+    arrives: the one before now only while the current step has more than
+    MFA_MARGIN seconds to run (the server accepts one step either side)."""
+    t = time.time()
+    now = int(t) // MFA_STEP
+    return now - 1 if t - now * MFA_STEP < MFA_STEP - MFA_MARGIN else now
+
+
 def mfa_code(username, secret=None):
     """A TOTP code for username at a time step not used yet (waits when the
     window is spent)."""
@@ -841,7 +853,7 @@ def mfa_code(username, secret=None):
     secret = secret or mfa_secrets[username]
     while True:
         now = int(time.time()) // MFA_STEP
-        step = max(now - 1, _mfa_last_step.get(username, 0) + 1)
+        step = max(_mfa_oldest_step(), _mfa_last_step.get(username, 0) + 1)
         if step <= now + 1:
             break
         time.sleep(0.5)

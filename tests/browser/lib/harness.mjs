@@ -296,7 +296,10 @@ export function totpAt(secret, step) {
 export async function mfaCode(user, secret = mfaSecrets.get(user)) {
   for (;;) {
     const now = Math.floor(Date.now() / 30000);
-    const step = Math.max(now - 1, (mfaLastStep.get(user) || 0) + 1);
+    // The step before now only while this one has 8 s or more to run: the
+    // code must still be good when the server checks it (±1 step).
+    const oldest = Date.now() - now * 30000 < 22000 ? now - 1 : now;
+    const step = Math.max(oldest, (mfaLastStep.get(user) || 0) + 1);
     if (step <= now + 1) {
       mfaLastStep.set(user, step);
       return totpAt(secret, step);

@@ -24,6 +24,12 @@ struct verr;
  */
 int	 authorise_reopen(struct db *db, long id, int bump);
 
+struct discussion;
+/* 1 when d was held without every statutory agency and no manager has
+ * reviewed why (authorising waits for that review), 0 when not, -1 on a
+ * database error. */
+int	 authorise_needs_review(struct db *db, const struct discussion *d);
+
 /* POST .../record/submit: the team hands the draft to its managers. */
 int	 authorise_submit(struct db *db, const struct auth_user *u, long id,
 	    json_t *body, json_t **out, struct verr *e);

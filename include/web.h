@@ -267,7 +267,10 @@ int	 web_authorise_post(struct http_req *rq, struct http_resp *rs);
 int	 web_approval_view(struct http_req *rq, const struct discussion *m,
 	    json_t *data, const struct web_errors *we);
 int	 web_approval_post(struct http_req *rq, struct http_resp *rs);
-/* A Section 47 enquiry's page and its form (server/web_enquiry.c). */
+/* A Section 47 enquiry's page and its form (server/web_enquiry.c), and
+ * the words of an enquiry's clock for any page: clock_text ("Day 9 of 15
+ * working days, conference not booked"), tag, overdue, due_text, ... */
+void	 web_enquiry_words(json_t *e);
 int	 web_enquiry_form(struct http_req *rq, struct http_resp *rs);
 int	 web_enquiry_post(struct http_req *rq, struct http_resp *rs);
 

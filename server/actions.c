@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "api.h"
 #include "audit.h"
 #include "auth.h"
 #include "db.h"
@@ -185,21 +186,7 @@ h_list(struct http_req *rq, struct http_resp *rs)
 static int
 h_patch(struct http_req *rq, struct http_resp *rs)
 {
-	struct verr e = { 0 };
-	json_t *body, *out = NULL;
-	long id;
-	int rc;
-
-	if (http_param_id(rq, 0, &id) != 0)
-		return http_error(rq, rs, 404, NULL, "there is no such action");
-	if ((body = meeting_parse_body(rq->body.data, rq->body.len,
-	    &e)) == NULL)
-		return http_error_verr(rq, rs, &e);
-	rc = actions_set_status(rq->db, &rq->user, id, body, &out, &e);
-	json_decref(body);
-	if (rc != 0)
-		return http_error_verr(rq, rs, &e);
-	return http_json(rs, 200, out);
+	return api_run_op(rq, rs, actions_set_status, "action", 0);
 }
 
 const struct route action_routes[] = {

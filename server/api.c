@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "api.h"
 #include "audit.h"
 #include "db.h"
 #include "http.h"
@@ -41,28 +42,28 @@ path_id(struct http_req *rq, struct http_resp *rs, long *id)
 	return -1;
 }
 
-/* A model operation that reads a body: (db, user, [id,] body, out, e). */
-typedef int (*op_body)(struct db *, const struct auth_user *, long, json_t *,
-    json_t **, struct verr *);
-
-static int
-run_op(struct http_req *rq, struct http_resp *rs, op_body op, int has_id,
-    int ok_status)
+int
+api_run_op(struct http_req *rq, struct http_resp *rs, api_op op,
+    const char *what, int allow_empty)
 {
 	struct verr e = { 0 };
 	json_t *body, *out = NULL;
 	long id = 0;
 
-	if (has_id && path_id(rq, rs, &id) != 0)
-		return rs->status;
-	if ((body = meeting_parse_body(rq->body.data, rq->body.len, &e)) == NULL)
-		return http_error_verr(rq, rs, &e);
+	if (http_param_id(rq, 0, &id) != 0)
+		return http_error(rq, rs, 404, "id", "there is no %s with that "
+		    "id", what);
+	body = allow_empty && rq->body.len == 0 ? json_object() :
+	    meeting_parse_body(rq->body.data, rq->body.len, &e);
+	if (body == NULL)
+		return e.status != 0 ? http_error_verr(rq, rs, &e) :
+		    (rs->status = 500);
 	if (op(rq->db, &rq->user, id, body, &out, &e) != 0) {
 		json_decref(body);
 		return http_error_verr(rq, rs, &e);
 	}
 	json_decref(body);
-	return http_json(rs, ok_status, out);
+	return http_json(rs, 200, out);
 }
 
 /* POST /api/v1/meetings. With an Idempotency-Key header, a repeat of a
@@ -95,25 +96,25 @@ h_meeting_create(struct http_req *rq, struct http_resp *rs)
 static int
 h_meeting_update(struct http_req *rq, struct http_resp *rs)
 {
-	return run_op(rq, rs, meeting_update, 1, 200);
+	return api_run_op(rq, rs, meeting_update, "strategy discussion", 0);
 }
 
 static int
 h_meeting_cancel(struct http_req *rq, struct http_resp *rs)
 {
-	return run_op(rq, rs, meeting_cancel, 1, 200);
+	return api_run_op(rq, rs, meeting_cancel, "strategy discussion", 0);
 }
 
 static int
 h_meeting_attendance(struct http_req *rq, struct http_resp *rs)
 {
-	return run_op(rq, rs, meeting_record_attendance, 1, 200);
+	return api_run_op(rq, rs, meeting_record_attendance, "strategy discussion", 0);
 }
 
 static int
 h_record_put(struct http_req *rq, struct http_resp *rs)
 {
-	return run_op(rq, rs, record_put, 1, 200);
+	return api_run_op(rq, rs, record_put, "strategy discussion", 0);
 }
 
 static int

@@ -229,9 +229,8 @@ recheck(struct db *db, long id, const struct auth_in *in,
 	    "decision; ask the team to change the record. %s", f, msg);
 }
 
-static int
-reviewed_if_flagged(struct db *db, const struct discussion *d,
-    struct verr *e)
+int
+authorise_needs_review(struct db *db, const struct discussion *d)
 {
 	char sid[ID_LEN];
 	const char *p[1] = { sid };
@@ -245,13 +244,25 @@ reviewed_if_flagged(struct db *db, const struct discussion *d,
 	snprintf(sid, sizeof(sid), "%ld", d->id);
 	if (db_exec(db, &r, "SELECT 1 FROM discussion_reviews WHERE "
 	    "discussion_id = $1", 1, p) != 0)
-		return internal(e);
+		return -1;
 	n = db_res_rows(&r);
 	db_res_free(&r);
-	if (n == 0)
+	return n == 0;
+}
+
+static int
+reviewed_if_flagged(struct db *db, const struct discussion *d,
+    struct verr *e)
+{
+	switch (authorise_needs_review(db, d)) {
+	case 0:
+		return 0;
+	case 1:
 		return verr_set(e, 409, "review", "review: review why this "
 		    "discussion was not multi-agency before authorising it");
-	return 0;
+	default:
+		return internal(e);
+	}
 }
 
 /* Mark authorised, keep the version, sign off: the writes of one

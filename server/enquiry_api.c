@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "api.h"
 #include "auth.h"
 #include "enquiry.h"
 #include "http.h"
@@ -55,21 +56,7 @@ h_get(struct http_req *rq, struct http_resp *rs)
 static int
 h_patch(struct http_req *rq, struct http_resp *rs)
 {
-	struct verr e = { 0 };
-	json_t *body, *out = NULL;
-	long id;
-	int rc;
-
-	if (path_id(rq, rs, &id) != 0)
-		return rs->status;
-	if ((body = meeting_parse_body(rq->body.data, rq->body.len,
-	    &e)) == NULL)
-		return http_error_verr(rq, rs, &e);
-	rc = enquiry_update(rq->db, &rq->user, id, body, &out, &e);
-	json_decref(body);
-	if (rc != 0)
-		return http_error_verr(rq, rs, &e);
-	return http_json(rs, 200, out);
+	return api_run_op(rq, rs, enquiry_update, "Section 47 enquiry", 0);
 }
 
 const struct route enquiry_routes[] = {

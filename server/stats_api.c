@@ -20,6 +20,7 @@
 #include "input.h"
 #include "meeting.h"
 #include "annex.h"
+#include "api.h"
 #include "approval.h"
 #include "authorise.h"
 #include "cases.h"
@@ -326,39 +327,16 @@ h_review_get(struct http_req *rq, struct http_resp *rs)
 	return send_json(rs, 200, out);
 }
 
-typedef int (*review_op)(struct db *, const struct auth_user *, long,
-    json_t *, json_t **, struct verr *);
-
-static int
-run_review(struct http_req *rq, struct http_resp *rs, review_op op,
-    int allow_empty)
-{
-	struct verr e = { 0 };
-	json_t *body, *out = NULL;
-	long id;
-
-	if (path_id(rq, rs, &id) != 0)
-		return rs->status;
-	if ((body = body_json(rq, allow_empty, &e)) == NULL)
-		return http_error_verr(rq, rs, &e);
-	if (op(rq->db, &rq->user, id, body, &out, &e) != 0) {
-		json_decref(body);
-		return http_error_verr(rq, rs, &e);
-	}
-	json_decref(body);
-	return send_json(rs, 200, out);
-}
-
 static int
 h_review(struct http_req *rq, struct http_resp *rs)
 {
-	return run_review(rq, rs, review_flag, 0);
+	return api_run_op(rq, rs, review_flag, "strategy discussion", 0);
 }
 
 static int
 h_sign_off(struct http_req *rq, struct http_resp *rs)
 {
-	return run_review(rq, rs, review_sign_off, 1);
+	return api_run_op(rq, rs, review_sign_off, "strategy discussion", 1);
 }
 
 /* ---- authorisation (server/authorise.c) --------------------------------- */
@@ -373,19 +351,19 @@ authorise(struct db *db, const struct auth_user *u, long id, json_t *body,
 static int
 h_submit(struct http_req *rq, struct http_resp *rs)
 {
-	return run_review(rq, rs, authorise_submit, 1);
+	return api_run_op(rq, rs, authorise_submit, "strategy discussion", 1);
 }
 
 static int
 h_authorise(struct http_req *rq, struct http_resp *rs)
 {
-	return run_review(rq, rs, authorise, 0);
+	return api_run_op(rq, rs, authorise, "strategy discussion", 0);
 }
 
 static int
 h_approval(struct http_req *rq, struct http_resp *rs)
 {
-	return run_review(rq, rs, approval_decide, 0);
+	return api_run_op(rq, rs, approval_decide, "strategy discussion", 0);
 }
 
 static int

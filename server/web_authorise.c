@@ -19,7 +19,6 @@
 #include "vocab.h"
 #include "web.h"
 
-#define ID_LEN	24
 
 /* "decision-<child id>" */
 static void
@@ -58,23 +57,6 @@ child_fields(const struct http_req *rq, const struct discussion *m,
 		json_array_append_new(a, f);
 	}
 	return a;
-}
-
-static int
-reviewed(struct db *db, long id)
-{
-	char sid[ID_LEN];
-	const char *p[1] = { sid };
-	struct db_res r;
-	int n;
-
-	snprintf(sid, sizeof(sid), "%ld", id);
-	if (db_exec(db, &r, "SELECT 1 FROM discussion_reviews WHERE "
-	    "discussion_id = $1", 1, p) != 0)
-		return 0;
-	n = db_res_rows(&r);
-	db_res_free(&r);
-	return n > 0;
 }
 
 /* The manager's changes in words: "Sky: Section 47 joint to ...". */
@@ -129,16 +111,13 @@ web_authorise_view(struct http_req *rq, const struct discussion *m,
 	json_t *v = NULL, *p;
 	const char *status;
 	int sw = rq->user.role == ROLE_SOCIAL_WORKER;
-	int mgr = rq->user.role == ROLE_MANAGER, flagged;
+	int mgr = rq->user.role == ROLE_MANAGER;
 
 	if (m->record == NULL || strcmp(m->status, "held") != 0)
 		return 0;
 	if (authorise_versions(rq->db, &rq->user, m->id, &v, &e) != 0)
 		return -1;
 	status = m->record->status;
-	flagged = m->classification != NULL &&
-	    (strcmp(m->classification, "single_agency") == 0 ||
-	    strcmp(m->classification, "partial") == 0);
 	p = json_pack("{s:s, s:s, s:i, s:o, s:b, s:b, s:b, s:b}",
 	    "status", status, "status_text", vocab_words(VOCAB_RECORD_STATUS,
 	    status), "version", m->record->version, "last",
@@ -150,7 +129,7 @@ web_authorise_view(struct http_req *rq, const struct discussion *m,
 	json_decref(v);
 	if (p == NULL)
 		return -1;
-	if (mgr && flagged && !reviewed(rq->db, m->id))
+	if (mgr && authorise_needs_review(rq->db, m) == 1)
 		json_object_set_new(p, "needs_review", json_true());
 	else if (mgr && strcmp(status, "awaiting_authorisation") == 0) {
 		json_object_set_new(p, "f_oversight", web_fld(we, "oversight",

@@ -29,8 +29,8 @@ day_text(json_t *v)
 	return json_string(out);
 }
 
-static void
-words(json_t *e)
+void
+web_enquiry_words(json_t *e)
 {
 	json_t *c = json_object_get(e, "clock");
 	const char *st = json_string_value(json_object_get(c, "state"));
@@ -44,6 +44,8 @@ words(json_t *e)
 	    json_is_string(json_object_get(e, "icpc_booked_for")) ? "booked" :
 	    "not booked");
 	json_object_set_new(e, "clock_text", json_string(text));
+	json_object_set_new(e, "overdue", json_boolean(strcmp(st,
+	    "overdue") == 0));
 	json_object_set_new(e, "tag", json_string(strcmp(st, "amber") == 0 ?
 	    "govuk-tag--yellow" : strcmp(st, "red") == 0 ||
 	    strcmp(st, "overdue") == 0 ? "govuk-tag--red" :
@@ -84,7 +86,7 @@ page(struct http_req *rq, struct http_resp *rs, long id,
 
 	if (enquiry_get(rq->db, &rq->user, id, &en, &e) != 0)
 		return web_fail(rq, rs, &e);
-	words(en);
+	web_enquiry_words(en);
 	d = json_pack("{s:I, s:O}", "id", (json_int_t)id, "e", en);
 	json_object_set_new(d, "f_booked", date_field(rq, we, "booked",
 	    "Conference booked for", json_object_get(en, "icpc_booked_for")));

@@ -102,42 +102,15 @@ table(json_t *rows, int more, const char *caption, const char *empty,
 static json_t *
 enquiries_view(struct http_req *rq)
 {
-	static const char *const colour[] = { "ok", "govuk-tag--green",
-		"amber", "govuk-tag--yellow", "red", "govuk-tag--red",
-		"overdue", "govuk-tag--red", NULL };
 	struct verr e = { 0 };
-	json_t *out = NULL, *a, *o, *c;
-	const char *st, *tag = "govuk-tag--grey";
-	char text[160], due[32], err[64];
-	size_t i, k;
-	int y, m, d;
+	json_t *out = NULL, *a, *o;
+	size_t i;
 
 	if (enquiry_list(rq->db, &rq->user, 0, &out, &e) != 0)
 		return NULL;
 	a = json_object_get(out, "enquiries");
-	json_array_foreach(a, i, o) {
-		c = json_object_get(o, "clock");
-		st = json_string_value(json_object_get(c, "state"));
-		for (k = 0; colour[k] != NULL; k += 2)
-			if (strcmp(colour[k], st) == 0)
-				tag = colour[k + 1];
-		if (ltime_parse_date(json_string_value(json_object_get(c,
-		    "due")), &y, &m, &d, err, sizeof(err)) == 0)
-			snprintf(due, sizeof(due), "%02d/%02d/%04d", d, m, y);
-		else
-			str_copy(due, "", sizeof(due));
-		snprintf(text, sizeof(text), "Day %lld of %lld working days, "
-		    "conference %s", (long long)json_integer_value(
-		    json_object_get(c, "working_day")), (long long)
-		    json_integer_value(json_object_get(c, "target")),
-		    json_is_string(json_object_get(o, "icpc_booked_for")) ?
-		    "booked" : "not booked");
-		json_object_set_new(o, "clock_text", json_string(text));
-		json_object_set_new(o, "due_text", json_string(due));
-		json_object_set_new(o, "tag", json_string(tag));
-		json_object_set_new(o, "overdue", json_boolean(
-		    strcmp(st, "overdue") == 0));
-	}
+	json_array_foreach(a, i, o)
+		web_enquiry_words(o);
 	json_object_set_new(out, "any", json_boolean(json_array_size(a) > 0));
 	return out;
 }

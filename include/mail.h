@@ -64,6 +64,10 @@ struct mail_msg {
  * when a field is missing, holds CR/LF, or out's ceiling is reached. */
 int	 mail_build(const struct mail_msg *m, struct buf *out);
 
+/* A text-only message (no calendar part; ics, html and method unused).
+ * 0 on success; -1 as mail_build. */
+int	 mail_build_notice(const struct mail_msg *m, struct buf *out);
+
 /* A new unique Message-ID (no angle brackets) in the domain of from_addr:
  * 32 random hex digits, "@", the domain. 0 on success. */
 int	 mail_message_id(const char *from_addr, char *out, size_t outlen);

@@ -341,6 +341,35 @@ mail_build(const struct mail_msg *m, struct buf *out)
 	return 0;
 }
 
+/*
+ * A plain notice: one text/plain part, base64, no calendar object. Used for
+ * sign-in codes, requests to check a record and chasers (notice.h), which
+ * must reach the same mailboxes through the same outbox as invites.
+ */
+int
+mail_build_notice(const struct mail_msg *m, struct buf *out)
+{
+	if (m->from_addr == NULL || m->to_addr == NULL || m->subject == NULL ||
+	    m->message_id == NULL || m->text == NULL ||
+	    str_has_ctl(m->subject) || str_has_ctl(m->message_id) ||
+	    (m->from_name != NULL && str_has_ctl(m->from_name)) ||
+	    (m->to_name != NULL && str_has_ctl(m->to_name)) ||
+	    strchr(m->message_id, '>') != NULL ||
+	    strlen(m->message_id) > MAIL_MESSAGE_ID_MAX)
+		return -1;
+	if (put_address(out, "From", m->from_name, m->from_addr) != 0 ||
+	    put_address(out, "To", m->to_name, m->to_addr) != 0 ||
+	    put_subject(out, m->subject) != 0 ||
+	    put_date(out, m->date) != 0 ||
+	    buf_printf(out, "Message-ID: <%s>\r\n", m->message_id) != 0 ||
+	    buf_puts(out, "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n") != 0 ||
+	    put_base64(out, m->text, strlen(m->text)) != 0 || out->failed)
+		return -1;
+	return 0;
+}
+
 int
 mail_message_id(const char *from_addr, char *out, size_t outlen)
 {

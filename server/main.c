@@ -28,6 +28,7 @@
 #include "log.h"
 #include "ltime.h"
 #include "mfa.h"
+#include "notice.h"
 #include "migrate.h"
 #include "oidc.h"
 #include "pgembed.h"
@@ -635,6 +636,7 @@ main(int argc, char **argv)
 	if (invite_init(&c.app.cfg) != 0)
 		return fail("invite templates (CONVENE_TEMPLATES_DIR) are "
 		    "missing or broken; the log line above names the file");
+	notice_init(&c.app.cfg);
 	if (strcmp(c.argv[0], "serve") != 0)
 		log_set_quiet(1);
 	if (open_database(&c, err, sizeof(err)) != 0) {

@@ -147,6 +147,36 @@ test_build(void **state)
 	buf_free(&b);
 }
 
+/* A notice is one base64 text/plain part with no calendar object. */
+static void
+test_build_notice(void **state)
+{
+	struct mail_msg m = message();
+	struct buf b;
+	const char *s;
+
+	(void)state;
+	m.ics = NULL;
+	m.html = NULL;
+	m.method = NULL;
+	m.text = "Your code is 123456.\n";
+	buf_init(&b, MAIL_MESSAGE_MAX);
+	assert_int_equal(mail_build_notice(&m, &b), 0);
+	s = buf_cstr(&b);
+	assert_non_null(strstr(s, "Content-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"));
+	/* base64 of "Your code is 123456.\n" */
+	assert_non_null(strstr(s, "WW91ciBjb2RlIGlzIDEyMzQ1Ni4K"));
+	assert_null(strstr(s, "text/calendar"));
+	assert_null(strstr(s, "multipart"));
+	buf_free(&b);
+	/* A subject with a line break is refused, as for invites. */
+	m.subject = "x\r\nBcc: a@b.example";
+	buf_init(&b, MAIL_MESSAGE_MAX);
+	assert_int_equal(mail_build_notice(&m, &b), -1);
+	buf_free(&b);
+}
+
 static void
 test_build_refuses(void **state)
 {
@@ -318,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_build_refuses),
+		cmocka_unit_test(test_build_notice),
 		cmocka_unit_test(test_encoded_subject),
 		cmocka_unit_test(test_encoded_line_length),
 		cmocka_unit_test(test_message_id),

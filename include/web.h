@@ -272,6 +272,9 @@ int	 web_approval_post(struct http_req *rq, struct http_resp *rs);
  * working days, conference not booked"), tag, overdue, due_text, ... */
 void	 web_enquiry_words(json_t *e);
 int	 web_enquiry_form(struct http_req *rq, struct http_resp *rs);
+int	 web_case_page(struct http_req *rq, struct http_resp *rs);
+int	 web_case_transfer_post(struct http_req *rq, struct http_resp *rs);
+int	 web_admin_team_front_door(struct http_req *rq, struct http_resp *rs);
 int	 web_enquiry_post(struct http_req *rq, struct http_resp *rs);
 
 /* The record and the history in words for the meeting page of discussion

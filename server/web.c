@@ -1245,6 +1245,12 @@ const struct route web_routes[] = {
 	  web_authorise_post, 0, "authorise the record (manager)" },
 	{ "GET", "/meetings/{id}/recorded", AUTH_SESSION, ROLE_STAFF,
 	  web_attend_done, 0, "the recorded result and its classification" },
+	{ "GET", "/case", AUTH_SESSION, ROLE_STAFF, web_case_page, 0,
+	  "a case (?ref=): its team and worker, its transfers, the "
+	  "transfer form" },
+	{ "POST", "/case/transfer", AUTH_SESSION, ROLE_STAFF,
+	  web_case_transfer_post, 0, "transfer a case to another team or "
+	  "worker (its team or a manager)" },
 	{ "GET", "/enquiries/{id}", AUTH_SESSION, ROLE_STAFF,
 	  web_enquiry_form, 0, "a Section 47 enquiry: its clock and its "
 	  "conference" },
@@ -1288,5 +1294,8 @@ const struct route web_routes[] = {
 	  "they set it up again at their next sign-in" },
 	{ "POST", "/admin/teams", AUTH_SESSION, ADMIN, web_admin_team_post, 0,
 	  "add a team" },
+	{ "POST", "/admin/teams/{id}/front-door", AUTH_SESSION, ADMIN,
+	  web_admin_team_front_door, 0, "mark a team as a front door (MASH, "
+	  "out of hours) or not" },
 	{ NULL, NULL, AUTH_NONE, 0, NULL, 0, NULL }
 };

@@ -12,7 +12,9 @@
 #include "account.h"
 #include "audit.h"
 #include "auth.h"
+#include "cases.h"
 #include "db.h"
+#include "form.h"
 #include "http.h"
 #include "log.h"
 #include "meeting.h"
@@ -33,13 +35,15 @@ teams(struct db *db, long authority)
 
 	snprintf(aid, sizeof(aid), "%ld", authority);
 	if (db_exec(db, &r, "SELECT t.name, (SELECT count(*) FROM users u "
-	    "WHERE u.team_id = t.id AND u.active) FROM teams t WHERE "
-	    "t.authority_id = $1 ORDER BY t.name", 1, p) != 0)
+	    "WHERE u.team_id = t.id AND u.active), t.id, t.front_door FROM "
+	    "teams t WHERE t.authority_id = $1 ORDER BY t.name", 1, p) != 0)
 		return NULL;
 	a = json_array();
 	for (i = 0; i < db_res_rows(&r); i++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "name",
-		    db_res_get(&r, i, 0), "users", db_res_get(&r, i, 1)));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}",
+		    "name", db_res_get(&r, i, 0), "users", db_res_get(&r, i,
+		    1), "id", db_res_get(&r, i, 2), "front_door",
+		    db_res_bool(&r, i, 3)));
 	db_res_free(&r);
 	return a;
 }
@@ -109,7 +113,8 @@ web_admin_users(struct http_req *rq, struct http_resp *rs)
 	    "The team has been added." : strcmp(done, "deactivated") == 0 ?
 	    "The user has been deactivated: their sessions and API tokens "
 	    "have ended." : strcmp(done, "reactivated") == 0 ?
-	    "The user has been reactivated." : NULL);
+	    "The user has been reactivated." : strcmp(done, "front_door") ==
+	    0 ? "The team's front door setting has been saved." : NULL);
 }
 
 static int
@@ -283,6 +288,28 @@ web_admin_team_post(struct http_req *rq, struct http_resp *rs)
 out:
 	web_errors_free(&we);
 	return rs->status = status;
+}
+
+/* POST /admin/teams/{id}/front-door: front_door=yes|no, through cases.c
+ * (the rule and the audit entry are there). */
+int
+web_admin_team_front_door(struct http_req *rq, struct http_resp *rs)
+{
+	const char *v = form_get(&rq->form, "front_door");
+	struct verr e = { 0 };
+	json_t *out = NULL;
+	long id;
+
+	if (http_param_id(rq, 0, &id) != 0)
+		return http_error(rq, rs, 404, NULL, "there is no such team");
+	if (v == NULL || (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0))
+		return http_error(rq, rs, 422, "front_door", "front_door: "
+		    "choose yes or no");
+	if (cases_team_set_front_door(rq->db, &rq->user, id,
+	    strcmp(v, "yes") == 0, &out, &e) != 0)
+		return web_fail(rq, rs, &e);
+	json_decref(out);
+	return http_redirect(rs, "/admin/users?done=front_door");
 }
 
 /* POST /admin/users/{id}/deactivate and …/reactivate: through account.c,

@@ -199,6 +199,7 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	char today[16], from[16];
 	json_t *d, *up = NULL, *await = NULL, *fl = NULL, *queue = NULL;
 	json_t *enq = NULL, *acts = NULL, *revs = NULL;
+	const char *done;
 	time_t t = time(NULL) - (time_t)FLAG_DAYS * 86400;
 	int y, m, dd, h, mi, more_up = 0, more_await = 0;
 
@@ -236,6 +237,10 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	    "flagged.", NULL), "queue", queue, "enquiries", enq,
 	    "actions", acts, "reviews_due", revs);
 	up = await = fl = queue = enq = acts = revs = NULL;
+	if (d != NULL && (done = http_query(rq, "done")) != NULL &&
+	    strcmp(done, "transferred") == 0)
+		json_object_set_new(d, "done", json_string("The case has been "
+		    "transferred. It is no longer your team's."));
 	return web_page(rq, rs, 200, "home", "Home", d);
 fail:
 	json_decref(up);

@@ -11,7 +11,10 @@ On real PostgreSQL, through the API:
     case), an admin 403, bad bodies 4xx naming the field, and none of them
     changes anything;
   - a front-door team (PATCH /api/v1/teams/{id}, admin) books on another
-    team's case without taking it on, and loses that when unmarked.
+    team's case without taking it on, and loses that when unmarked;
+  - the web: the case page (/case?ref=) shows the holder and transfers and
+    moves the case (field errors, CSRF), and the admin's users and teams
+    page marks a front door.
 
 Run: CONVENE_BIN=build-test/convene /usr/bin/python3 tests/integration/test_case_transfer.py -v
 """
@@ -201,6 +204,82 @@ class CaseTransfer(RecordCase):
         n = ct.query(self.db, "SELECT count(*) FROM audit_log WHERE action "
                      "= 'team.front_door'")[0][0]
         self.assertEqual(n, 2)
+
+    def test_4_web_case_page_and_front_door_toggle(self):
+        base = self.srv.base
+        pw = ct.add_user(self.db, "ct-web-ooh", "social_worker",
+                         team="Out of Hours")
+        cookie = ct.sign_in(base, "ct-web-ooh", pw)
+        csrf = ct.session_csrf(self.db, cookie)
+        m = self.book(token=ct.token(self.db, "ct-web-ooh"))
+        ref = m["case_ref"]
+        path = "/case?ref=" + ref
+        st, _, page = ct.form("GET", base, path, cookie=cookie)
+        self.assertEqual(st, 200, page)
+        self.assertIn("Out of Hours", page)
+        self.assertIn("This case has not been transferred", page)
+        st, _, _ = ct.form("GET", base, "/case?ref=NOPE-1", cookie=cookie)
+        self.assertEqual(st, 404)
+
+        # No reason: the form again with the field named, nothing moved.
+        st, _, page = ct.form("POST", base, "/case/transfer",
+                              {"ref": ref, "team": "Record Team",
+                               "reason": ""}, cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 422, page)
+        self.assertIn('href="#reason"', page)
+        before = self.call("GET", "/api/v1/cases/%s/transfers" % ref,
+                           self.mgr)[2]
+        self.assertEqual((before["team"], before["transfers"]),
+                         ("Out of Hours", []))
+        # Without the CSRF token: refused, nothing moved.
+        st, _, _ = ct.form("POST", base, "/case/transfer",
+                           {"ref": ref, "team": "Record Team",
+                            "reason": "r"}, cookie=cookie)
+        self.assertEqual(st, 403)
+
+        st, h, _ = ct.form("POST", base, "/case/transfer",
+                           {"ref": ref, "team": "Record Team",
+                            "allocated_worker": "ct-sw",
+                            "reason": "Day team takes it on"},
+                           cookie=cookie, csrf=csrf)
+        self.assertEqual((st, h.get("Location")), (303, "/?done=transferred"))
+        st, _, page = ct.form("GET", base, "/?done=transferred",
+                              cookie=cookie)
+        self.assertIn("The case has been transferred", page)
+        st, _, after = self.call("GET", "/api/v1/cases/%s/transfers" % ref,
+                                 self.mgr)
+        self.assertEqual((after["team"], after["allocated_worker"],
+                          after["transfers"][0]["reason"]),
+                         ("Record Team", "ct-sw", "Day team takes it on"))
+        # The giving team no longer sees the case page.
+        st, _, _ = ct.form("GET", base, path, cookie=cookie)
+        self.assertEqual(st, 404)
+
+        # The admin marks a front door from the users and teams page.
+        apw = ct.add_user(self.db, "ct-web-admin", "admin")
+        acookie = ct.sign_in(base, "ct-web-admin", apw)
+        acsrf = ct.session_csrf(self.db, acookie)
+        mash = self.teams()["MASH"]
+        st, _, page = ct.form("GET", base, "/admin/users", cookie=acookie)
+        self.assertIn('action="/admin/teams/%d/front-door"' % mash["id"],
+                      page)
+        fd = "/admin/teams/%d/front-door" % mash["id"]
+        st, _, _ = ct.form("POST", base, fd, {"front_door": "maybe"},
+                           cookie=acookie, csrf=acsrf)
+        self.assertEqual(st, 422)
+        self.assertFalse(self.teams()["MASH"]["front_door"])
+        st, h, _ = ct.form("POST", base, fd, {"front_door": "yes"},
+                           cookie=acookie, csrf=acsrf)
+        self.assertEqual(st, 303)
+        self.assertTrue(self.teams()["MASH"]["front_door"])
+        st, h, _ = ct.form("POST", base, fd, {"front_door": "no"},
+                           cookie=acookie, csrf=acsrf)
+        self.assertEqual(st, 303)
+        self.assertFalse(self.teams()["MASH"]["front_door"])
+        # A social worker may not.
+        st, _, _ = ct.form("POST", base, fd, {"front_door": "yes"},
+                           cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 403)
 
 
 if __name__ == "__main__":

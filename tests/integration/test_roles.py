@@ -433,6 +433,12 @@ ROUTES = {
     ("POST", "/enquiries/{id}"):
         (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
          fixed("/enquiries/999999", form={})),
+    # A case: its team and managers of its authority (a transfer with no
+    # reference is no such case).
+    ("GET", "/case"): (READ_MEETING, fixed("/case?ref=" + CASE_REF)),
+    ("POST", "/case/transfer"):
+        (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
+         fixed("/case/transfer", form={})),
     ("GET", "/directory"): (SIGNED, fixed("/directory")),
     ("GET", "/directory/contacts/new"): (ADMIN,
                                          fixed("/directory/contacts/new")),
@@ -471,6 +477,8 @@ ROUTES = {
     ("POST", "/admin/users/new"): (ADMIN, fixed("/admin/users/new",
                                                 form={})),
     ("POST", "/admin/teams"): (ADMIN, fixed("/admin/teams", form={})),
+    ("POST", "/admin/teams/{id}/front-door"): (ADMIN, fixed(
+        "/admin/teams/999999/front-door", form={})),
     ("POST", "/admin/users/{id}/deactivate"): (ADMIN, lambda t, c: dict(
         path="/admin/users/%d/deactivate" % t.spare_user, form={})),
     ("POST", "/admin/users/{id}/reactivate"): (ADMIN, lambda t, c: dict(

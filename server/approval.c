@@ -32,10 +32,21 @@ approval_refresh(struct db *db, long id)
 
 	snprintf(sid, sizeof(sid), "%ld", id);
 	if (db_cmd(db, "UPDATE discussions d SET approval = NULL, approval_by "
-	    "= NULL, approval_at = NULL, approval_note = NULL FROM authorities "
+	    "= NULL, approval_at = NULL, approval_note = NULL, "
+	    "approval_missing = NULL FROM authorities "
 	    "a WHERE d.id = $1 AND a.id = d.authority_id AND d.approval IS NOT "
 	    "NULL AND (NOT a.require_approval_single_agency OR "
 	    "d.planned_classification = 'multi_agency')", 1, p) != 0)
+		return -1;
+	/* A decision covers the agencies it saw missing: an approval holds
+	 * while no other agency is left out; a refusal is looked at again
+	 * after any change to who is left out. */
+	if (db_cmd(db, "UPDATE discussions SET approval = 'pending', "
+	    "approval_by = NULL, approval_at = NULL, approval_note = NULL, "
+	    "approval_missing = NULL WHERE id = $1 AND status = 'scheduled' "
+	    "AND ((approval = 'approved' AND NOT planned_missing <@ "
+	    "coalesce(approval_missing, '{}')) OR (approval = 'refused' AND "
+	    "planned_missing IS DISTINCT FROM approval_missing))", 1, p) != 0)
 		return -1;
 	return db_cmd(db, "UPDATE discussions d SET approval = 'pending' FROM "
 	    "authorities a WHERE d.id = $1 AND a.id = d.authority_id AND "
@@ -118,8 +129,8 @@ approval_decide(struct db *db, const struct auth_user *u, long id,
 		goto out;
 	}
 	if (db_cmd(db, "UPDATE discussions SET approval = $2, approval_by = "
-	    "$4, approval_at = now(), approval_note = $3 WHERE id = $1", 4,
-	    p) != 0) {
+	    "$4, approval_at = now(), approval_note = $3, approval_missing = "
+	    "planned_missing WHERE id = $1", 4, p) != 0) {
 		internal(e);
 		goto out;
 	}

@@ -135,6 +135,46 @@ class Approval(RecordCase):
         self.assertNotIn('action="/meetings/%d/approval"' % m2["id"], page)
         self.setting(False)
 
+    def test_4_a_decision_covers_the_agencies_it_saw_missing(self):
+        self.setting(True)
+        m = self.without_health()
+        st, _, r = self.decide(m["id"], {"decision": "approve",
+                                         "note": "Health on leave: agreed"})
+        self.assertEqual((st, r["approval"]), (200, "approved"))
+        police = self.part(m, "police")
+        # Police taken off too: the approval did not cover that.
+        st, _, u = self.call("PATCH", "/api/v1/meetings/%d" % m["id"],
+                             self.sw, {"remove_participants": [police["id"]],
+                                       "missing_agency_reason":
+                                       "Health on leave, police unavailable"})
+        self.assertEqual(st, 200, u)
+        self.assertEqual((u["approval"], u["approval_note"]),
+                         ("pending", None))
+        st, _, b = self.call("PUT", "/api/v1/meetings/%d/attendance" %
+                             m["id"], self.sw, self.attendance_body(u))
+        self.assertEqual((st, b["error"]["field"]), (409, "approval"))
+        st, _, r = self.decide(m["id"], {"decision": "approve"})
+        self.assertEqual((st, r["approval"]), (200, "approved"))
+        # Police back: fewer agencies left out, the approval stands.
+        st, _, u = self.call("PATCH", "/api/v1/meetings/%d" % m["id"],
+                             self.sw, {"add_participants": [
+                                 {"contact_id": self.contact["police"]}]})
+        self.assertEqual((st, u["approval"]), (200, "approved"))
+        # A refusal is looked at again after any change to who is out.
+        m2 = self.without_health()
+        st, _, r = self.decide(m2["id"], {"decision": "refuse",
+                                          "note": "Find a health rep"})
+        self.assertEqual((st, r["approval"]), (200, "refused"))
+        st, _, u = self.call("PATCH", "/api/v1/meetings/%d" % m2["id"],
+                             self.sw, {"location": "Room 2"})
+        self.assertEqual((st, u["approval"]), (200, "refused"))
+        p2 = self.part(m2, "police")
+        st, _, u = self.call("PATCH", "/api/v1/meetings/%d" % m2["id"],
+                             self.sw, {"remove_participants": [p2["id"]],
+                                       "missing_agency_reason":
+                                       "Neither can come"})
+        self.assertEqual((st, u["approval"]), (200, "pending"))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -28,7 +28,8 @@ int	 annex_enquiries(struct db *db, const struct stats_filter *f,
 
 /* The child-level figures of f: {"target_working_days",
  * "section47_enquiries", "conferences", "within_target", "late",
- * "not_required", "awaiting", "mean_working_days"}, over the enquiries
+ * "not_required", "awaiting", "awaiting_overdue" (no conference yet and
+ * past the target today), "mean_working_days"}, over the enquiries
  * started in f's dates (its team, kind and format). NULL on error. */
 json_t	*annex_counts(struct db *db, const struct stats_filter *f);
 

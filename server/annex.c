@@ -106,7 +106,10 @@ annex_enquiries(struct db *db, const struct stats_filter *f, json_t **out,
 	" e.icpc_held_on) <= $7), count(*) FILTER (WHERE e.icpc_not_required)," \
 	" count(*) FILTER (WHERE e.icpc_held_on IS NULL AND NOT" \
 	" e.icpc_not_required), round(avg(working_days_between(e.started_on," \
-	" e.icpc_held_on)) FILTER (WHERE e.icpc_held_on IS NOT NULL), 1)" \
+	" e.icpc_held_on)) FILTER (WHERE e.icpc_held_on IS NOT NULL), 1)," \
+	" count(*) FILTER (WHERE e.icpc_held_on IS NULL AND NOT" \
+	" e.icpc_not_required AND working_days_between(e.started_on," \
+	" (now() AT TIME ZONE 'Europe/London')::date) > $7)" \
 	" FROM s47_enquiries e JOIN cases c ON c.id = e.case_id" \
 	" JOIN discussions d ON d.id = e.discussion_id" \
 	" WHERE e.authority_id = $1 AND e.started_on >= $2::date AND" \
@@ -138,7 +141,7 @@ annex_counts(struct db *db, const struct stats_filter *f)
 		n = db_res_long(&r, 0, 0, 0);
 		held = db_res_long(&r, 0, 1, 0);
 		within = db_res_long(&r, 0, 2, 0);
-		o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 		    "target_working_days", WORKDAYS_ICPC_TARGET,
 		    "section47_enquiries", (json_int_t)n,
 		    "conferences", (json_int_t)held,
@@ -146,6 +149,7 @@ annex_counts(struct db *db, const struct stats_filter *f)
 		    "late", (json_int_t)(held - within),
 		    "not_required", (json_int_t)db_res_long(&r, 0, 3, 0),
 		    "awaiting", (json_int_t)db_res_long(&r, 0, 4, 0),
+		    "awaiting_overdue", (json_int_t)db_res_long(&r, 0, 6, 0),
 		    "mean_working_days", db_res_get(&r, 0, 5) != NULL ?
 		    json_real(strtod(db_res_get(&r, 0, 5), NULL)) :
 		    json_null());

@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "annex.h"
 #include "auth.h"
 #include "buf.h"
 #include "db.h"
@@ -378,14 +379,25 @@ missing_card(const struct stats_report *r)
 	return rows;
 }
 
+/* A child-level figure of kids (annex_counts), 0 when absent. */
+static long long
+kid(json_t *kids, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(kids, key));
+}
+
+/*
+ * The headline figures. Section 47 enquiries and conferences are counted
+ * per child (kids, annex_counts), as Annex A and the CIN census count
+ * them; the rest per discussion. Each "List" shows the discussions behind.
+ */
 static json_t *
-cards(const struct stats_report *r)
+cards(const struct stats_report *r, json_t *kids)
 {
 	const struct stats_filter *f = &r->f;
 	const long long *v = r->total.v;
 	long long held = v[STATS_HELD];
 	long long cw = stats_concern_within(v, r->target_wd);
-	long long iw = stats_icpc_within(v);
 	json_t *a, *b, *c, *t;
 	char key[96], words[40];
 	const char *L = "/stats/discussions";
@@ -430,18 +442,22 @@ cards(const struct stats_report *r)
 	snprintf(key, sizeof(key), "Held %s the concern", words);
 	card_row(t, "concern_within_target", key, cw, pct(cw, held),
 	    href(f, L, "concern=late"));
-	card_row(t, "section47_enquiries", "Section 47 enquiries started",
-	    v[STATS_S47], NULL, href(f, L, "icpc=s47"));
+	card_row(t, "section47_enquiries", "Section 47 enquiries started "
+	    "(children)", kid(kids, "section47_enquiries"), NULL,
+	    href(f, L, "icpc=s47"));
 	card_row(t, "conferences_within_15", "Initial conferences within 15 "
-	    "working days", iw, pct(iw, v[STATS_ICPC_HELD]),
+	    "working days (children)", kid(kids, "within_target"),
+	    pct(kid(kids, "within_target"), kid(kids, "conferences")),
 	    href(f, L, "icpc=within"));
-	card_row(t, "conferences_late", "Initial conferences later",
-	    v[STATS_ICPC_HELD] - iw, pct(v[STATS_ICPC_HELD] - iw,
-	    v[STATS_ICPC_HELD]), href(f, L, "icpc=late"));
-	card_row(t, "conference_not_required", "Conference not required",
-	    v[STATS_ICPC_NOT_REQUIRED], NULL, href(f, L, "icpc=not_required"));
+	card_row(t, "conferences_late", "Initial conferences later (children)",
+	    kid(kids, "late"), pct(kid(kids, "late"), kid(kids,
+	    "conferences")), href(f, L, "icpc=late"));
+	card_row(t, "conference_not_required", "Conference not required "
+	    "(children)", kid(kids, "not_required"), NULL, href(f, L,
+	    "icpc=not_required"));
 	card_row(t, "awaiting_overdue", "Awaiting a conference, past 15 working "
-	    "days", r->icpc_overdue, NULL, href(f, L, "icpc=overdue"));
+	    "days (children)", kid(kids, "awaiting_overdue"), NULL, href(f, L,
+	    "icpc=overdue"));
 
 	/* Two rows of two, so that cards of different heights line up. */
 	return json_pack("[{s:[o, o]}, {s:[o, o]}]",
@@ -875,7 +891,7 @@ web_stats_dashboard(struct http_req *rq, struct http_resp *rs)
 	struct params p;
 	struct db *db;
 	json_t *d, *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL, *charts;
-	json_t *c1, *c2, *c3, *c4;
+	json_t *c1, *c2, *c3, *c4, *kids = NULL;
 	char from[48], to[48];
 	int have = 0, status = 500;
 
@@ -893,6 +909,12 @@ web_stats_dashboard(struct http_req *rq, struct http_resp *rs)
 			stats_read_db_put(db, owner);
 			web_errors_free(&we);
 			return web_fail(rq, rs, &e);
+		}
+		if ((kids = annex_counts(db, &f)) == NULL) {
+			stats_read_db_put(db, owner);
+			stats_report_free(&r);
+			web_errors_free(&we);
+			return rs->status = 500;
 		}
 		have = 1;
 	}
@@ -913,7 +935,7 @@ web_stats_dashboard(struct http_req *rq, struct http_resp *rs)
 		    "All teams"));
 		json_object_set_new(d, "range_text", textf("%s to %s", from,
 		    to));
-		json_object_set_new(d, "cards", cards(&r));
+		json_object_set_new(d, "cards", cards(&r, kids));
 		/* Each chart first: it fills its table. */
 		c1 = chart_classes(&r, &t1);
 		c2 = chart_agencies(&r, &t2);
@@ -951,6 +973,7 @@ web_stats_dashboard(struct http_req *rq, struct http_resp *rs)
 	web_errors_put(&we, d);
 	status = web_page(rq, rs, 200, "stats", "Statistics", d);
 out:
+	json_decref(kids);
 	stats_report_free(&r);
 	web_errors_free(&we);
 	return rs->status = status;

@@ -252,6 +252,29 @@ class Enquiries(RecordCase):
         self.assertEqual({r[5] for r in mine}, {today})
         self.assertNotIn("Jamie", str(rows))
 
+    def test_7_dashboard_counts_children(self):
+        """The dashboard's Section 47 figures are the children's, as the
+        returns count them, not the discussions'."""
+        self.two_children_authorised()
+        today = london_today().isoformat()
+        rng = "from=%s&to=%s" % (today, today)
+        st, _, s = self.call("GET", "/api/v1/stats?" + rng, self.mgr)
+        self.assertEqual(st, 200, s)
+        kids = s["children"]["section47_enquiries"]
+        per_discussion = s["totals"]["timeliness"][
+            "discussion_to_conference"]["section47_enquiries"]
+        self.assertGreater(kids, per_discussion)
+        self.assertIn("awaiting_overdue", s["children"])
+        cookie, _ = self.session("eq-wmgr")
+        st, _, html = ct.form("GET", self.srv.base, "/stats?" + rng,
+                              cookie=cookie)
+        self.assertEqual(st, 200, html)
+        fig = dict(re.findall(r'data-figure="([a-z_.0-9]+)">(\d+)<', html))
+        self.assertEqual(int(fig["section47_enquiries"]), kids)
+        self.assertEqual(int(fig["conference_not_required"]),
+                         s["children"]["not_required"])
+        self.assertIn("Section 47 enquiries started (children)", html)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -807,7 +807,8 @@ class StatsTest(unittest.TestCase):
         self.assertEqual(self.stats(RANGE)["children"], {
             "target_working_days": 15, "section47_enquiries": 5,
             "conferences": 3, "within_target": 2, "late": 1,
-            "not_required": 1, "awaiting": 1, "mean_working_days": 17.0})
+            "not_required": 1, "awaiting": 1, "awaiting_overdue": 1,
+            "mean_working_days": 17.0})
         body, _ = self.get("/api/v1/stats/section47?" + RANGE +
                            "&team=" + urllib.parse.quote(NORTH))
         self.assertEqual([e["case_ref"] for e in body["enquiries"]],

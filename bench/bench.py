@@ -333,9 +333,14 @@ def booking_pairs_queued(a, srv, pg, db, lua, pgs, conns, book):
     before each run, for the reason given in settle()."""
     for r in range(a.runs):
         ct.query(db, "VACUUM (ANALYZE)")
+        if a.statements:
+            statements_reset(pg)
         rps, p99, err = wrk(srv.base + "/api/v1/meetings", a.seconds,
                             conns, script=lua)
         book["convene"].append((rps, p99, err))
+        if a.statements:
+            statements_log(pg, "convene booking run %d" % (r + 1), rps *
+                           a.seconds)
         ct.query(db, "VACUUM (ANALYZE)")
         tps, failed = pgbench_plain(pg, pgs, a.seconds, conns)
         book["pgbench"].append((tps, 0, failed))
@@ -351,14 +356,48 @@ def booking_pairs_queued(a, srv, pg, db, lua, pgs, conns, book):
                                  failp))
 
 
+# --statements: pg_stat_statements over each of Convene's booking runs (the
+# evidence of where a booking's database time goes, docs/performance.md).
+STATEMENTS_CONF = ("shared_preload_libraries = 'pg_stat_statements'\n"
+                   "pg_stat_statements.track = all\n")
+
+
+def statements_reset(pg):
+    url = pg.url(dbname="convene")
+    ct.query(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    ct.query(url, "SELECT pg_stat_statements_reset()")
+
+
+def statements_log(pg, title, bookings):
+    """Convene's statements (any login but the superuser's; top level, so
+    a function's own statements count in its call) by total time: per
+    booking,
+    calls and milliseconds, and the mean per call."""
+    rows = ct.query(pg.url(dbname="convene"),
+                    "SELECT s.calls, s.total_exec_time + s.total_plan_time, "
+                    "s.mean_exec_time, s.rows, left(regexp_replace(s.query, "
+                    "'\\s+', ' ', 'g'), 90) FROM pg_stat_statements s JOIN "
+                    "pg_roles r ON r.oid = s.userid WHERE r.rolname <> "
+                    "'postgres' AND s.toplevel ORDER BY 2 DESC LIMIT 20")
+    total = sum(r[1] for r in rows) or 1.0
+    n = max(bookings, 1)
+    log("bench: %s: database time by statement (top 20, %.0f bookings)"
+        % (title, bookings))
+    log("  calls/bk  ms/bk   share  mean ms  statement")
+    for calls, tot, mean, _, q in rows:
+        log("  %7.2f %7.3f %6.1f%% %8.3f  %s" % (calls / n, tot / n,
+                                                 100.0 * tot / total, mean,
+                                                 q))
+
+
 # The reference is the plain transaction: the same rows on the same
 # database, without Convene's statistics machinery (issue 12: the stats_mark
 # triggers that queue each case for the fold). Switched off for pgbench's
 # runs only, by the superuser; the summaries are rebuilt after the part.
 STATS_TRIGGERS_SQL = """DO $$ DECLARE t record; BEGIN
-FOR t IN SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid =
-  g.tgrelid WHERE g.tgname = 'stats_mark' AND NOT g.tgisinternal LOOP
-  EXECUTE format('ALTER TABLE %%I %s TRIGGER stats_mark', t.relname);
+FOR t IN SELECT c.relname, g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid =
+  g.tgrelid WHERE g.tgname LIKE 'stats\\_mark%%' AND NOT g.tgisinternal LOOP
+  EXECUTE format('ALTER TABLE %%I %s TRIGGER %%I', t.relname, t.tgname);
 END LOOP; END $$"""
 
 
@@ -465,6 +504,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--meetings", type=int, default=1000)
+    ap.add_argument("--statements", action="store_true",
+                    help="log pg_stat_statements for the booking runs")
     ap.add_argument("--soak-minutes", type=float, default=5)
     ap.add_argument("--soak-rate", type=float, default=50,
                     help="requests per second during the soak")
@@ -490,7 +531,7 @@ def main():
     procs = []
     results = {}
     try:
-        pg = ct.Postgres().start()
+        pg = ct.Postgres(STATEMENTS_CONF if a.statements else "").start()
         db, tok = setup(pg, work, a.meetings)
         # .eml outbox on tmpfs: invites are delivered by the worker as in
         # the default set-up, without a disk's fsync in the measurement.

@@ -18,6 +18,7 @@
 #            [--soak-rate R] [--skip-stats] [--stats-args "ARGS"]
 #            [--parts feed,booking,stats,soak]   (a subset; default all)
 #            [--threads N]   (CONVENE_THREADS for convene; default its own)
+#            [--statements]  (pg_stat_statements of the booking runs, logged)
 # Defaults: 5 runs of 10 s, soak 30 minutes at 50 requests/s, statistics at
 # bench/stats/run.sh's defaults (1,000,000 discussions). --quick: 5 runs of
 # 5 s, soak 5 minutes, statistics at 100,000 discussions and 5 repetitions.
@@ -35,8 +36,8 @@ while [ $# -gt 0 ]; do
 	--soak-minutes) soak=$2; shift 2 ;;
 	--stats-args) stats_args=$2; shift 2 ;;
 	--runs|--seconds|--soak-rate|--meetings|--parts|--threads) args+=("$1" "$2"); shift 2 ;;
-	--skip-stats) args+=("$1"); shift ;;
-	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+	--skip-stats|--statements) args+=("$1"); shift ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done

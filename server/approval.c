@@ -24,6 +24,15 @@ internal(struct verr *e)
 	    "changed");
 }
 
+/*
+ * One statement (it runs in every booking and change): the approval the
+ * discussion should have now, written only when it differs. Not needed
+ * (the setting is off, or every statutory agency is invited): none. Not
+ * yet asked: pending. A decision covers the agencies it saw left out: an
+ * approval holds while no other agency is left out; a refusal is looked at
+ * again after any change to who is left out. A new state clears the
+ * decision's who, when, note and scope.
+ */
 int
 approval_refresh(struct db *db, long id)
 {
@@ -31,28 +40,19 @@ approval_refresh(struct db *db, long id)
 	const char *p[1] = { sid };
 
 	snprintf(sid, sizeof(sid), "%ld", id);
-	if (db_cmd(db, "UPDATE discussions d SET approval = NULL, approval_by "
-	    "= NULL, approval_at = NULL, approval_note = NULL, "
-	    "approval_missing = NULL FROM authorities "
-	    "a WHERE d.id = $1 AND a.id = d.authority_id AND d.approval IS NOT "
-	    "NULL AND (NOT a.require_approval_single_agency OR "
-	    "d.planned_classification = 'multi_agency')", 1, p) != 0)
-		return -1;
-	/* A decision covers the agencies it saw missing: an approval holds
-	 * while no other agency is left out; a refusal is looked at again
-	 * after any change to who is left out. */
-	if (db_cmd(db, "UPDATE discussions SET approval = 'pending', "
+	return db_cmd(db, "UPDATE discussions d SET approval = n.approval, "
 	    "approval_by = NULL, approval_at = NULL, approval_note = NULL, "
-	    "approval_missing = NULL WHERE id = $1 AND status = 'scheduled' "
-	    "AND ((approval = 'approved' AND NOT planned_missing <@ "
-	    "coalesce(approval_missing, '{}')) OR (approval = 'refused' AND "
-	    "planned_missing IS DISTINCT FROM approval_missing))", 1, p) != 0)
-		return -1;
-	return db_cmd(db, "UPDATE discussions d SET approval = 'pending' FROM "
-	    "authorities a WHERE d.id = $1 AND a.id = d.authority_id AND "
-	    "d.approval IS NULL AND d.status = 'scheduled' AND "
-	    "a.require_approval_single_agency AND d.planned_classification <> "
-	    "'multi_agency'", 1, p);
+	    "approval_missing = NULL FROM (SELECT x.id, CASE WHEN NOT "
+	    "a.require_approval_single_agency OR x.planned_classification = "
+	    "'multi_agency' THEN NULL WHEN x.status <> 'scheduled' THEN "
+	    "x.approval WHEN x.approval IS NULL THEN 'pending' WHEN "
+	    "x.approval = 'approved' AND NOT x.planned_missing <@ "
+	    "coalesce(x.approval_missing, '{}') THEN 'pending' WHEN "
+	    "x.approval = 'refused' AND x.planned_missing IS DISTINCT FROM "
+	    "x.approval_missing THEN 'pending' ELSE x.approval END AS approval "
+	    "FROM discussions x JOIN authorities a ON a.id = x.authority_id "
+	    "WHERE x.id = $1) n WHERE d.id = n.id AND d.approval IS DISTINCT "
+	    "FROM n.approval", 1, p);
 }
 
 int

@@ -156,7 +156,9 @@ class Postgres:
     scripts/test.sh's cluster is not there, and for tests that must stop a
     database under a running server."""
 
-    def __init__(self):
+    def __init__(self, conf=""):
+        """conf: extra postgresql.conf lines (the bench's
+        pg_stat_statements)."""
         self.bindir = pg_bindir()
         self.root = tmpdir("convene-pg-")
         self.data = os.path.join(self.root, "data")
@@ -178,8 +180,8 @@ class Postgres:
             f.write("\nlisten_addresses = '127.0.0.1'\n"
                     "unix_socket_directories = '%s'\n"
                     "fsync = off\nsynchronous_commit = off\n"
-                    "full_page_writes = off\nmax_connections = 200\n"
-                    % self.root)
+                    "full_page_writes = off\nmax_connections = 200\n%s\n"
+                    % (self.root, conf))
         atexit.register(self.stop)
 
     def _run(self, prog, *args, check=True):

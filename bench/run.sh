@@ -19,9 +19,12 @@
 #            [--parts feed,booking,stats,soak]   (a subset; default all)
 #            [--threads N]   (CONVENE_THREADS for convene; default its own)
 #            [--statements]  (pg_stat_statements of the booking runs, logged)
-# Defaults: 5 runs of 10 s, soak 30 minutes at 50 requests/s, statistics at
-# bench/stats/run.sh's defaults (1,000,000 discussions). --quick: 5 runs of
-# 5 s, soak 5 minutes, statistics at 100,000 discussions and 5 repetitions.
+#            [--discussions N] [--soak2-minutes M] [--soak2-rate R]
+# Defaults: 5 runs of 10 s, 100,000 discussions seeded before the feed and
+# the soaks, soak 30 minutes at 50 requests/s then 10 minutes at 200,
+# statistics at bench/stats/run.sh's defaults (1,000,000 discussions).
+# --quick: 5 runs of 5 s, 15,000 discussions, soaks of 5 and 2 minutes,
+# statistics at 100,000 discussions and 5 repetitions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -35,15 +38,15 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1; shift ;;
 	--soak-minutes) soak=$2; shift 2 ;;
 	--stats-args) stats_args=$2; shift 2 ;;
-	--runs|--seconds|--soak-rate|--meetings|--parts|--threads) args+=("$1" "$2"); shift 2 ;;
+	--runs|--seconds|--soak-rate|--meetings|--parts|--threads|--discussions|--soak2-minutes|--soak2-rate) args+=("$1" "$2"); shift 2 ;;
 	--skip-stats|--statements) args+=("$1"); shift ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 if [ "$quick" = 1 ]; then
 	[ "$soak" != 30 ] || soak=5
-	args=(--seconds 5 "${args[@]}")
+	args=(--seconds 5 --discussions 15000 --soak2-minutes 2 "${args[@]}")
 	[ -n "$stats_args" ] || stats_args="--discussions 100000 --reps 5"
 fi
 

@@ -332,10 +332,9 @@ FEED_SQL = """WITH f AS (SELECT contact_id, organisation_id, authority_id
   extract(epoch FROM d.ends_at)::bigint FROM discussions d
   WHERE d.authority_id = (SELECT authority_id FROM f)
   AND d.ends_at > now() AND d.status <> 'held'
-  AND (d.id IN (SELECT p.discussion_id FROM participants p JOIN who ON
-  p.contact_id = who.id WHERE p.removed_at IS NULL)
-  OR d.id IN (SELECT p.discussion_id FROM participants p JOIN who ON
-  lower(p.email) = who.email WHERE p.removed_at IS NULL))
+  AND EXISTS (SELECT 1 FROM participants p WHERE p.discussion_id = d.id
+  AND p.removed_at IS NULL AND (p.contact_id IN (SELECT id FROM who)
+  OR lower(p.email) IN (SELECT email FROM who)))
   ORDER BY d.starts_at, d.id LIMIT 1000"""
 
 

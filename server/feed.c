@@ -204,11 +204,11 @@ feed_meetings(struct db *db, const char *hash, struct db_res *r)
 	/*
 	 * The authority's upcoming meetings in start order (the index
 	 * discussions_authority_start), each kept when one of the feed's
-	 * contacts is invited, by id or by address, until the limit. The
-	 * membership tests are hashed once (a scan of the participants); the
-	 * earlier form built the set of every meeting the contacts were ever
-	 * invited to first, then sorted: 82 ms against 18 for a contact
-	 * invited to 16,000 (docs/performance.md).
+	 * contacts is invited, by id or by address (a probe of its
+	 * participants), until the limit. The earlier form built the set of
+	 * every meeting the contacts were ever invited to first, then sorted:
+	 * 33-82 ms against 10 for a contact invited to 16,000, 117 against 57
+	 * for one invited to 50 of them (docs/performance.md).
 	 */
 	return db_exec(db, r, "WITH f AS (SELECT contact_id, organisation_id, "
 	    "authority_id FROM feed_tokens WHERE token_hash = $1 AND "
@@ -222,10 +222,9 @@ feed_meetings(struct db *db, const char *hash, struct db_res *r)
 	    "FROM discussions d "
 	    "WHERE d.authority_id = (SELECT authority_id FROM f) "
 	    "AND d.ends_at > now() AND d.status <> 'held' "
-	    "AND (d.id IN (SELECT p.discussion_id FROM participants p JOIN "
-	    "who ON p.contact_id = who.id WHERE p.removed_at IS NULL) "
-	    "OR d.id IN (SELECT p.discussion_id FROM participants p JOIN who "
-	    "ON lower(p.email) = who.email WHERE p.removed_at IS NULL)) "
+	    "AND EXISTS (SELECT 1 FROM participants p WHERE p.discussion_id = "
+	    "d.id AND p.removed_at IS NULL AND (p.contact_id IN (SELECT id "
+	    "FROM who) OR lower(p.email) IN (SELECT email FROM who))) "
 	    "ORDER BY d.starts_at, d.id LIMIT $2::int", 2, p) == 0 ? 0 : -1;
 }
 

@@ -100,8 +100,10 @@ page(struct http_req *rq, struct http_resp *rs, const char *ref,
 	transfers_words(h);
 	json_object_set_new(h, "any_transfers", json_boolean(json_array_size(
 	    json_object_get(h, "transfers")) > 0));
-	d = json_pack("{s:s, s:o, s:b}", "case_ref", ref, "h", h, "done",
-	    http_query(rq, "done") != NULL && !posted);
+	d = json_pack("{s:s, s:o}", "case_ref", ref, "h", h);
+	if (http_query(rq, "done") != NULL && !posted)
+		json_object_set_new(d, "done", json_string("The case has been "
+		    "transferred."));
 	f = web_fld(we, "team", "Team", "The team that takes the case on",
 	    NULL);
 	json_object_set_new(f, "items", team_items(rq->db, &rq->user, posted ?

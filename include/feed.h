@@ -28,6 +28,11 @@
 #define FEED_ETAG_MAX	72
 #define FEED_FLIGHTS	8	/* feeds rebuilt at once, each shared */
 #define FEED_FLIGHT_WAIT 10	/* s a poll waits for another's rebuild */
+/* A feed built less than this long ago answers polls after a change to
+ * what it shows (not after a token change): one rebuild a second at most
+ * per feed and instance, however fast bookings come (docs/performance.md).
+ * Calendar clients poll hourly; a meeting reaches feeds within a second. */
+#define FEED_FRESH_MS	1000
 
 struct auth_user;
 struct db;

@@ -8,11 +8,14 @@
  *
  * Calendar clients poll, and a feed changes rarely, so a poll is answered
  * from memory without touching the database: the rendered body and its
- * ETag are cached per token hash, tagged with the change generation
+ * ETag are cached per token hash, tagged with the change generations
  * (changes.h) they were built at and the time the first of their meetings
- * ends. A change to any data a feed shows, or to its token, moves the
- * generation in every instance; the passing of a meeting's end expires
- * the entry. Either way the next poll rebuilds it.
+ * ends. A change to any data a feed shows moves the data generation in
+ * every instance, and the next poll at least FEED_FRESH_MS after the build
+ * rebuilds it: a police force's feed changes with every booking, and
+ * rebuilding it for each one took the cores from every other route. A
+ * change to a token moves the tokens generation, which no entry outlives.
+ * The passing of a meeting's end expires the entry.
  *
  * Rebuilding is cheap because each meeting's VEVENT, as libical wrote it,
  * is kept too, keyed by the meeting and the same version columns as the
@@ -50,7 +53,8 @@ struct entry {
 	struct blob	*body;		/* NULL when too large to keep */
 	struct blob	*gz;		/* body, gzip-encoded; may be NULL */
 	size_t		 len, gz_len;	/* of each, kept or not */
-	uint64_t	 gen;		/* change generation it was built at */
+	struct changes_gen gen;		/* generations it was built at */
+	uint64_t	 built_ms;	/* monotonic time it was built */
 	time_t		 valid_until;	/* the first of its meetings ends */
 	time_t		 last_modified;
 };
@@ -155,6 +159,7 @@ feed_revoke(struct db *db, const struct auth_user *u, long id)
 	if (audit_record(db, u, "feed.revoke", "feed", id, NULL, NULL) != 0 ||
 	    db_commit(db) != 0)
 		goto out;
+	changes_bump_tokens();	/* refused here at once (changes.h) */
 	result = 0;
 out:
 	db_rollback(db);
@@ -308,16 +313,39 @@ entry_clear(struct entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* The valid entry for hash built at gen or later (mutex held), or NULL. */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * 1 when e may answer a poll at generations g: built at them or later,
+ * or built at an older data generation less than FEED_FRESH_MS ago. Never
+ * across a tokens change, so a revoked token is refused at once.
+ */
+static int
+entry_fresh(const struct entry *e, const struct changes_gen *g, time_t now)
+{
+	if (now >= e->valid_until || e->gen.tokens < g->tokens)
+		return 0;
+	return e->gen.data >= g->data || mono_ms() - e->built_ms <
+	    FEED_FRESH_MS;
+}
+
+/* The entry for hash that may answer at g (mutex held), or NULL. */
 static struct entry *
-cache_find(const char *hash, uint64_t gen, time_t now)
+cache_find(const char *hash, const struct changes_gen *g, time_t now)
 {
 	size_t i;
 
 	for (i = 0; i < FEED_CACHE_MAX; i++) {
 		if (strcmp(cache[i].hash, hash) != 0)
 			continue;
-		if (cache[i].gen >= gen && now < cache[i].valid_until)
+		if (entry_fresh(&cache[i], g, now))
 			return &cache[i];
 		entry_clear(&cache[i]);
 		return NULL;
@@ -327,7 +355,8 @@ cache_find(const char *hash, uint64_t gen, time_t now)
 
 /* Keep what was built at gen (the body and its gzip form). */
 static void
-cache_put(const char *hash, const struct entry *in, uint64_t gen)
+cache_put(const char *hash, const struct entry *in,
+    const struct changes_gen *gen)
 {
 	struct entry *e = NULL;
 	struct blob *body = in->body, *gz = in->gz;
@@ -342,7 +371,7 @@ cache_put(const char *hash, const struct entry *in, uint64_t gen)
 	for (i = 0; i < FEED_CACHE_MAX && e == NULL; i++)
 		if (strcmp(cache[i].hash, hash) == 0)
 			e = &cache[i];
-	if (e != NULL && e->gen > gen && e->body != NULL) {
+	if (e != NULL && e->gen.data > gen->data && e->body != NULL) {
 		/* A rebuild that started later finished first. */
 		pthread_mutex_unlock(&cache_mu);
 		return;
@@ -359,7 +388,8 @@ cache_put(const char *hash, const struct entry *in, uint64_t gen)
 			entry_clear(&cache[(cache_next + i) % FEED_CACHE_MAX]);
 	str_copy(e->hash, hash, sizeof(e->hash));
 	str_copy(e->etag, in->etag, sizeof(e->etag));
-	e->gen = gen;
+	e->gen = *gen;
+	e->built_ms = mono_ms();
 	e->valid_until = in->valid_until;
 	e->last_modified = in->last_modified;
 	e->len = in->len;
@@ -533,7 +563,8 @@ flight_find(const char *hash)
  * then its claim (NULL when every slot is busy), for flight_leave.
  */
 static int
-flight_join(const char *hash, uint64_t gen, const struct feed_cond *c,
+flight_join(const char *hash, const struct changes_gen *gen,
+    const struct feed_cond *c,
     struct feed_body *out, char **slot)
 {
 	struct entry *e;
@@ -591,7 +622,7 @@ feed_cached(const char *token, const struct feed_cond *c,
 {
 	struct entry *e;
 	char hash[65];
-	uint64_t gen;
+	struct changes_gen gen;
 	int hit = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -599,7 +630,7 @@ feed_cached(const char *token, const struct feed_cond *c,
 	    token_hash(token, hash, sizeof(hash)) != 0)
 		return 0;
 	pthread_mutex_lock(&cache_mu);
-	if ((e = cache_find(hash, gen, time(NULL))) != NULL)
+	if ((e = cache_find(hash, &gen, time(NULL))) != NULL)
 		hit = answer(e, c, out);
 	pthread_mutex_unlock(&cache_mu);
 	return hit;
@@ -892,7 +923,7 @@ feed_get(struct db *db, const char *token, const struct feed_cond *c,
 {
 	struct entry e;
 	char hash[65], *slot = NULL;
-	uint64_t gen;
+	struct changes_gen gen;
 	int rc, result = -1, cacheable;
 
 	memset(out, 0, sizeof(*out));
@@ -902,7 +933,7 @@ feed_get(struct db *db, const char *token, const struct feed_cond *c,
 		return 0;
 	/* Read before the data: a change committed later moves it on. */
 	cacheable = changes_generation(&gen) == 0;
-	if (cacheable && flight_join(hash, gen, c, out, &slot))
+	if (cacheable && flight_join(hash, &gen, c, out, &slot))
 		return 0;
 	atomic_fetch_add(&builds, 1);
 	if ((rc = feed_build(db, hash, &e)) != 0) {
@@ -910,7 +941,7 @@ feed_get(struct db *db, const char *token, const struct feed_cond *c,
 		goto out;
 	}
 	if (cacheable)
-		cache_put(hash, &e, gen);
+		cache_put(hash, &e, &gen);
 	answer(&e, c, out);
 	blob_unref(e.body);
 	blob_unref(e.gz);

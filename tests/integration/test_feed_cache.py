@@ -245,6 +245,29 @@ class FeedCacheTest(unittest.TestCase):
                     if not ln.startswith("DTSTAMP:")]
         self.assertEqual(strip(body), strip(whole))
 
+    def test_6_changes_rebuild_a_feed_once_a_second_at_most(self):
+        # Bookings that each change a polled feed: the feed is rebuilt at
+        # most once per FEED_FRESH_MS (1 s), and shows the last booking
+        # within a second of it.
+        path, _ = self.feed()
+        st, _, text = ct.api("GET", self.a.base, "/metrics")
+        before = int(dict(ln.split() for ln in text.splitlines() if
+                          ln.startswith("convene_feed_builds_total"))[
+                              "convene_feed_builds_total"])
+        t0 = time.monotonic()
+        for i in range(15):
+            last = self.book(days=3 + i)
+            self.assertEqual(self.get(self.a, path)[0], 200)
+        elapsed = time.monotonic() - t0
+        st, _, text = ct.api("GET", self.a.base, "/metrics")
+        after = int(dict(ln.split() for ln in text.splitlines() if
+                         ln.startswith("convene_feed_builds_total"))[
+                             "convene_feed_builds_total"])
+        self.assertLessEqual(after - before, int(elapsed) + 2,
+                             (after - before, elapsed))
+        self.until(self.a, path, lambda s, b: last["uid"] in
+                   b.replace("\r\n ", ""), "the last booking")
+
     def test_5_concurrent_misses_share_one_build(self):
         # A fresh instance has nothing kept, so its first build of the
         # 1,000-meeting feed (test_4) renders every meeting: long enough

@@ -191,10 +191,12 @@ h_code(struct http_req *rq, struct http_resp *rs)
 	if (rc < 0)
 		return rs->status = 500;
 	if (rc == 1) {
+		/* http_error starts the headers afresh: Retry-After after. */
+		http_error(rq, rs, 429, NULL, "we have sent %d codes in the "
+		    "last 10 minutes: use the newest one, or try again in 10 "
+		    "minutes", PARTNER_CODE_SENDS);
 		http_resp_header(rs, "Retry-After", "600");
-		return http_error(rq, rs, 429, NULL, "we have sent %d codes in "
-		    "the last 10 minutes: use the newest one, or try again in "
-		    "10 minutes", PARTNER_CODE_SENDS);
+		return rs->status;
 	}
 	log_info("partner", "sign-in code sent to contact %ld", cid);
 	return code_page(rq, rs, 200, NULL);
@@ -221,9 +223,10 @@ h_sign_in(struct http_req *rq, struct http_resp *rs)
 		if (rc < 0)
 			return rs->status = 500;
 		snprintf(ra, sizeof(ra), "%ld", retry);
+		http_error(rq, rs, 429, "code", "too many wrong codes from "
+		    "here: try again in %ld seconds", retry);
 		http_resp_header(rs, "Retry-After", ra);
-		return http_error(rq, rs, 429, "code", "too many wrong codes "
-		    "from here: try again in %ld seconds", retry);
+		return rs->status;
 	}
 	if ((rc = partner_code_check(rq->db, cid, code)) < 0)
 		return rs->status = 500;
@@ -406,7 +409,7 @@ pack_page(struct http_req *rq, struct http_resp *rs, const struct partner *pa,
 	struct discussion *m = NULL;
 	char when[96], addr[64];
 	json_t *d;
-	int status = 500, rc;
+	int status = 500, rc, bad = we != NULL && web_errors_any(we);
 
 	if ((rc = model_discussion_load(rq->db, id, &m)) != 0) {
 		if (rc > 0)
@@ -432,7 +435,7 @@ pack_page(struct http_req *rq, struct http_resp *rs, const struct partner *pa,
 	if (done != NULL)
 		json_object_set_new(d, "done", json_string(done));
 	forms_view(rq, we, pa, d);
-	if (we != NULL && web_errors_any(we)) {
+	if (bad) {
 		json_object_set_new(d, "has_errors", json_true());
 		web_errors_put(we, d);
 	}
@@ -442,8 +445,8 @@ pack_page(struct http_req *rq, struct http_resp *rs, const struct partner *pa,
 		json_decref(d);
 		goto out;
 	}
-	status = web_page(rq, rs, we != NULL && web_errors_any(we) ? 422 :
-	    200, "partner_pack", "Meeting pack", d);
+	status = web_page(rq, rs, bad ? 422 : 200, "partner_pack",
+	    "Meeting pack", d);
 out:
 	model_discussion_free(m);
 	if (status == 500 && rs->status != 500 && rs->status != 0)

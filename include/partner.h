@@ -133,6 +133,30 @@ int	 partner_information_add(struct db *db, long pid, long discussion,
 int	 partner_reply(struct db *db, long pid, long discussion,
 	    enum rsvp_answer ans, const char *reason, struct verr *e);
 
+/*
+ * Ask every partner invited to discussion (directory contacts with an
+ * email, not users) to check its submitted record: one record_check email
+ * each, with their pack link and no child data, in the caller's
+ * transaction (authorise_submit). 0, -1 on error.
+ */
+int	 partner_record_check_queue(struct db *db, long discussion);
+/*
+ * A partner's answer to the record awaiting authorisation: accurate, or
+ * dissent about (checked by the caller), which becomes a dissent entry of
+ * the record for agency. One transaction with its audit entry. 0, or -1
+ * with e set (409 when the record is not awaiting authorisation).
+ */
+int	 partner_record_check(struct db *db, long pid, long discussion,
+	    const char *agency, int accurate, const char *about,
+	    struct verr *e);
+/* The partners' answers to the current version, into page data d as
+ * "partner_checks" and "partner_checks_any". 0, -1 on error. */
+int	 partner_checks_view(struct db *db, long discussion, json_t *d);
+/* Mark action done when it is agency's (owned by the agency or by one of
+ * its invitees). 0, or -1 with e set (404 when it is not theirs). */
+int	 partner_action_done(struct db *db, long discussion, long action,
+	    const char *agency, struct verr *e);
+
 /* Delete spent and expired codes and timed-out sessions; the number
  * removed, -1 on error. */
 long	 partner_purge(struct db *db);

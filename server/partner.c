@@ -60,6 +60,7 @@ partner_token_verify(const unsigned char key[RSVP_KEY_BYTES],
     const char *token, long *pid)
 {
 	unsigned char t[TOKEN_LEN + 1], mac[crypto_auth_BYTES];
+	char canon[PARTNER_TOKEN_MAX];
 	const char *end = NULL;
 	size_t len = 0, tlen;
 	uint64_t id;
@@ -73,6 +74,12 @@ partner_token_verify(const unsigned char key[RSVP_KEY_BYTES],
 		return -1;
 	crypto_auth(mac, t, BODY_LEN, key);
 	if (sodium_memcmp(mac, t + BODY_LEN, MAC_LEN) != 0)
+		return -1;
+	/* One spelling per token: unused low bits of the last character
+	 * must be zero, so the token is the only string that verifies. */
+	if (sodium_bin2base64(canon, sizeof(canon), t, TOKEN_LEN,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == NULL ||
+	    strcmp(canon, token) != 0)
 		return -1;
 	id = str_get_be64(t + 1);
 	if (id < 1 || id > 9007199254740991ULL)
@@ -604,6 +611,197 @@ partner_reply(struct db *db, long pid, long discussion,
 	goto out;
 fail:
 	verr_set(e, 500, NULL, "database error");
+out:
+	db_rollback(db);
+	db_res_free(&r);
+	json_decref(after);
+	return result;
+}
+
+/* ---- the record: checks by partners, their actions -------------------------- */
+
+static const char check_text[] =
+    "The record of the strategy discussion for case %s has been written\n"
+    "and is with a manager for authorisation.\n"
+    "\n"
+    "Please check that it is accurate. Open it here (you will be asked for\n"
+    "a sign-in code, sent to this address):\n"
+    "\n"
+    "    %s\n"
+    "\n"
+    "Then confirm that it is accurate, or say what your agency disagrees\n"
+    "with. The manager sees your answer before authorising the record.\n"
+    "\n"
+    "Case details are shown only after signing in, never by email.\n";
+
+int
+partner_record_check_queue(struct db *db, long discussion)
+{
+	char did[24], link[512], text[2048], subject[NOTICE_SUBJECT_MAX];
+	const char *p[1] = { did };
+	struct db_res r;
+	int i, n, result = -1;
+
+	snprintf(did, sizeof(did), "%ld", discussion);
+	if (db_exec(db, &r, "SELECT p.id, p.email, c.case_ref FROM "
+	    "participants p JOIN discussions d ON d.id = p.discussion_id "
+	    "JOIN cases c ON c.id = d.case_id WHERE p.discussion_id = $1 AND "
+	    "p.removed_at IS NULL AND p.contact_id IS NOT NULL AND "
+	    "p.user_id IS NULL AND coalesce(p.email, '') <> '' ORDER BY p.id",
+	    1, p) != 0)
+		return -1;
+	n = db_res_rows(&r);
+	for (i = 0; i < n; i++) {
+		if (partner_link(db, notice_base_url(), db_res_long(&r, i, 0, 0),
+		    link, sizeof(link)) != 0 ||
+		    snprintf(text, sizeof(text), check_text, db_res_get(&r, i,
+		    2), link) >= (int)sizeof(text) ||
+		    snprintf(subject, sizeof(subject), "Please check the record "
+		    "of strategy discussion %s", db_res_get(&r, i, 2)) >=
+		    (int)sizeof(subject) ||
+		    notice_queue(db, discussion, db_res_long(&r, i, 0, 0),
+		    NOTICE_RECORD_CHECK, db_res_get(&r, i, 1), subject,
+		    text) != 0)
+			goto out;
+	}
+	result = 0;
+out:
+	db_res_free(&r);
+	return result;
+}
+
+int
+partner_record_check(struct db *db, long pid, long discussion,
+    const char *agency, int accurate, const char *about, struct verr *e)
+{
+	char did[24], sid[24], rstatus[32], max[16];
+	const char *p[5] = { did, sid, accurate ? "accurate" : "dissent",
+	    agency, about };
+	json_t *after = NULL;
+	struct db_res r;
+	int result = -1;
+
+	db_res_init(&r);
+	snprintf(did, sizeof(did), "%ld", discussion);
+	snprintf(sid, sizeof(sid), "%ld", pid);
+	snprintf(max, sizeof(max), "%d", MODEL_MAX_DISSENT);
+	if (db_begin(db) != 0) {
+		verr_set(e, 500, NULL, "database error");
+		goto out;
+	}
+	if (lock_discussion(db, did, rstatus, sizeof(rstatus), e) != 0)
+		goto out;
+	if (strcmp(rstatus, "awaiting_authorisation") != 0) {
+		verr_set(e, 409, NULL, "the record is not waiting for checks "
+		    "now");
+		goto out;
+	}
+	if (!accurate) {
+		if (db_exec(db, &r, "SELECT count(*) >= $2::int FROM "
+		    "record_dissent WHERE discussion_id = $1", 2,
+		    (const char *[]){ did, max }) != 0)
+			goto fail;
+		if (db_res_bool(&r, 0, 0)) {
+			verr_set(e, 409, NULL, "the record already holds %d "
+			    "disagreements: tell the manager directly",
+			    MODEL_MAX_DISSENT);
+			goto out;
+		}
+	}
+	after = json_pack("{s:I, s:s, s:s}", "participant", (json_int_t)pid,
+	    "agency", agency, "answer", p[2]);
+	if (after == NULL ||
+	    db_cmd(db, "INSERT INTO record_checks (discussion_id, "
+	    "participant_id, version, answer) SELECT $1, $2, r.version, $3 "
+	    "FROM records r WHERE r.discussion_id = $1 ON CONFLICT "
+	    "(discussion_id, participant_id, version) DO UPDATE SET answer = "
+	    "EXCLUDED.answer, answered_at = now()", 3, p) != 0 ||
+	    (!accurate && db_cmd(db, "INSERT INTO record_dissent "
+	    "(discussion_id, position, agency, about) VALUES ($1, (SELECT "
+	    "coalesce(max(position) + 1, 0) FROM record_dissent WHERE "
+	    "discussion_id = $1), $2, $3)", 3, (const char *[]){ did, agency,
+	    about }) != 0) ||
+	    audit_record(db, NULL, "partner.record_check", "discussion",
+	    discussion, NULL, after) != 0 ||
+	    db_commit(db) != 0)
+		goto fail;
+	result = 0;
+	goto out;
+fail:
+	verr_set(e, 500, NULL, "database error");
+out:
+	db_rollback(db);
+	db_res_free(&r);
+	json_decref(after);
+	return result;
+}
+
+int
+partner_checks_view(struct db *db, long discussion, json_t *d)
+{
+	char did[24];
+	const char *p[1] = { did };
+	struct db_res r;
+	json_t *a;
+
+	snprintf(did, sizeof(did), "%ld", discussion);
+	if (db_exec(db, &r, "SELECT coalesce(json_agg(json_build_object("
+	    "'who', p.name, 'organisation', p.organisation, 'accurate', "
+	    "k.answer = 'accurate', 'version', k.version, 'when', "
+	    "to_char(k.answered_at AT TIME ZONE 'Europe/London', "
+	    "'FMDD FMMonth YYYY, HH24:MI')) ORDER BY k.answered_at), "
+	    "'[]')::text FROM record_checks k JOIN participants p ON p.id = "
+	    "k.participant_id JOIN records r ON r.discussion_id = "
+	    "k.discussion_id AND r.version = k.version WHERE "
+	    "k.discussion_id = $1", 1, p) != 0)
+		return -1;
+	a = json_loads(db_res_get(&r, 0, 0), 0, NULL);
+	db_res_free(&r);
+	if (a == NULL)
+		return -1;
+	json_object_set_new(d, "partner_checks_any", json_boolean(
+	    json_array_size(a) > 0));
+	json_object_set_new(d, "partner_checks", a);
+	return 0;
+}
+
+int
+partner_action_done(struct db *db, long discussion, long action,
+    const char *agency, struct verr *e)
+{
+	char did[24], aid[24];
+	const char *p[3] = { aid, did, agency };
+	json_t *after = NULL;
+	struct db_res r;
+	int result = -1;
+
+	db_res_init(&r);
+	snprintf(did, sizeof(did), "%ld", discussion);
+	snprintf(aid, sizeof(aid), "%ld", action);
+	if (db_begin(db) != 0 || db_exec(db, &r, "UPDATE actions a SET status "
+	    "= 'done', not_done_reason = NULL, status_by = NULL, status_at = "
+	    "now() WHERE a.id = $1 AND a.discussion_id = $2 AND "
+	    "a.status <> 'done' AND (a.owner_agency = $3 OR "
+	    "a.owner_participant_id IN (SELECT id FROM participants WHERE "
+	    "discussion_id = $2 AND agency = $3)) RETURNING a.id", 3,
+	    p) != 0) {
+		verr_set(e, 500, NULL, "database error");
+		goto out;
+	}
+	if (db_res_rows(&r) == 0) {
+		verr_set(e, 404, NULL, "your agency has no open action with "
+		    "that number in this discussion");
+		goto out;
+	}
+	after = json_pack("{s:I, s:s, s:s, s:s}", "action", (json_int_t)action,
+	    "status", "done", "agency", agency, "via", "meeting pack");
+	if (after == NULL || audit_record(db, NULL, "action.status",
+	    "discussion", discussion, NULL, after) != 0 ||
+	    db_commit(db) != 0) {
+		verr_set(e, 500, NULL, "database error");
+		goto out;
+	}
+	result = 0;
 out:
 	db_rollback(db);
 	db_res_free(&r);

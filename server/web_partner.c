@@ -360,15 +360,22 @@ static const char *const reply_pairs[] = {
 	NULL
 };
 
+static const char *const check_answers[] = {
+	"accurate", "Yes, it is accurate",
+	"dissent", "No, my agency disagrees with part of it",
+	NULL
+};
+
 /* The form fields of the pack, with the errors and values of a refused
  * post. */
 static void
 forms_view(const struct http_req *rq, const struct web_errors *we,
     const struct partner *pa, json_t *d)
 {
-	static const char *check_pairs[7];
+	const char *check_pairs[2 * 3 + 1];
 	char info[WEB_BUF(MODEL_LONG_TEXT_MAX)], from[WEB_NAME_BUF];
 	char ans[16], reason[WEB_BUF(PARTNER_REASON_MAX)];
+	char about[WEB_BUF(MODEL_TEXT_MAX)];
 	json_t *f;
 	size_t i, n;
 	const struct vocab_term *t = vocab_terms(VOCAB_CHECKS, &n);
@@ -400,6 +407,97 @@ forms_view(const struct http_req *rq, const struct web_errors *we,
 	json_object_set_new(d, "f_answer", f);
 	json_object_set_new(d, "f_reason", web_fld(we, "reason", "If you "
 	    "cannot attend, why not?", "Needed when you decline", reason));
+	web_field(rq, "about", about, sizeof(about));
+	f = web_fld(we, "about", "What does your agency disagree with, and "
+	    "why?", "Needed when you disagree", about);
+	json_object_set_new(f, "rows", json_integer(5));
+	json_object_set_new(d, "f_about", f);
+	f = web_fld(we, "check", "Is the record accurate?", NULL, NULL);
+	json_object_set_new(f, "items", web_choices("check", check_answers,
+	    form_get(&rq->form, "check")));
+	json_object_set_new(d, "f_check", f);
+}
+
+/* 1 when action a is the partner's agency's: owned by the agency or by
+ * one of its invitees. */
+static int
+agency_owns(const struct discussion *m, const struct action *a,
+    const char *agency)
+{
+	const struct participant *p;
+
+	if (a->owner_agency != NULL && strcmp(a->owner_agency, agency) == 0)
+		return 1;
+	p = a->owner_participant_id ? model_participant(m,
+	    a->owner_participant_id) : NULL;
+	return p != NULL && p->agency != NULL && strcmp(p->agency, agency) == 0;
+}
+
+static json_t *
+actions_view(const struct discussion *m, const char *agency)
+{
+	char due[64];
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < m->nactions; i++) {
+		const struct action *x = &m->actions[i];
+		int ours = agency_owns(m, x, agency);
+
+		due[0] = '\0';
+		if (x->due[0] != '\0')
+			web_day(x->due, due, sizeof(due));
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s, "
+		    "s:b, s:b}", "id", (json_int_t)x->id, "what", x->what ?
+		    x->what : "", "owner", x->owner ? x->owner : "", "due", due,
+		    "status", vocab_words(VOCAB_ACTION_STATUS, x->status),
+		    "ours", ours, "can_done", ours && x->status != NULL &&
+		    strcmp(x->status, "done") != 0));
+	}
+	return a;
+}
+
+static json_t *
+record_view(const struct discussion *m, const char *agency)
+{
+	const struct record *r = m->record;
+	char label[300];
+	json_t *o, *info = json_array(), *dec = json_array();
+	json_t *dis = json_array();
+	size_t i;
+
+	for (i = 0; i < r->ninfo; i++)
+		json_array_append_new(info, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:s}", "agency", web_agency_name(r->info[i].agency),
+		    "information", r->info[i].information ?
+		    r->info[i].information : "", "checks",
+		    vocab_words(VOCAB_CHECKS, r->info[i].checks), "received",
+		    vocab_words(VOCAB_RECEIVED, r->info[i].received), "from",
+		    r->info[i].from ? r->info[i].from : ""));
+	for (i = 0; i < m->ndecisions; i++) {
+		const struct child_decision *c = &m->decisions[i];
+		const struct child *ch = model_child(m, c->child_id);
+
+		json_array_append_new(dec, json_pack("{s:s, s:s, s:s}",
+		    "child", ch != NULL ? model_child_label(ch, label,
+		    sizeof(label)) : "", "decision",
+		    web_decision_name(c->decision), "rationale",
+		    c->rationale ? c->rationale : ""));
+	}
+	for (i = 0; i < r->ndissent; i++)
+		json_array_append_new(dis, json_pack("{s:s, s:s}", "agency",
+		    web_agency_name(r->dissent[i].agency), "about",
+		    r->dissent[i].about ? r->dissent[i].about : ""));
+	o = json_pack("{s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:b, "
+	    "s:o, s:b, s:b}", "status", vocab_words(VOCAB_RECORD_STATUS,
+	    r->status), "version", r->version, "info", info, "worries",
+	    r->worries ? r->worries : "", "strengths", r->strengths ?
+	    r->strengths : "", "gaps", r->gaps ? r->gaps : "", "safety_plan",
+	    r->safety_plan ? r->safety_plan : "", "decisions", dec, "dissent",
+	    dis, "dissent_any", r->ndissent > 0, "actions",
+	    actions_view(m, agency), "actions_any", m->nactions > 0,
+	    "can_check", strcmp(r->status, "awaiting_authorisation") == 0);
+	return o != NULL ? o : json_null();
 }
 
 static int
@@ -410,6 +508,7 @@ pack_page(struct http_req *rq, struct http_resp *rs, const struct partner *pa,
 	char when[96], addr[64];
 	json_t *d;
 	int status = 500, rc, bad = we != NULL && web_errors_any(we);
+	int shows_record = 0;
 
 	if ((rc = model_discussion_load(rq->db, id, &m)) != 0) {
 		if (rc > 0)
@@ -430,8 +529,15 @@ pack_page(struct http_req *rq, struct http_resp *rs, const struct partner *pa,
 	    "pcsrf", pa->csrf, "partner_name", pa->name);
 	if (d == NULL)
 		goto out;
+	json_object_set_new(d, "id_meeting", json_integer((json_int_t)id));
 	json_object_set_new(d, "sent_any", json_boolean(json_array_size(
 	    json_object_get(d, "sent")) > 0));
+	/* The record once it is submitted: the draft to check, then the
+	 * final one. */
+	shows_record = m->record != NULL && strcmp(m->record->status,
+	    "draft") != 0;
+	if (shows_record)
+		json_object_set_new(d, "record", record_view(m, pa->agency));
 	if (done != NULL)
 		json_object_set_new(d, "done", json_string(done));
 	forms_view(rq, we, pa, d);
@@ -441,7 +547,8 @@ pack_page(struct http_req *rq, struct http_resp *rs, const struct partner *pa,
 	}
 	/* Every view is logged before it is shown. */
 	client_of(rq, addr, sizeof(addr));
-	if (partner_view_log(rq->db, id, pa->contact_id, "pack", addr) != 0) {
+	if (partner_view_log(rq->db, id, pa->contact_id, shows_record ?
+	    "record" : "pack", addr) != 0) {
 		json_decref(d);
 		goto out;
 	}
@@ -479,6 +586,9 @@ h_pack(struct http_req *rq, struct http_resp *rs)
 		{ "information", "Your information has been added to the "
 		  "record. The social worker can see it now." },
 		{ "reply", "Your reply has been recorded." },
+		{ "check", "Thank you: your answer is with the manager who "
+		  "authorises the record." },
+		{ "action", "The action is marked as done." },
 	};
 	const char *q = http_query(rq, "done"), *msg = NULL;
 	struct partner pa;
@@ -587,6 +697,61 @@ h_reply(struct http_req *rq, struct http_resp *rs)
 	return rc;
 }
 
+/* POST /partner/meetings/{id}/record-check: accurate, or dissent. */
+static int
+h_record_check(struct http_req *rq, struct http_resp *rs)
+{
+	char about[WEB_BUF(MODEL_TEXT_MAX)];
+	const char *ans = form_get(&rq->form, "check");
+	struct verr e = { 0 };
+	struct web_errors we;
+	struct partner pa;
+	long id, pid;
+	int rc, accurate = 0;
+
+	if (partner_post(rq, rs, &pa, &id) != 0 ||
+	    access_ok(rq, rs, pa.contact_id, id, &pid) != 0)
+		return rs->status;
+	web_errors_init(&we);
+	web_field(rq, "about", about, sizeof(about));
+	if (ans != NULL && strcmp(ans, "accurate") == 0)
+		accurate = 1;
+	else if (ans == NULL || strcmp(ans, "dissent") != 0)
+		web_error(&we, "check", NULL, "Select whether the record is "
+		    "accurate");
+	else
+		web_check_text(&we, "about", about, 1, MODEL_TEXT_MAX, 1,
+		    "what your agency disagrees with");
+	if (web_errors_any(&we))
+		rc = refused(rq, rs, &pa, id, pid, &we, NULL);
+	else if (partner_record_check(rq->db, pid, id, pa.agency, accurate,
+	    about, &e) != 0)
+		rc = refused(rq, rs, &pa, id, pid, &we, &e);
+	else
+		rc = web_redirectf(rs, "/partner/meetings/%ld?done=check", id);
+	web_errors_free(&we);
+	return rc;
+}
+
+/* POST /partner/meetings/{id}/actions/{aid}/done: an action of the
+ * partner's agency is done. */
+static int
+h_action_done(struct http_req *rq, struct http_resp *rs)
+{
+	struct verr e = { 0 };
+	struct partner pa;
+	long id, pid, aid;
+
+	if (partner_post(rq, rs, &pa, &id) != 0 ||
+	    access_ok(rq, rs, pa.contact_id, id, &pid) != 0)
+		return rs->status;
+	if (http_param_id(rq, 1, &aid) != 0)
+		return http_error(rq, rs, 404, NULL, NOT_FOUND);
+	if (partner_action_done(rq->db, id, aid, pa.agency, &e) != 0)
+		return refused(rq, rs, &pa, id, pid, NULL, &e);
+	return web_redirectf(rs, "/partner/meetings/%ld?done=action", id);
+}
+
 /*
  * Partners are not users: every route is public here and the handlers
  * check the partner's session (and its CSRF token) themselves.
@@ -603,6 +768,12 @@ const struct route partner_routes[] = {
 	  "record in writing (partner session, CSRF)" },
 	{ "POST", "/partner/meetings/{id}/reply", AUTH_NONE, 0, h_reply,
 	  ROUTE_NO_CSRF, "reply to the invitation (partner session, CSRF)" },
+	{ "POST", "/partner/meetings/{id}/record-check", AUTH_NONE, 0,
+	  h_record_check, ROUTE_NO_CSRF, "the submitted record is accurate, "
+	  "or the agency's dissent (partner session, CSRF)" },
+	{ "POST", "/partner/meetings/{id}/actions/{aid}/done", AUTH_NONE, 0,
+	  h_action_done, ROUTE_NO_CSRF, "an action of the partner's agency "
+	  "is done (partner session, CSRF)" },
 	{ "GET", "/partner/{token}", AUTH_NONE, 0, h_start, ROUTE_NO_CSRF,
 	  "the pack link of an invitation: asks for a sign-in code" },
 	{ "POST", "/partner/{token}/code", AUTH_NONE, 0, h_code,

@@ -28,6 +28,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convene_test as ct  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
+from record_fixture import child_entry  # noqa: E402
 
 FROM = "strategy-meetings@council.example"
 CHILDREN = [("Perpetua Ravenscroft", "2017-06-21"),
@@ -36,6 +37,11 @@ SECRETS = [n for n, _ in CHILDREN] + [d for _, d in CHILDREN] + \
     ["Ravenscroft", "21 June 2017", "9 January 2020"]
 WAIT = 40
 PARTNER_COOKIE = "convene_partner"
+
+
+def ct_london():
+    from zoneinfo import ZoneInfo
+    return ZoneInfo("Europe/London")
 
 
 def london_str(d, hh=10, mm=0):
@@ -81,6 +87,8 @@ class PartnerTest(unittest.TestCase):
         ct.add_user(cls.db, "pt-admin", "admin")
         cls.sw_pw = ct.add_user(cls.db, "pt-sw", "social_worker",
                                 team="Partner Team")
+        cls.mgr_pw = ct.add_user(cls.db, "pt-mgr", "manager",
+                                 team="Partner Team")
         cls.admin = ct.token(cls.db, "pt-admin")
         cls.sw = ct.token(cls.db, "pt-sw")
         cls.sink = SmtpSink(ct.tmpdir("convene-sink-")).start()
@@ -121,7 +129,7 @@ class PartnerTest(unittest.TestCase):
     _n = 0
 
     @classmethod
-    def book(cls, agencies):
+    def book(cls, agencies, starts=None):
         cls._n += 1
         d = datetime.date.today() + datetime.timedelta(days=7)
         st, _, m = ct.api("POST", cls.srv.base, "/api/v1/meetings",
@@ -134,7 +142,7 @@ class PartnerTest(unittest.TestCase):
                                         "Perpetua Ravenscroft",
                               "concern_received_at":
                                   london_str(datetime.date.today(), 9),
-                              "starts_at": london_str(d),
+                              "starts_at": starts or london_str(d),
                               "duration_minutes": 60,
                               "format": "video",
                               "location": "https://video.example/room-7",
@@ -172,7 +180,8 @@ class PartnerTest(unittest.TestCase):
         while time.monotonic() < deadline:
             for raw in self.mails_to(self.email[key]):
                 t = plain_of(raw)
-                if ref not in t:
+                # The invitation (not the record-check or code mails).
+                if ref not in t or "You are invited" not in t:
                     continue
                 m = re.search(r"(/partner/[A-Za-z0-9_-]+)", t)
                 self.assertIsNotNone(m, "no pack link in the invitation")
@@ -195,9 +204,10 @@ class PartnerTest(unittest.TestCase):
         self.assertIsNotNone(code)
         return code
 
-    def sign_in(self, key, meeting):
-        """Follow the pack link, ask for a code, sign in; the cookie."""
-        link = self.pack_link(key, meeting)
+    def sign_in(self, key, meeting, link=None):
+        """Follow the pack link (the invitation's unless given), ask for a
+        code, sign in; the cookie."""
+        link = link or self.pack_link(key, meeting)
         st, _, page = self.get(link)
         self.assertEqual(st, 200)
         self.assertIn("Email me a sign-in code", page)
@@ -412,12 +422,130 @@ class PartnerTest(unittest.TestCase):
         st, _, _ = self.post(link + "/code", {})
         self.assertEqual(st, 410)
         self.assertEqual(len(self.views(m["id"])), n)
-        ct.query(self.db, "UPDATE authorities SET "
-                 "partner_access_working_days = 60 RETURNING id")
+        # The authority's setting (PUT /api/v1/authorities/{id}/settings).
+        aid = ct.query(self.db, "SELECT authority_id FROM discussions "
+                       "WHERE id = %s", (m["id"],))[0][0]
+        path = "/api/v1/authorities/%d/settings" % aid
+        st, _, r = ct.api("PUT", self.srv.base, path, token=self.admin,
+                          json={"partner_access_working_days": 61})
+        self.assertEqual((st, r["error"]["field"]),
+                         (422, "partner_access_working_days"))
+        st, _, r = ct.api("PUT", self.srv.base, path, token=self.admin,
+                          json={"partner_access_working_days": 60})
+        self.assertEqual((st, r["partner_access_working_days"]), (200, 60))
         st, _, _ = self.get("/partner/meetings/%d" % m["id"], cookie)
         self.assertEqual(st, 200)
-        ct.query(self.db, "UPDATE authorities SET "
-                 "partner_access_working_days = 10 RETURNING id")
+        st, _, r = ct.api("PUT", self.srv.base, path, token=self.admin,
+                          json={"partner_access_working_days": 10})
+        self.assertEqual(st, 200)
+
+    def test_5_record_check_dissent_and_actions(self):
+        """The submitted record: every invited partner is asked by email
+        (no child data) to check it; dissent reaches the manager's
+        authorisation panel; the police mark their action done, not
+        health's."""
+        t = datetime.datetime.now(ct_london()) - datetime.timedelta(hours=3)
+        m = self.book(("social_care", "police", "health"),
+                      starts=t.strftime("%Y-%m-%dT%H:%M"))
+        mid = m["id"]
+        by = {p["contact_id"]: p["id"] for p in m["participants"]}
+        st, _, r = ct.api("PUT", self.srv.base,
+                          "/api/v1/meetings/%d/attendance" % mid,
+                          token=self.sw, json={
+                              "participants": [{"id": i, "attendance":
+                                                "attended"}
+                                               for i in by.values()],
+                              "child_views_recorded": False,
+                              "actions": [
+                                  {"what": "Police visit", "owner":
+                                   "Police", "owner_agency": "police"},
+                                  {"what": "GP check", "owner": "Health",
+                                   "owner_agency": "health"}]})
+        self.assertEqual(st, 200, r)
+        chair = by[self.contact["social_care"]]
+        st, _, r = ct.api("PUT", self.srv.base,
+                          "/api/v1/meetings/%d/record" % mid,
+                          token=self.sw, json={
+                              "chair_participant_id": chair,
+                              "concerns": ["physical_abuse"],
+                              "agency_information": [],
+                              "analysis": {"worries": "Bruising",
+                                           "strengths": "Grandparent",
+                                           "gaps": "GP records"},
+                              "children": [child_entry(c["id"])
+                                           for c in m["children"]],
+                              "safety_plan": "Stays with grandparent",
+                              "dissent": []})
+        self.assertEqual(st, 200, r)
+        before = len(self.mails_to(self.email["police"],
+                                   "Please check the record"))
+        st, _, r = ct.api("POST", self.srv.base,
+                          "/api/v1/meetings/%d/record/submit" % mid,
+                          token=self.sw)
+        self.assertEqual(st, 200, r)
+        links = {}
+        # Booked in the past, so no invitation went out: the request to
+        # check the record carries the pack link.
+        for key in ("police", "health"):
+            raws = self.wait_mail(self.email[key], "Please check the "
+                                  "record", before + 1 if key == "police"
+                                  else 1)
+            link = re.search(r"(/partner/[A-Za-z0-9_-]+)",
+                             plain_of(raws[-1]))
+            self.assertIsNotNone(link)
+            links[key] = link.group(1)
+        # One request per invited directory contact, each to its own
+        # address (the social care contact too: they are a contact, not a
+        # user).
+        self.assertEqual(sorted(r[0] for r in ct.query(
+            self.db, "SELECT recipient FROM outbox WHERE kind = "
+            "'record_check' AND discussion_id = %s", (mid,))),
+            sorted(self.email[k] for k in ("health", "police",
+                                           "social_care")))
+        cookie, _, _ = self.sign_in("police", m, links["police"])
+        st, _, page = self.get("/partner/meetings/%d" % mid, cookie)
+        self.assertEqual(st, 200)
+        self.assertIn("The record of the discussion", page)
+        self.assertIn("Is this record accurate?", page)
+        self.assertEqual(self.views(mid)[-1][1], "record")
+        csrf = hidden(page, "csrf_token")
+        st, _, page = self.post("/partner/meetings/%d/record-check" % mid,
+                                {"check": "dissent", "about": "",
+                                 "csrf_token": csrf}, cookie)
+        self.assertEqual(st, 422)
+        self.assertIn('href="#about"', page)
+        st, _, _ = self.post("/partner/meetings/%d/record-check" % mid,
+                             {"check": "dissent", "about": "We did not "
+                              "agree to a single-agency visit",
+                              "csrf_token": csrf}, cookie)
+        self.assertEqual(st, 303)
+        st, _, r = ct.api("GET", self.srv.base, "/api/v1/meetings/%d" % mid,
+                          token=self.sw)
+        self.assertEqual(r["record"]["dissent"][0]["agency"], "police")
+        self.assertIn("single-agency visit",
+                      r["record"]["dissent"][0]["about"])
+        mgr = ct.sign_in(self.srv.base, "pt-mgr", self.mgr_pw)
+        st, _, page = ct.form("GET", self.srv.base, "/meetings/%d" % mid,
+                              cookie=mgr)
+        self.assertEqual(st, 200)
+        panel = page[page.index('id="authorisation"'):]
+        self.assertIn("checks of this version", panel)
+        self.assertIn("DC Petra Police (Northumbria Police): disagrees",
+                      panel)
+        # Actions: the police's own, not health's.
+        acts = {a["what"]: a["id"] for a in r["actions"]}
+        st, _, _ = self.post("/partner/meetings/%d/actions/%d/done" %
+                             (mid, acts["GP check"]), {"csrf_token": csrf},
+                             cookie)
+        self.assertEqual(st, 404)
+        st, _, _ = self.post("/partner/meetings/%d/actions/%d/done" %
+                             (mid, acts["Police visit"]),
+                             {"csrf_token": csrf}, cookie)
+        self.assertEqual(st, 303)
+        self.assertEqual(dict(ct.query(
+            self.db, "SELECT what, status FROM actions WHERE "
+            "discussion_id = %s", (mid,))),
+            {"Police visit": "done", "GP check": "open"})
 
     def test_z_no_child_data_in_any_mail_or_log(self):
         codes = self.mails_to(self.email["police"], "sign-in code")

@@ -262,6 +262,14 @@ ROUTES = {
         (row(*[404] * 8), lambda t, c: dict(
             path="/partner/meetings/%d/reply" % t.shared()["id"],
             form={"answer": "accept"})),
+    ("POST", "/partner/meetings/{id}/record-check"):
+        (row(*[404] * 8), lambda t, c: dict(
+            path="/partner/meetings/%d/record-check" % t.shared()["id"],
+            form={"check": "accurate"})),
+    ("POST", "/partner/meetings/{id}/actions/{aid}/done"):
+        (row(*[404] * 8), lambda t, c: dict(
+            path="/partner/meetings/%d/actions/1/done" % t.shared()["id"],
+            form={})),
     ("GET", "/partner/{token}"):
         (row(*[404] * 8), fixed("/partner/%s" % BAD_SECRET)),
     ("POST", "/partner/{token}/code"):

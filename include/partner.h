@@ -157,6 +157,24 @@ int	 partner_checks_view(struct db *db, long discussion, json_t *d);
 int	 partner_action_done(struct db *db, long discussion, long action,
 	    const char *agency, struct verr *e);
 
+/*
+ * TOTP (RFC 6238, liboath through mfa.c) instead of emailed codes. Once a
+ * contact has confirmed a secret, they sign in with it and no code is
+ * emailed. The secret is sealed bound to the contact.
+ */
+/* 1 when contact_id has a confirmed secret, 0 not, -1 error. */
+int	 partner_totp_enrolled(struct db *db, long contact_id);
+/* A new unconfirmed secret for contact_id, its base32 into b32
+ * (MFA_SECRET_B32_MAX). 0, 1 when one is confirmed already, -1 error. */
+int	 partner_totp_begin(struct db *db, long contact_id, char *b32,
+	    size_t b32len);
+/* Confirm the unconfirmed secret with its first code. 0 right, 1 wrong,
+ * -1 error. */
+int	 partner_totp_confirm(struct db *db, long contact_id, const char *code);
+/* Check a code against the confirmed secret, refusing a time step used
+ * before. 0 right, 1 wrong or replayed, -1 error. */
+int	 partner_totp_check(struct db *db, long contact_id, const char *code);
+
 /* Delete spent and expired codes and timed-out sessions; the number
  * removed, -1 on error. */
 long	 partner_purge(struct db *db);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -13,6 +14,7 @@
 #include "auth.h"
 #include "db.h"
 #include "meeting.h"
+#include "mfa.h"
 #include "model.h"
 #include "log.h"
 #include "notice.h"
@@ -807,4 +809,128 @@ out:
 	db_res_free(&r);
 	json_decref(after);
 	return result;
+}
+
+/* ---- TOTP instead of emailed codes ----------------------------------------- */
+
+static void
+totp_ad(long cid, char *ad, size_t len)
+{
+	snprintf(ad, len, "partner|%ld", cid);
+}
+
+int
+partner_totp_enrolled(struct db *db, long contact_id)
+{
+	char cid[24];
+	const char *p[1] = { cid };
+	struct db_res r;
+	int rc;
+
+	snprintf(cid, sizeof(cid), "%ld", contact_id);
+	if (db_exec(db, &r, "SELECT 1 FROM partner_totp WHERE contact_id = $1 "
+	    "AND confirmed_at IS NOT NULL", 1, p) != 0)
+		return -1;
+	rc = db_res_rows(&r) > 0;
+	db_res_free(&r);
+	return rc;
+}
+
+int
+partner_totp_begin(struct db *db, long contact_id, char *b32, size_t b32len)
+{
+	unsigned char secret[MFA_SECRET_BYTES];
+	char cid[24], ad[40], sealed[MFA_SEALED_HEX_MAX];
+	const char *p[2] = { cid, sealed };
+	struct db_res r;
+	int result = -1;
+
+	db_res_init(&r);
+	snprintf(cid, sizeof(cid), "%ld", contact_id);
+	totp_ad(contact_id, ad, sizeof(ad));
+	randombytes_buf(secret, sizeof(secret));
+	if (mfa_seal(ad, secret, sealed, sizeof(sealed)) != 0)
+		goto out;
+	/* The secret already begun (or confirmed) is kept, so a page shown
+	 * again shows the secret the app already holds. */
+	if (db_cmd(db, "INSERT INTO partner_totp (contact_id, secret_sealed) "
+	    "VALUES ($1, $2) ON CONFLICT (contact_id) DO NOTHING", 2, p) != 0 ||
+	    db_exec(db, &r, "SELECT secret_sealed, confirmed_at IS NOT NULL "
+	    "FROM partner_totp WHERE contact_id = $1", 1, p) != 0 ||
+	    db_res_rows(&r) != 1)
+		goto out;
+	if (db_res_bool(&r, 0, 1)) {
+		result = 1;
+		goto out;
+	}
+	if (mfa_unseal(ad, db_res_get(&r, 0, 0), secret) != 0 ||
+	    mfa_base32(secret, sizeof(secret), b32, b32len) != 0)
+		goto out;
+	result = 0;
+out:
+	db_res_free(&r);
+	sodium_memzero(secret, sizeof(secret));
+	return result;
+}
+
+/* Check code against contact_id's secret (confirmed or not as asked),
+ * spending its time step; in one transaction. 0 right, 1 wrong or
+ * replayed (or no secret), -1 error. */
+static int
+totp_use(struct db *db, long contact_id, const char *code, int confirm)
+{
+	unsigned char secret[MFA_SECRET_BYTES];
+	char cid[24], ad[40], st[24], digits[MFA_DIGITS + 1];
+	const char *p[2] = { cid, st };
+	struct db_res r;
+	uint64_t step = 0;
+	int result = -1;
+
+	db_res_init(&r);
+	snprintf(cid, sizeof(cid), "%ld", contact_id);
+	totp_ad(contact_id, ad, sizeof(ad));
+	if (db_begin(db) != 0 || db_exec(db, &r, confirm ? "SELECT "
+	    "secret_sealed, last_step FROM partner_totp WHERE contact_id = $1 "
+	    "AND confirmed_at IS NULL FOR UPDATE" : "SELECT secret_sealed, "
+	    "last_step FROM partner_totp WHERE contact_id = $1 AND "
+	    "confirmed_at IS NOT NULL FOR UPDATE", 1, p) != 0)
+		goto out;
+	if (db_res_rows(&r) == 0 || mfa_code_parse(code, digits,
+	    sizeof(digits)) != 0) {
+		result = 1;
+		goto out;
+	}
+	if (mfa_unseal(ad, db_res_get(&r, 0, 0), secret) != 0) {
+		log_error("partner", "the TOTP secret of contact %ld does not "
+		    "open", contact_id);
+		goto out;
+	}
+	if (mfa_totp_check(secret, sizeof(secret), time(NULL), digits,
+	    (uint64_t)db_res_long(&r, 0, 1, 0), &step) != 0) {
+		result = 1;
+		goto out;
+	}
+	snprintf(st, sizeof(st), "%llu", (unsigned long long)step);
+	if (db_cmd(db, "UPDATE partner_totp SET last_step = $2::bigint, "
+	    "confirmed_at = coalesce(confirmed_at, now()) WHERE contact_id = "
+	    "$1", 2, p) != 0 || db_commit(db) != 0)
+		goto out;
+	result = 0;
+out:
+	db_rollback(db);
+	db_res_free(&r);
+	sodium_memzero(secret, sizeof(secret));
+	return result;
+}
+
+int
+partner_totp_confirm(struct db *db, long contact_id, const char *code)
+{
+	return totp_use(db, contact_id, code, 1);
+}
+
+int
+partner_totp_check(struct db *db, long contact_id, const char *code)
+{
+	return totp_use(db, contact_id, code, 0);
 }

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "log.h"
 #include "meeting.h"
+#include "mfa.h"
 #include "model.h"
 #include "partner.h"
 #include "router.h"
@@ -134,7 +135,7 @@ invitation(struct http_req *rq, struct http_resp *rs, long *pid, long *cid,
 /* ---- signing in ----------------------------------------------------------- */
 
 static int
-code_page(struct http_req *rq, struct http_resp *rs, int status,
+code_page(struct http_req *rq, struct http_resp *rs, int status, int totp,
     const char *error)
 {
 	struct web_errors we;
@@ -145,16 +146,18 @@ code_page(struct http_req *rq, struct http_resp *rs, int status,
 	if (error != NULL)
 		web_error(&we, "code", NULL, "%s", error);
 	snprintf(action, sizeof(action), "/partner/%s/sign-in", rq->params[0]);
-	d = json_pack("{s:s, s:o}", "action", action, "f_code",
-	    web_fld(&we, "code", "Sign-in code", "The 6 digits in the email "
-	    "we sent to your address in the directory", ""));
+	d = json_pack("{s:s, s:b, s:o}", "action", action, "totp", totp,
+	    "f_code", web_fld(&we, "code", totp ? "Code from your "
+	    "authenticator app" : "Sign-in code", totp ? "The 6 digits the "
+	    "app shows for Convene" : "The 6 digits in the email we sent to "
+	    "your address in the directory", ""));
 	if (d != NULL && web_errors_any(&we))
 		json_object_set_new(d, "has_errors", json_true());
 	if (d != NULL)
 		web_errors_put(&we, d);
 	web_errors_free(&we);
-	return web_page(rq, rs, status, "partner_code", "Enter your sign-in "
-	    "code", d);
+	return web_page(rq, rs, status, "partner_code", totp ? "Enter the "
+	    "code from your authenticator app" : "Enter your sign-in code", d);
 }
 
 /* GET /partner/{token}: the pack link; signed in already as its contact:
@@ -165,12 +168,17 @@ h_start(struct http_req *rq, struct http_resp *rs)
 	struct partner pa;
 	char action[HTTP_MAX_URI];
 	long pid, cid, did;
+	int totp;
 
 	if (invitation(rq, rs, &pid, &cid, &did) != 0)
 		return rs->status;
 	if (partner_session_load(rq->db, http_cookie(rq, PARTNER_COOKIE),
 	    &pa) == 0 && pa.contact_id == cid)
 		return web_redirectf(rs, "/partner/meetings/%ld", did);
+	if ((totp = partner_totp_enrolled(rq->db, cid)) < 0)
+		return rs->status = 500;
+	if (totp)
+		return code_page(rq, rs, 200, 1, NULL);
 	snprintf(action, sizeof(action), "/partner/%s/code", rq->params[0]);
 	return web_page(rq, rs, 200, "partner_start", "Open the meeting pack",
 	    json_pack("{s:s, s:s}", "action", action, "code_href",
@@ -187,6 +195,13 @@ h_code(struct http_req *rq, struct http_resp *rs)
 
 	if (invitation(rq, rs, &pid, &cid, &did) != 0)
 		return rs->status;
+	if ((rc = partner_totp_enrolled(rq->db, cid)) != 0) {
+		if (rc < 0)
+			return rs->status = 500;
+		return http_error(rq, rs, 409, NULL, "you sign in with your "
+		    "authenticator app: go back to the link in your invitation "
+		    "and enter its code");
+	}
 	rc = partner_code_send(rq->db, cid, did, pid);
 	if (rc < 0)
 		return rs->status = 500;
@@ -199,7 +214,7 @@ h_code(struct http_req *rq, struct http_resp *rs)
 		return rs->status;
 	}
 	log_info("partner", "sign-in code sent to contact %ld", cid);
-	return code_page(rq, rs, 200, NULL);
+	return code_page(rq, rs, 200, 0, NULL);
 }
 
 /* POST /partner/{token}/sign-in: the code; a partner session. */
@@ -210,7 +225,7 @@ h_sign_in(struct http_req *rq, struct http_resp *rs)
 	const char *code = form_get(&rq->form, "code");
 	struct partner pa;
 	long pid, cid, did, retry = 0;
-	int rc;
+	int rc, totp;
 
 	if (invitation(rq, rs, &pid, &cid, &did) != 0)
 		return rs->status;
@@ -228,17 +243,20 @@ h_sign_in(struct http_req *rq, struct http_resp *rs)
 		http_resp_header(rs, "Retry-After", ra);
 		return rs->status;
 	}
-	if ((rc = partner_code_check(rq->db, cid, code)) < 0)
+	if ((totp = partner_totp_enrolled(rq->db, cid)) < 0 ||
+	    (rc = totp ? partner_totp_check(rq->db, cid, code) :
+	    partner_code_check(rq->db, cid, code)) < 0)
 		return rs->status = 500;
 	if (rc == 1) {
 		log_warn("partner", "wrong or spent sign-in code for contact "
 		    "%ld", cid);
-		return code_page(rq, rs, 422, "The code is wrong, used or "
-		    "more than 10 minutes old: enter the newest code, or ask "
-		    "for another");
+		return code_page(rq, rs, 422, totp, totp ? "The code is wrong "
+		    "or was used already: enter the code your app shows now" :
+		    "The code is wrong, used or more than 10 minutes old: "
+		    "enter the newest code, or ask for another");
 	}
 	throttle_refund(rq->db, client, who);
-	if (partner_session_create(rq->db, cid, "code", cookie,
+	if (partner_session_create(rq->db, cid, totp ? "totp" : "code", cookie,
 	    sizeof(cookie), &pa) != 0 ||
 	    set_cookie(rq, rs, cookie, PARTNER_MAX_SECONDS) != 0)
 		return rs->status = 500;
@@ -565,6 +583,7 @@ out:
 static int
 h_list(struct http_req *rq, struct http_resp *rs)
 {
+	const char *q = http_query(rq, "done");
 	struct partner pa;
 	json_t *a;
 
@@ -573,9 +592,11 @@ h_list(struct http_req *rq, struct http_resp *rs)
 	if ((a = partner_meetings_json(rq->db, pa.contact_id)) == NULL)
 		return rs->status = 500;
 	return web_page(rq, rs, 200, "partner_list", "Your strategy meetings",
-	    json_pack("{s:b, s:o, s:s, s:s}", "meetings_any",
+	    json_pack("{s:b, s:o, s:s, s:s, s:s?}", "meetings_any",
 	    json_array_size(a) > 0, "meetings", a, "pcsrf", pa.csrf,
-	    "partner_name", pa.name));
+	    "partner_name", pa.name, "done", q != NULL && strcmp(q, "totp")
+	    == 0 ? "Your authenticator app is set up: from now on, sign in "
+	    "with its codes." : NULL));
 }
 
 /* GET /partner/meetings/{id}: the pack. */
@@ -752,6 +773,80 @@ h_action_done(struct http_req *rq, struct http_resp *rs)
 	return web_redirectf(rs, "/partner/meetings/%ld?done=action", id);
 }
 
+/* The authenticator page: the secret to add to an app and the form for
+ * its first code, or that it is on. */
+static int
+totp_page(struct http_req *rq, struct http_resp *rs, const struct partner *pa,
+    int status, const char *error)
+{
+	char b32[MFA_SECRET_B32_MAX], uri[MFA_URI_MAX];
+	struct web_errors we;
+	json_t *d;
+	int rc;
+
+	if ((rc = partner_totp_begin(rq->db, pa->contact_id, b32,
+	    sizeof(b32))) < 0)
+		return rs->status = 500;
+	web_errors_init(&we);
+	if (error != NULL)
+		web_error(&we, "code", NULL, "%s", error);
+	d = json_pack("{s:b, s:s, s:s}", "enrolled", rc == 1, "pcsrf",
+	    pa->csrf, "partner_name", pa->name);
+	if (d != NULL && rc == 0 && mfa_otpauth_uri(pa->name, b32, uri,
+	    sizeof(uri)) == 0) {
+		json_object_set_new(d, "secret", json_string(b32));
+		json_object_set_new(d, "uri", json_string(uri));
+		json_object_set_new(d, "f_code", web_fld(&we, "code", "Code "
+		    "from your authenticator app", "The 6 digits it shows "
+		    "for Convene", ""));
+	}
+	if (d != NULL && web_errors_any(&we)) {
+		json_object_set_new(d, "has_errors", json_true());
+		web_errors_put(&we, d);
+	}
+	web_errors_free(&we);
+	return web_page(rq, rs, status, "partner_totp", "Sign in with an "
+	    "authenticator app", d);
+}
+
+/* GET /partner/authenticator */
+static int
+h_totp_form(struct http_req *rq, struct http_resp *rs)
+{
+	struct partner pa;
+
+	if (signed_in(rq, rs, &pa) != 0)
+		return rs->status;
+	return totp_page(rq, rs, &pa, 200, NULL);
+}
+
+/* POST /partner/authenticator: the first code confirms the secret. */
+static int
+h_totp_confirm(struct http_req *rq, struct http_resp *rs)
+{
+	struct partner pa;
+	int rc;
+
+	if (signed_in(rq, rs, &pa) != 0)
+		return rs->status;
+	if (partner_csrf_ok(&pa, form_get(&rq->form, "csrf_token")) != 0)
+		return http_error(rq, rs, 403, "csrf_token", "this form had "
+		    "expired: reload the page and try again");
+	rc = partner_totp_confirm(rq->db, pa.contact_id, form_get(&rq->form,
+	    "code"));
+	if (rc < 0)
+		return rs->status = 500;
+	if (rc == 1) {
+		/* A fresh secret would make the app's entry useless: show
+		 * the same one again. */
+		return totp_page(rq, rs, &pa, 422, "The code is wrong: check "
+		    "the app shows Convene and enter the code it shows now");
+	}
+	log_info("partner", "contact %ld set up an authenticator app",
+	    pa.contact_id);
+	return web_redirectf(rs, "/partner?done=totp");
+}
+
 /*
  * Partners are not users: every route is public here and the handlers
  * check the partner's session (and its CSRF token) themselves.
@@ -759,6 +854,12 @@ h_action_done(struct http_req *rq, struct http_resp *rs)
 const struct route partner_routes[] = {
 	{ "GET", "/partner", AUTH_NONE, 0, h_list, ROUTE_NO_CSRF,
 	  "a partner's meetings (partner session)" },
+	{ "GET", "/partner/authenticator", AUTH_NONE, 0, h_totp_form,
+	  ROUTE_NO_CSRF, "set up an authenticator app instead of emailed "
+	  "codes (partner session)" },
+	{ "POST", "/partner/authenticator", AUTH_NONE, 0, h_totp_confirm,
+	  ROUTE_NO_CSRF, "its first code turns it on (partner session, "
+	  "CSRF)" },
 	{ "POST", "/partner/sign-out", AUTH_NONE, 0, h_sign_out,
 	  ROUTE_NO_CSRF, "end the partner session (its CSRF token)" },
 	{ "GET", "/partner/meetings/{id}", AUTH_NONE, 0, h_pack,

@@ -38,12 +38,14 @@ CREATE TABLE partner_sessions (
 );
 CREATE INDEX partner_sessions_contact ON partner_sessions (contact_id);
 
--- A contact's TOTP secret, sealed like staff secrets (mfa.c).
--- XXX: enrolment is not built yet (docs/partners.md); the table is here so
--- that it can be without another migration.
+-- A contact's TOTP secret (RFC 6238), sealed like staff secrets (mfa.c,
+-- bound to the contact); confirmed once a first code was right, from when
+-- the contact signs in with it instead of emailed codes.
 CREATE TABLE partner_totp (
 	contact_id	bigint PRIMARY KEY REFERENCES contacts(id),
-	secret_sealed	text NOT NULL,
+	secret_sealed	text NOT NULL CHECK (secret_sealed ~ '^[0-9a-f]+$'
+			    AND length(secret_sealed) <= 400),
+	confirmed_at	timestamptz,
 	last_step	bigint NOT NULL DEFAULT 0,
 	created_at	timestamptz NOT NULL DEFAULT now()
 );

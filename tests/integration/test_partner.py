@@ -127,6 +127,7 @@ class PartnerTest(unittest.TestCase):
     # ---- helpers ------------------------------------------------------------
 
     _n = 0
+    sessions = {}	# contact key: the newest partner session cookie
 
     @classmethod
     def book(cls, agencies, starts=None):
@@ -221,6 +222,7 @@ class PartnerTest(unittest.TestCase):
                          meeting["id"])
         cookie = ct._cookie(h, PARTNER_COOKIE)
         self.assertIsNotNone(cookie)
+        self.sessions[key] = cookie
         set_cookie = h.get("Set-Cookie")
         self.assertIn("HttpOnly", set_cookie)
         self.assertIn("SameSite=Strict", set_cookie)
@@ -546,6 +548,55 @@ class PartnerTest(unittest.TestCase):
             self.db, "SELECT what, status FROM actions WHERE "
             "discussion_id = %s", (mid,))),
             {"Police visit": "done", "GP check": "open"})
+
+    def test_6_authenticator_app_instead_of_emailed_codes(self):
+        import pyotp
+        # test_5's session: a fourth code in 10 minutes would be refused.
+        cookie = self.sessions["police"]
+        link = self.pack_link("police", self.m)
+        st, _, page = self.get("/partner/authenticator", cookie)
+        self.assertEqual(st, 200)
+        secret = re.search(r'id="totp-secret"[^>]*>([A-Z2-7]+)<',
+                           page).group(1)
+        self.assertIn("otpauth://totp/", page)
+        # Shown again: the same secret (the app already holds it).
+        st, _, again = self.get("/partner/authenticator", cookie)
+        self.assertIn(secret, again)
+        csrf = hidden(page, "csrf_token")
+        totp = pyotp.TOTP(secret)
+        wrong = "%06d" % ((int(totp.now()) + 1) % 1000000)
+        st, _, page = self.post("/partner/authenticator",
+                                {"code": wrong, "csrf_token": csrf}, cookie)
+        self.assertEqual(st, 422)
+        self.assertIn('href="#code"', page)
+        self.assertIn(secret, page)
+        st, h, _ = self.post("/partner/authenticator",
+                             {"code": totp.now(), "csrf_token": csrf},
+                             cookie)
+        self.assertEqual((st, h["Location"]), (303, "/partner?done=totp"))
+        st, _, page = self.get("/partner/authenticator", cookie)
+        self.assertIn("We no longer email you codes", page)
+        self.post("/partner/sign-out", {"csrf_token": csrf}, cookie)
+        # From now on: the app's code, no email.
+        sent = len(self.mails_to(self.email["police"], "sign-in code"))
+        st, _, page = self.get(link)
+        self.assertEqual(st, 200)
+        self.assertIn("Enter the code from your authenticator app", page)
+        st, _, _ = self.post(link + "/code", {})
+        self.assertEqual(st, 409)
+        time.sleep(1)
+        self.assertEqual(len(self.mails_to(self.email["police"],
+                                           "sign-in code")), sent)
+        nxt = totp.at(time.time() + 30)
+        st, h, _ = self.post(link + "/sign-in", {"code": nxt})
+        self.assertEqual(st, 303)
+        self.assertEqual(ct.query(
+            self.db, "SELECT via FROM partner_sessions WHERE contact_id = "
+            "%s ORDER BY created_at DESC LIMIT 1",
+            (self.contact["police"],))[0][0], "totp")
+        # A code whose time step was used is refused.
+        st, _, _ = self.post(link + "/sign-in", {"code": nxt})
+        self.assertEqual(st, 422)
 
     def test_z_no_child_data_in_any_mail_or_log(self):
         codes = self.mails_to(self.email["police"], "sign-in code")

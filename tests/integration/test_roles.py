@@ -248,6 +248,11 @@ ROUTES = {
     # every caller gets 404 (tests/integration/test_partner.py signs a
     # partner in and checks what they may do).
     ("GET", "/partner"): (row(*[404] * 8), fixed("/partner")),
+    ("GET", "/partner/authenticator"):
+        (row(*[404] * 8), fixed("/partner/authenticator")),
+    ("POST", "/partner/authenticator"):
+        (row(*[404] * 8), fixed("/partner/authenticator",
+                                form={"code": "123456"})),
     ("POST", "/partner/sign-out"):
         (row(*[404] * 8), fixed("/partner/sign-out", form={})),
     ("GET", "/partner/meetings/{id}"):

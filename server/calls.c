@@ -167,8 +167,9 @@ write_call(struct db *db, const struct auth_user *u, const char *sid,
 		return -1;
 	if (c->participant == 0)
 		return 0;
-	return db_cmd(db, "UPDATE participants SET contacted_by_phone_at = $4 "
-	    "WHERE id = $3 AND contacted_by_phone_at IS NULL", 4, p);
+	return db_cmd(db, "UPDATE participants SET contacted_by_phone_at = $2 "
+	    "WHERE id = $1 AND contacted_by_phone_at IS NULL", 2,
+	    (const char *const[]){ pid, at });
 }
 
 int

@@ -21,6 +21,7 @@
 #include "rota.h"
 #include "router.h"
 #include "stats.h"
+#include "web_duty.h"
 
 #define ID_LEN		24
 #define AGENCY_MAX	32
@@ -211,5 +212,7 @@ const struct route duty_routes[] = {
 	  h_acceptance, 0, "acceptance by agency and organisation" },
 	{ "GET", "/api/v1/stats/acceptance.csv", AUTH_TOKEN, ROLE_STAFF,
 	  h_acceptance_csv, 0, "the same, as CSV" },
+	{ "POST", "/meetings/{id}/calls", AUTH_SESSION, ROLE_STAFF,
+	  web_duty_call_post, 0, "log a call from the meeting page" },
 	{ NULL, NULL, AUTH_NONE, 0, NULL, 0, NULL }
 };

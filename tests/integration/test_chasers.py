@@ -27,12 +27,14 @@ import re
 import sys
 import time
 import unittest
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convene_test as ct  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
 
 UTC = datetime.timezone.utc
+LONDON = zoneinfo.ZoneInfo("Europe/London")
 FROM = "strategy-meetings@council.example"
 CHILDREN = [("Persephone Wollstonecraft", "2018-05-09"),
             ("Evander Wollstonecraft", "2020-12-24")]
@@ -71,7 +73,8 @@ class ChasersTest(unittest.TestCase):
     def setUpClass(cls):
         cls.db = ct.fresh_database("convene_it_chasers")
         ct.add_user(cls.db, "ch-admin", "admin")
-        ct.add_user(cls.db, "ch-sw", "social_worker", team="Chase Team")
+        cls.sw_pw = ct.add_user(cls.db, "ch-sw", "social_worker",
+                                team="Chase Team")
         ct.add_user(cls.db, "ch-mgr", "manager", team="Chase Team")
         cls.admin = ct.token(cls.db, "ch-admin")
         cls.sw = ct.token(cls.db, "ch-sw")
@@ -176,6 +179,47 @@ class ChasersTest(unittest.TestCase):
         st, _, m = self.call("POST", "/api/v1/meetings", self.sw, b)
         self.assertEqual(st, 201, m)
         return m
+
+    def web_at_risk(self, m):
+        """The meeting page's at-risk panel and its "Log a call" form, and
+        the home page's list, for the worker signed in."""
+        cookie = ct.sign_in(self.srv.base, "ch-sw", self.sw_pw)
+        csrf = ct.session_csrf(self.db, cookie)
+        page = "/meetings/%d" % m["id"]
+        st, _, html = ct.form("GET", self.srv.base, page, cookie=cookie)
+        self.assertEqual(st, 200, html)
+        self.assertIn("Health has not accepted", html)
+        self.assertIn('data-chase="reminder"', html)
+        self.assertIn('data-chase="escalation"', html)
+        self.assertIn("Log a call", html)
+        self.assertIn("Duty nurse Jo", html)
+        st, _, html = ct.form("GET", self.srv.base, "/", cookie=cookie)
+        self.assertEqual(st, 200, html)
+        self.assertIn("data-at-risk", html)
+        self.assertIn(m["case_ref"], html)
+        now = datetime.datetime.now(LONDON) - datetime.timedelta(minutes=1)
+        fields = {"call_agency": "health",
+                  "call_time": now.strftime("%H:%M"),
+                  "call_spoke_to": "Ward sister Kim",
+                  "call_outcome": "no_answer"}
+        calls = ct.query(self.db, "SELECT count(*) FROM chase_calls")[0][0]
+        st, _, html = ct.form("POST", self.srv.base, page + "/calls",
+                              dict(fields, call_outcome=""), cookie=cookie,
+                              csrf=csrf)
+        self.assertEqual(st, 422, html)
+        self.assertIn("Select the outcome of the call", html)
+        self.assertEqual(ct.query(self.db, "SELECT count(*) FROM "
+                                  "chase_calls")[0][0], calls)
+        st, h, _ = ct.form("POST", self.srv.base, page + "/calls", fields,
+                           cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 303)
+        self.assertTrue(h["Location"].startswith(page + "?done=call"))
+        st, _, html = ct.form("GET", self.srv.base, page + "?done=call",
+                              cookie=cookie)
+        self.assertIn("Ward sister Kim", html)
+        self.assertIn("Call to an agency logged", html)
+        self.assertNotRegex(html, r"<td[^>]*>\d{4}-\d\d-\d\dT")
+        self.assertIn("The call has been logged.", html)
 
     # ---- the test -----------------------------------------------------------
 
@@ -319,6 +363,7 @@ class ChasersTest(unittest.TestCase):
                                   (hp,))[0][0], True)
         self.assertEqual(self.call("GET", path, self.mgr)[0], 200)
         self.assertEqual(self.call("GET", path, self.admin)[0], 403)
+        self.web_at_risk(m)
 
         # Statistics and metrics.
         st, _, b = self.call("GET", "/api/v1/stats/acceptance", self.mgr)

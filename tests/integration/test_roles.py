@@ -440,6 +440,8 @@ ROUTES = {
     ("POST", "/meetings/{id}/actions/{aid}"):
         (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
          page("/actions/999999", form={"status": "done"})),
+    ("POST", "/meetings/{id}/calls"): (READ_MEETING,
+                                       page("/calls", form={})),
     ("POST", "/meetings/{id}/approval"):
         (row(403, 403, OK, 403, 404, 403, LOGIN, LOGIN),
          page("/approval", form={"decision": "approve"})),

@@ -59,4 +59,8 @@ int	 rota_overlap(const struct rota_entry *r, size_t n, size_t *a,
  */
 json_t	*rota_on_duty(struct db *db, time_t at, const char *agency);
 
+/* The active contacts of organisation id, by name: [{"value", "text"}]
+ * for a select. NULL when the database failed. */
+json_t	*rota_contacts(struct db *db, long id);
+
 #endif

@@ -214,5 +214,10 @@ const struct route duty_routes[] = {
 	  h_acceptance_csv, 0, "the same, as CSV" },
 	{ "POST", "/meetings/{id}/calls", AUTH_SESSION, ROLE_STAFF,
 	  web_duty_call_post, 0, "log a call from the meeting page" },
+	{ "GET", "/directory/organisations/{id}/rota", AUTH_SESSION,
+	  ROLE_ADMIN, web_duty_rota_form, 0, "an organisation's duty contact "
+	  "and rota page (admins)" },
+	{ "POST", "/directory/organisations/{id}/rota", AUTH_SESSION,
+	  ROLE_ADMIN, web_duty_rota_post, 0, "change them" },
 	{ NULL, NULL, AUTH_NONE, 0, NULL, 0, NULL }
 };

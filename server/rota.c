@@ -295,3 +295,22 @@ rota_on_duty(struct db *db, time_t at, const char *agency)
 	db_res_free(&r);
 	return o;
 }
+
+json_t *
+rota_contacts(struct db *db, long id)
+{
+	char sid[ID_LEN];
+	const char *p[1] = { sid };
+	struct db_res r;
+	json_t *o;
+
+	snprintf(sid, sizeof(sid), "%ld", id);
+	if (db_exec(db, &r, "SELECT coalesce(json_agg(json_build_object("
+	    "'value', id::text, 'text', name) ORDER BY name, id), '[]'::json)"
+	    "::text FROM contacts WHERE organisation_id = $1 AND active", 1,
+	    p) != 0)
+		return NULL;
+	o = json_loads(db_res_get(&r, 0, 0), 0, NULL);
+	db_res_free(&r);
+	return o;
+}

@@ -10,10 +10,13 @@
 #include "auth.h"
 #include "calls.h"
 #include "classify.h"
+#include "form.h"
 #include "http.h"
 #include "ltime.h"
 #include "meeting.h"
 #include "model.h"
+#include "rota.h"
+#include "str.h"
 #include "vocab.h"
 #include "web.h"
 #include "web_duty.h"
@@ -277,6 +280,244 @@ out:
 	model_discussion_free(m);
 	json_decref(out);
 	json_decref(body);
+	web_errors_free(&we);
+	return rs->status = status;
+}
+
+/* ---- the booking form's "On duty" tag ----------------------------------- */
+
+static int
+listed(json_t *codes, const char *code)
+{
+	size_t i;
+
+	for (i = 0; code != NULL && i < json_array_size(codes); i++)
+		if (strcmp(json_string_value(json_array_get(codes, i)), code) ==
+		    0)
+			return 1;
+	return 0;
+}
+
+/* Set on_duty on the contact id of groups. */
+static void
+mark(json_t *groups, json_int_t id)
+{
+	json_t *g, *c;
+	size_t i, j;
+
+	json_array_foreach(groups, i, g)
+		json_array_foreach(json_object_get(g, "contacts"), j, c)
+			if (json_integer_value(json_object_get(c, "id")) == id)
+				json_object_set_new(c, "on_duty", json_true());
+}
+
+int
+web_duty_mark_on_duty(struct http_req *rq, json_t *groups, json_t *stat)
+{
+	struct web_errors scratch;
+	json_t *orgs, *o, *who;
+	time_t at = time(NULL), t;
+	size_t i;
+
+	/* the slot chosen so far; its own errors are the form's business */
+	web_errors_init(&scratch);
+	if (rq->form.n > 0 && web_datetime(rq, &scratch, "when", "the date",
+	    &t) == 0)
+		at = t;
+	web_errors_free(&scratch);
+	if ((orgs = rota_on_duty(rq->db, at, "")) == NULL)
+		return -1;
+	json_array_foreach(orgs, i, o) {
+		who = json_object_get(o, "on_duty");
+		if (json_is_object(who) && listed(stat, json_string_value(
+		    json_object_get(o, "agency"))))
+			mark(groups, json_integer_value(json_object_get(who,
+			    "contact_id")));
+	}
+	json_decref(orgs);
+	return 0;
+}
+
+/* ---- the duty rota page ------------------------------------------------ */
+
+/* The page for organisation id's setup cur (a rota_get object), with the
+ * form refilled from rq after a refusal. */
+static int
+rota_page(struct http_req *rq, struct http_resp *rs, long id, json_t *cur,
+    struct web_errors *we, int status)
+{
+	char v[300], when[96], until[96];
+	json_t *d, *f, *rows = json_array(), *items, *o, *w;
+	size_t i;
+
+	for (i = 0; i < json_array_size(json_object_get(cur, "rota")); i++) {
+		w = json_array_get(json_object_get(cur, "rota"), i);
+		web_when(json_string_value(json_object_get(w, "starts_at")),
+		    when, sizeof(when));
+		web_when(json_string_value(json_object_get(w, "ends_at")),
+		    until, sizeof(until));
+		json_array_append_new(rows, json_pack("{s:O, s:s, s:s, s:O}",
+		    "name", json_object_get(w, "name"), "from", when, "until",
+		    until, "key", json_object_get(w, "starts_at")));
+	}
+	d = json_pack("{s:I, s:O, s:o, s:b}", "id", (json_int_t)id,
+	    "organisation", json_object_get(cur, "organisation"), "rows", rows,
+	    "any", json_array_size(rows) > 0);
+	if (d == NULL)
+		return rs->status = 500;
+	o = json_object_get(cur, "duty_email");
+	json_object_set_new(d, "f_email", web_fld(we, "duty_email",
+	    "Duty inbox", "A shared mailbox: escalations go here",
+	    rq->form.n > 0 ? web_field(rq, "duty_email", v, sizeof(v)) :
+	    json_is_string(o) ? json_string_value(o) : ""));
+	o = json_object_get(cur, "duty_phone");
+	json_object_set_new(d, "f_phone", f = web_fld(we, "duty_phone",
+	    "Duty phone", NULL, rq->form.n > 0 ? web_field(rq, "duty_phone",
+	    v, sizeof(v)) : json_is_string(o) ? json_string_value(o) : ""));
+	json_object_set_new(f, "width", json_string("govuk-input--width-20"));
+	if ((items = rota_contacts(rq->db, id)) == NULL) {
+		json_decref(d);
+		return rs->status = 500;
+	}
+	json_array_insert_new(items, 0, json_pack("{s:s, s:s}", "value", "",
+	    "text", "Nobody (no new window)"));
+	json_object_set_new(d, "f_contact", f = web_fld(we, "new_contact",
+	    "Contact on duty", NULL, NULL));
+	json_object_set_new(f, "items", items);
+	json_object_set_new(d, "f_start", web_fld_date(we, rq->form.n > 0 ?
+	    rq : NULL, "new_start", "From", "For example, 7 12 2026 and 08:00",
+	    1));
+	json_object_set_new(d, "f_end", web_fld_date(we, rq->form.n > 0 ?
+	    rq : NULL, "new_end", "Until", NULL, 1));
+	json_object_set_new(d, "done", json_string(http_query(rq, "done") !=
+	    NULL ? "The duty contact and rota have been saved." : ""));
+	if (web_errors_any(we))
+		web_errors_put(we, d);
+	return web_page(rq, rs, status, "admin_rota", "Duty contact and rota",
+	    d);
+}
+
+int
+web_duty_rota_form(struct http_req *rq, struct http_resp *rs)
+{
+	struct web_errors we;
+	struct verr e = { 0 };
+	json_t *cur = NULL;
+	long id;
+	int status;
+
+	if (http_param_id(rq, 0, &id) != 0)
+		return http_error(rq, rs, 404, NULL, "there is no such "
+		    "organisation");
+	if (rota_get(rq->db, &rq->user, id, NULL, &cur, &e) != 0)
+		return web_fail(rq, rs, &e);
+	web_errors_init(&we);
+	status = rota_page(rq, rs, id, cur, &we, 200);
+	web_errors_free(&we);
+	json_decref(cur);
+	return status;
+}
+
+/* Was the window starting at key ticked for removal? */
+static int
+removed(struct http_req *rq, const char *key)
+{
+	const char *vals[ROTA_MAX_ENTRIES];
+	size_t i, n;
+
+	n = form_get_all(&rq->form, "remove", vals, ROTA_MAX_ENTRIES);
+	for (i = 0; i < n; i++)
+		if (key != NULL && strcmp(vals[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The body for rota_put: the form's inbox and phone, the windows kept and
+ * the new one. */
+static json_t *
+rota_body(struct http_req *rq, struct web_errors *we, json_t *cur)
+{
+	char v[300], s[LTIME_ISO_MAX], t[LTIME_ISO_MAX];
+	json_t *b = json_object(), *rota = json_array(), *w;
+	time_t from, until;
+	size_t i;
+	long cid;
+
+	if (web_field(rq, "duty_email", v, sizeof(v))[0] != '\0')
+		json_object_set_new(b, "duty_email", json_string(v));
+	if (web_field(rq, "duty_phone", v, sizeof(v))[0] != '\0')
+		json_object_set_new(b, "duty_phone", json_string(v));
+	for (i = 0; i < json_array_size(json_object_get(cur, "rota")); i++) {
+		w = json_array_get(json_object_get(cur, "rota"), i);
+		if (!removed(rq, json_string_value(json_object_get(w,
+		    "starts_at"))))
+			json_array_append_new(rota, json_pack("{s:O, s:O, s:O}",
+			    "contact_id", json_object_get(w, "contact_id"),
+			    "starts_at", json_object_get(w, "starts_at"),
+			    "ends_at", json_object_get(w, "ends_at")));
+	}
+	if (web_field(rq, "new_contact", v, sizeof(v))[0] != '\0') {
+		if (str_to_long(v, 1, MODEL_ID_MAX, &cid) != 0)
+			web_error(we, "new_contact", NULL, "Select a contact");
+		if (web_datetime(rq, we, "new_start", "the start", &from) == 0 &&
+		    web_datetime(rq, we, "new_end", "the end", &until) == 0 &&
+		    ltime_format(from, s, sizeof(s)) == 0 &&
+		    ltime_format(until, t, sizeof(t)) == 0)
+			json_array_append_new(rota, json_pack("{s:I, s:s, s:s}",
+			    "contact_id", (json_int_t)cid, "starts_at", s,
+			    "ends_at", t));
+	}
+	json_object_set_new(b, "rota", rota);
+	return b;
+}
+
+int
+web_duty_rota_post(struct http_req *rq, struct http_resp *rs)
+{
+	static const char *const map[] = { "duty_email", "duty_email",
+		"duty_phone", "duty_phone", "rota", "new_start", NULL };
+	struct web_errors we;
+	struct verr e = { 0 };
+	json_t *cur = NULL, *body = NULL, *out = NULL;
+	long id;
+	int status = 500;
+
+	web_errors_init(&we);
+	if (http_param_id(rq, 0, &id) != 0) {
+		status = http_error(rq, rs, 404, NULL, "there is no such "
+		    "organisation");
+		goto out;
+	}
+	if (rota_get(rq->db, &rq->user, id, NULL, &cur, &e) != 0) {
+		status = web_fail(rq, rs, &e);
+		goto out;
+	}
+	body = rota_body(rq, &we, cur);
+	if (!web_errors_any(&we) && rota_put(rq->db, &rq->user, id, body,
+	    &out, &e) != 0) {
+		if (e.status != 422) {
+			status = web_fail(rq, rs, &e);
+			goto out;
+		}
+		/* the only window the form adds is the last one */
+		if (strncmp(e.field, "rota[", 5) == 0 && strstr(e.field,
+		    ".starts_at") != NULL)
+			web_error(&we, "new_start", NULL, "The new window "
+			    "overlaps one already on the rota: one contact is "
+			    "on duty at a time");
+		else
+			web_error_verr(&we, &e, map);
+	}
+	if (web_errors_any(&we)) {
+		status = rota_page(rq, rs, id, cur, &we, 422);
+		goto out;
+	}
+	status = web_redirectf(rs, "/directory/organisations/%ld/rota?done=1",
+	    id);
+out:
+	json_decref(cur);
+	json_decref(body);
+	json_decref(out);
 	web_errors_free(&we);
 	return rs->status = status;
 }

@@ -72,7 +72,7 @@ class ChasersTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.db = ct.fresh_database("convene_it_chasers")
-        ct.add_user(cls.db, "ch-admin", "admin")
+        cls.admin_pw = ct.add_user(cls.db, "ch-admin", "admin")
         cls.sw_pw = ct.add_user(cls.db, "ch-sw", "social_worker",
                                 team="Chase Team")
         ct.add_user(cls.db, "ch-mgr", "manager", team="Chase Team")
@@ -224,6 +224,15 @@ class ChasersTest(unittest.TestCase):
     # ---- the test -----------------------------------------------------------
 
     def test_duty_rota_and_bad_input(self):
+        self.set_duty()
+        # settings out of order: 422 naming the escalation, nothing changed
+        self.settings_refused(self.call("GET", "/api/v1/authorities/%d/"
+                                        "settings" % self.aid,
+                                        self.admin)[2])
+
+    def set_duty(self):
+        """The health organisation's duty inbox, phone and a window of its
+        contact around now, through the API; bad rotas refused."""
         now = datetime.datetime.now(UTC)
         path = "/api/v1/organisations/%d/rota" % self.health_org
         good = {"duty_email": DUTY, "duty_phone": "0191 000 0000",
@@ -266,9 +275,8 @@ class ChasersTest(unittest.TestCase):
         self.assertIsNone(org["on_duty"])
         self.assertEqual(self.call("GET", "/api/v1/directory/on-duty?at=x",
                                    self.sw)[0], 400)
-        # settings out of order: 422 naming the escalation, nothing changed
-        before = self.call("GET", "/api/v1/authorities/%d/settings" %
-                           self.aid, self.admin)[2]
+
+    def settings_refused(self, before):
         st, _, b = self.call("PUT", "/api/v1/authorities/%d/settings" %
                              self.aid, self.admin,
                              {"chase_reminder_hours": 4})
@@ -288,8 +296,60 @@ class ChasersTest(unittest.TestCase):
                           after["chase_same_day_escalation_minutes"]),
                          (24, 4, 60, 30))
 
+    def test_rota_page_and_on_duty_tag(self):
+        self.set_duty()		# health's contact on duty now
+        cookie = ct.sign_in(self.srv.base, "ch-admin", self.admin_pw)
+        csrf = ct.session_csrf(self.db, cookie)
+        page = "/directory/organisations/%d/rota" % self.health_org
+        st, _, html = ct.form("GET", self.srv.base, page, cookie=cookie)
+        self.assertEqual(st, 200, html)
+        self.assertIn(DUTY, html)
+        self.assertIn("Nurse Hana Health", html)
+        # a new window overlapping the one there: refused, nothing changed
+        now = datetime.datetime.now(LONDON)
+        later = now + datetime.timedelta(hours=2)
+        fields = {"duty_email": DUTY, "duty_phone": "0191 000 0000",
+                  "new_contact": str(self.contact["health"]),
+                  "new_start-day": now.day, "new_start-month": now.month,
+                  "new_start-year": now.year, "new_start-time": "%02d:%02d"
+                  % (now.hour, now.minute),
+                  "new_end-day": later.day, "new_end-month": later.month,
+                  "new_end-year": later.year, "new_end-time": "%02d:%02d"
+                  % (later.hour, later.minute)}
+        st, _, html = ct.form("POST", self.srv.base, page, fields,
+                              cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 422, html)
+        self.assertIn("The new window overlaps one already on the rota",
+                      html)
+        self.assertEqual(ct.query(self.db, "SELECT count(*) FROM duty_rota "
+                                  "WHERE organisation_id = %s",
+                                  (self.health_org,))[0][0], 1)
+        # the inbox changed without a new window: saved
+        st, h, _ = ct.form("POST", self.srv.base, page,
+                           {"duty_email": "duty2@nhs.example",
+                            "duty_phone": "0191 000 0001"},
+                           cookie=cookie, csrf=csrf)
+        self.assertEqual((st, h.get("Location")), (303, page + "?done=1"))
+        st, _, b = self.call("GET", "/api/v1/organisations/%d/rota" %
+                             self.health_org, self.sw)
+        self.assertEqual((b["duty_email"], len(b["rota"])),
+                         ("duty2@nhs.example", 1))
+        self.assertEqual(ct.form("GET", self.srv.base, page,
+                                 cookie=ct.sign_in(self.srv.base, "ch-sw",
+                                                   self.sw_pw))[0], 403)
+        # the booking form tags the health contact on duty now
+        cookie = ct.sign_in(self.srv.base, "ch-sw", self.sw_pw)
+        st, _, html = ct.form("GET", self.srv.base, "/meetings/new",
+                              cookie=cookie)
+        self.assertEqual(st, 200, html)
+        self.assertRegex(html, r'for="contact-%d">[^<]*<strong[^>]*'
+                         r'data-on-duty>On duty' % self.contact["health"])
+        self.assertNotRegex(html, r'for="contact-%d">[^<]*<strong' %
+                            self.contact["police"])
+        self.set_duty()		# back as it was
+
     def test_reminder_then_escalation_once_with_two_instances(self):
-        self.test_duty_rota_and_bad_input()	# the duty inbox is set
+        self.set_duty()
         # Not due yet: a reminder 2 minutes before a meeting ~12 away.
         self.settings(chase_same_day_reminder_minutes=2,
                       chase_same_day_escalation_minutes=1)

@@ -103,6 +103,14 @@ int	 meeting_check_started(struct db *db, long id, struct verr *e);
 int	 meeting_get(struct db *db, const struct auth_user *u, long id,
 	    json_t **out, struct verr *e);
 
+/*
+ * Classify discussion id (of authority) again from its participants as
+ * they now are, in the caller's transaction (a logged call counts as
+ * contact, calls.c). 0, or -1 with e set.
+ */
+int	 meeting_replan(struct db *db, long id, long authority,
+	    struct verr *e);
+
 /* Read a JSON body: 400 with a message when it is not a JSON object. */
 json_t	*meeting_parse_body(const char *data, size_t len, struct verr *e);
 

@@ -35,6 +35,8 @@ enum vocab_list {
 	VOCAB_SEX,
 	VOCAB_RECORD_STATUS,
 	VOCAB_ACTION_STATUS,
+	VOCAB_CHASE_KIND,	/* chases.kind (sql/033) */
+	VOCAB_CALL_OUTCOME,	/* chase_calls.outcome (sql/033) */
 	VOCAB_NLISTS
 };
 

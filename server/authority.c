@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "authority.h"
+#include "chaser.h"
 #include "classify.h"
 #include "db.h"
 #include "http.h"
@@ -466,6 +467,150 @@ approval_save(struct db *db, const char *aid, json_t *v)
 	    "require_approval_single_agency = $2::boolean WHERE id = $1", 2, p);
 }
 
+/* ---- the chase thresholds (issue 13, part 3; docs/chasers.md) ---------- */
+
+/* The four thresholds are whole numbers in a column each; escalation comes
+ * after the reminder, so its threshold is smaller (chase_order()). */
+static const struct chase_setting {
+	const char	*name;		/* JSON member and column */
+	const char	*unit;
+	int		 min, max;
+} chase_settings[] = {
+	{ "chase_reminder_hours", "hours", CHASER_REMINDER_HOURS_MIN,
+	  CHASER_REMINDER_HOURS_MAX },
+	{ "chase_escalation_hours", "hours", CHASER_REMINDER_HOURS_MIN,
+	  CHASER_REMINDER_HOURS_MAX - 1 },
+	{ "chase_same_day_reminder_minutes", "minutes",
+	  CHASER_SAME_DAY_REMINDER_MIN, CHASER_SAME_DAY_REMINDER_MAX },
+	{ "chase_same_day_escalation_minutes", "minutes", 1,
+	  CHASER_SAME_DAY_REMINDER_MAX - 1 },
+};
+#define NCHASE	(sizeof(chase_settings) / sizeof(chase_settings[0]))
+
+static int
+chase_load_all(struct db *db, const char *aid, long v[NCHASE])
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	size_t i;
+	int rc = -1;
+
+	if (db_exec(db, &r, "SELECT chase_reminder_hours, "
+	    "chase_escalation_hours, chase_same_day_reminder_minutes, "
+	    "chase_same_day_escalation_minutes FROM authorities WHERE id = $1",
+	    1, p) != 0)
+		return -1;
+	if (db_res_rows(&r) == 1) {
+		for (i = 0; i < NCHASE; i++)
+			v[i] = db_res_long(&r, 0, (int)i, 0);
+		rc = 0;
+	}
+	db_res_free(&r);
+	return rc;
+}
+
+static int
+chase_load(struct db *db, const char *aid, json_t *o, size_t k)
+{
+	long v[NCHASE];
+
+	if (chase_load_all(db, aid, v) != 0)
+		return -1;
+	return json_object_set_new(o, chase_settings[k].name,
+	    json_integer(v[k]));
+}
+
+static int
+chase_check(json_t *v, size_t k, struct verr *e)
+{
+	const struct chase_setting *c = &chase_settings[k];
+
+	if (!json_is_integer(v) || json_integer_value(v) < c->min ||
+	    json_integer_value(v) > c->max)
+		return verr_set(e, 422, c->name, "%s: must be a whole number "
+		    "of %s from %d to %d", c->name, c->unit, c->min, c->max);
+	return 0;
+}
+
+/*
+ * The four are written together, in one UPDATE, by chase_write(): one
+ * column at a time would break the order CHECK of sql/033 in between (a
+ * reminder of 2 minutes written while the escalation is still 30).
+ */
+static int
+chase_save(struct db *db, const char *aid, json_t *v, size_t k)
+{
+	(void)db;
+	(void)aid;
+	(void)v;
+	(void)k;
+	return 0;
+}
+
+/* Write the thresholds given in in (checked, and in order). */
+static int
+chase_write(struct db *db, const char *aid, json_t *in)
+{
+	char n[NCHASE][ID_LEN];
+	const char *p[NCHASE + 1];
+	json_t *j;
+	size_t i;
+
+	p[0] = aid;
+	for (i = 0; i < NCHASE; i++) {
+		j = json_object_get(in, chase_settings[i].name);
+		snprintf(n[i], sizeof(n[i]), "%lld",
+		    (long long)json_integer_value(j));
+		p[i + 1] = j != NULL ? n[i] : NULL;
+	}
+	return db_cmd(db, "UPDATE authorities SET chase_reminder_hours = "
+	    "coalesce($2::int, chase_reminder_hours), chase_escalation_hours = "
+	    "coalesce($3::int, chase_escalation_hours), "
+	    "chase_same_day_reminder_minutes = coalesce($4::int, "
+	    "chase_same_day_reminder_minutes), "
+	    "chase_same_day_escalation_minutes = coalesce($5::int, "
+	    "chase_same_day_escalation_minutes) WHERE id = $1", NCHASE + 1, p);
+}
+
+#define CHASE_FIELD(k, fn)						\
+static int fn##_load(struct db *db, const char *aid, json_t *o)		\
+{ return chase_load(db, aid, o, k); }					\
+static int fn##_check(struct db *db, json_t *v, struct verr *e)		\
+{ (void)db; return chase_check(v, k, e); }				\
+static int fn##_save(struct db *db, const char *aid, json_t *v)		\
+{ return chase_save(db, aid, v, k); }
+CHASE_FIELD(0, chase_rh)
+CHASE_FIELD(1, chase_eh)
+CHASE_FIELD(2, chase_rm)
+CHASE_FIELD(3, chase_em)
+#undef CHASE_FIELD
+
+/*
+ * Each escalation threshold stays below its reminder's, taking the values
+ * given in in over those stored for authority aid: 0, or -1 with e naming
+ * the escalation field.
+ */
+static int
+chase_order(struct db *db, const char *aid, json_t *in, struct verr *e)
+{
+	long v[NCHASE];
+	json_t *j;
+	size_t i;
+
+	if (chase_load_all(db, aid, v) != 0)
+		return internal(e);
+	for (i = 0; i < NCHASE; i++)
+		if ((j = json_object_get(in, chase_settings[i].name)) != NULL)
+			v[i] = (long)json_integer_value(j);
+	for (i = 0; i < NCHASE; i += 2)
+		if (v[i + 1] >= v[i])
+			return verr_set(e, 422, chase_settings[i + 1].name,
+			    "%s: must be less than %s (the escalation comes "
+			    "after the reminder)", chase_settings[i + 1].name,
+			    chase_settings[i].name);
+	return 0;
+}
+
 /* ---- partner_access_working_days (issue 13) ------------------------------- */
 
 static int
@@ -526,6 +671,14 @@ static const struct field fields[] = {
 	  approval_save },
 	{ "partner_access_working_days", partner_days_load,
 	  partner_days_check, partner_days_save },
+	{ "chase_reminder_hours", chase_rh_load, chase_rh_check,
+	  chase_rh_save },
+	{ "chase_escalation_hours", chase_eh_load, chase_eh_check,
+	  chase_eh_save },
+	{ "chase_same_day_reminder_minutes", chase_rm_load, chase_rm_check,
+	  chase_rm_save },
+	{ "chase_same_day_escalation_minutes", chase_em_load, chase_em_check,
+	  chase_em_save },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -624,13 +777,17 @@ authority_settings_put(struct db *db, const struct auth_user *u, long id,
 		return n < 0 ? internal(e) : verr_set(e, 404, NULL,
 		    "there is no such authority");
 	}
+	if (chase_order(db, aid, in, e) != 0) {
+		db_rollback(db);
+		return -1;
+	}
 	if (load_all(db, aid, &before) != 0)
 		goto fail;
 	for (f = fields; f->name != NULL; f++)
 		if ((v = json_object_get(in, f->name)) != NULL &&
 		    f->save(db, aid, v) != 0)
 			goto fail;
-	if (load_all(db, aid, &after) != 0 ||
+	if (chase_write(db, aid, in) != 0 || load_all(db, aid, &after) != 0 ||
 	    audit_record(db, u, "authority.settings", "authority", id, before,
 	    after) != 0 || db_commit(db) != 0)
 		goto fail;

@@ -20,6 +20,7 @@
 #include "app.h"
 #include "auth.h"
 #include "changes.h"
+#include "chaser.h"
 #include "config.h"
 #include "db.h"
 #include "demo.h"
@@ -404,6 +405,8 @@ cmd_serve(struct cmd *c)
 	retention_config(&c->app.cfg, &rcfg);
 	if (retention_start(c->app.cfg.database_url, &rcfg) != 0)
 		return fail("could not start the retention job");
+	if (chaser_start(c->app.cfg.database_url) != 0)
+		return fail("could not start the chaser");
 	/* Page templates load (and fail loudly) before anyone can connect. */
 	if (web_init(&c->app, err, sizeof(err)) != 0)
 		return fail(err);
@@ -424,6 +427,7 @@ cmd_serve(struct cmd *c)
 	changes_stop();
 	stats_fold_stop();
 	retention_stop();
+	chaser_stop();
 	if (watching)
 		pthread_join(watchdog, NULL);
 	db_pool_free(c->app.pool);

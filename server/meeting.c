@@ -2177,3 +2177,13 @@ out:
 	json_decref(b);
 	return result;
 }
+
+int
+meeting_replan(struct db *db, long id, long authority, struct verr *e)
+{
+	if (store_planned(db, id, authority, NULL, e) != 0)
+		return -1;
+	if (approval_refresh(db, id) != 0)
+		return internal(e);
+	return 0;
+}

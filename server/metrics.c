@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "router.h"
 #include "str.h"
+#include "vocab.h"
 
 #define METRICS_MAX_BODY	(4 * 1024 * 1024)
 #define UNMATCHED		"(unmatched)"
@@ -455,6 +456,45 @@ render_replica(struct buf *b, struct db_pool *stats_pool)
 	db_pool_put(stats_pool, db);
 }
 
+/*
+ * Chaser figures (docs/chasers.md): chases sent by kind, counted from the
+ * chases table so every instance reports the deployment's total, and the
+ * time from booking until every statutory agency had accepted, as a
+ * summary over the meetings where that happened.
+ */
+static int
+render_chases(struct buf *b, struct db *db)
+{
+	const char *p[1] = { vocab_name(VOCAB_CHASE_KIND) }, *v;
+	struct db_res r;
+	int i;
+
+	if (db_exec(db, &r, "SELECT v.code, count(k.id) FROM vocabulary v "
+	    "LEFT JOIN chases k ON k.kind = v.code WHERE v.list = $1 GROUP BY "
+	    "v.code ORDER BY v.code", 1, p) != 0)
+		return -1;
+	buf_printf(b, "# HELP convene_chases_sent_total Chasers sent to "
+	    "agencies that had not accepted a meeting, by kind.\n"
+	    "# TYPE convene_chases_sent_total counter\n");
+	for (i = 0; i < db_res_rows(&r); i++)
+		buf_printf(b, "convene_chases_sent_total{kind=\"%s\"} %ld\n",
+		    db_res_get(&r, i, 0), db_res_long(&r, i, 1, 0));
+	db_res_free(&r);
+	if (db_exec(db, &r, "SELECT count(*), coalesce(sum(extract(epoch FROM "
+	    "all_accepted_at - created_at)), 0)::float8 FROM discussions WHERE "
+	    "all_accepted_at IS NOT NULL", 0, NULL) != 0)
+		return -1;
+	v = db_res_get(&r, 0, 1);
+	buf_printf(b, "# HELP convene_booking_to_all_accepted_seconds Time "
+	    "from booking a meeting until every statutory agency had "
+	    "accepted.\n# TYPE convene_booking_to_all_accepted_seconds "
+	    "summary\nconvene_booking_to_all_accepted_seconds_sum %.10g\n"
+	    "convene_booking_to_all_accepted_seconds_count %ld\n",
+	    strtod(v != NULL ? v : "0", NULL), db_res_long(&r, 0, 0, 0));
+	db_res_free(&r);
+	return 0;
+}
+
 /* May this request read the metrics? 0 yes; otherwise the answer is in rs. */
 static int
 metrics_access(struct http_req *rq, struct http_resp *rs)
@@ -503,7 +543,7 @@ h_metrics(struct http_req *rq, struct http_resp *rs)
 	if ((db = db_pool_get(app->pool, 1000)) != NULL &&
 	    db_begin(db) == 0 &&
 	    db_cmd(db, "SET LOCAL statement_timeout = '2s'", 0, NULL) == 0 &&
-	    render_outbox(&b, db) == 0)
+	    render_outbox(&b, db) == 0 && render_chases(&b, db) == 0)
 		up = 1;
 	db_rollback(db);
 	gauge(&b, "convene_db_up", "1 when the primary database answered "

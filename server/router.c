@@ -14,6 +14,7 @@ static const struct route *const tables[] = {
 	enquiry_routes,
 	action_routes,
 	due_routes,
+	duty_routes,
 	invite_routes,
 	stats_routes,
 	authority_routes,

@@ -130,6 +130,17 @@ static const struct vocab_term action_statuses[] = {
 	T("done", "Done"),
 	T("not_done", "Not done"),
 };
+static const struct vocab_term chase_kinds[] = {
+	T("reminder", "Reminder to the invitee"),
+	T("escalation", "Escalation to the duty inbox"),
+};
+static const struct vocab_term call_outcomes[] = {
+	T("will_attend", "Will attend"),
+	T("will_send_someone", "Will send someone else"),
+	T("will_send_information", "Will send information"),
+	T("cannot_attend", "Cannot attend"),
+	T("no_answer", "No answer"),
+};
 
 #undef T
 
@@ -159,6 +170,8 @@ static const struct {
 	[VOCAB_SEX] = L("sex", sexes),
 	[VOCAB_RECORD_STATUS] = L("record_status", record_statuses),
 	[VOCAB_ACTION_STATUS] = L("action_status", action_statuses),
+	[VOCAB_CHASE_KIND] = L("chase_kind", chase_kinds),
+	[VOCAB_CALL_OUTCOME] = L("call_outcome", call_outcomes),
 };
 
 #undef L

@@ -23,6 +23,7 @@
 #include "str.h"
 #include "vocab.h"
 #include "web.h"
+#include "web_duty.h"
 
 #define BOOK_KEY_FIELD	"booking_key"
 
@@ -728,7 +729,7 @@ show_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
     struct book *b, int more_children, int more_extras)
 {
 	char key[64], v[WEB_BUF(MEETING_TEXT_MAX)], what[64], miss[200];
-	json_t *d, *f, *children, *row, *stat, *groups;
+	json_t *d, *f, *children, *row, *stat = NULL, *groups;
 	int i, fresh = rq->form.n == 0, nchildren, nextra;
 	size_t k;
 
@@ -740,8 +741,10 @@ show_form(struct http_req *rq, struct http_resp *rs, struct web_errors *we,
 		nextra++;
 	if ((groups = web_directory_groups(rq->db, b ? b->ids : NULL,
 	    b ? b->nids : 0)) == NULL ||
-	    (stat = web_statutory(rq->db, rq->user.authority_id)) == NULL) {
+	    (stat = web_statutory(rq->db, rq->user.authority_id)) == NULL ||
+	    web_duty_mark_on_duty(rq, groups, stat) != 0) {
 		json_decref(groups);
+		json_decref(stat);
 		return rs->status = 500;
 	}
 	d = json_object();

@@ -20,6 +20,7 @@
 #include "meeting.h"
 #include "model_list.h"
 #include "web.h"
+#include "web_duty.h"
 
 #define HOME_ROWS	10
 #define FLAG_DAYS	90	/* how far back flags need attention */
@@ -237,6 +238,10 @@ web_home(struct http_req *rq, struct http_resp *rs)
 	    "flagged.", NULL), "queue", queue, "enquiries", enq,
 	    "actions", acts, "reviews_due", revs);
 	up = await = fl = queue = enq = acts = revs = NULL;
+	if (d != NULL && web_duty_home_view(rq, d) != 0) {
+		json_decref(d);
+		return rs->status = 500;
+	}
 	if (d != NULL && (done = http_query(rq, "done")) != NULL &&
 	    strcmp(done, "transferred") == 0)
 		json_object_set_new(d, "done", json_string("The case has been "

@@ -23,6 +23,7 @@
 #include "str.h"
 #include "vocab.h"
 #include "web.h"
+#include "web_duty.h"
 
 static const char *const formats[] = { "in_person", "In person", "video",
 	"Video call", "phone", "Phone", NULL };
@@ -225,6 +226,8 @@ done_text(const char *done)
 		return "Your decision has been recorded.";
 	if (strcmp(done, "action") == 0)
 		return "The action has been updated.";
+	if (strcmp(done, "call") == 0)
+		return "The call has been logged.";
 	if (strcmp(done, "submitted") == 0)
 		return "The record has been sent to your managers for "
 		    "authorisation.";
@@ -270,7 +273,8 @@ web_meeting_page(struct http_req *rq, struct http_resp *rs,
 	    web_participant_groups(m, 1, NULL, NULL));
 	if (web_record_meeting_view(rq, m, d) != 0 ||
 	    web_authorise_view(rq, m, d, we) != 0 ||
-	    web_approval_view(rq, m, d, we) != 0) {
+	    web_approval_view(rq, m, d, we) != 0 ||
+	    web_duty_meeting_view(rq, m, d, we) != 0) {
 		json_decref(d);
 		return rs->status = 500;
 	}

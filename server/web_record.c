@@ -1041,6 +1041,7 @@ action_words(const char *code)
 		{ "discussion.review", "Reviewed" },
 		{ "discussion.sign_off", "Signed off" },
 		{ "participant.reply", "Reply to an invite" },
+		{ "meeting.call", "Call to an agency logged" },
 	};
 	size_t i;
 

@@ -379,6 +379,30 @@ ROUTES = {
          lambda t, c: dict(path="/api/v1/contacts", json={
              "name": "Role Contact", "email": "role%d@example.org" % next(_n),
              "agency": "other", "organisation": "Role Org"})),
+    # ---- duty contacts and chasers (docs/chasers.md) ---------------------
+    # The rota is directory data: everyone signed in reads it, the admins
+    # of the authority that added the organisation change it.
+    ("GET", "/api/v1/organisations/{id}/rota"):
+        (row(200, 200, 200, 200, 200, 200, 401, 401), lambda t, c: dict(
+            path="/api/v1/organisations/%d/rota" % t.spare_org)),
+    ("PUT", "/api/v1/organisations/{id}/rota"):
+        (row(403, 403, 403, 200, 403, 403, 401, 401), lambda t, c: dict(
+            path="/api/v1/organisations/%d/rota" % t.spare_org,
+            json={"duty_email": "duty@role-org.example"})),
+    ("GET", "/api/v1/directory/on-duty"):
+        (row(200, 200, 200, 200, 200, 200, 401, 401),
+         fixed("/api/v1/directory/on-duty")),
+    ("GET", "/api/v1/meetings/{id}/chases"):
+        (row(200, 404, 200, 403, 404, 404, 401, 401), seen("/chases")),
+    ("POST", "/api/v1/meetings/{id}/calls"):
+        (row(201, 404, 201, 403, 404, 404, 401, 401),
+         fresh("/calls", json={"agency": "health", "called_at":
+                               "2026-12-01T10:00", "spoke_to": "Duty desk",
+                               "outcome": "no_answer"})),
+    ("GET", "/api/v1/stats/acceptance"):
+        (STAFF_API, fixed("/api/v1/stats/acceptance")),
+    ("GET", "/api/v1/stats/acceptance.csv"):
+        (STAFF_API, fixed("/api/v1/stats/acceptance.csv")),
     # ---- authority settings: the admins of that authority only -------------
     # (another authority's admin gets 404: tests/integration/test_statutory.py)
     ("GET", "/api/v1/authorities/{id}/settings"):
@@ -456,6 +480,8 @@ ROUTES = {
     ("POST", "/meetings/{id}/actions/{aid}"):
         (row(404, 404, 404, 403, 404, 404, LOGIN, LOGIN),
          page("/actions/999999", form={"status": "done"})),
+    ("POST", "/meetings/{id}/calls"): (READ_MEETING,
+                                       page("/calls", form={})),
     ("POST", "/meetings/{id}/approval"):
         (row(403, 403, OK, 403, 404, 403, LOGIN, LOGIN),
          page("/approval", form={"decision": "approve"})),

@@ -24,6 +24,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convene_test as ct  # noqa: E402
 
 TEAM = "Statutory Team"
+# The chase thresholds (docs/chasers.md), unchanged by this test.
+CHASE_DEFAULTS = {"chase_reminder_hours": 24, "chase_escalation_hours": 4,
+                  "chase_same_day_reminder_minutes": 60,
+                  "chase_same_day_escalation_minutes": 30}
 THREE = ["social_care", "police", "health"]
 FOUR = ["social_care", "police", "health", "education"]
 RANGE = "from=2026-11-01&to=2026-11-30"
@@ -181,7 +185,7 @@ class StatutoryTest(unittest.TestCase):
             "record_retention_months": None,
             "mfa_required_for_everyone": False,
             "require_approval_single_agency": False,
-            "partner_access_working_days": 10})
+            "partner_access_working_days": 10, **CHASE_DEFAULTS})
         # Before: education absent does not make a discussion partial, and
         # the figures know nothing of education.
         d1 = self.discussion("2026-11-02", "absent", "2026-10-30")
@@ -207,7 +211,7 @@ class StatutoryTest(unittest.TestCase):
             "record_retention_months": None,
             "mfa_required_for_everyone": False,
             "require_approval_single_agency": False,
-            "partner_access_working_days": 10})
+            "partner_access_working_days": 10, **CHASE_DEFAULTS})
         self.assertEqual(self.settings(), s)
         before, after = ct.query(
             self.db, "SELECT before, after FROM audit_log WHERE action = "
@@ -475,7 +479,7 @@ class StatutoryTest(unittest.TestCase):
             "record_retention_months": None,
             "mfa_required_for_everyone": False,
             "require_approval_single_agency": False,
-            "partner_access_working_days": 10})
+            "partner_access_working_days": 10, **CHASE_DEFAULTS})
         self.assertEqual(self.state()[3], base[3] + 1)
         st, _, html = ct.form("GET", self.srv.base,
                               "/admin/settings?done=1", cookie=cookie)

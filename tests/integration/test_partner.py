@@ -598,6 +598,31 @@ class PartnerTest(unittest.TestCase):
         st, _, _ = self.post(link + "/sign-in", {"code": nxt})
         self.assertEqual(st, 422)
 
+    def test_7_retention_removes_spent_codes_and_old_sessions(self):
+        cid = self.contact["health"]
+        ct.query(self.db, "INSERT INTO partner_codes (contact_id, code_mac, "
+                 "created_at, expires_at) VALUES (%s, repeat('a', 64), "
+                 "now() - interval '3 days', now() - interval '3 days') "
+                 "RETURNING id", (cid,))
+        ct.query(self.db, "INSERT INTO partner_sessions (id_hash, "
+                 "contact_id, csrf, via, created_at, last_seen_at) VALUES "
+                 "(repeat('b', 64), %s, 'x', 'code', now() - interval "
+                 "'11 hours', now()) RETURNING 1", (cid,))
+        live = ct.query(self.db, "SELECT count(*) FROM partner_sessions "
+                        "WHERE created_at > now() - interval '1 hour'")[0][0]
+        ct.cli(self.db, "retention", "run", data_dir=self.srv.data_dir)
+        self.assertEqual(ct.query(
+            self.db, "SELECT count(*) FROM partner_codes WHERE expires_at "
+            "< now() - interval '1 day'")[0][0], 0)
+        self.assertEqual(ct.query(
+            self.db, "SELECT count(*) FROM partner_sessions WHERE "
+            "id_hash = repeat('b', 64)")[0][0], 0)
+        # Live sessions and the view log stay.
+        self.assertEqual(ct.query(
+            self.db, "SELECT count(*) FROM partner_sessions")[0][0], live)
+        self.assertGreater(ct.query(
+            self.db, "SELECT count(*) FROM record_views")[0][0], 0)
+
     def test_z_no_child_data_in_any_mail_or_log(self):
         codes = self.mails_to(self.email["police"], "sign-in code")
         self.assertGreaterEqual(len(codes), 1)

@@ -84,7 +84,7 @@ class PartnerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.db = ct.fresh_database("convene_it_partner")
-        ct.add_user(cls.db, "pt-admin", "admin")
+        cls.admin_pw = ct.add_user(cls.db, "pt-admin", "admin")
         cls.sw_pw = ct.add_user(cls.db, "pt-sw", "social_worker",
                                 team="Partner Team")
         cls.mgr_pw = ct.add_user(cls.db, "pt-mgr", "manager",
@@ -597,6 +597,22 @@ class PartnerTest(unittest.TestCase):
         # A code whose time step was used is refused.
         st, _, _ = self.post(link + "/sign-in", {"code": nxt})
         self.assertEqual(st, 422)
+        # Lost device: an admin of the contact's authority turns the app
+        # off (audited); the pack link asks for an emailed code again.
+        admin = ct.sign_in(self.srv.base, "pt-admin", self.admin_pw)
+        path = "/directory/contacts/%d/authenticator-reset" % \
+            self.contact["police"]
+        st, h, _ = ct.form("POST", self.srv.base, path, {}, cookie=admin,
+                           csrf=ct.session_csrf(self.db, admin))
+        self.assertEqual(st, 303)
+        self.assertEqual(ct.query(
+            self.db, "SELECT count(*) FROM audit_log WHERE action = "
+            "'partner.totp_reset'")[0][0], 1)
+        st, _, page = self.get(link)
+        self.assertIn("Email me a sign-in code", page)
+        st, _, _ = ct.form("POST", self.srv.base, path, {}, cookie=admin,
+                           csrf=ct.session_csrf(self.db, admin))
+        self.assertEqual(st, 404)
 
     def test_7_retention_removes_spent_codes_and_old_sessions(self):
         cid = self.contact["health"]

@@ -175,6 +175,13 @@ int	 partner_totp_confirm(struct db *db, long contact_id, const char *code);
  * before. 0 right, 1 wrong or replayed, -1 error. */
 int	 partner_totp_check(struct db *db, long contact_id, const char *code);
 
+struct auth_user;
+/* An admin turns off the authenticator app of a contact their authority
+ * created (codes are emailed again), with an audit entry. 0, 1 when there
+ * is none (or the contact is another authority's), -1 error. */
+int	 partner_totp_reset(struct db *db, const struct auth_user *admin,
+	    long contact_id);
+
 /* Delete spent and expired codes and timed-out sessions; the number
  * removed, -1 on error. */
 long	 partner_purge(struct db *db);

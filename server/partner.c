@@ -934,3 +934,37 @@ partner_totp_check(struct db *db, long contact_id, const char *code)
 {
 	return totp_use(db, contact_id, code, 0);
 }
+
+int
+partner_totp_reset(struct db *db, const struct auth_user *admin,
+    long contact_id)
+{
+	char cid[24], aid[24];
+	const char *p[2] = { cid, aid };
+	json_t *after = NULL;
+	struct db_res r;
+	int result = -1;
+
+	db_res_init(&r);
+	snprintf(cid, sizeof(cid), "%ld", contact_id);
+	snprintf(aid, sizeof(aid), "%ld", admin->authority_id);
+	if (db_begin(db) != 0 || db_exec(db, &r, "DELETE FROM partner_totp t "
+	    "USING contacts c WHERE t.contact_id = $1 AND c.id = t.contact_id "
+	    "AND c.authority_id = $2 RETURNING t.contact_id", 2, p) != 0)
+		goto out;
+	if (db_res_rows(&r) == 0) {
+		result = 1;
+		goto out;
+	}
+	after = json_pack("{s:I, s:b}", "contact", (json_int_t)contact_id,
+	    "totp", 0);
+	if (after == NULL || audit_record(db, admin, "partner.totp_reset",
+	    "contact", contact_id, NULL, after) != 0 || db_commit(db) != 0)
+		goto out;
+	result = 0;
+out:
+	db_rollback(db);
+	db_res_free(&r);
+	json_decref(after);
+	return result;
+}

@@ -847,6 +847,26 @@ h_totp_confirm(struct http_req *rq, struct http_resp *rs)
 	return web_redirectf(rs, "/partner?done=totp");
 }
 
+/* POST /directory/contacts/{id}/authenticator-reset: an admin of the
+ * contact's authority turns the partner's authenticator app off. */
+static int
+h_totp_reset(struct http_req *rq, struct http_resp *rs)
+{
+	long id;
+	int rc;
+
+	if (http_param_id(rq, 0, &id) != 0)
+		return http_error(rq, rs, 404, NULL, "there is no such contact");
+	if ((rc = partner_totp_reset(rq->db, &rq->user, id)) < 0)
+		return rs->status = 500;
+	if (rc == 1)
+		return http_error(rq, rs, 404, NULL, "this contact of your "
+		    "authority has no authenticator app set up");
+	log_info("partner", "authenticator app of contact %ld turned off by "
+	    "user %ld", id, rq->user.id);
+	return web_redirectf(rs, "/directory/contacts/%ld", id);
+}
+
 /*
  * Partners are not users: every route is public here and the handlers
  * check the partner's session (and its CSRF token) themselves.
@@ -881,5 +901,9 @@ const struct route partner_routes[] = {
 	  ROUTE_NO_CSRF, "email a one-time code to the contact (throttled)" },
 	{ "POST", "/partner/{token}/sign-in", AUTH_NONE, 0, h_sign_in,
 	  ROUTE_NO_CSRF, "the code: a partner session (throttled)" },
+	/* Staff: an admin turns a partner's authenticator app off. */
+	{ "POST", "/directory/contacts/{id}/authenticator-reset", AUTH_SESSION,
+	  ROLE_ADMIN, h_totp_reset, 0, "turn off a partner's authenticator "
+	  "app (their authority's contacts)" },
 	{ NULL, NULL, AUTH_NONE, 0, NULL, 0, NULL }
 };

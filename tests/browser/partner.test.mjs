@@ -147,6 +147,17 @@ async function main() {
       await page.locator('[data-sent]').count() === 1);
     await shot(page, 'information-sent', '[data-sent]');
 
+    // Their meetings, and the authenticator app's set-up page.
+    await page.goto(srv.base + '/partner');
+    checks.ok('the list holds the meeting', await page.locator(
+      `a[href="/partner/meetings/${m.id}"]`).count() === 1);
+    await shot(page, 'list');
+    await page.click('a:has-text("authenticator app")');
+    await page.waitForURL(srv.base + '/partner/authenticator');
+    checks.ok('the set-up page shows a key', /^[A-Z2-7]{16,}$/.test(
+      (await page.locator('#totp-secret').innerText()).trim()));
+    await shot(page, 'authenticator');
+
     // The social worker: the information and the view log.
     const p2 = await browser.context.newPage();
     await signIn(p2, srv.base, 'pa-sw', pwSw);

@@ -84,7 +84,7 @@ class PartnerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.db = ct.fresh_database("convene_it_partner")
-        ct.add_user(cls.db, "pt-admin", "admin")
+        cls.admin_pw = ct.add_user(cls.db, "pt-admin", "admin")
         cls.sw_pw = ct.add_user(cls.db, "pt-sw", "social_worker",
                                 team="Partner Team")
         cls.mgr_pw = ct.add_user(cls.db, "pt-mgr", "manager",
@@ -597,6 +597,47 @@ class PartnerTest(unittest.TestCase):
         # A code whose time step was used is refused.
         st, _, _ = self.post(link + "/sign-in", {"code": nxt})
         self.assertEqual(st, 422)
+        # Lost device: an admin of the contact's authority turns the app
+        # off (audited); the pack link asks for an emailed code again.
+        admin = ct.sign_in(self.srv.base, "pt-admin", self.admin_pw)
+        path = "/directory/contacts/%d/authenticator-reset" % \
+            self.contact["police"]
+        st, h, _ = ct.form("POST", self.srv.base, path, {}, cookie=admin,
+                           csrf=ct.session_csrf(self.db, admin))
+        self.assertEqual(st, 303)
+        self.assertEqual(ct.query(
+            self.db, "SELECT count(*) FROM audit_log WHERE action = "
+            "'partner.totp_reset'")[0][0], 1)
+        st, _, page = self.get(link)
+        self.assertIn("Email me a sign-in code", page)
+        st, _, _ = ct.form("POST", self.srv.base, path, {}, cookie=admin,
+                           csrf=ct.session_csrf(self.db, admin))
+        self.assertEqual(st, 404)
+
+    def test_7_retention_removes_spent_codes_and_old_sessions(self):
+        cid = self.contact["health"]
+        ct.query(self.db, "INSERT INTO partner_codes (contact_id, code_mac, "
+                 "created_at, expires_at) VALUES (%s, repeat('a', 64), "
+                 "now() - interval '3 days', now() - interval '3 days') "
+                 "RETURNING id", (cid,))
+        ct.query(self.db, "INSERT INTO partner_sessions (id_hash, "
+                 "contact_id, csrf, via, created_at, last_seen_at) VALUES "
+                 "(repeat('b', 64), %s, 'x', 'code', now() - interval "
+                 "'11 hours', now()) RETURNING 1", (cid,))
+        live = ct.query(self.db, "SELECT count(*) FROM partner_sessions "
+                        "WHERE created_at > now() - interval '1 hour'")[0][0]
+        ct.cli(self.db, "retention", "run", data_dir=self.srv.data_dir)
+        self.assertEqual(ct.query(
+            self.db, "SELECT count(*) FROM partner_codes WHERE expires_at "
+            "< now() - interval '1 day'")[0][0], 0)
+        self.assertEqual(ct.query(
+            self.db, "SELECT count(*) FROM partner_sessions WHERE "
+            "id_hash = repeat('b', 64)")[0][0], 0)
+        # Live sessions and the view log stay.
+        self.assertEqual(ct.query(
+            self.db, "SELECT count(*) FROM partner_sessions")[0][0], live)
+        self.assertGreater(ct.query(
+            self.db, "SELECT count(*) FROM record_views")[0][0], 0)
 
     def test_z_no_child_data_in_any_mail_or_log(self):
         codes = self.mails_to(self.email["police"], "sign-in code")

@@ -514,6 +514,11 @@ ROUTES = {
         path="/directory/contacts/%d" % t.spare_contact)),
     ("POST", "/directory/contacts/{id}"): (ADMIN, lambda t, c: dict(
         path="/directory/contacts/%d" % t.spare_contact, form={})),
+    # Nothing to turn off for the spare contact: 404 for its admin.
+    ("POST", "/directory/contacts/{id}/authenticator-reset"):
+        (row(403, 403, 403, 404, 403, 403, LOGIN, LOGIN),
+         lambda t, c: dict(path="/directory/contacts/%d/authenticator-reset"
+                           % t.spare_contact, form={})),
     ("GET", "/directory/organisations/new"): (ADMIN, fixed(
         "/directory/organisations/new")),
     ("POST", "/directory/organisations/new"): (ADMIN, fixed(

@@ -423,9 +423,9 @@ def statements_log(pg, title, bookings):
                     "'postgres' AND s.toplevel ORDER BY 2 DESC LIMIT 20")
     total = sum(r[1] for r in rows) or 1.0
     n = max(bookings, 1)
-    log("bench: %s: database time by statement (top 20, %.0f bookings)"
+    log("bench: %s: database time by statement (top 20, per %.0f)"
         % (title, bookings))
-    log("  calls/bk  ms/bk   share  mean ms  statement")
+    log("  calls/n   ms/n    share  mean ms  statement")
     for calls, tot, mean, _, q in rows:
         log("  %7.2f %7.3f %6.1f%% %8.3f  %s" % (calls / n, tot / n,
                                                  100.0 * tot / total, mean,
@@ -569,7 +569,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--meetings", type=int, default=1000)
     ap.add_argument("--statements", action="store_true",
-                    help="log pg_stat_statements for the booking runs")
+                    help="log pg_stat_statements for the booking runs "
+                    "and the soaks")
     ap.add_argument("--soak-minutes", type=float, default=5)
     ap.add_argument("--soak-rate", type=float, default=50,
                     help="requests per second during the soak")
@@ -773,9 +774,14 @@ def main():
             if a.soak_minutes > 0:
                 log("bench: soak %.1f min at %.0f req/s" % (
                     a.soak_minutes, a.soak_rate))
+                if a.statements:
+                    statements_reset(pg)
                 results["soak"] = soak(srv, tok, contacts, feed_path,
                                        a.soak_minutes, a.soak_rate)
                 log("soak: %s" % json.dumps(results["soak"]))
+                if a.statements:
+                    statements_log(pg, "soak (per request)",
+                                   results["soak"]["requests"])
             bad = [ln for ln in srv.log_text().splitlines()
                    if '"status":5' in ln or '"level":"error"' in ln]
             log("soak: %d server log lines with 5xx or errors; first:\n%s"
@@ -783,9 +789,14 @@ def main():
             if a.soak2_minutes > 0:
                 log("bench: second soak %.1f min at %.0f req/s" % (
                     a.soak2_minutes, a.soak2_rate))
+                if a.statements:
+                    statements_reset(pg)
                 results["soak2"] = soak(srv, tok, contacts, feed_path,
                                         a.soak2_minutes, a.soak2_rate)
                 log("soak2: %s" % json.dumps(results["soak2"]))
+                if a.statements:
+                    statements_log(pg, "soak2 (per request)",
+                                   results["soak2"]["requests"])
         srv.stop()
     finally:
         for p in procs:

@@ -93,6 +93,17 @@ class CaseTransfer(RecordCase):
         self.assertEqual(st, 200, lst)
         self.assertEqual({x["id"] for x in lst["meetings"]},
                          {m["id"], m2["id"]})
+        # The unfiltered list counts it too (its total is counted another
+        # way, model_list.c LIST_TOTAL): the same as every page's rows,
+        # and as the count with a filter that matches everything.
+        st, _, whole = self.call("GET", "/api/v1/meetings?per_page=100",
+                                 self.sw)
+        self.assertEqual(st, 200, whole)
+        self.assertIn(m["id"], {x["id"] for x in whole["meetings"]})
+        self.assertEqual(whole["total"], len(whole["meetings"]))
+        st, _, wide = self.call("GET", "/api/v1/meetings?per_page=100&"
+                                "from=2000-01-01", self.sw)
+        self.assertEqual(wide["total"], whole["total"])
         # The out-of-hours team keeps what it held, not the case.
         self.assertEqual(self.get(m["id"], self.ooh)["id"], m["id"])
         st, _, _ = self.call("GET", "/api/v1/meetings/%d" % m2["id"],

@@ -771,32 +771,24 @@ def main():
             # HTTP and delivery thread has its malloc arena and every pooled
             # connection is open before "RSS at start" is read.
             soak(srv, tok, contacts, feed_path, 20 / 60.0, a.soak_rate)
-            if a.soak_minutes > 0:
-                log("bench: soak %.1f min at %.0f req/s" % (
-                    a.soak_minutes, a.soak_rate))
+            for key, minutes, rate in (("soak", a.soak_minutes, a.soak_rate),
+                                       ("soak2", a.soak2_minutes,
+                                        a.soak2_rate)):
+                if minutes <= 0:
+                    continue
+                log("bench: %s %.1f min at %.0f req/s" % (key, minutes, rate))
                 if a.statements:
                     statements_reset(pg)
-                results["soak"] = soak(srv, tok, contacts, feed_path,
-                                       a.soak_minutes, a.soak_rate)
-                log("soak: %s" % json.dumps(results["soak"]))
+                results[key] = soak(srv, tok, contacts, feed_path, minutes,
+                                    rate)
+                log("%s: %s" % (key, json.dumps(results[key])))
                 if a.statements:
-                    statements_log(pg, "soak (per request)",
-                                   results["soak"]["requests"])
+                    statements_log(pg, "%s (per request)" % key,
+                                   results[key]["requests"])
             bad = [ln for ln in srv.log_text().splitlines()
                    if '"status":5' in ln or '"level":"error"' in ln]
-            log("soak: %d server log lines with 5xx or errors; first:\n%s"
+            log("soaks: %d server log lines with 5xx or errors; first:\n%s"
                 % (len(bad), "\n".join(bad[:8])))
-            if a.soak2_minutes > 0:
-                log("bench: second soak %.1f min at %.0f req/s" % (
-                    a.soak2_minutes, a.soak2_rate))
-                if a.statements:
-                    statements_reset(pg)
-                results["soak2"] = soak(srv, tok, contacts, feed_path,
-                                        a.soak2_minutes, a.soak2_rate)
-                log("soak2: %s" % json.dumps(results["soak2"]))
-                if a.statements:
-                    statements_log(pg, "soak2 (per request)",
-                                   results["soak2"]["requests"])
         srv.stop()
     finally:
         for p in procs:

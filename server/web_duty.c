@@ -173,6 +173,25 @@ web_duty_meeting_view(struct http_req *rq, const struct discussion *m,
 }
 
 int
+web_duty_evidence(struct http_req *rq, const struct discussion *m,
+    json_t *d)
+{
+	struct verr e = { 0 };
+	json_t *v = NULL, *chases, *calls;
+
+	if (calls_at_risk(rq->db, &rq->user, m->id, NULL, &v, &e) != 0)
+		return -1;
+	chases = json_object_get(v, "chases");
+	calls = json_object_get(v, "calls");
+	if (json_array_size(chases) + json_array_size(calls) > 0)
+		json_object_set_new(d, "evidence", json_pack("{s:o, s:o}",
+		    "chases", rows_with_when(chases, "sent_at", 1), "calls",
+		    rows_with_when(calls, "called_at", 0)));
+	json_decref(v);
+	return 0;
+}
+
+int
 web_duty_home_view(struct http_req *rq, json_t *d)
 {
 	char when[96], names[TITLE_MAX];

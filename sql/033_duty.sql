@@ -85,10 +85,6 @@ CREATE TRIGGER participants_accepted_at BEFORE INSERT OR UPDATE OF partstat
 -- When every statutory agency of a discussion had accepted (set by the
 -- chaser's scan; the metric convene_booking_to_all_accepted_seconds).
 ALTER TABLE discussions ADD COLUMN all_accepted_at timestamptz;
--- The chaser's scans (every instance, every few seconds) read only the
--- booked meetings still to come.
-CREATE INDEX discussions_to_chase ON discussions (starts_at)
-	WHERE status = 'scheduled' AND kind = 'meeting';
 
 -- One row per chase sent: the unique key is the claim across instances.
 CREATE TABLE chases (

@@ -20,11 +20,19 @@
 #define FEED_MAX_EVENTS	1000	/* meetings in one feed, soonest first */
 #define FEED_CACHE_MAX	64	/* feeds kept in memory */
 #define FEED_CACHE_BYTES (8 * 1024 * 1024) /* their bodies, in all */
-#define FEED_EVENT_SLOTS 4096	/* rendered meetings kept (direct-mapped) */
+#define FEED_EVENT_SLOTS 4096	/* rendered meetings kept */
+#define FEED_EVENT_WAYS	8	/* slots a meeting may take (set-associative) */
 #define FEED_EVENT_BYTES (2 * 1024 * 1024) /* their text, in all; least
 					      recently used go first */
 #define FEED_EVENT_MAX	(64 * 1024)	/* one rendered meeting, bytes */
 #define FEED_ETAG_MAX	72
+#define FEED_FLIGHTS	8	/* feeds rebuilt at once, each shared */
+#define FEED_FLIGHT_WAIT 10	/* s a poll waits for another's rebuild */
+/* A feed built less than this long ago answers polls after a change to
+ * what it shows (not after a token change): one rebuild a second at most
+ * per feed and instance, however fast bookings come (docs/performance.md).
+ * Calendar clients poll hourly; a meeting reaches feeds within a second. */
+#define FEED_FRESH_MS	1000
 
 struct auth_user;
 struct db;
@@ -85,5 +93,10 @@ int	 feed_cached(const char *token, const struct feed_cond *c,
 int	 feed_get(struct db *db, const char *token, const struct feed_cond *c,
 	    struct feed_body *out);
 void	 feed_body_free(struct feed_body *b);
+
+/* Feeds built from the database, and polls answered by another poll's
+ * build after waiting for it (for /metrics). */
+unsigned long feed_builds(void);
+unsigned long feed_builds_shared(void);
 
 #endif

@@ -115,4 +115,15 @@ int	 mfa_pending_user(struct db *db, const char *token, long *uid);
 /* Spend a pending token: 0 when this call deleted it, 1 gone, -1. */
 int	 mfa_pending_take(struct db *db, const char *token);
 
+/*
+ * Seal a TOTP secret (MFA_SECRET_BYTES) under the server's sealing key,
+ * bound to ad (the owner: "<user id>" for staff, "partner|<contact id>"
+ * for partners, partner.c), into hex (MFA_SEALED_HEX_MAX); and open it.
+ * 0 on success, -1 otherwise.
+ */
+#define MFA_SEALED_HEX_MAX	(2 * (24 + MFA_SECRET_BYTES + 16) + 1)
+int	 mfa_seal(const char *ad, const unsigned char *secret, char *hex,
+	    size_t hexlen);
+int	 mfa_unseal(const char *ad, const char *hex, unsigned char *secret);
+
 #endif

@@ -18,6 +18,7 @@
 #include "input.h"
 #include "meeting.h"
 #include "model.h"
+#include "partner.h"
 #include "record.h"
 #include "str.h"
 #include "vocab.h"
@@ -108,6 +109,7 @@ authorise_submit(struct db *db, const struct auth_user *u, long id,
 	if (b == NULL || a == NULL || db_cmd(db, "UPDATE records SET status = "
 	    "'awaiting_authorisation', submitted_by = $2, submitted_at = now() "
 	    "WHERE discussion_id = $1", 2, p) != 0 ||
+	    partner_record_check_queue(db, id) != 0 ||
 	    audit_record(db, u, "record.submit", "discussion", id, b, a) != 0 ||
 	    db_commit(db) != 0) {
 		internal(e);

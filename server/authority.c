@@ -25,6 +25,7 @@
 #include "input.h"
 #include "invite.h"
 #include "meeting.h"
+#include "partner.h"
 #include "router.h"
 #include "str.h"
 #include "web_authority.h"
@@ -612,6 +613,49 @@ chase_order(struct db *db, const char *aid, json_t *in, struct verr *e)
 	return 0;
 }
 
+/* ---- partner_access_working_days (issue 13) ------------------------------- */
+
+static int
+partner_days_load(struct db *db, const char *aid, json_t *o)
+{
+	const char *p[1] = { aid };
+	struct db_res r;
+	int rc = -1;
+
+	if (db_exec(db, &r, "SELECT partner_access_working_days FROM "
+	    "authorities WHERE id = $1", 1, p) != 0)
+		return -1;
+	if (db_res_rows(&r) == 1)
+		rc = json_object_set_new(o, "partner_access_working_days",
+		    json_integer(db_res_long(&r, 0, 0, 10)));
+	db_res_free(&r);
+	return rc;
+}
+
+static int
+partner_days_check(struct db *db, json_t *v, struct verr *e)
+{
+	(void)db;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > PARTNER_ACCESS_DAYS_MAX)
+		return verr_set(e, 422, "partner_access_working_days",
+		    "partner_access_working_days: must be a whole number of "
+		    "working days from 0 (the day of the meeting) to %d",
+		    PARTNER_ACCESS_DAYS_MAX);
+	return 0;
+}
+
+static int
+partner_days_save(struct db *db, const char *aid, json_t *v)
+{
+	char n[ID_LEN];
+	const char *p[2] = { aid, n };
+
+	snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
+	return db_cmd(db, "UPDATE authorities SET partner_access_working_days "
+	    "= $2 WHERE id = $1", 2, p);
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
 static const struct field fields[] = {
@@ -627,6 +671,8 @@ static const struct field fields[] = {
 	{ "mfa_required_for_everyone", mfa_load, mfa_check, mfa_save },
 	{ "require_approval_single_agency", approval_load, approval_check,
 	  approval_save },
+	{ "partner_access_working_days", partner_days_load,
+	  partner_days_check, partner_days_save },
 	{ "chase_reminder_hours", chase_rh_load, chase_rh_check,
 	  chase_rh_save },
 	{ "chase_escalation_hours", chase_eh_load, chase_eh_check,

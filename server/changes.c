@@ -21,15 +21,19 @@
 #include "str.h"
 
 static atomic_uint_fast64_t generation = 1;
+static atomic_uint_fast64_t tokens = 1;
 static atomic_int up;
 static struct bgthread listener;
 
 int
-changes_generation(uint64_t *gen)
+changes_generation(struct changes_gen *g)
 {
 	if (!atomic_load(&up))
 		return -1;
-	*gen = (uint64_t)atomic_load(&generation);
+	/* tokens first: an entry tagged with a newer data generation than
+	 * its tokens generation is never too fresh. */
+	g->tokens = (uint64_t)atomic_load(&tokens);
+	g->data = (uint64_t)atomic_load(&generation);
 	return 0;
 }
 
@@ -39,13 +43,20 @@ changes_bump(void)
 	atomic_fetch_add(&generation, 1);
 }
 
+void
+changes_bump_tokens(void)
+{
+	atomic_fetch_add(&tokens, 1);
+	atomic_fetch_add(&generation, 1);
+}
+
 static void
 go_down(struct db *db)
 {
 	if (atomic_exchange(&up, 0))
 		log_error("changes", "lost the notification connection; feed "
 		    "caching is off until it is back");
-	changes_bump();
+	changes_bump_tokens();
 	db_close(db);
 }
 
@@ -60,7 +71,7 @@ go_up(struct db *db)
 		db_close(db);
 		return -1;
 	}
-	changes_bump();
+	changes_bump_tokens();
 	atomic_store(&up, 1);
 	log_info("changes", "listening for changes to feed data");
 	return 0;
@@ -86,7 +97,10 @@ drain(struct db *db)
 	if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) != CONNECTION_OK)
 		return -1;
 	while ((n = PQnotifies(db->conn)) != NULL) {
-		changes_bump();
+		if (n->extra != NULL && strcmp(n->extra, CHANGES_TOKENS) == 0)
+			changes_bump_tokens();
+		else
+			changes_bump();
 		PQfreemem(n);
 	}
 	return 0;

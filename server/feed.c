@@ -8,11 +8,14 @@
  *
  * Calendar clients poll, and a feed changes rarely, so a poll is answered
  * from memory without touching the database: the rendered body and its
- * ETag are cached per token hash, tagged with the change generation
+ * ETag are cached per token hash, tagged with the change generations
  * (changes.h) they were built at and the time the first of their meetings
- * ends. A change to any data a feed shows, or to its token, moves the
- * generation in every instance; the passing of a meeting's end expires
- * the entry. Either way the next poll rebuilds it.
+ * ends. A change to any data a feed shows moves the data generation in
+ * every instance, and the next poll at least FEED_FRESH_MS after the build
+ * rebuilds it: a police force's feed changes with every booking, and
+ * rebuilding it for each one took the cores from every other route. A
+ * change to a token moves the tokens generation, which no entry outlives.
+ * The passing of a meeting's end expires the entry.
  *
  * Rebuilding is cheap because each meeting's VEVENT, as libical wrote it,
  * is kept too, keyed by the meeting and the same version columns as the
@@ -20,6 +23,7 @@
  * booking, a feed of 1,000 meetings renders one and reuses 999.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +53,8 @@ struct entry {
 	struct blob	*body;		/* NULL when too large to keep */
 	struct blob	*gz;		/* body, gzip-encoded; may be NULL */
 	size_t		 len, gz_len;	/* of each, kept or not */
-	uint64_t	 gen;		/* change generation it was built at */
+	struct changes_gen gen;		/* generations it was built at */
+	uint64_t	 built_ms;	/* monotonic time it was built */
 	time_t		 valid_until;	/* the first of its meetings ends */
 	time_t		 last_modified;
 };
@@ -154,6 +159,7 @@ feed_revoke(struct db *db, const struct auth_user *u, long id)
 	if (audit_record(db, u, "feed.revoke", "feed", id, NULL, NULL) != 0 ||
 	    db_commit(db) != 0)
 		goto out;
+	changes_bump_tokens();	/* refused here at once (changes.h) */
 	result = 0;
 out:
 	db_rollback(db);
@@ -182,21 +188,36 @@ feed_list(struct db *db, const struct auth_user *u)
 	return o;
 }
 
+/* What feed_shown holds for a feed (sql/038). */
+struct shown {
+	char	 feed_id[ID_LEN];
+	char	 etag[FEED_ETAG_MAX];	/* "" when never recorded */
+	time_t	 at;
+};
+
 /* The meetings of the feed whose token hashes to hash: id, sequence,
- * status, updated_at as text, ends_at as epoch; soonest first. 1 when no
- * active feed has that hash. */
+ * status, updated_at as text, ends_at as epoch; soonest first. What it
+ * last showed goes to sh. 1 when no active feed has that hash. */
 static int
-feed_meetings(struct db *db, const char *hash, struct db_res *r)
+feed_meetings(struct db *db, const char *hash, struct db_res *r,
+    struct shown *sh)
 {
 	char lim[ID_LEN];
 	const char *p[2] = { hash, lim };
 	struct db_res f;
 	int found;
 
-	if (db_exec(db, &f, "SELECT 1 FROM feed_tokens WHERE token_hash = $1 "
-	    "AND revoked_at IS NULL", 1, p) != 0)
+	if (db_exec(db, &f, "SELECT t.id, s.etag, floor(extract(epoch FROM "
+	    "s.shown_at))::bigint FROM feed_tokens t LEFT JOIN feed_shown s "
+	    "ON s.feed_id = t.id WHERE t.token_hash = $1 AND "
+	    "t.revoked_at IS NULL", 1, p) != 0)
 		return -1;
-	found = db_res_rows(&f) == 1;
+	if ((found = db_res_rows(&f) == 1)) {
+		str_copy(sh->feed_id, db_res_get(&f, 0, 0), sizeof(sh->feed_id));
+		str_copy(sh->etag, db_res_get(&f, 0, 1) ? db_res_get(&f, 0, 1) :
+		    "", sizeof(sh->etag));
+		sh->at = (time_t)db_res_long(&f, 0, 2, 0);
+	}
 	db_res_free(&f);
 	if (!found)
 		return 1;
@@ -292,16 +313,39 @@ entry_clear(struct entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* The valid entry for hash (mutex held), or NULL. */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * 1 when e may answer a poll at generations g: built at them or later,
+ * or built at an older data generation less than FEED_FRESH_MS ago. Never
+ * across a tokens change, so a revoked token is refused at once.
+ */
+static int
+entry_fresh(const struct entry *e, const struct changes_gen *g, time_t now)
+{
+	if (now >= e->valid_until || e->gen.tokens < g->tokens)
+		return 0;
+	return e->gen.data >= g->data || mono_ms() - e->built_ms <
+	    FEED_FRESH_MS;
+}
+
+/* The entry for hash that may answer at g (mutex held), or NULL. */
 static struct entry *
-cache_find(const char *hash, uint64_t gen, time_t now)
+cache_find(const char *hash, const struct changes_gen *g, time_t now)
 {
 	size_t i;
 
 	for (i = 0; i < FEED_CACHE_MAX; i++) {
 		if (strcmp(cache[i].hash, hash) != 0)
 			continue;
-		if (cache[i].gen == gen && now < cache[i].valid_until)
+		if (entry_fresh(&cache[i], g, now))
 			return &cache[i];
 		entry_clear(&cache[i]);
 		return NULL;
@@ -311,7 +355,8 @@ cache_find(const char *hash, uint64_t gen, time_t now)
 
 /* Keep what was built at gen (the body and its gzip form). */
 static void
-cache_put(const char *hash, const struct entry *in, uint64_t gen)
+cache_put(const char *hash, const struct entry *in,
+    const struct changes_gen *gen)
 {
 	struct entry *e = NULL;
 	struct blob *body = in->body, *gz = in->gz;
@@ -326,6 +371,11 @@ cache_put(const char *hash, const struct entry *in, uint64_t gen)
 	for (i = 0; i < FEED_CACHE_MAX && e == NULL; i++)
 		if (strcmp(cache[i].hash, hash) == 0)
 			e = &cache[i];
+	if (e != NULL && e->gen.data > gen->data && e->body != NULL) {
+		/* A rebuild that started later finished first. */
+		pthread_mutex_unlock(&cache_mu);
+		return;
+	}
 	if (e == NULL) {
 		e = &cache[cache_next];
 		cache_next = (cache_next + 1) % FEED_CACHE_MAX;
@@ -338,7 +388,8 @@ cache_put(const char *hash, const struct entry *in, uint64_t gen)
 			entry_clear(&cache[(cache_next + i) % FEED_CACHE_MAX]);
 	str_copy(e->hash, hash, sizeof(e->hash));
 	str_copy(e->etag, in->etag, sizeof(e->etag));
-	e->gen = gen;
+	e->gen = *gen;
+	e->built_ms = mono_ms();
 	e->valid_until = in->valid_until;
 	e->last_modified = in->last_modified;
 	e->len = in->len;
@@ -417,7 +468,10 @@ gzip_blob(const char *data, size_t len)
 	uLong cap;
 
 	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	/* The fastest level: a feed is compressed on every cache miss, and
+	 * level 6 took 10-40 ms for 1.4 MB where level 1 costs a fraction of
+	 * that for a slightly larger body (docs/performance.md). */
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		return NULL;
 	cap = deflateBound(&z, (uLong)len);
@@ -479,13 +533,96 @@ token_hash(const char *token, char *hash, size_t len)
 	return auth_hash_hex(token, hash, len) == 0 ? 0 : -1;
 }
 
+/*
+ * One rebuild per feed at a time. A calendar feed polled by many clients
+ * misses its cache on every change; each miss took 50-120 ms of a core
+ * (docs/performance.md), and at 10 polls and 10 changes a second the
+ * misses of one feed overlapped and queued every other route behind them.
+ * A poll that misses while the same feed is being rebuilt waits for that
+ * rebuild and answers from it when it was built at its generation or
+ * later. Mutex: cache_mu.
+ */
+static char flights[FEED_FLIGHTS][65];	/* token hashes; "" when free */
+static atomic_ulong builds, shared;	/* for /metrics */
+static pthread_cond_t flight_cv = PTHREAD_COND_INITIALIZER;
+
+static char *
+flight_find(const char *hash)
+{
+	size_t i;
+
+	for (i = 0; i < FEED_FLIGHTS; i++)
+		if (strcmp(flights[i], hash) == 0)
+			return flights[i];
+	return NULL;
+}
+
+/*
+ * 1 when out was answered from a rebuild of hash at gen or later, after
+ * waiting for one in progress. 0 when the caller must build: *slot is
+ * then its claim (NULL when every slot is busy), for flight_leave.
+ */
+static int
+flight_join(const char *hash, const struct changes_gen *gen,
+    const struct feed_cond *c,
+    struct feed_body *out, char **slot)
+{
+	struct entry *e;
+	struct timespec until;
+	int hit = 0;
+
+	*slot = NULL;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += FEED_FLIGHT_WAIT;
+	pthread_mutex_lock(&cache_mu);
+	for (;;) {
+		if ((e = cache_find(hash, gen, time(NULL))) != NULL &&
+		    (hit = answer(e, c, out))) {
+			atomic_fetch_add(&shared, 1);
+			break;
+		}
+		if (flight_find(hash) == NULL) {
+			if ((*slot = flight_find("")) != NULL)
+				str_copy(*slot, hash, sizeof(flights[0]));
+			break;
+		}
+		if (pthread_cond_timedwait(&flight_cv, &cache_mu, &until) != 0)
+			break;	/* build it alone */
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return hit;
+}
+
+unsigned long
+feed_builds(void)
+{
+	return atomic_load(&builds);
+}
+
+unsigned long
+feed_builds_shared(void)
+{
+	return atomic_load(&shared);
+}
+
+static void
+flight_leave(char *slot)
+{
+	if (slot == NULL)
+		return;
+	pthread_mutex_lock(&cache_mu);
+	slot[0] = '\0';
+	pthread_cond_broadcast(&flight_cv);
+	pthread_mutex_unlock(&cache_mu);
+}
+
 int
 feed_cached(const char *token, const struct feed_cond *c,
     struct feed_body *out)
 {
 	struct entry *e;
 	char hash[65];
-	uint64_t gen;
+	struct changes_gen gen;
 	int hit = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -493,7 +630,7 @@ feed_cached(const char *token, const struct feed_cond *c,
 	    token_hash(token, hash, sizeof(hash)) != 0)
 		return 0;
 	pthread_mutex_lock(&cache_mu);
-	if ((e = cache_find(hash, gen, time(NULL))) != NULL)
+	if ((e = cache_find(hash, &gen, time(NULL))) != NULL)
 		hit = answer(e, c, out);
 	pthread_mutex_unlock(&cache_mu);
 	return hit;
@@ -507,15 +644,41 @@ row_version(const struct db_res *r, int i, char *v, size_t len)
 	    db_res_get(r, i, 3) ? db_res_get(r, i, 3) : "");
 }
 
+/*
+ * The slots meeting id may take: FEED_EVENT_WAYS of them. Direct-mapped
+ * (one slot per id) made meetings whose ids differ by a multiple of the
+ * slot count evict each other on every rebuild: about 240 of a feed's
+ * 1,000 were rendered again each time (docs/performance.md).
+ */
+static struct frag *
+frag_set(long id)
+{
+	return &frags[((unsigned long)id % (FEED_EVENT_SLOTS /
+	    FEED_EVENT_WAYS)) * FEED_EVENT_WAYS];
+}
+
+/* The slot holding id, or NULL. Mutex held. */
+static struct frag *
+frag_find(long id)
+{
+	struct frag *set = frag_set(id);
+	size_t i;
+
+	for (i = 0; i < FEED_EVENT_WAYS; i++)
+		if (set[i].id == id)
+			return &set[i];
+	return NULL;
+}
+
 /* Append meeting id's VEVENT at version to b from the store; 1 if absent. */
 static int
 frag_append(struct buf *b, long id, const char *version)
 {
-	struct frag *f = &frags[(unsigned long)id % FEED_EVENT_SLOTS];
+	struct frag *f;
 	int rc = 1;
 
 	pthread_mutex_lock(&frag_mu);
-	if (f->id == id && strcmp(f->version, version) == 0) {
+	if ((f = frag_find(id)) != NULL && strcmp(f->version, version) == 0) {
 		f->used = ++frag_tick;
 		rc = buf_append(b, f->text, f->len) == 0 ? 0 : -1;
 	}
@@ -554,13 +717,28 @@ frag_make_room(size_t len, const struct frag *keep)
 static void
 frag_put(long id, const char *version, const char *text, size_t len)
 {
-	struct frag *f = &frags[(unsigned long)id % FEED_EVENT_SLOTS];
+	struct frag *f, *set;
 	char *copy;
+	size_t i;
 
 	if (len > FEED_EVENT_MAX || (copy = malloc(len)) == NULL)
 		return;
 	memcpy(copy, text, len);
 	pthread_mutex_lock(&frag_mu);
+	/* Its own slot, else a free one, else the set's least recently
+	 * used. */
+	if ((f = frag_find(id)) == NULL) {
+		set = frag_set(id);
+		f = &set[0];
+		for (i = 0; i < FEED_EVENT_WAYS; i++) {
+			if (set[i].text == NULL) {
+				f = &set[i];
+				break;
+			}
+			if (set[i].used < f->used)
+				f = &set[i];
+		}
+	}
 	frag_clear(f);
 	frag_make_room(len, f);
 	f->id = id;
@@ -659,33 +837,83 @@ out:
 }
 
 /*
- * When what the feed of hash shows last changed: the latest change to a
- * meeting its contacts are or were invited to, the end of one that has
- * since ended (it left the feed then), or the feed's creation. Moves
- * whenever the ETag does, and agrees across instances.
+ * When what the feed shows last changed: when a poll first built its
+ * current ETag (sql/038). Recorded by the first poll to see a new ETag,
+ * in whichever instance; one that loses that race reads the winner's.
  */
 static int
-feed_last_modified(struct db *db, const char *hash, time_t *out)
+feed_last_modified(struct db *db, const struct shown *sh, const char *etag,
+    time_t *out)
 {
-	const char *p[1] = { hash };
+	const char *p[2] = { sh->feed_id, etag };
 	struct db_res r;
+	int rc;
 
-	if (db_exec(db, &r, "WITH f AS (SELECT contact_id, organisation_id, "
-	    "created_at, authority_id FROM feed_tokens WHERE token_hash = $1), "
-	    "who AS (SELECT c.id, lower(c.email) AS email FROM contacts c, f "
-	    "WHERE c.id = f.contact_id OR c.organisation_id = "
-	    "f.organisation_id) "
-	    "SELECT floor(extract(epoch FROM greatest((SELECT created_at FROM f), "
-	    "(SELECT max(CASE WHEN d.ends_at <= now() THEN "
-	    "greatest(d.ends_at, d.updated_at) ELSE d.updated_at END) "
-	    "FROM discussions d WHERE d.authority_id = (SELECT authority_id "
-	    "FROM f) AND (d.id IN (SELECT p.discussion_id FROM participants p "
-	    "JOIN who ON p.contact_id = who.id) OR d.id IN (SELECT "
-	    "p.discussion_id FROM participants p JOIN who ON lower(p.email) = "
-	    "who.email))))))::bigint", 1, p) != 0)
+	if (strcmp(sh->etag, etag) == 0) {
+		*out = sh->at;
+		return 0;
+	}
+	if (db_exec(db, &r, "INSERT INTO feed_shown (feed_id, etag, shown_at) "
+	    "VALUES ($1::bigint, $2, now()) ON CONFLICT (feed_id) DO UPDATE "
+	    "SET etag = excluded.etag, shown_at = excluded.shown_at "
+	    "WHERE feed_shown.etag <> excluded.etag "
+	    "RETURNING floor(extract(epoch FROM shown_at))::bigint",
+	    2, p) != 0)
+		return -1;
+	rc = db_res_rows(&r) == 1;
+	if (rc)
+		*out = (time_t)db_res_long(&r, 0, 0, 0);
+	db_res_free(&r);
+	if (rc)
+		return 0;
+	/* Another instance recorded this ETag first. */
+	if (db_exec(db, &r, "SELECT floor(extract(epoch FROM shown_at))::bigint "
+	    "FROM feed_shown WHERE feed_id = $1::bigint", 1, p) != 0)
 		return -1;
 	*out = (time_t)db_res_long(&r, 0, 0, 0);
 	db_res_free(&r);
+	return 0;
+}
+
+/* Build the feed of hash from the database into e; 1 when no active feed
+ * has that hash. */
+static int
+feed_build(struct db *db, const char *hash, struct entry *e)
+{
+	struct shown sh;
+	struct db_res r;
+	char *cal;
+	size_t len;
+	int rc;
+
+	memset(&sh, 0, sizeof(sh));
+	db_res_init(&r);
+	if ((rc = feed_meetings(db, hash, &r, &sh)) != 0)
+		return rc > 0 ? 1 : -1;
+	make_etag(hash, &r, e->etag);
+	e->valid_until = rows_valid_until(&r);
+	/* Rendered even for a 304: its length is the Content-Length a 304
+	 * may carry (RFC 9110 8.6), and the next 200 needs it anyway. */
+	cal = NULL;
+	if (feed_last_modified(db, &sh, e->etag, &e->last_modified) == 0)
+		cal = assemble(db, &r, &len);
+	db_res_free(&r);
+	if (cal == NULL)
+		return -1;
+	/* From memory, not sendfile() from a memfd: measured, the buffer
+	 * path answered 1.44x nginx where sendfile did 0.89x (the body is
+	 * small enough that the copy costs less than the file path's extra
+	 * system calls; docs/performance.md). */
+	e->body = blob_new(cal, len);
+	e->len = len;
+	if ((e->gz = gzip_blob(cal, len)) != NULL)
+		e->gz_len = blob_len(e->gz);
+	free(cal);
+	if (e->body == NULL) {
+		blob_unref(e->gz);
+		e->gz = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -694,11 +922,9 @@ feed_get(struct db *db, const char *token, const struct feed_cond *c,
     struct feed_body *out)
 {
 	struct entry e;
-	char hash[65], *cal;
-	struct db_res r;
-	uint64_t gen;
-	size_t len;
-	int rc, cacheable;
+	char hash[65], *slot = NULL;
+	struct changes_gen gen;
+	int rc, result = -1, cacheable;
 
 	memset(out, 0, sizeof(*out));
 	memset(&e, 0, sizeof(e));
@@ -707,40 +933,22 @@ feed_get(struct db *db, const char *token, const struct feed_cond *c,
 		return 0;
 	/* Read before the data: a change committed later moves it on. */
 	cacheable = changes_generation(&gen) == 0;
-	db_res_init(&r);
-	if ((rc = feed_meetings(db, hash, &r)) != 0)
-		return rc > 0 ? 0 : -1;
-	make_etag(hash, &r, e.etag);
-	e.valid_until = rows_valid_until(&r);
-	if (feed_last_modified(db, hash, &e.last_modified) != 0) {
-		db_res_free(&r);
-		return -1;
-	}
-	/* Rendered even for a 304: its length is the Content-Length a 304
-	 * may carry (RFC 9110 8.6), and the next 200 needs it anyway. */
-	cal = assemble(db, &r, &len);
-	db_res_free(&r);
-	if (cal == NULL)
-		return -1;
-	/* From memory, not sendfile() from a memfd: measured, the buffer
-	 * path answered 1.44x nginx where sendfile did 0.89x (the body is
-	 * small enough that the copy costs less than the file path's extra
-	 * system calls; docs/performance.md). */
-	e.body = blob_new(cal, len);
-	e.len = len;
-	if ((e.gz = gzip_blob(cal, len)) != NULL)
-		e.gz_len = blob_len(e.gz);
-	free(cal);
-	if (e.body == NULL) {
-		blob_unref(e.gz);
-		return -1;
+	if (cacheable && flight_join(hash, &gen, c, out, &slot))
+		return 0;
+	atomic_fetch_add(&builds, 1);
+	if ((rc = feed_build(db, hash, &e)) != 0) {
+		result = rc > 0 ? 0 : -1;
+		goto out;
 	}
 	if (cacheable)
-		cache_put(hash, &e, gen);
+		cache_put(hash, &e, &gen);
 	answer(&e, c, out);
 	blob_unref(e.body);
 	blob_unref(e.gz);
-	return 0;
+	result = 0;
+out:
+	flight_leave(slot);
+	return result;
 }
 
 void

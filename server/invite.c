@@ -24,6 +24,7 @@
 #include "mail.h"
 #include "organizer.h"
 #include "outbox.h"
+#include "partner.h"
 #include "rsvp.h"
 #include "str.h"
 
@@ -47,13 +48,13 @@ static const char *const kind_names[] = { "new", "update", "cancel",
 enum var {
 	V_CASE_REF, V_PURPOSE, V_KIND, V_WHEN, V_STARTS, V_FORMAT, V_PLACE,
 	V_CHAIR, V_AGENCIES, V_ORGANISER, V_RECIPIENT, V_ACCEPT, V_TENTATIVE,
-	V_DECLINE, V_TITLE, NVARS
+	V_DECLINE, V_TITLE, V_PACK, NVARS
 };
 
 static const char *const var_names[NVARS] = {
 	"case_ref", "purpose", "meeting_kind", "when", "starts", "format",
 	"place", "chair", "agencies", "organiser", "recipient_name",
-	"accept_url", "tentative_url", "decline_url", "title"
+	"accept_url", "tentative_url", "decline_url", "title", "pack_url"
 };
 
 /* The placeholders a title (SUMMARY) may use: one calendar entry is shared
@@ -613,6 +614,7 @@ queue_one(struct queued *q, const struct mtg *g, size_t i,
     const char *subject, struct ics_event *ev, const unsigned char *key)
 {
 	char accept[URL_MAX], tentative[URL_MAX], decline[URL_MAX];
+	char pack[URL_MAX], ptoken[PARTNER_TOKEN_MAX];
 	char msgid[MAIL_MESSAGE_ID_MAX + 1], org[ORGANIZER_ADDR_MAX];
 	char *text = NULL, *html = NULL, *msg = NULL, *ics = NULL;
 	struct mail_msg m;
@@ -620,7 +622,7 @@ queue_one(struct queued *q, const struct mtg *g, size_t i,
 	size_t ics_len = 0;
 	int result = -1;
 
-	accept[0] = tentative[0] = decline[0] = '\0';
+	accept[0] = tentative[0] = decline[0] = pack[0] = '\0';
 	buf_init(&b, MAIL_MESSAGE_MAX);
 	if (organizer_of(key, g, i, org) != 0)
 		goto out;
@@ -635,6 +637,13 @@ queue_one(struct queued *q, const struct mtg *g, size_t i,
 	    rsvp_url(key, g->pid[i], g->sequence, g->ends, RSVP_DECLINE,
 	    decline) != 0))
 		goto out;
+	/* The meeting pack (partner.h): opens only with a code sent to the
+	 * contact's directory address. */
+	if (strcmp(method, "REQUEST") == 0 && (partner_token_build(key,
+	    g->pid[i], ptoken, sizeof(ptoken)) != 0 || snprintf(pack, URL_MAX,
+	    "%s/partner/%s", settings.base_url, ptoken) >= URL_MAX))
+		goto out;
+	vars[V_PACK].value = pack;
 	vars[V_RECIPIENT].value = g->att[i].name;
 	vars[V_ACCEPT].value = accept;
 	vars[V_TENTATIVE].value = tentative;
@@ -672,6 +681,7 @@ out:
 	ev->organizer_email = settings.from;
 	vars[V_RECIPIENT].value = vars[V_ACCEPT].value = "";
 	vars[V_TENTATIVE].value = vars[V_DECLINE].value = "";
+	vars[V_PACK].value = "";
 	free(ics);
 	buf_free(&b);
 	free(text);

@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "db.h"
 #include "deadline.h"
+#include "feed.h"
 #include "http.h"
 #include "metrics.h"
 #include "router.h"
@@ -322,6 +323,15 @@ metrics_render_http(struct buf *b)
 	    "closed because their request came too slowly (deadline.h).\n"
 	    "# TYPE convene_http_slow_clients_cut_total counter\n"
 	    "convene_http_slow_clients_cut_total %lu\n", deadline_cuts());
+	buf_printf(b, "# HELP convene_feed_builds_total Calendar feeds built "
+	    "from the database (cache misses).\n"
+	    "# TYPE convene_feed_builds_total counter\n"
+	    "convene_feed_builds_total %lu\n"
+	    "# HELP convene_feed_builds_shared_total Feed polls answered by "
+	    "another poll's build of the same feed, after waiting for it.\n"
+	    "# TYPE convene_feed_builds_shared_total counter\n"
+	    "convene_feed_builds_shared_total %lu\n", feed_builds(),
+	    feed_builds_shared());
 
 	/* The histogram is by route and method: statuses are summed. The
 	 * snapshot is sorted by key, so each group is one run of entries. */

@@ -196,19 +196,17 @@ seal_key(unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES])
 	return rc;
 }
 
-/* Seal secret for uid into hex (2 * SEAL_BYTES + 1). */
-static int
-seal(long uid, const unsigned char *secret, char *hex, size_t hexlen)
+int
+mfa_seal(const char *ad, const unsigned char *secret, char *hex,
+    size_t hexlen)
 {
 	unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 	unsigned char box[SEAL_BYTES];
-	char ad[ID_BUF];
 	unsigned long long clen = 0;
 	int rc = -1;
 
 	if (hexlen < 2 * SEAL_BYTES + 1 || seal_key(key) != 0)
 		goto out;
-	snprintf(ad, sizeof(ad), "%ld", uid);
 	randombytes_buf(box, SEAL_NONCE);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(box + SEAL_NONCE, &clen,
 	    secret, MFA_SECRET_BYTES, (const unsigned char *)ad, strlen(ad),
@@ -221,13 +219,11 @@ out:
 	return rc;
 }
 
-/* Open uid's sealed secret into secret (MFA_SECRET_BYTES). */
-static int
-unseal(long uid, const char *hex, unsigned char *secret)
+int
+mfa_unseal(const char *ad, const char *hex, unsigned char *secret)
 {
 	unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 	unsigned char box[SEAL_BYTES];
-	char ad[ID_BUF];
 	unsigned long long mlen = 0;
 	size_t len = 0;
 	int rc = -1;
@@ -235,19 +231,41 @@ unseal(long uid, const char *hex, unsigned char *secret)
 	if (hex == NULL || sodium_hex2bin(box, sizeof(box), hex, strlen(hex),
 	    NULL, &len, NULL) != 0 || len != SEAL_BYTES || seal_key(key) != 0)
 		goto out;
-	snprintf(ad, sizeof(ad), "%ld", uid);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(secret, &mlen, NULL,
 	    box + SEAL_NONCE, SEAL_BYTES - SEAL_NONCE,
 	    (const unsigned char *)ad, strlen(ad), box, key) != 0 ||
-	    mlen != MFA_SECRET_BYTES) {
-		log_error("mfa", "the TOTP secret of user %ld does not open "
-		    "(another server key?)", uid);
+	    mlen != MFA_SECRET_BYTES)
 		goto out;
-	}
 	rc = 0;
 out:
 	sodium_memzero(key, sizeof(key));
 	return rc;
+}
+
+/* Seal secret for uid into hex (2 * SEAL_BYTES + 1): bound to the user's
+ * id. */
+static int
+seal(long uid, const unsigned char *secret, char *hex, size_t hexlen)
+{
+	char ad[ID_BUF];
+
+	snprintf(ad, sizeof(ad), "%ld", uid);
+	return mfa_seal(ad, secret, hex, hexlen);
+}
+
+/* Open uid's sealed secret into secret (MFA_SECRET_BYTES). */
+static int
+unseal(long uid, const char *hex, unsigned char *secret)
+{
+	char ad[ID_BUF];
+
+	snprintf(ad, sizeof(ad), "%ld", uid);
+	if (mfa_unseal(ad, hex, secret) != 0) {
+		log_error("mfa", "the TOTP secret of user %ld does not open "
+		    "(another server key?)", uid);
+		return -1;
+	}
+	return 0;
 }
 
 /* The stored form of recovery code (normalised) for uid. */

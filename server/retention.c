@@ -13,6 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "retention.h"
+#include "partner.h"
 #include "session.h"
 #include "str.h"
 
@@ -113,12 +114,18 @@ purge_sessions(struct db *db)
 	char idle[16], max[16];
 	const char *p[2] = { idle, max };
 
+	long n, k;
+
 	snprintf(idle, sizeof(idle), "%d", SESSION_IDLE_SECONDS);
 	snprintf(max, sizeof(max), "%d", SESSION_MAX_SECONDS);
-	return count_of(db, "WITH x AS (DELETE FROM sessions WHERE "
+	n = count_of(db, "WITH x AS (DELETE FROM sessions WHERE "
 	    "last_seen_at < now() - make_interval(secs => $1::int) OR "
 	    "created_at < now() - make_interval(secs => $2::int) RETURNING 1) "
 	    "SELECT count(*) FROM x", 2, p);
+	/* Partners' sessions and spent codes (partner.h) count here too. */
+	if (n < 0 || (k = partner_purge(db)) < 0)
+		return -1;
+	return n + k;
 }
 
 /* Closed cases past their authority's retention period, one transaction

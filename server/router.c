@@ -21,6 +21,7 @@ static const struct route *const tables[] = {
 	ops_routes,
 	record_pdf_routes,
 	sso_routes,
+	partner_routes,
 	web_routes,
 };
 

@@ -19,6 +19,7 @@
 #include "ltime.h"
 #include "meeting.h"
 #include "model.h"
+#include "partner.h"
 #include "str.h"
 #include "vocab.h"
 #include "web.h"
@@ -292,6 +293,11 @@ web_meeting_page(struct http_req *rq, struct http_resp *rs,
 	json_object_set_new(d, "id_meeting", json_integer((json_int_t)m->id));
 	/* invites: answers reset, counter-proposals (meeting_counters) */
 	json_object_set_new(d, "invite_notes", invite_page_notes(rq->db, m->id));
+	if (partner_views_view(rq->db, m->id, d) != 0 ||
+	    partner_checks_view(rq->db, m->id, d) != 0) {
+		json_decref(d);
+		return rs->status = 500;
+	}
 	if (we != NULL && web_errors_any(we)) {
 		web_errors_put(we, d);
 		return web_page(rq, rs, 422, "meeting", "Strategy discussion", d);

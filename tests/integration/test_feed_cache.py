@@ -23,6 +23,7 @@ Run: CONVENE_BIN=build/convene /usr/bin/python3 tests/integration/test_feed_cach
 import datetime
 import os
 import sys
+import threading
 import time
 import unittest
 
@@ -243,6 +244,61 @@ class FeedCacheTest(unittest.TestCase):
             return [ln for ln in b.split("\r\n")
                     if not ln.startswith("DTSTAMP:")]
         self.assertEqual(strip(body), strip(whole))
+
+    def test_6_changes_rebuild_a_feed_once_a_second_at_most(self):
+        # Bookings that each change a polled feed: the feed is rebuilt at
+        # most once per FEED_FRESH_MS (1 s), and shows the last booking
+        # within a second of it.
+        path, _ = self.feed()
+        st, _, text = ct.api("GET", self.a.base, "/metrics")
+        before = int(dict(ln.split() for ln in text.splitlines() if
+                          ln.startswith("convene_feed_builds_total"))[
+                              "convene_feed_builds_total"])
+        t0 = time.monotonic()
+        for i in range(15):
+            last = self.book(days=3 + i)
+            self.assertEqual(self.get(self.a, path)[0], 200)
+        elapsed = time.monotonic() - t0
+        st, _, text = ct.api("GET", self.a.base, "/metrics")
+        after = int(dict(ln.split() for ln in text.splitlines() if
+                         ln.startswith("convene_feed_builds_total"))[
+                             "convene_feed_builds_total"])
+        self.assertLessEqual(after - before, int(elapsed) + 2,
+                             (after - before, elapsed))
+        self.until(self.a, path, lambda s, b: last["uid"] in
+                   b.replace("\r\n ", ""), "the last booking")
+
+    def test_5_concurrent_misses_share_one_build(self):
+        # A fresh instance has nothing kept, so its first build of the
+        # 1,000-meeting feed (test_4) renders every meeting: long enough
+        # for the other polls to arrive while it runs. They wait for it
+        # instead of each building the same feed (feed.c, flight_join).
+        path, _ = self.feed()
+        fresh = ct.Server(self.db)
+        got = []
+
+        def poll():
+            got.append(self.get(fresh, path))
+        try:
+            threads = [threading.Thread(target=poll) for _ in range(12)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(120)
+            st, _, text = ct.api("GET", fresh.base, "/metrics")
+        finally:
+            fresh.stop()
+        self.assertEqual(st, 200, text)
+        counters = dict(ln.split() for ln in text.splitlines()
+                        if ln.startswith("convene_feed_builds"))
+        self.assertEqual(len(got), 12)
+        self.assertEqual({g[0] for g in got}, {200})
+        self.assertEqual(len({g[2] for g in got}), 1)
+        self.assertEqual(got[0][2].count("BEGIN:VEVENT"), 1000)
+        # One build; the polls that came while it ran used it.
+        self.assertEqual(counters["convene_feed_builds_total"], "1", counters)
+        self.assertGreaterEqual(
+            int(counters["convene_feed_builds_shared_total"]), 1, counters)
 
 
 if __name__ == "__main__":

@@ -243,6 +243,46 @@ ROUTES = {
                                 no_csrf=True)),
     ("GET", "/feeds/{file}"):
         (row(*[404] * 8), fixed("/feeds/%s.ics" % BAD_SECRET)),
+    # Partners (issue 13) are not users: no staff session or token opens
+    # their pages. Without a partner session, or with a forged pack token,
+    # every caller gets 404 (tests/integration/test_partner.py signs a
+    # partner in and checks what they may do).
+    ("GET", "/partner"): (row(*[404] * 8), fixed("/partner")),
+    ("GET", "/partner/authenticator"):
+        (row(*[404] * 8), fixed("/partner/authenticator")),
+    ("POST", "/partner/authenticator"):
+        (row(*[404] * 8), fixed("/partner/authenticator",
+                                form={"code": "123456"})),
+    ("POST", "/partner/sign-out"):
+        (row(*[404] * 8), fixed("/partner/sign-out", form={})),
+    ("GET", "/partner/meetings/{id}"):
+        (row(*[404] * 8), lambda t, c: dict(
+            path="/partner/meetings/%d" % t.shared()["id"])),
+    ("POST", "/partner/meetings/{id}/information"):
+        (row(*[404] * 8), lambda t, c: dict(
+            path="/partner/meetings/%d/information" % t.shared()["id"],
+            form={"information": "x", "checks": "complete",
+                  "from_whom": "x"})),
+    ("POST", "/partner/meetings/{id}/reply"):
+        (row(*[404] * 8), lambda t, c: dict(
+            path="/partner/meetings/%d/reply" % t.shared()["id"],
+            form={"answer": "accept"})),
+    ("POST", "/partner/meetings/{id}/record-check"):
+        (row(*[404] * 8), lambda t, c: dict(
+            path="/partner/meetings/%d/record-check" % t.shared()["id"],
+            form={"check": "accurate"})),
+    ("POST", "/partner/meetings/{id}/actions/{aid}/done"):
+        (row(*[404] * 8), lambda t, c: dict(
+            path="/partner/meetings/%d/actions/1/done" % t.shared()["id"],
+            form={})),
+    ("GET", "/partner/{token}"):
+        (row(*[404] * 8), fixed("/partner/%s" % BAD_SECRET)),
+    ("POST", "/partner/{token}/code"):
+        (row(*[404] * 8), fixed("/partner/%s/code" % BAD_SECRET, form={},
+                                no_csrf=True)),
+    ("POST", "/partner/{token}/sign-in"):
+        (row(*[404] * 8), fixed("/partner/%s/sign-in" % BAD_SECRET,
+                                form={"code": "123456"}, no_csrf=True)),
     # ---- statistics, reviews, conferences, bank holidays ------------------
     ("GET", "/api/v1/stats"): (STAFF_API, fixed("/api/v1/stats")),
     ("GET", "/api/v1/stats.csv"): (STAFF_API, fixed("/api/v1/stats.csv")),
@@ -474,6 +514,11 @@ ROUTES = {
         path="/directory/contacts/%d" % t.spare_contact)),
     ("POST", "/directory/contacts/{id}"): (ADMIN, lambda t, c: dict(
         path="/directory/contacts/%d" % t.spare_contact, form={})),
+    # Nothing to turn off for the spare contact: 404 for its admin.
+    ("POST", "/directory/contacts/{id}/authenticator-reset"):
+        (row(403, 403, 403, 404, 403, 403, LOGIN, LOGIN),
+         lambda t, c: dict(path="/directory/contacts/%d/authenticator-reset"
+                           % t.spare_contact, form={})),
     ("GET", "/directory/organisations/new"): (ADMIN, fixed(
         "/directory/organisations/new")),
     ("POST", "/directory/organisations/new"): (ADMIN, fixed(

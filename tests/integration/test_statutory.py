@@ -184,7 +184,8 @@ class StatutoryTest(unittest.TestCase):
             "enforce_chair_eligibility": False,
             "record_retention_months": None,
             "mfa_required_for_everyone": False,
-            "require_approval_single_agency": False, **CHASE_DEFAULTS})
+            "require_approval_single_agency": False,
+            "partner_access_working_days": 10, **CHASE_DEFAULTS})
         # Before: education absent does not make a discussion partial, and
         # the figures know nothing of education.
         d1 = self.discussion("2026-11-02", "absent", "2026-10-30")
@@ -209,7 +210,8 @@ class StatutoryTest(unittest.TestCase):
                              "enforce_chair_eligibility": False,
             "record_retention_months": None,
             "mfa_required_for_everyone": False,
-            "require_approval_single_agency": False, **CHASE_DEFAULTS})
+            "require_approval_single_agency": False,
+            "partner_access_working_days": 10, **CHASE_DEFAULTS})
         self.assertEqual(self.settings(), s)
         before, after = ct.query(
             self.db, "SELECT before, after FROM audit_log WHERE action = "
@@ -476,7 +478,8 @@ class StatutoryTest(unittest.TestCase):
             "enforce_chair_eligibility": True,
             "record_retention_months": None,
             "mfa_required_for_everyone": False,
-            "require_approval_single_agency": False, **CHASE_DEFAULTS})
+            "require_approval_single_agency": False,
+            "partner_access_working_days": 10, **CHASE_DEFAULTS})
         self.assertEqual(self.state()[3], base[3] + 1)
         st, _, html = ct.form("GET", self.srv.base,
                               "/admin/settings?done=1", cookie=cookie)

@@ -28,6 +28,15 @@ struct verr;
 #define AUTHORITY_RETENTION_MIN	12
 #define AUTHORITY_RETENTION_MAX	1200
 
+/* The chase thresholds' settings (docs/chasers.md; bounds in chaser.h), in
+ * the order reminder, escalation, same-day reminder, same-day escalation:
+ * X(JSON name, unit). The admin page lists the same. */
+#define AUTHORITY_CHASE_FIELDS(X)					\
+	X("chase_reminder_hours", "hours")				\
+	X("chase_escalation_hours", "hours")				\
+	X("chase_same_day_reminder_minutes", "minutes")			\
+	X("chase_same_day_escalation_minutes", "minutes")
+
 /*
  * The settings of authority id as a JSON object {"id", then one member per
  * field}. The caller owns the result; NULL when there is no such authority

@@ -30,7 +30,7 @@ struct db;
 /* Each escalation threshold is at least 1 and below its reminder's. */
 
 #define CHASER_LOOK_MS		5000	/* between scans */
-#define CHASER_RETRY_MS		30000	/* after a failed connection */
+#define CHASER_RETRY_MS	30000	/* after a failed connection */
 #define CHASER_BATCH		200	/* candidates a scan looks at */
 
 struct chaser_thresholds {

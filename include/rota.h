@@ -9,6 +9,7 @@
 #ifndef CONVENE_ROTA_H
 #define CONVENE_ROTA_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -45,8 +46,8 @@ int	 rota_get(struct db *db, const struct auth_user *u, long id,
 int	 rota_put(struct db *db, const struct auth_user *u, long id,
 	    json_t *body, json_t **out, struct verr *e);
 
-/* Check entries e[0..n) are in order-independent non-overlapping windows:
- * -1 with *a, *b set to two overlapping indexes (a < b), else 0. Pure. */
+/* Do two of the windows r[0..n) share a second (in any order)? -1 with
+ * *a < *b the first such pair, else 0 (a and b untouched). Pure. */
 int	 rota_overlap(const struct rota_entry *r, size_t n, size_t *a,
 	    size_t *b);
 

@@ -16,8 +16,12 @@ struct web_errors;
 
 /* Add "at_risk_panel" to the meeting page's data d (nothing when no
  * agency is at risk and nothing was chased or called). 0 or -1. */
-int	 web_duty_meeting_view(struct http_req *rq, const struct discussion *m,
-	    json_t *d, const struct web_errors *we);
+int	 web_duty_meeting_view(struct http_req *rq,
+	    const struct discussion *m, json_t *d, const struct web_errors *we);
+/* Add "evidence" {chases, calls} (when there is any) to the attendance
+ * page's data d: what was tried, beside the absence reason. 0 or -1. */
+int	 web_duty_evidence(struct http_req *rq, const struct discussion *m,
+	    json_t *d);
 /* Add "at_risk" (the meetings at risk, soonest first) to the home page's
  * data d. 0 or -1. */
 int	 web_duty_home_view(struct http_req *rq, json_t *d);

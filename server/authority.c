@@ -474,16 +474,17 @@ approval_save(struct db *db, const char *aid, json_t *v)
 static const struct chase_setting {
 	const char	*name;		/* JSON member and column */
 	const char	*unit;
-	int		 min, max;
 } chase_settings[] = {
-	{ "chase_reminder_hours", "hours", CHASER_REMINDER_HOURS_MIN,
-	  CHASER_REMINDER_HOURS_MAX },
-	{ "chase_escalation_hours", "hours", CHASER_REMINDER_HOURS_MIN,
-	  CHASER_REMINDER_HOURS_MAX - 1 },
-	{ "chase_same_day_reminder_minutes", "minutes",
-	  CHASER_SAME_DAY_REMINDER_MIN, CHASER_SAME_DAY_REMINDER_MAX },
-	{ "chase_same_day_escalation_minutes", "minutes", 1,
-	  CHASER_SAME_DAY_REMINDER_MAX - 1 },
+#define X(name, unit)	{ name, unit },
+	AUTHORITY_CHASE_FIELDS(X)
+#undef X
+};
+/* Their bounds, in the same order. */
+static const int chase_bounds[][2] = {
+	{ CHASER_REMINDER_HOURS_MIN, CHASER_REMINDER_HOURS_MAX },
+	{ CHASER_REMINDER_HOURS_MIN, CHASER_REMINDER_HOURS_MAX - 1 },
+	{ CHASER_SAME_DAY_REMINDER_MIN, CHASER_SAME_DAY_REMINDER_MAX },
+	{ 1, CHASER_SAME_DAY_REMINDER_MAX - 1 },
 };
 #define NCHASE	(sizeof(chase_settings) / sizeof(chase_settings[0]))
 
@@ -524,11 +525,12 @@ static int
 chase_check(json_t *v, size_t k, struct verr *e)
 {
 	const struct chase_setting *c = &chase_settings[k];
+	int min = chase_bounds[k][0], max = chase_bounds[k][1];
 
-	if (!json_is_integer(v) || json_integer_value(v) < c->min ||
-	    json_integer_value(v) > c->max)
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
 		return verr_set(e, 422, c->name, "%s: must be a whole number "
-		    "of %s from %d to %d", c->name, c->unit, c->min, c->max);
+		    "of %s from %d to %d", c->name, c->unit, min, max);
 	return 0;
 }
 

@@ -57,7 +57,7 @@ chaser_next(const struct chaser_due *d, time_t now, time_t starts,
 	return now >= d->escalation_at ? CHASER_ESCALATE : CHASER_NOTHING;
 }
 
-/* ---- one chase ------------------------------------------------------------ */
+/* ---- one chase --------------------------------------------------------- */
 
 /* What a chase's emails say: no child data, ever. */
 struct chase {
@@ -67,7 +67,7 @@ struct chase {
 	char	 case_ref[64];
 	char	 when[WHEN_MAX];
 	char	 link[512];
-	char	 org[ID_LEN];	/* the organisation escalated to; "" none */
+	char	 org[ID_LEN];	/* escalated to; "" none */
 	long	 discussion;
 };
 
@@ -105,7 +105,8 @@ queue_notice(struct db *db, const struct chase *c, long participant,
     enum notice_kind kind, const char *to, const char *subject,
     const char *text)
 {
-	return notice_queue(db, c->discussion, participant, kind, to, subject, text);
+	return notice_queue(db, c->discussion, participant, kind, to, subject,
+	    text);
 }
 
 /* The reminder: one email to each invitee of the agency who has not
@@ -194,8 +195,8 @@ escalate(struct db *db, const struct chase *c)
 		    "social worker who will.\n\n"
 		    "The meeting (sign-in needed): %s\n", c->when, c->case_ref,
 		    org, c->agency_name, c->link);
-		if (queue_notice(db, c, 0, NOTICE_CHASE_ESCALATION, duty, subject,
-		    text) != 0)
+		if (queue_notice(db, c, 0, NOTICE_CHASE_ESCALATION, duty,
+		    subject, text) != 0)
 			goto out;
 		sent++;
 	}
@@ -284,7 +285,7 @@ fail:
 	return -1;
 }
 
-/* ---- the scan ------------------------------------------------------------- */
+/* ---- the scan ---------------------------------------------------------- */
 
 enum {
 	C_ID, C_AGENCY, C_BOOKED, C_STARTS, C_REM_H, C_ESC_H, C_REM_M,

@@ -131,7 +131,7 @@ h_acceptance_csv(struct http_req *rq, struct http_resp *rs)
 	return acceptance(rq, rs, 1);
 }
 
-/* ---- the rota ------------------------------------------------------------- */
+/* ---- the rota ---------------------------------------------------------- */
 
 static int
 h_rota_get(struct http_req *rq, struct http_resp *rs)
@@ -167,7 +167,7 @@ h_on_duty(struct http_req *rq, struct http_resp *rs)
 	return http_json(rs, 200, json_pack("{s:o}", "organisations", o));
 }
 
-/* ---- chases and calls ----------------------------------------------------- */
+/* ---- chases and calls -------------------------------------------------- */
 
 static int
 h_chases(struct http_req *rq, struct http_resp *rs)

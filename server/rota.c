@@ -210,8 +210,8 @@ write_rota(struct db *db, const struct auth_user *u, const char *sid,
 		ltime_format_utc(a[i].starts_at, s, sizeof(s));
 		ltime_format_utc(a[i].ends_at, t, sizeof(t));
 		if (db_cmd(db, "INSERT INTO duty_rota (organisation_id, "
-		    "contact_id, starts_at, ends_at, created_by) VALUES ($1, $2, "
-		    "$3, $4, $5)", 5, p) != 0)
+		    "contact_id, starts_at, ends_at, created_by) VALUES ($1, "
+		    "$2, $3, $4, $5)", 5, p) != 0)
 			return -1;
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include "str.h"
 #include "vocab.h"
 #include "web.h"
+#include "web_duty.h"
 
 static const char *const attendances[] = { "attended", "Attended",
 	"contributed", "Sent information", "apologies", "Apologies",
@@ -295,6 +296,10 @@ attend_page(struct http_req *rq, struct http_resp *rs, long id,
 	    "can_add_action", nact < MEETING_MAX_ACTIONS);
 	json_object_set_new(d, "actions", actions_view(rq, we, m, nact));
 	after_fields(rq, we, m, d);
+	if (web_duty_evidence(rq, m, d) != 0) {
+		json_decref(d);
+		return rs->status = 500;
+	}
 	json_object_set_new(d, "back", json_pack("{s:s, s:o}", "text", "Back",
 	    "href", json_sprintf("/meetings/%ld", id)));
 	if (we != NULL)

@@ -92,6 +92,53 @@ agency_items(json_t *agencies, json_t *codes)
 	return items;
 }
 
+/* The chase thresholds (docs/chasers.md): their labels, in the order of
+ * AUTHORITY_CHASE_FIELDS. */
+static const char *const chase_labels[] = {
+	"Remind an agency that has not accepted, before the meeting",
+	"Ask its duty contact to send someone, before the meeting",
+	"For a meeting booked the same day: remind, before the meeting",
+	"For a meeting booked the same day: ask the duty contact, before the "
+	"meeting",
+};
+static const char *const chase_names[] = {
+#define X(name, unit)	name,
+	AUTHORITY_CHASE_FIELDS(X)
+#undef X
+};
+static const char *const chase_units[] = {
+#define X(name, unit)	unit,
+	AUTHORITY_CHASE_FIELDS(X)
+#undef X
+};
+#define NCHASE	(sizeof(chase_names) / sizeof(chase_names[0]))
+
+/* The four fields as text inputs with their unit. */
+static json_t *
+chase_view(const struct web_errors *we, json_t *shown)
+{
+	char v[24];
+	json_t *a = json_array(), *f, *j;
+	size_t i;
+
+	for (i = 0; i < NCHASE; i++) {
+		j = json_object_get(shown, chase_names[i]);
+		if (json_is_integer(j))
+			snprintf(v, sizeof(v), "%lld",
+			    (long long)json_integer_value(j));
+		else
+			str_copy(v, json_is_string(j) ? json_string_value(j) :
+			    "", sizeof(v));
+		f = web_fld(we, chase_names[i], chase_labels[i], NULL, v);
+		json_object_set_new(f, "width",
+		    json_string("govuk-input--width-3"));
+		json_object_set_new(f, "suffix", json_string(chase_units[i]));
+		json_object_set_new(f, "inputmode", json_string("numeric"));
+		json_array_append_new(a, f);
+	}
+	return a;
+}
+
 /*
  * The page. shown: the values to show (the stored settings, or what was
  * submitted when it had errors); we: those errors, or NULL.
@@ -157,6 +204,7 @@ settings_page(struct http_req *rq, struct http_resp *rs, json_t *shown,
 	json_object_set_new(f, "items", web_choices(FIELD_APPROVAL,
 	    approval_pairs, appr));
 	json_object_set_new(f, "legend_size", json_string("m"));
+	json_object_set_new(d, "chase_fields", chase_view(we, shown));
 	json_object_set_new(d, "done", json_boolean(done));
 	json_decref(agencies);
 	status = we != NULL && web_errors_any(we) ? 422 : 200;
@@ -181,6 +229,25 @@ web_authority_form(struct http_req *rq, struct http_resp *rs)
 	    strcmp(done, "1") == 0);
 	json_decref(s);
 	return status;
+}
+
+/* The chase thresholds given (absent: an older form, left as they are);
+ * what is not a number stays text, which the field's check refuses. */
+static void
+chase_settings_in(struct http_req *rq, json_t *in)
+{
+	char v[24];
+	size_t i;
+	long n;
+
+	for (i = 0; i < NCHASE; i++) {
+		if (web_field(rq, chase_names[i], v, sizeof(v))[0] == '\0')
+			continue;
+		if (str_to_long(v, 0, 100000, &n) == 0)
+			json_object_set_new(in, chase_names[i], json_integer(n));
+		else
+			json_object_set_new(in, chase_names[i], json_string(v));
+	}
 }
 
 /* The form as the API's JSON object. A target that is not a number stays
@@ -220,6 +287,7 @@ form_settings(struct http_req *rq)
 		    json_boolean(appr[0] == 'y'));
 	else if (appr[0] != '\0')
 		json_object_set_new(in, FIELD_APPROVAL, json_string(appr));
+	chase_settings_in(rq, in);
 	return in;
 }
 
@@ -228,7 +296,11 @@ web_authority_post(struct http_req *rq, struct http_resp *rs)
 {
 	static const char *const map[] = { FIELD_AGENCIES, FIELD_AGENCIES,
 		FIELD_TARGET, FIELD_TARGET, FIELD_CHAIR, FIELD_CHAIR, FIELD_MFA,
-		FIELD_MFA, FIELD_APPROVAL, FIELD_APPROVAL, NULL };
+		FIELD_MFA, FIELD_APPROVAL, FIELD_APPROVAL,
+#define X(name, unit)	name, name,
+		AUTHORITY_CHASE_FIELDS(X)
+#undef X
+		NULL };
 	struct web_errors we;
 	struct verr e = { 0 };
 	json_t *in, *out = NULL;
@@ -256,7 +328,12 @@ web_authority_post(struct http_req *rq, struct http_resp *rs)
 			web_errors_free(&we);
 			return web_fail(rq, rs, &e);
 		}
-		web_error_verr(&we, &e, map);
+		if (strstr(e.msg, "less than") != NULL)
+			web_error(&we, e.field, NULL, "Ask the duty contact "
+			    "closer to the meeting than the reminder: this "
+			    "number must be smaller than the reminder's");
+		else
+			web_error_verr(&we, &e, map);
 	}
 	if (web_errors_any(&we))
 		status = settings_page(rq, rs, in, &we, 0);

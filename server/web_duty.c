@@ -173,6 +173,25 @@ web_duty_meeting_view(struct http_req *rq, const struct discussion *m,
 }
 
 int
+web_duty_evidence(struct http_req *rq, const struct discussion *m,
+    json_t *d)
+{
+	struct verr e = { 0 };
+	json_t *v = NULL, *chases, *calls;
+
+	if (calls_at_risk(rq->db, &rq->user, m->id, NULL, &v, &e) != 0)
+		return -1;
+	chases = json_object_get(v, "chases");
+	calls = json_object_get(v, "calls");
+	if (json_array_size(chases) + json_array_size(calls) > 0)
+		json_object_set_new(d, "evidence", json_pack("{s:o, s:o}",
+		    "chases", rows_with_when(chases, "sent_at", 1), "calls",
+		    rows_with_when(calls, "called_at", 0)));
+	json_decref(v);
+	return 0;
+}
+
+int
 web_duty_home_view(struct http_req *rq, json_t *d)
 {
 	char when[96], names[TITLE_MAX];
@@ -185,8 +204,8 @@ web_duty_home_view(struct http_req *rq, json_t *d)
 		return -1;
 	for (i = 0; i < json_array_size(l); i++) {
 		o = json_array_get(l, i);
-		web_when(json_string_value(json_object_get(o, "starts_at")), when,
-		    sizeof(when));
+		web_when(json_string_value(json_object_get(o, "starts_at")),
+		    when, sizeof(when));
 		json_object_set_new(o, "when", json_string(when));
 		a = json_object_get(o, "agencies");
 		names[0] = '\0';
@@ -459,7 +478,8 @@ rota_body(struct http_req *rq, struct web_errors *we, json_t *cur)
 	if (web_field(rq, "new_contact", v, sizeof(v))[0] != '\0') {
 		if (str_to_long(v, 1, MODEL_ID_MAX, &cid) != 0)
 			web_error(we, "new_contact", NULL, "Select a contact");
-		if (web_datetime(rq, we, "new_start", "the start", &from) == 0 &&
+		if (web_datetime(rq, we, "new_start", "the start",
+		    &from) == 0 &&
 		    web_datetime(rq, we, "new_end", "the end", &until) == 0 &&
 		    ltime_format(from, s, sizeof(s)) == 0 &&
 		    ltime_format(until, t, sizeof(t)) == 0)

@@ -22,6 +22,7 @@ import datetime
 import email
 import email.policy
 import glob
+import itertools
 import os
 import re
 import sys
@@ -68,6 +69,7 @@ def subject(raw):
 
 class ChasersTest(unittest.TestCase):
     maxDiff = None
+    refs = itertools.count(int(time.time()))
 
     @classmethod
     def setUpClass(cls):
@@ -162,13 +164,14 @@ class ChasersTest(unittest.TestCase):
         self.fail("no invite with an RSVP link to %s" % addr)
 
     def book(self, starts):
-        b = {"case_ref": "CH-%d" % int(time.time()),
+        b = {"case_ref": "CH-%d" % next(self.refs),
              "children": [{"name": n, "date_of_birth": d}
                           for n, d in CHILDREN],
              "kind": "meeting",
              "reason": "Nursery saw marks on %s (born %s)" % CHILDREN[0],
-             "concern_received_at": utc_min(datetime.datetime.now(UTC) -
-                                            datetime.timedelta(hours=1)),
+             "concern_received_at": utc_min(min(
+                 datetime.datetime.now(UTC), starts) -
+                 datetime.timedelta(hours=1)),
              "starts_at": utc_min(starts), "duration_minutes": 60,
              "format": "video",
              "participants": [
@@ -183,7 +186,8 @@ class ChasersTest(unittest.TestCase):
     def web_at_risk(self, m):
         """The meeting page's at-risk panel and its "Log a call" form, and
         the home page's list, for the worker signed in."""
-        cookie = ct.sign_in(self.srv.base, "ch-sw", self.sw_pw)
+        cookie = self.sw_cookie = ct.sign_in(self.srv.base, "ch-sw",
+                                             self.sw_pw)
         csrf = ct.session_csrf(self.db, cookie)
         page = "/meetings/%d" % m["id"]
         st, _, html = ct.form("GET", self.srv.base, page, cookie=cookie)
@@ -220,6 +224,26 @@ class ChasersTest(unittest.TestCase):
         self.assertIn("Call to an agency logged", html)
         self.assertNotRegex(html, r"<td[^>]*>\d{4}-\d\d-\d\dT")
         self.assertIn("The call has been logged.", html)
+
+    def attendance_evidence(self):
+        # The attendance page (once a meeting has started) shows what was
+        # tried, beside the absence reason: a call logged on one held an
+        # hour ago.
+        past = self.book(datetime.datetime.now(UTC).replace(
+            second=0, microsecond=0) - datetime.timedelta(hours=1))
+        st, _, b = self.call("POST", "/api/v1/meetings/%d/calls" %
+                             past["id"], self.sw,
+                             {"agency": "health", "called_at": utc_min(
+                                 datetime.datetime.now(UTC)),
+                              "spoke_to": "Ward sister Kim",
+                              "outcome": "cannot_attend"})
+        self.assertEqual(st, 201, b)
+        st, _, html = ct.form("GET", self.srv.base, "/meetings/%d/attendance"
+                              % past["id"], cookie=self.sw_cookie)
+        self.assertEqual(st, 200, html)
+        ev = html[html.index("data-evidence"):]
+        ev = ev[:ev.index("</div>")]
+        self.assertIn("spoke to Ward sister Kim: Cannot attend", ev)
 
     # ---- the test -----------------------------------------------------------
 
@@ -337,6 +361,26 @@ class ChasersTest(unittest.TestCase):
         self.assertEqual(ct.form("GET", self.srv.base, page,
                                  cookie=ct.sign_in(self.srv.base, "ch-sw",
                                                    self.sw_pw))[0], 403)
+        # the thresholds on the settings page: shown, and out of order
+        # refused in words, nothing changed
+        st, _, html = ct.form("GET", self.srv.base, "/admin/settings",
+                              cookie=cookie)
+        self.assertEqual(st, 200, html)
+        self.assertIn('name="chase_reminder_hours"', html)
+        before = self.call("GET", "/api/v1/authorities/%d/settings" %
+                           self.aid, self.admin)[2]
+        form = [("statutory_agencies", a) for a in
+                before["statutory_agencies"]] + [
+            ("discussion_target_working_days", "1"),
+            ("enforce_chair_eligibility", "no"),
+            ("chase_same_day_reminder_minutes", "30"),
+            ("chase_same_day_escalation_minutes", "45")]
+        st, _, html = ct.form("POST", self.srv.base, "/admin/settings", form,
+                              cookie=cookie, csrf=csrf)
+        self.assertEqual(st, 422, html)
+        self.assertIn("Ask the duty contact closer to the meeting", html)
+        self.assertEqual(self.call("GET", "/api/v1/authorities/%d/settings"
+                                   % self.aid, self.admin)[2], before)
         # the booking form tags the health contact on duty now
         cookie = ct.sign_in(self.srv.base, "ch-sw", self.sw_pw)
         st, _, html = ct.form("GET", self.srv.base, "/meetings/new",
@@ -451,6 +495,8 @@ class ChasersTest(unittest.TestCase):
                       text)
         st, _, v = self.call("GET", path, self.sw)
         self.assertEqual(v["at_risk"], [])
+
+        self.attendance_evidence()
 
         # No child data in any mail, outbox body, .eml file or log.
         texts = [decoded_text(raw) for _, raw in self.sink.messages()]

@@ -873,6 +873,38 @@ class InvitesTest(unittest.TestCase):
 
     # ---- data minimisation (runs last: z) -----------------------------------
 
+    def chasers_sent(self):
+        """A same-day meeting that health has not accepted, with short
+        chase thresholds and a duty inbox: the reminder and the escalation
+        (docs/chasers.md) join the mail this test reads."""
+        aid = ct.query(self.db, "SELECT authority_id FROM users WHERE "
+                       "username = 'inv-admin'")[0][0]
+        org = ct.query(self.db, "SELECT organisation_id FROM contacts "
+                       "WHERE id = %s", (self.contact["health"],))[0][0]
+        st, _, b = self.call("PUT", "/api/v1/organisations/%d/rota" % org,
+                             self.admin,
+                             {"duty_email": "duty@nhs.example"})
+        self.assertEqual(st, 200, b)
+        st, _, b = self.call("PUT", "/api/v1/authorities/%d/settings" % aid,
+                             self.admin,
+                             {"chase_same_day_reminder_minutes": 120,
+                              "chase_same_day_escalation_minutes": 119})
+        self.assertEqual(st, 200, b)
+        soon = datetime.datetime.now(UTC) + datetime.timedelta(minutes=30)
+        self.book(agencies=("social_care", "health"),
+                  starts=soon.strftime("%Y-%m-%dT%H:%MZ"),
+                  missing_agency_reason="Police already know the family")
+        deadline = time.monotonic() + WAIT
+        kinds = []
+        while time.monotonic() < deadline and len(set(kinds)) < 2:
+            kinds = [k for (k,) in ct.query(
+                self.db, "SELECT kind FROM outbox WHERE kind IN "
+                "('chase_reminder', 'chase_escalation') AND status = "
+                "'sent'")]
+            time.sleep(0.5)
+        self.assertEqual(sorted(set(kinds)),
+                         ["chase_escalation", "chase_reminder"])
+
     def test_z_no_child_data_anywhere(self):
         m = self.book()
         got = self.wait_for(m["uid"], 4)
@@ -890,6 +922,7 @@ class InvitesTest(unittest.TestCase):
                       for _, raw in self.sink.messages()):
             self.assertLess(time.monotonic(), deadline, "no code mail")
             time.sleep(0.2)
+        self.chasers_sent()
         texts = [decoded_text(raw) for _, raw in self.sink.messages()]
         self.assertGreaterEqual(len(texts), 5)
         for t in texts:

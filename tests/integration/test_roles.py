@@ -523,6 +523,10 @@ ROUTES = {
         "/directory/organisations/new")),
     ("POST", "/directory/organisations/new"): (ADMIN, fixed(
         "/directory/organisations/new", form={})),
+    ("GET", "/directory/organisations/{id}/rota"): (ADMIN, lambda t, c: dict(
+        path="/directory/organisations/%d/rota" % t.spare_org)),
+    ("POST", "/directory/organisations/{id}/rota"): (ADMIN, lambda t, c: dict(
+        path="/directory/organisations/%d/rota" % t.spare_org, form={})),
     ("GET", "/directory/organisations/{id}"): (ADMIN, lambda t, c: dict(
         path="/directory/organisations/%d" % t.spare_org)),
     ("POST", "/directory/organisations/{id}"): (ADMIN, lambda t, c: dict(

@@ -133,13 +133,15 @@ web_partner_invitation(struct http_req *rq, struct http_resp *rs, long *pid,
 
 /* ---- signing in ----------------------------------------------------------- */
 
+/* The code page; sso_name (NULL: none) offers the organisation's single
+ * sign-on beside the authenticator app. */
 static int
 code_page(struct http_req *rq, struct http_resp *rs, int status, int totp,
-    const char *error)
+    const char *error, const char *sso_name)
 {
 	struct web_errors we;
 	json_t *d;
-	char action[HTTP_MAX_URI];
+	char action[HTTP_MAX_URI], sso_href[HTTP_MAX_URI];
 
 	web_errors_init(&we);
 	if (error != NULL)
@@ -152,6 +154,12 @@ code_page(struct http_req *rq, struct http_resp *rs, int status, int totp,
 	    "your address in the directory", ""));
 	if (d != NULL && web_errors_any(&we))
 		json_object_set_new(d, "has_errors", json_true());
+	if (d != NULL && sso_name != NULL) {
+		snprintf(sso_href, sizeof(sso_href), "/partner/%s/sso",
+		    rq->params[0]);
+		json_object_set_new(d, "sso_href", json_string(sso_href));
+		json_object_set_new(d, "sso_name", json_string(sso_name));
+	}
 	if (d != NULL)
 		web_errors_put(&we, d);
 	web_errors_free(&we);
@@ -181,7 +189,8 @@ h_start(struct http_req *rq, struct http_resp *rs)
 	    sizeof(org_name))) < 0)
 		return rs->status = 500;
 	if (totp)
-		return code_page(rq, rs, 200, 1, NULL);
+		return code_page(rq, rs, 200, 1, NULL, sso == 0 ? org_name :
+		    NULL);
 	snprintf(action, sizeof(action), "/partner/%s/code", rq->params[0]);
 	snprintf(sso_href, sizeof(sso_href), "/partner/%s/sso", rq->params[0]);
 	return web_page(rq, rs, 200, "partner_start", "Open the meeting pack",
@@ -219,7 +228,7 @@ h_code(struct http_req *rq, struct http_resp *rs)
 		return rs->status;
 	}
 	log_info("partner", "sign-in code sent to contact %ld", cid);
-	return code_page(rq, rs, 200, 0, NULL);
+	return code_page(rq, rs, 200, 0, NULL, NULL);
 }
 
 /* POST /partner/{token}/sign-in: the code; a partner session. */
@@ -258,7 +267,7 @@ h_sign_in(struct http_req *rq, struct http_resp *rs)
 		return code_page(rq, rs, 422, totp, totp ? "The code is wrong "
 		    "or was used already: enter the code your app shows now" :
 		    "The code is wrong, used or more than 10 minutes old: "
-		    "enter the newest code, or ask for another");
+		    "enter the newest code, or ask for another", NULL);
 	}
 	throttle_refund(rq->db, client, who);
 	if (partner_session_create(rq->db, cid, totp ? "totp" : "code", cookie,

@@ -415,6 +415,34 @@ class PartnerSsoTest(unittest.TestCase):
         for (after,) in rows:
             self.assertNotIn(FORCE_SECRET, after)
 
+    def test_h_authenticator_users_are_offered_single_sign_on_too(self):
+        import pyotp
+        b, cb = self.partner_callback("sub-petra")
+        st, loc, _ = b.get(cb)
+        self.assertEqual(st, 303)
+        cookie = {PARTNER_COOKIE: b.cookie(PARTNER_COOKIE)}
+        st, _, page = ct.form("GET", self.srv.base, "/partner/authenticator",
+                              cookies=cookie)
+        self.assertEqual(st, 200, page[:300])
+        secret = re.search(r'id="totp-secret"[^>]*>([A-Z2-7]+)<',
+                           page).group(1)
+        csrf = re.search(r'name="csrf_token" value="([^"]*)"',
+                         page).group(1)
+        st, h, _ = ct.form("POST", self.srv.base, "/partner/authenticator",
+                           {"code": pyotp.TOTP(secret).now(),
+                            "csrf_token": csrf}, cookies=cookie)
+        self.assertEqual(st, 303)
+        # The link now asks for the app's code, and still offers the
+        # force's sign-in, which still works.
+        st, _, page = ct.form("GET", self.srv.base, self.pack_link("police"))
+        self.assertEqual(st, 200)
+        self.assertIn("Enter the code from your authenticator app", page)
+        self.assertIn("Sign in with Northumbria Police", page)
+        b, cb = self.partner_callback("sub-petra")
+        st, loc, body = b.get(cb)
+        self.assertEqual(st, 303, body[:300])
+        self.assertIsNotNone(b.cookie(PARTNER_COOKIE))
+
     def test_zz_no_secrets_or_child_data_in_logs(self):
         log = self.srv.log_text()
         for s in (FORCE_SECRET, STAFF_SECRET, CHILD[0], CHILD[1],

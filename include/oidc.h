@@ -122,6 +122,12 @@ int	 oidc_partner_save(struct db *db, long org_id,
 /* Remove org_id's provider (and its sign-ins under way); 0, 1 when there
  * was none, -1. */
 int	 oidc_partner_remove(struct db *db, long org_id);
+/* Whether verified claims name the invitee whose directory address is
+ * directory_email: a usable "email" equal to it ignoring case, and
+ * "email_verified" not false (absent is accepted, as Entra ID sends none).
+ * 0 yes; 1 no, with a reason naming no value in why. */
+int	 oidc_partner_email_ok(const json_t *claims,
+	    const char *directory_email, char *why, size_t whylen);
 /* [{id, name, agency, issuer}] (caller owns); NULL on error. */
 json_t	*oidc_partner_list(struct db *db);
 

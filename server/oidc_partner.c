@@ -9,8 +9,8 @@
  * request.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit.h"
 #include "db.h"
@@ -105,6 +105,31 @@ oidc_partner_for_contact(struct db *db, long contact_id, long *org_id,
 	}
 	db_res_free(&r);
 	return result;
+}
+
+static int
+refuse(char *why, size_t whylen, const char *msg)
+{
+	str_copy(why, msg, whylen);
+	return 1;
+}
+
+int
+oidc_partner_email_ok(const json_t *claims, const char *directory_email,
+    char *why, size_t whylen)
+{
+	const char *email = json_string_value(json_object_get(claims, "email"));
+
+	if (email == NULL || email[0] == '\0' || strlen(email) > 254 ||
+	    str_has_ctl(email))
+		return refuse(why, whylen, "no usable email claim");
+	if (json_is_false(json_object_get(claims, "email_verified")))
+		return refuse(why, whylen, "email_verified is false");
+	if (directory_email == NULL ||
+	    strcasecmp(directory_email, email) != 0)
+		return refuse(why, whylen, "the email is not the invited "
+		    "contact's");
+	return 0;
 }
 
 static int

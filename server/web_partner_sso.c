@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <sodium.h>
 
@@ -269,30 +268,20 @@ callback_state(struct http_req *rq, struct http_resp *rs,
 }
 
 /*
- * Whether the verified claims are the invited contact: email_verified not
- * false, and email equal (case-blind) to the contact's directory address,
- * the contact still active and in the provider's organisation. 0 yes,
- * 1 no (the reason, without values, in why), -1 error.
+ * Whether the verified claims are the invited contact: the contact still
+ * active and in the provider's organisation, and its directory address
+ * the claims' (oidc_partner_email_ok). 0 yes, 1 no (the reason, without
+ * values, in why), -1 error.
  */
 static int
 claims_are_contact(struct db *db, const json_t *claims,
     const struct psso_pending *pp, char *why, size_t whylen)
 {
-	const char *email = json_string_value(json_object_get(claims, "email"));
 	char cid[24], oid[24];
 	const char *prm[2] = { cid, oid };
 	struct db_res r;
 	int result = 1;
 
-	if (email == NULL || email[0] == '\0' || strlen(email) > 254 ||
-	    str_has_ctl(email)) {
-		str_copy(why, "no usable email claim", whylen);
-		return 1;
-	}
-	if (json_is_false(json_object_get(claims, "email_verified"))) {
-		str_copy(why, "email_verified is false", whylen);
-		return 1;
-	}
 	snprintf(cid, sizeof(cid), "%ld", pp->cid);
 	snprintf(oid, sizeof(oid), "%ld", pp->org_id);
 	if (db_exec(db, &r, "SELECT email FROM contacts WHERE id = $1 AND "
@@ -301,10 +290,9 @@ claims_are_contact(struct db *db, const json_t *claims,
 	if (db_res_rows(&r) != 1)
 		str_copy(why, "the contact has left the organisation or is "
 		    "inactive", whylen);
-	else if (strcasecmp(db_res_get(&r, 0, 0), email) != 0)
-		str_copy(why, "the email is not the invited contact's", whylen);
 	else
-		result = 0;
+		result = oidc_partner_email_ok(claims, db_res_get(&r, 0, 0),
+		    why, whylen);
 	db_res_free(&r);
 	return result;
 }

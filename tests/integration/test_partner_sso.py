@@ -443,6 +443,68 @@ class PartnerSsoTest(unittest.TestCase):
         self.assertEqual(st, 303, body[:300])
         self.assertIsNotNone(b.cookie(PARTNER_COOKIE))
 
+    def test_x_refusals_spend_the_sign_in_budget(self):
+        # Olly, invited to a meeting of his own, is tried with Petra's
+        # force account: 5 refusals (THROTTLE_ACCOUNT_BURST), then 429
+        # before the provider's answer is even looked at.
+        cls = type(self)
+        st, _, m = ct.api("POST", self.srv.base, "/api/v1/meetings",
+                          token=self.sw, json=dict(
+                              {k: v for k, v in self.m.items() if k in (
+                                  "kind", "reason", "format", "location",
+                                  "duration_minutes")},
+                              case_ref="PS-2",
+                              children=[{"name": CHILD[0],
+                                         "date_of_birth": CHILD[1]}],
+                              concern_received_at="%sT09:00" %
+                              datetime.date.today().isoformat(),
+                              starts_at="%sT11:00" % (
+                                  datetime.date.today() +
+                                  datetime.timedelta(days=8)).isoformat(),
+                              participants=[{"contact_id": cls.contact[k]}
+                                            for k in ("social_care", "olly",
+                                                      "health")]))
+        self.assertEqual(st, 201, m)
+        link = self.pack_link("olly")
+        before = self.partner_sessions()
+        for i in range(5):
+            b = Browser()
+            st, loc, _ = b.get(self.srv.base + link + "/sso")
+            self.assertEqual(st, 302)
+            cb = self.at_provider(b, self.force, loc, "sub-petra")
+            self.assert_refused(b.get(cb), 403, "someone other than")
+        b = Browser()
+        st, loc, _ = b.get(self.srv.base + link + "/sso")
+        cb = self.at_provider(b, self.force, loc, "sub-petra")
+        st, h, body = ct.form("GET", self.srv.base, cb[len(self.srv.base):],
+                              cookies={PSSO_COOKIE: b.cookie(PSSO_COOKIE)})
+        self.assertEqual(st, 429, body[:300])
+        self.assertTrue(h.get("Retry-After"))
+        self.assertEqual(self.partner_sessions(), before)
+
+    def test_y_removed_provider_is_no_longer_offered_or_used(self):
+        b, cb = self.partner_callback("sub-petra")	# under way
+        out = ct.cli(self.db, "oidc", "partner-remove", "Northumbria Police")
+        self.assertIn("removed", out)
+        try:
+            st, _, page = ct.form("GET", self.srv.base,
+                                  self.pack_link("police"))
+            self.assertEqual(st, 200)
+            self.assertNotIn("Sign in with", page)
+            st, _, _ = ct.form("GET", self.srv.base,
+                               self.pack_link("police") + "/sso")
+            self.assertEqual(st, 404)
+            # The sign-in under way was dropped with the provider.
+            st, _, body = b.get(cb)
+            self.assertEqual(st, 400, body[:300])
+            self.assertIsNone(b.cookie(PARTNER_COOKIE))
+            self.assertTrue(ct.query(self.db, "SELECT 1 FROM audit_log "
+                                     "WHERE action = 'oidc.partner_remove'"))
+        finally:
+            ct.cli(self.db, "oidc", "partner-set", "Northumbria Police",
+                   "--issuer", self.force, "--client-id", "convene-force",
+                   "--client-secret-file", self.force_secret)
+
     def test_zz_no_secrets_or_child_data_in_logs(self):
         log = self.srv.log_text()
         for s in (FORCE_SECRET, STAFF_SECRET, CHILD[0], CHILD[1],

@@ -176,8 +176,8 @@ org_of(struct db *db, const char *ref, long *org_id)
 	if (rc < 0)
 		return cli_fail("could not read the directory");
 	if (rc == 1)
-		return cli_fail("ORGANISATION: no organisation of the directory "
-		    "has that id or name");
+		return cli_fail("ORGANISATION: no organisation of the "
+		    "directory has that id or name");
 	if (rc == 2)
 		return cli_fail("ORGANISATION: several organisations have that "
 		    "name (one per agency); give its id");
@@ -199,10 +199,11 @@ cmd_partner_set(struct db *db, const char *ref, const struct oidc_cli *o)
 	if (o->issuer == NULL || o->client_id == NULL || o->secret_file ==
 	    NULL || o->domains != NULL || o->role_claim != NULL ||
 	    o->team_claim != NULL || o->nmap != 0) {
-		result = cli_fail("usage: convene oidc partner-set ORGANISATION "
-		    "--issuer URL --client-id ID --client-secret-file PATH "
-		    "(no --allowed-domains, --role-claim, --team-claim or --map: "
-		    "a partner provider gives no staff access)");
+		result = cli_fail("usage: convene oidc partner-set "
+		    "ORGANISATION --issuer URL --client-id ID "
+		    "--client-secret-file PATH (no --allowed-domains, "
+		    "--role-claim, --team-claim or --map: a partner provider "
+		    "gives no staff access)");
 		goto out;
 	}
 	if ((result = org_of(db, ref, &org)) != 0)
@@ -216,8 +217,8 @@ cmd_partner_set(struct db *db, const char *ref, const struct oidc_cli *o)
 	}
 	if (read_secret(o->secret_file, p.client_secret,
 	    sizeof(p.client_secret)) != 0) {
-		result = cli_fail("--client-secret-file: could not read a secret "
-		    "(one line, at most 1024 bytes) from that file");
+		result = cli_fail("--client-secret-file: could not read a "
+		    "secret (one line, at most 1024 bytes) from that file");
 		goto out;
 	}
 	if (oidc_partner_save(db, org, &p, err, sizeof(err)) != 0) {

@@ -46,8 +46,8 @@
 #define PSSO_CODE_MAX		2048	/* bytes of an authorisation code */
 #define PSSO_REFUSED		"your organisation's sign-in could not be " \
 				"used for this invitation: open the link in " \
-				"your invitation again and ask for an emailed " \
-				"code"
+				"your invitation again and ask for an " \
+				"emailed code"
 
 /* What a pending partner sign-in holds. */
 struct psso_pending {
@@ -132,9 +132,9 @@ pending_take(struct db *db, const char *state, struct psso_pending *pp)
 	int result = 1;
 
 	if (auth_hash_hex(state, hash, sizeof(hash)) != 0 ||
-	    db_exec(db, &r, "DELETE FROM oidc_partner_pending WHERE state_hash "
-	    "= $1 RETURNING organisation_id, participant_id, contact_id, nonce, "
-	    "verifier, expires_at > now()", 1, p) != 0)
+	    db_exec(db, &r, "DELETE FROM oidc_partner_pending WHERE "
+	    "state_hash = $1 RETURNING organisation_id, participant_id, "
+	    "contact_id, nonce, verifier, expires_at > now()", 1, p) != 0)
 		return -1;
 	if (db_res_rows(&r) == 1 && db_res_bool(&r, 0, 5)) {
 		pp->org_id = db_res_long(&r, 0, 0, 0);
@@ -199,7 +199,8 @@ h_psso_start(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	if (rc > 0) {
 		status = http_error(rq, rs, 404, NULL, "your organisation does "
-		    "not sign in with single sign-on here: use an emailed code");
+		    "not sign in with single sign-on here: use an emailed "
+		    "code");
 		goto out;
 	}
 	if (oidc_discover(p.issuer, authz, token, sizeof(authz)) != 0) {
@@ -249,8 +250,8 @@ callback_state(struct http_req *rq, struct http_resp *rs,
 		    "not complete; open the link in your invitation again");
 	if (!web_sso_random_ok(cookie) || sodium_memcmp(cookie, state,
 	    OIDC_RANDOM_LEN) != 0) {
-		log_warn("partner", "single sign-on callback refused: state not "
-		    "from this browser");
+		log_warn("partner", "single sign-on callback refused: state "
+		    "not from this browser");
 		return http_error(rq, rs, 400, "state", "this sign-in was not "
 		    "started in this browser; open the link in your invitation "
 		    "again");
@@ -369,8 +370,9 @@ static int
 provider_error(struct http_req *rq, struct http_resp *rs, const char *error)
 {
 	log_warn("partner", "the provider refused the sign-in (%s)",
-	    strlen(error) < 40 && strspn(error, "abcdefghijklmnopqrstuvwxyz_") ==
-	    strlen(error) ? error : "unrecognised error");
+	    strlen(error) < 40 && strspn(error,
+	    "abcdefghijklmnopqrstuvwxyz_") == strlen(error) ? error :
+	    "unrecognised error");
 	return http_error(rq, rs, 403, NULL, "your organisation's sign-in "
 	    "service did not sign you in");
 }
@@ -435,9 +437,9 @@ h_psso_callback(struct http_req *rq, struct http_resp *rs)
 	if ((rc = claims_are_contact(rq->db, claims, &pp, why,
 	    sizeof(why))) != 0) {
 		if (rc > 0) {
-			log_warn("partner", "single sign-on refused for contact "
-			    "%ld (organisation %ld): %s", pp.cid, pp.org_id,
-			    why);
+			log_warn("partner", "single sign-on refused for "
+			    "contact %ld (organisation %ld): %s", pp.cid,
+			    pp.org_id, why);
 			status = http_error(rq, rs, 403, NULL, "you signed in "
 			    "with your organisation as someone other than the "
 			    "person this invitation was sent to; nothing has "

@@ -393,6 +393,16 @@ class PartnerSsoTest(unittest.TestCase):
                    "--issuer", self.staff, "--client-id", "convene-staff",
                    "--client-secret-file", self.staff_secret)
         self.assertIn("staff sign-in", e.exception.stderr)
+        # ... either way round.
+        with self.assertRaises(ct.CliError) as e:
+            ct.cli(self.db, "oidc", "set", "north", "--issuer", self.force,
+                   "--client-id", "convene-force", "--client-secret-file",
+                   self.force_secret, "--allowed-domains", "police.example",
+                   "--map", "admin=x")
+        self.assertIn("partner organisation's sign-in", e.exception.stderr)
+        self.assertEqual(ct.query(
+            self.db, "SELECT client_id FROM oidc_providers")[0][0],
+            "convene-staff")
         # Staff settings are refused for a partner provider.
         with self.assertRaises(ct.CliError):
             ct.cli(self.db, "oidc", "partner-set", "Northumbria Police",

@@ -453,6 +453,23 @@ class PartnerSsoTest(unittest.TestCase):
         self.assertEqual(st, 303, body[:300])
         self.assertIsNotNone(b.cookie(PARTNER_COOKIE))
 
+    def test_i_id_token_checks_apply(self):
+        # The staff sign-in's id_token checks run for partners too: an
+        # attacker re-signing the force's token for another audience, or
+        # breaking its signature, gets nothing.
+        before = self.partner_sessions()
+        try:
+            for mode, why in (("aud", "audience"), ("sig", "signature")):
+                self.control(self.force, "tamper", mode=mode)
+                b, cb = self.partner_callback("sub-petra")
+                self.assert_refused(b.get(cb), 403, "could not be used "
+                                    "for this invitation")
+                self.assertIsNone(b.cookie(PARTNER_COOKIE))
+                self.wait_log(why)
+        finally:
+            self.control(self.force, "tamper", mode="")
+        self.assertEqual(self.partner_sessions(), before)
+
     def test_x_refusals_spend_the_sign_in_budget(self):
         # Olly, invited to a meeting of his own, is tried with Petra's
         # force account: 5 refusals (THROTTLE_ACCOUNT_BURST), then 429

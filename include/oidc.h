@@ -97,6 +97,40 @@ int	 oidc_provider_remove(struct db *db, const char *code);
  * (caller owns); NULL on error. Nothing secret. */
 json_t	*oidc_provider_list(struct db *db);
 
+/*
+ * Partners' organisations (oidc_partner.c, sql/040): providers kept apart
+ * from the staff ones above. Only issuer, client_id and client_secret of
+ * struct oidc_provider are used; authority_code holds "organisation N"
+ * for the log lines.
+ */
+/* The organisation named by ref (its id, or its exact name): 0 with
+ * *org_id, 1 none, 2 the name is several organisations', -1 error. */
+int	 oidc_partner_org_find(struct db *db, const char *ref, long *org_id);
+/* The provider of organisation org_id (and the organisation's name into
+ * name when not NULL): 0 found, 1 none, -1 error. */
+int	 oidc_partner_load(struct db *db, long org_id, struct oidc_provider *p,
+	    char *name, size_t namelen);
+/* The partner provider of contact_id's organisation: 0 with *org_id and
+ * the organisation's name, 1 none, -1 error. */
+int	 oidc_partner_for_contact(struct db *db, long contact_id,
+	    long *org_id, char *name, size_t namelen);
+/* Store p for org_id with its audit entry, one transaction; refused when
+ * a staff provider has the same issuer and client id. 0, or -1 with err
+ * set. */
+int	 oidc_partner_save(struct db *db, long org_id,
+	    const struct oidc_provider *p, char *err, size_t errlen);
+/* Remove org_id's provider (and its sign-ins under way); 0, 1 when there
+ * was none, -1. */
+int	 oidc_partner_remove(struct db *db, long org_id);
+/* Whether verified claims name the invitee whose directory address is
+ * directory_email: a usable "email" equal to it ignoring case, and
+ * "email_verified" not false (absent is accepted, as Entra ID sends none).
+ * 0 yes; 1 no, with a reason naming no value in why. */
+int	 oidc_partner_email_ok(const json_t *claims,
+	    const char *directory_email, char *why, size_t whylen);
+/* [{id, name, agency, issuer}] (caller owns); NULL on error. */
+json_t	*oidc_partner_list(struct db *db);
+
 /* The provider's endpoints from discovery (cached); 0 on success. */
 int	 oidc_discover(const char *issuer, char *authz, char *token,
 	    size_t len);

@@ -69,6 +69,7 @@ extern const struct route enquiry_routes[];	/* server/enquiry_api.c */
 extern const struct route action_routes[];	/* server/actions.c */
 extern const struct route due_routes[];		/* server/due.c */
 extern const struct route partner_routes[];	/* server/web_partner.c */
+extern const struct route partner_sso_routes[]; /* web_partner_sso.c */
 extern const struct route duty_routes[];	/* server/duty_api.c */
 
 #endif

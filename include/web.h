@@ -36,6 +36,7 @@
 struct agency_list;
 struct app;
 struct auth_user;
+struct buf;
 struct db;
 struct discussion;
 struct discussion_summary;
@@ -180,6 +181,23 @@ int	 web_discussion_load(struct http_req *rq, struct http_resp *rs,
 json_t	*web_discussion_row(const struct discussion *d);
 /* A tag view {code, text, colour} for a classification; NULL for NULL. */
 json_t	*web_class_tag(const char *code);
+
+/* web_partner.c: the invitation named by the path's pack token (the
+ * route's first parameter), open to its contact: 0 with the participant,
+ * contact and discussion, else -1 with the answer sent. */
+int	 web_partner_invitation(struct http_req *rq, struct http_resp *rs,
+	    long *pid, long *cid, long *did);
+/* Set the partner session cookie (value "" and max_age 0 clear it). */
+int	 web_partner_cookie(struct http_req *rq, struct http_resp *rs,
+	    const char *value, int max_age);
+/* web_sso.c: the authorisation request (code, PKCE S256, state, nonce)
+ * onto b; 0, -1 when b is full. */
+int	 web_sso_authorize_url(struct buf *b, const char *authz,
+	    const char *client_id, const char *redirect_uri, const char *state,
+	    const char *nonce, const char *challenge);
+/* 1 when s is OIDC_RANDOM_LEN base64url characters, as oidc_random makes
+ * them (a state, from a query or a cookie). */
+int	 web_sso_random_ok(const char *s);
 
 /* ---- handlers (route table in web.c) ------------------------------------ */
 

@@ -1,6 +1,8 @@
 /*
  * oidc_cli: `convene oidc set|remove|list`, the operator's way to connect
- * an authority to its identity provider (docs/operations.md). The client
+ * an authority to its identity provider, and `convene oidc partner-set|
+ * partner-remove|partner-list` for a partner organisation's
+ * (docs/operations.md, docs/partners.md). The client
  * secret is read from a file, so it is in no shell history nor process
  * list, and is never printed back.
  */
@@ -164,6 +166,106 @@ out:
 	return result;
 }
 
+/* The organisation named on the command line: 0 with *org_id, else the
+ * exit status with the message printed. */
+static int
+org_of(struct db *db, const char *ref, long *org_id)
+{
+	int rc = oidc_partner_org_find(db, ref, org_id);
+
+	if (rc < 0)
+		return cli_fail("could not read the directory");
+	if (rc == 1)
+		return cli_fail("ORGANISATION: no organisation of the "
+		    "directory has that id or name");
+	if (rc == 2)
+		return cli_fail("ORGANISATION: several organisations have that "
+		    "name (one per agency); give its id");
+	return 0;
+}
+
+/* `convene oidc partner-set ORGANISATION --issuer URL --client-id ID
+ * --client-secret-file PATH`: no domains, roles or teams, which are
+ * staff settings and mean nothing for a partner. */
+static int
+cmd_partner_set(struct db *db, const char *ref, const struct oidc_cli *o)
+{
+	struct oidc_provider p;
+	char err[256];
+	long org = 0;
+	int result = 1;
+
+	memset(&p, 0, sizeof(p));
+	if (o->issuer == NULL || o->client_id == NULL || o->secret_file ==
+	    NULL || o->domains != NULL || o->role_claim != NULL ||
+	    o->team_claim != NULL || o->nmap != 0) {
+		result = cli_fail("usage: convene oidc partner-set "
+		    "ORGANISATION --issuer URL --client-id ID "
+		    "--client-secret-file PATH (no --allowed-domains, "
+		    "--role-claim, --team-claim or --map: a partner provider "
+		    "gives no staff access)");
+		goto out;
+	}
+	if ((result = org_of(db, ref, &org)) != 0)
+		goto out;
+	result = 1;
+	if (str_copy(p.issuer, o->issuer, sizeof(p.issuer)) >=
+	    sizeof(p.issuer) || str_copy(p.client_id, o->client_id,
+	    sizeof(p.client_id)) >= sizeof(p.client_id)) {
+		result = cli_fail("--issuer or --client-id: too long");
+		goto out;
+	}
+	if (read_secret(o->secret_file, p.client_secret,
+	    sizeof(p.client_secret)) != 0) {
+		result = cli_fail("--client-secret-file: could not read a "
+		    "secret (one line, at most 1024 bytes) from that file");
+		goto out;
+	}
+	if (oidc_partner_save(db, org, &p, err, sizeof(err)) != 0) {
+		result = cli_fail(err);
+		goto out;
+	}
+	printf("partner single sign-on set for organisation %ld (issuer %s)\n",
+	    org, p.issuer);
+	result = 0;
+out:
+	sodium_memzero(&p, sizeof(p));
+	return result;
+}
+
+static int
+cmd_partner_remove(struct db *db, const char *ref)
+{
+	long org = 0;
+	int rc;
+
+	if ((rc = org_of(db, ref, &org)) != 0)
+		return rc;
+	if ((rc = oidc_partner_remove(db, org)) < 0)
+		return cli_fail("could not remove the provider");
+	printf(rc == 0 ? "partner single sign-on removed for organisation "
+	    "%ld\n" : "organisation %ld had no single sign-on\n", org);
+	return 0;
+}
+
+static int
+cmd_partner_list(struct db *db)
+{
+	json_t *a, *e;
+	size_t i;
+
+	if ((a = oidc_partner_list(db)) == NULL)
+		return cli_fail("could not read the providers");
+	json_array_foreach(a, i, e)
+		printf("%" JSON_INTEGER_FORMAT "\t%s\t%s\t%s\n",
+		    json_integer_value(json_object_get(e, "id")),
+		    json_string_value(json_object_get(e, "agency")),
+		    json_string_value(json_object_get(e, "name")),
+		    json_string_value(json_object_get(e, "issuer")));
+	json_decref(a);
+	return 0;
+}
+
 int
 oidc_cli_run(struct db *db, int argc, char **argv, const struct oidc_cli *o)
 {
@@ -191,6 +293,13 @@ oidc_cli_run(struct db *db, int argc, char **argv, const struct oidc_cli *o)
 		json_decref(a);
 		return 0;
 	}
+	if (strcmp(verb, "partner-set") == 0 && argc == 3)
+		return cmd_partner_set(db, argv[2], o);
+	if (strcmp(verb, "partner-remove") == 0 && argc == 3)
+		return cmd_partner_remove(db, argv[2]);
+	if (strcmp(verb, "partner-list") == 0 && argc == 2)
+		return cmd_partner_list(db);
 	return cli_fail("usage: convene oidc set AUTHORITY ... | oidc remove "
-	    "AUTHORITY | oidc list");
+	    "AUTHORITY | oidc list | oidc partner-set ORGANISATION ... | oidc "
+	    "partner-remove ORGANISATION | oidc partner-list");
 }

@@ -111,6 +111,23 @@ validate(const struct oidc_provider *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 when a partner organisation's provider has the same issuer and
+ * client id, 0 not, -1 error. */
+static int
+partner_registration(struct db *db, const struct oidc_provider *p)
+{
+	struct db_res r;
+	const char *prm[2] = { p->issuer, p->client_id };
+	int n;
+
+	if (db_exec(db, &r, "SELECT 1 FROM oidc_partner_providers WHERE "
+	    "issuer = $1 AND client_id = $2", 2, prm) != 0)
+		return -1;
+	n = db_res_rows(&r);
+	db_res_free(&r);
+	return n > 0 ? 1 : 0;
+}
+
 int
 oidc_provider_save(struct db *db, struct oidc_provider *p, char *err,
     size_t errlen)
@@ -118,7 +135,7 @@ oidc_provider_save(struct db *db, struct oidc_provider *p, char *err,
 	struct db_res r;
 	json_t *after = NULL;
 	const char *prm[10];
-	int result = -1;
+	int rc, result = -1;
 
 	db_res_init(&r);
 	if (validate(p, err, errlen) != 0)
@@ -131,6 +148,15 @@ oidc_provider_save(struct db *db, struct oidc_provider *p, char *err,
 	    "SELECT id FROM i UNION ALL SELECT id FROM authorities WHERE "
 	    "code = $1 LIMIT 1", 1, prm) != 0 || db_res_rows(&r) != 1)
 		goto fail;
+	/* One registration never serves partners and staff (sql/040). */
+	if ((rc = partner_registration(db, p)) < 0)
+		goto fail;
+	if (rc > 0) {
+		err_set(err, errlen, "--client-id: this registration is a "
+		    "partner organisation's sign-in; register a separate client "
+		    "for staff");
+		goto out;
+	}
 	prm[0] = db_res_get(&r, 0, 0);
 	prm[1] = p->issuer;
 	prm[2] = p->client_id;

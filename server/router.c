@@ -22,6 +22,7 @@ static const struct route *const tables[] = {
 	record_pdf_routes,
 	sso_routes,
 	partner_routes,
+	partner_sso_routes,
 	web_routes,
 };
 

@@ -18,6 +18,7 @@
 #include "meeting.h"
 #include "mfa.h"
 #include "model.h"
+#include "oidc.h"
 #include "partner.h"
 #include "router.h"
 #include "rsvp.h"
@@ -32,9 +33,9 @@
 #define WINDOW_CLOSED	"access to this meeting's pack has ended; ask the " \
 			"social worker if you need the record"
 
-static int
-set_cookie(struct http_req *rq, struct http_resp *rs, const char *value,
-    int max_age)
+int
+web_partner_cookie(struct http_req *rq, struct http_resp *rs,
+    const char *value, int max_age)
 {
 	char c[256];
 
@@ -102,11 +103,9 @@ access_ok(struct http_req *rq, struct http_resp *rs, long cid, long id,
 	return rc == 0 ? 0 : -1;
 }
 
-/* The invitation named by the path's token, open to its contact: 0 with
- * the participant, contact and discussion, else -1 with the answer sent. */
-static int
-invitation(struct http_req *rq, struct http_resp *rs, long *pid, long *cid,
-    long *did)
+int
+web_partner_invitation(struct http_req *rq, struct http_resp *rs, long *pid,
+    long *cid, long *did)
 {
 	unsigned char key[RSVP_KEY_BYTES];
 	long unused;
@@ -134,13 +133,15 @@ invitation(struct http_req *rq, struct http_resp *rs, long *pid, long *cid,
 
 /* ---- signing in ----------------------------------------------------------- */
 
+/* The code page; sso_name (NULL: none) offers the organisation's single
+ * sign-on beside the authenticator app. */
 static int
 code_page(struct http_req *rq, struct http_resp *rs, int status, int totp,
-    const char *error)
+    const char *error, const char *sso_name)
 {
 	struct web_errors we;
 	json_t *d;
-	char action[HTTP_MAX_URI];
+	char action[HTTP_MAX_URI], sso_href[HTTP_MAX_URI];
 
 	web_errors_init(&we);
 	if (error != NULL)
@@ -153,6 +154,12 @@ code_page(struct http_req *rq, struct http_resp *rs, int status, int totp,
 	    "your address in the directory", ""));
 	if (d != NULL && web_errors_any(&we))
 		json_object_set_new(d, "has_errors", json_true());
+	if (d != NULL && sso_name != NULL) {
+		snprintf(sso_href, sizeof(sso_href), "/partner/%s/sso",
+		    rq->params[0]);
+		json_object_set_new(d, "sso_href", json_string(sso_href));
+		json_object_set_new(d, "sso_name", json_string(sso_name));
+	}
 	if (d != NULL)
 		web_errors_put(&we, d);
 	web_errors_free(&we);
@@ -161,28 +168,35 @@ code_page(struct http_req *rq, struct http_resp *rs, int status, int totp,
 }
 
 /* GET /partner/{token}: the pack link; signed in already as its contact:
- * straight to the pack. */
+ * straight to the pack. When the contact's organisation has its own
+ * identity provider, the page offers it beside the emailed code
+ * (web_partner_sso.c). */
 static int
 h_start(struct http_req *rq, struct http_resp *rs)
 {
 	struct partner pa;
-	char action[HTTP_MAX_URI];
-	long pid, cid, did;
-	int totp;
+	char action[HTTP_MAX_URI], sso_href[HTTP_MAX_URI], org_name[201];
+	long pid, cid, did, org;
+	int totp, sso;
 
-	if (invitation(rq, rs, &pid, &cid, &did) != 0)
+	if (web_partner_invitation(rq, rs, &pid, &cid, &did) != 0)
 		return rs->status;
 	if (partner_session_load(rq->db, http_cookie(rq, PARTNER_COOKIE),
 	    &pa) == 0 && pa.contact_id == cid)
 		return web_redirectf(rs, "/partner/meetings/%ld", did);
-	if ((totp = partner_totp_enrolled(rq->db, cid)) < 0)
+	if ((totp = partner_totp_enrolled(rq->db, cid)) < 0 ||
+	    (sso = oidc_partner_for_contact(rq->db, cid, &org, org_name,
+	    sizeof(org_name))) < 0)
 		return rs->status = 500;
 	if (totp)
-		return code_page(rq, rs, 200, 1, NULL);
+		return code_page(rq, rs, 200, 1, NULL, sso == 0 ? org_name :
+		    NULL);
 	snprintf(action, sizeof(action), "/partner/%s/code", rq->params[0]);
+	snprintf(sso_href, sizeof(sso_href), "/partner/%s/sso", rq->params[0]);
 	return web_page(rq, rs, 200, "partner_start", "Open the meeting pack",
-	    json_pack("{s:s, s:s}", "action", action, "code_href",
-	    action));
+	    json_pack("{s:s, s:s, s:s?, s:s?}", "action", action, "code_href",
+	    action, "sso_href", sso == 0 ? sso_href : NULL, "sso_name",
+	    sso == 0 ? org_name : NULL));
 }
 
 /* POST /partner/{token}/code: email a code to the contact's directory
@@ -193,7 +207,7 @@ h_code(struct http_req *rq, struct http_resp *rs)
 	long pid, cid, did;
 	int rc;
 
-	if (invitation(rq, rs, &pid, &cid, &did) != 0)
+	if (web_partner_invitation(rq, rs, &pid, &cid, &did) != 0)
 		return rs->status;
 	if ((rc = partner_totp_enrolled(rq->db, cid)) != 0) {
 		if (rc < 0)
@@ -214,7 +228,7 @@ h_code(struct http_req *rq, struct http_resp *rs)
 		return rs->status;
 	}
 	log_info("partner", "sign-in code sent to contact %ld", cid);
-	return code_page(rq, rs, 200, 0, NULL);
+	return code_page(rq, rs, 200, 0, NULL, NULL);
 }
 
 /* POST /partner/{token}/sign-in: the code; a partner session. */
@@ -227,7 +241,7 @@ h_sign_in(struct http_req *rq, struct http_resp *rs)
 	long pid, cid, did, retry = 0;
 	int rc, totp;
 
-	if (invitation(rq, rs, &pid, &cid, &did) != 0)
+	if (web_partner_invitation(rq, rs, &pid, &cid, &did) != 0)
 		return rs->status;
 	if (http_client_addr(rq, client, sizeof(client)) != 0)
 		str_copy(client, "unknown", sizeof(client));
@@ -253,12 +267,12 @@ h_sign_in(struct http_req *rq, struct http_resp *rs)
 		return code_page(rq, rs, 422, totp, totp ? "The code is wrong "
 		    "or was used already: enter the code your app shows now" :
 		    "The code is wrong, used or more than 10 minutes old: "
-		    "enter the newest code, or ask for another");
+		    "enter the newest code, or ask for another", NULL);
 	}
 	throttle_refund(rq->db, client, who);
 	if (partner_session_create(rq->db, cid, totp ? "totp" : "code", cookie,
 	    sizeof(cookie), &pa) != 0 ||
-	    set_cookie(rq, rs, cookie, PARTNER_MAX_SECONDS) != 0)
+	    web_partner_cookie(rq, rs, cookie, PARTNER_MAX_SECONDS) != 0)
 		return rs->status = 500;
 	log_info("partner", "contact %ld signed in", cid);
 	return web_redirectf(rs, "/partner/meetings/%ld", did);
@@ -276,7 +290,7 @@ h_sign_out(struct http_req *rq, struct http_resp *rs)
 		return http_error(rq, rs, 403, "csrf_token", "this form had "
 		    "expired: reload the page and try again");
 	partner_session_end(rq->db, &pa);
-	set_cookie(rq, rs, "", 0);
+	web_partner_cookie(rq, rs, "", 0);
 	return web_page(rq, rs, 200, "partner_signed_out", "You have signed "
 	    "out", json_object());
 }

@@ -36,6 +36,7 @@
 #include "router.h"
 #include "session.h"
 #include "str.h"
+#include "web.h"
 
 #define SSO_COOKIE	"convene_sso"
 #define SSO_PENDING_MAX	"10000"	/* sign-ins under way, all authorities */
@@ -84,6 +85,24 @@ put_param(struct buf *b, const char *name, const char *value)
 	put_escaped(b, value);
 }
 
+int
+web_sso_authorize_url(struct buf *b, const char *authz, const char *client_id,
+    const char *redirect_uri, const char *state, const char *nonce,
+    const char *challenge)
+{
+	buf_puts(b, authz);
+	buf_puts(b, strchr(authz, '?') != NULL ? "&" : "?");
+	buf_puts(b, "response_type=code");
+	put_param(b, "client_id", client_id);
+	put_param(b, "redirect_uri", redirect_uri);
+	put_param(b, "scope", "openid email profile");
+	put_param(b, "state", state);
+	put_param(b, "nonce", nonce);
+	put_param(b, "code_challenge", challenge);
+	put_param(b, "code_challenge_method", "S256");
+	return b->failed ? -1 : 0;
+}
+
 static int
 redirect_uri(const struct http_req *rq, char *out, size_t outlen)
 {
@@ -91,10 +110,8 @@ redirect_uri(const struct http_req *rq, char *out, size_t outlen)
 	    rq->app->cfg.base_url) >= (int)outlen ? -1 : 0;
 }
 
-/* 1 when s is OIDC_RANDOM_LEN base64url characters, as oidc_random
- * makes them. */
-static int
-random_ok(const char *s)
+int
+web_sso_random_ok(const char *s)
 {
 	return s != NULL && strlen(s) == OIDC_RANDOM_LEN &&
 	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -220,17 +237,9 @@ web_sso_start(struct http_req *rq, struct http_resp *rs)
 			status = 500;
 		goto out;
 	}
-	buf_puts(&url, authz);
-	buf_puts(&url, strchr(authz, '?') != NULL ? "&" : "?");
-	buf_puts(&url, "response_type=code");
-	put_param(&url, "client_id", p.client_id);
-	put_param(&url, "redirect_uri", ruri);
-	put_param(&url, "scope", "openid email profile");
-	put_param(&url, "state", state);
-	put_param(&url, "nonce", nonce);
-	put_param(&url, "code_challenge", challenge);
-	put_param(&url, "code_challenge_method", "S256");
-	if (url.failed || sso_cookie(rq, rs, state, OIDC_PENDING_SECONDS) != 0 ||
+	if (web_sso_authorize_url(&url, authz, p.client_id, ruri, state, nonce,
+	    challenge) != 0 ||
+	    sso_cookie(rq, rs, state, OIDC_PENDING_SECONDS) != 0 ||
 	    http_resp_header(rs, "Location", buf_cstr(&url)) != 0)
 		goto out;
 	str_copy(rs->content_type, "text/plain", sizeof(rs->content_type));
@@ -570,10 +579,10 @@ callback_state(struct http_req *rq, struct http_resp *rs, long *authority_id,
 	const char *cookie = http_cookie(rq, SSO_COOKIE);
 	int rc;
 
-	if (!random_ok(state))
+	if (!web_sso_random_ok(state))
 		return http_error(rq, rs, 400, "state", "this sign-in link is "
 		    "not complete; start signing in again");
-	if (!random_ok(cookie) || sodium_memcmp(cookie, state,
+	if (!web_sso_random_ok(cookie) || sodium_memcmp(cookie, state,
 	    OIDC_RANDOM_LEN) != 0) {
 		log_warn("sso", "callback refused: state not from this browser");
 		return http_error(rq, rs, 400, "state", "this sign-in was not "

@@ -283,6 +283,14 @@ ROUTES = {
     ("POST", "/partner/{token}/sign-in"):
         (row(*[404] * 8), fixed("/partner/%s/sign-in" % BAD_SECRET,
                                 form={"code": "123456"}, no_csrf=True)),
+    # Partner single sign-on (test_partner_sso.py signs a partner in): a
+    # forged pack token opens nothing; a callback without a pending
+    # sign-in of this browser is 400 for everybody, staff sessions
+    # included.
+    ("GET", "/partner/{token}/sso"):
+        (row(*[404] * 8), fixed("/partner/%s/sso" % BAD_SECRET)),
+    ("GET", "/partner/sso/callback"):
+        (row(*[400] * 8), fixed("/partner/sso/callback?code=x&state=y")),
     # ---- statistics, reviews, conferences, bank holidays ------------------
     ("GET", "/api/v1/stats"): (STAFF_API, fixed("/api/v1/stats")),
     ("GET", "/api/v1/stats.csv"): (STAFF_API, fixed("/api/v1/stats.csv")),

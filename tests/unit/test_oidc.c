@@ -3,7 +3,8 @@
  * the random values, the email domain check, every claim check at and
  * around its limit, role mapping, and signature verification with keys
  * made here by libcjose (valid, unknown kid, tampered, alg none, HS256
- * keyed with the public key, a key of the wrong type).
+ * keyed with the public key, a key of the wrong type), and the partner
+ * single sign-on's email rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -319,6 +320,56 @@ test_jws_verify(void **state)
 	cjose_jwk_release(oct);
 }
 
+/* A partner's claims against the invitee's directory address. */
+static void
+test_partner_email(void **state)
+{
+	char why[160], big[300];
+	json_t *c;
+
+	(void)state;
+	c = json_pack("{s:s, s:b}", "email", "Petra@Police.Example",
+	    "email_verified", 1);
+	assert_int_equal(oidc_partner_email_ok(c, "petra@police.example", why,
+	    sizeof(why)), 0);
+	assert_int_equal(oidc_partner_email_ok(c, "olly@police.example", why,
+	    sizeof(why)), 1);
+	assert_string_equal(why, "the email is not the invited contact's");
+	/* A prefix or a longer address is another address. */
+	assert_int_equal(oidc_partner_email_ok(c, "petra@police.example.org",
+	    why, sizeof(why)), 1);
+	assert_int_equal(oidc_partner_email_ok(c, "petra@police.exampl", why,
+	    sizeof(why)), 1);
+	assert_int_equal(oidc_partner_email_ok(c, NULL, why, sizeof(why)), 1);
+	json_decref(c);
+	/* email_verified absent (Entra ID): accepted; false: refused. */
+	c = json_pack("{s:s}", "email", "petra@police.example");
+	assert_int_equal(oidc_partner_email_ok(c, "petra@police.example", why,
+	    sizeof(why)), 0);
+	json_object_set_new(c, "email_verified", json_false());
+	assert_int_equal(oidc_partner_email_ok(c, "petra@police.example", why,
+	    sizeof(why)), 1);
+	assert_string_equal(why, "email_verified is false");
+	json_decref(c);
+	/* No email, not a string, empty, control characters, too long. */
+	c = json_pack("{s:s}", "sub", "x");
+	assert_int_equal(oidc_partner_email_ok(c, "petra@police.example", why,
+	    sizeof(why)), 1);
+	assert_string_equal(why, "no usable email claim");
+	json_object_set_new(c, "email", json_integer(1));
+	assert_int_equal(oidc_partner_email_ok(c, "1", why, sizeof(why)), 1);
+	json_object_set_new(c, "email", json_string(""));
+	assert_int_equal(oidc_partner_email_ok(c, "", why, sizeof(why)), 1);
+	json_object_set_new(c, "email", json_string("petra@police.example\n"));
+	assert_int_equal(oidc_partner_email_ok(c, "petra@police.example\n",
+	    why, sizeof(why)), 1);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	json_object_set_new(c, "email", json_string(big));
+	assert_int_equal(oidc_partner_email_ok(c, big, why, sizeof(why)), 1);
+	json_decref(c);
+}
+
 int
 main(void)
 {
@@ -330,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_map_role),
 		cmocka_unit_test(test_jws_verify),
+		cmocka_unit_test(test_partner_email),
 	};
 
 	if (sodium_init() < 0)

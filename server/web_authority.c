@@ -97,9 +97,8 @@ agency_items(json_t *agencies, json_t *codes)
 static const char *const chase_labels[] = {
 	"Remind an agency that has not accepted, before the meeting",
 	"Ask its duty contact to send someone, before the meeting",
-	"For a meeting booked the same day: remind, before the meeting",
-	"For a meeting booked the same day: ask the duty contact, before the "
-	"meeting",
+	"Booked the same day: remind, before the meeting",
+	"Booked the same day: ask its duty contact, before the meeting",
 };
 static const char *const chase_names[] = {
 #define X(name, unit)	name,

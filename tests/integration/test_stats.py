@@ -1106,6 +1106,27 @@ class StatsTest(unittest.TestCase):
                       'to=2025-12-31"', html)
         self.assertIn('href="/api/v1/stats/section47.csv?from=2025-11-01'
                       '&amp;to=2025-12-31"', html)
+        # Acceptance and chasers by organisation (docs/chasers.md), from
+        # the page with its session. Over all booked meetings not
+        # cancelled (docs/statistics.md), so counted here the same way.
+        self.assertIn('href="/api/v1/stats/acceptance.csv"', html)
+        st, h, text = ct.form("GET", self.srv.base,
+                              "/api/v1/stats/acceptance.csv",
+                              cookie=self.cookies["st-mgr"])
+        self.assertEqual(st, 200, text)
+        acc = {r["organisation"]: r for r in csv.DictReader(
+            io.StringIO(text))}
+        want = ct.query(self.db, "SELECT count(*) FILTER (WHERE "
+                        "p.partstat = 'ACCEPTED'), count(*) FILTER (WHERE "
+                        "p.partstat = 'DECLINED') FROM participants p JOIN "
+                        "discussions d ON d.id = p.discussion_id WHERE "
+                        "d.kind = 'meeting' AND d.status <> 'cancelled' AND "
+                        "p.removed_at IS NULL AND coalesce(p.email, '') <> "
+                        "'' AND p.organisation = 'Northshire Police'")[0]
+        self.assertGreater(want[0], 0)
+        self.assertEqual((acc["Northshire Police"]["accepted"],
+                          acc["Northshire Police"]["declined"]),
+                         (str(want[0]), str(want[1])))
         # The page and the CSV agree.
         rows = self.csv_rows("/api/v1/stats.csv?" + RANGE)
         self.assertEqual((int(rows[0]["held"]), int(rows[0]["missing_health"]),

@@ -89,6 +89,14 @@ int	 oidc_provider_load(struct db *db, const char *code, long id,
 	    struct oidc_provider *p);
 /* Store p for authority p->authority_code (made when missing), in one
  * transaction with its audit entry. 0, or -1 with err set. */
+/* The issuer, client id and secret of a registration, each checked and
+ * named by its option; 0 or -1 with err set. */
+int	 oidc_registration_check(const struct oidc_provider *p, char *err,
+	    size_t errlen);
+/* 1 when a partner (partner != 0) or staff provider already has p's issuer
+ * and client id: one registration may not serve both. 0 not, -1 error. */
+int	 oidc_registration_taken(struct db *db, const struct oidc_provider *p,
+	    int partner);
 int	 oidc_provider_save(struct db *db, struct oidc_provider *p,
 	    char *err, size_t errlen);
 /* Remove the authority's provider; 0, 1 when there was none, -1. */

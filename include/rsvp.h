@@ -31,6 +31,8 @@ int	 rsvp_answer_parse(const char *s, enum rsvp_answer *out);
 const char *rsvp_answer_word(enum rsvp_answer a);
 /* The iTIP PARTSTAT an answer records: "ACCEPTED", "DECLINED", "TENTATIVE". */
 const char *rsvp_partstat(enum rsvp_answer a);
+/* A PARTSTAT (or NULL) as pages show it: "Accepted", ..., "No reply yet". */
+const char *rsvp_partstat_words(const char *partstat);
 
 /* Pure signing with an explicit key (unit-tested). sign: 0 on success.
  * verify: 0 when the MAC is right and now < expiry (*pid, *sequence,

@@ -70,6 +70,40 @@ err_set(char *err, size_t errlen, const char *msg)
 	return -1;
 }
 
+int
+oidc_registration_check(const struct oidc_provider *p, char *err,
+    size_t errlen)
+{
+	if (!oidc_url_allowed(p->issuer))
+		return err_set(err, errlen, "--issuer: an https:// URL (or "
+		    "http://127.0.0.1 for a provider on this machine)");
+	if (p->client_id[0] == '\0' || str_has_ctl(p->client_id))
+		return err_set(err, errlen, "--client-id: required");
+	if (p->client_secret[0] == '\0' || str_has_ctl(p->client_secret))
+		return err_set(err, errlen, "--client-secret-file: a file "
+		    "holding the secret on one line");
+	return 0;
+}
+
+int
+oidc_registration_taken(struct db *db, const struct oidc_provider *p,
+    int partner)
+{
+	struct db_res r;
+	const char *prm[2] = { p->issuer, p->client_id };
+	int n;
+
+	/* Two constant statements: a table name cannot be a parameter. */
+	if (db_exec(db, &r, partner ? "SELECT 1 FROM oidc_partner_providers "
+	    "WHERE issuer = $1 AND client_id = $2" : "SELECT 1 FROM "
+	    "oidc_providers WHERE issuer = $1 AND client_id = $2", 2,
+	    prm) != 0)
+		return -1;
+	n = db_res_rows(&r);
+	db_res_free(&r);
+	return n > 0 ? 1 : 0;
+}
+
 /* Checks in C before the write, each naming its option. */
 static int
 validate(const struct oidc_provider *p, char *err, size_t errlen)
@@ -80,14 +114,8 @@ validate(const struct oidc_provider *p, char *err, size_t errlen)
 	    != strlen(p->authority_code) || p->authority_code[0] == '\0')
 		return err_set(err, errlen, "AUTHORITY: a code of a-z, 0-9, "
 		    "_ and -");
-	if (!oidc_url_allowed(p->issuer))
-		return err_set(err, errlen, "--issuer: an https:// URL (or "
-		    "http://127.0.0.1 for a provider on this machine)");
-	if (p->client_id[0] == '\0' || str_has_ctl(p->client_id))
-		return err_set(err, errlen, "--client-id: required");
-	if (p->client_secret[0] == '\0' || str_has_ctl(p->client_secret))
-		return err_set(err, errlen, "--client-secret-file: a file "
-		    "holding the secret on one line");
+	if (oidc_registration_check(p, err, errlen) != 0)
+		return -1;
 	if (d[0] == '\0' || strspn(d, "abcdefghijklmnopqrstuvwxyz0123456789"
 	    ".,-") != strlen(d))
 		return err_set(err, errlen, "--allowed-domains: lower-case "
@@ -111,23 +139,6 @@ validate(const struct oidc_provider *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* 1 when a partner organisation's provider has the same issuer and
- * client id, 0 not, -1 error. */
-static int
-partner_registration(struct db *db, const struct oidc_provider *p)
-{
-	struct db_res r;
-	const char *prm[2] = { p->issuer, p->client_id };
-	int n;
-
-	if (db_exec(db, &r, "SELECT 1 FROM oidc_partner_providers WHERE "
-	    "issuer = $1 AND client_id = $2", 2, prm) != 0)
-		return -1;
-	n = db_res_rows(&r);
-	db_res_free(&r);
-	return n > 0 ? 1 : 0;
-}
-
 int
 oidc_provider_save(struct db *db, struct oidc_provider *p, char *err,
     size_t errlen)
@@ -149,7 +160,7 @@ oidc_provider_save(struct db *db, struct oidc_provider *p, char *err,
 	    "code = $1 LIMIT 1", 1, prm) != 0 || db_res_rows(&r) != 1)
 		goto fail;
 	/* One registration never serves partners and staff (sql/040). */
-	if ((rc = partner_registration(db, p)) < 0)
+	if ((rc = oidc_registration_taken(db, p, 1)) < 0)
 		goto fail;
 	if (rc > 0) {
 		err_set(err, errlen, "--client-id: this registration is a "

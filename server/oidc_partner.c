@@ -132,37 +132,6 @@ oidc_partner_email_ok(const json_t *claims, const char *directory_email,
 	return 0;
 }
 
-static int
-validate(const struct oidc_provider *p, char *err, size_t errlen)
-{
-	if (!oidc_url_allowed(p->issuer))
-		return err_set(err, errlen, "--issuer: an https:// URL (or "
-		    "http://127.0.0.1 for a provider on this machine)");
-	if (p->client_id[0] == '\0' || str_has_ctl(p->client_id))
-		return err_set(err, errlen, "--client-id: required");
-	if (p->client_secret[0] == '\0' || str_has_ctl(p->client_secret))
-		return err_set(err, errlen, "--client-secret-file: a file "
-		    "holding the secret on one line");
-	return 0;
-}
-
-/* 1 when a staff provider has the same registration (issuer and client
- * id): one registration may not serve both staff and partners. */
-static int
-staff_registration(struct db *db, const struct oidc_provider *p)
-{
-	struct db_res r;
-	const char *prm[2] = { p->issuer, p->client_id };
-	int n;
-
-	if (db_exec(db, &r, "SELECT 1 FROM oidc_providers WHERE issuer = $1 "
-	    "AND client_id = $2", 2, prm) != 0)
-		return -1;
-	n = db_res_rows(&r);
-	db_res_free(&r);
-	return n > 0 ? 1 : 0;
-}
-
 int
 oidc_partner_save(struct db *db, long org_id, const struct oidc_provider *p,
     char *err, size_t errlen)
@@ -173,10 +142,10 @@ oidc_partner_save(struct db *db, long org_id, const struct oidc_provider *p,
 	    p->client_secret };
 	int rc, result = -1;
 
-	if (validate(p, err, errlen) != 0)
+	if (oidc_registration_check(p, err, errlen) != 0)
 		return -1;
 	snprintf(oid, sizeof(oid), "%ld", org_id);
-	if (db_begin(db) != 0 || (rc = staff_registration(db, p)) < 0)
+	if (db_begin(db) != 0 || (rc = oidc_registration_taken(db, p, 0)) < 0)
 		goto fail;
 	if (rc > 0) {
 		err_set(err, errlen, "--client-id: this registration is a "

@@ -54,6 +54,20 @@ rsvp_partstat(enum rsvp_answer a)
 	return (unsigned)a <= RSVP_TENTATIVE ? partstats[a] : "NEEDS-ACTION";
 }
 
+const char *
+rsvp_partstat_words(const char *partstat)
+{
+	if (partstat == NULL)
+		return "No reply yet";
+	if (strcmp(partstat, "ACCEPTED") == 0)
+		return "Accepted";
+	if (strcmp(partstat, "DECLINED") == 0)
+		return "Declined";
+	if (strcmp(partstat, "TENTATIVE") == 0)
+		return "Tentative";
+	return "No reply yet";
+}
+
 int
 rsvp_token_sign(const unsigned char key[RSVP_KEY_BYTES], long pid,
     long sequence, time_t expires, char *out, size_t outlen)

@@ -20,6 +20,7 @@
 #include "meeting.h"
 #include "model.h"
 #include "partner.h"
+#include "rsvp.h"
 #include "str.h"
 #include "vocab.h"
 #include "web.h"
@@ -50,25 +51,13 @@ scheduled(struct http_req *rq, struct http_resp *rs,
 	return -1;
 }
 
-static const char *
-response_text(const char *partstat)
-{
-	if (strcmp(partstat, "ACCEPTED") == 0)
-		return "Accepted";
-	if (strcmp(partstat, "DECLINED") == 0)
-		return "Declined";
-	if (strcmp(partstat, "TENTATIVE") == 0)
-		return "Tentative";
-	return "No reply yet";
-}
-
 static json_t *
 person_view(const struct participant *p)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}",
 	    "id", (json_int_t)p->id, "name", txt(p->name), "organisation",
 	    txt(p->organisation), "role", txt(p->role), "email", txt(p->email),
-	    "response", response_text(txt(p->response)), "attendance",
+	    "response", rsvp_partstat_words(txt(p->response)), "attendance",
 	    web_attendance_name(p->attendance), "attendance_code",
 	    txt(p->attendance), "removed", p->removed, "on_day",
 	    p->added_on_day);

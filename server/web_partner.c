@@ -297,20 +297,6 @@ h_sign_out(struct http_req *rq, struct http_resp *rs)
 
 /* ---- the pack ------------------------------------------------------------- */
 
-static const char *
-answer_words(const char *partstat)
-{
-	if (partstat == NULL)
-		return "No reply yet";
-	if (strcmp(partstat, "ACCEPTED") == 0)
-		return "Accepted";
-	if (strcmp(partstat, "DECLINED") == 0)
-		return "Declined";
-	if (strcmp(partstat, "TENTATIVE") == 0)
-		return "Tentative";
-	return "No reply yet";
-}
-
 static json_t *
 children_view(const struct discussion *m)
 {
@@ -346,7 +332,7 @@ invitees_view(const struct discussion *m, long pid)
 		    "name", p->name ? p->name : "", "organisation",
 		    p->organisation ? p->organisation : "", "agency",
 		    web_agency_name(p->agency), "reply", p->user_id ?
-		    "Organiser" : answer_words(p->response), "me",
+		    "Organiser" : rsvp_partstat_words(p->response), "me",
 		    p->id == pid));
 	}
 	return a;

@@ -14,6 +14,7 @@
 #define DB_POOL_MAX	32
 
 #define DB_PREPARED_MAX	128	/* statements kept prepared per connection */
+#define DB_PIPELINE_MAX	32	/* messages sent before their results are read */
 
 struct db_prepared;
 
@@ -22,6 +23,11 @@ struct db {
 	struct db_prepared *prep;	/* what this connection has prepared */
 	int	 nprep;
 	int	 in_tx;
+	int	 begin_pending;	/* BEGIN not sent yet: it goes with the next
+				 * statement */
+	int	 npend;		/* messages sent in pipeline mode, unread */
+	int	 pend_prep[DB_PIPELINE_MAX];	/* each one's prepared slot
+						 * when it prepares, or -1 */
 	int	 broken;	/* connection lost: the pool reconnects it */
 	int	 starved;	/* a statement failed for want of disk, memory
 				 * or connections (SQLSTATE class 53) since
@@ -48,6 +54,19 @@ int	 db_exec(struct db *db, struct db_res *r, const char *sql,
 int	 db_cmd(struct db *db, const char *sql, int nparams,
 	    const char *const *params);
 const char *db_last_sqlstate(void);
+/*
+ * A statement whose result nobody reads (an audit row, an outbox row, a
+ * derived column): inside a transaction it is sent with the next statement
+ * or the COMMIT, in the same round trip, and a failure shows there (the
+ * transaction is then aborted, and db_commit fails). Outside one it runs
+ * at once. Only for statements whose failure is not an input error: the
+ * caller of the statement that reports it cannot tell whose it was.
+ */
+int	 db_defer(struct db *db, const char *sql, int nparams,
+	    const char *const *params);
+/* Send what is deferred (and a pending BEGIN) now; -1 when any of it
+ * failed. For code that talks to libpq itself inside a transaction. */
+int	 db_flush(struct db *db);
 
 void	 db_res_init(struct db_res *r);
 void	 db_res_free(struct db_res *r);
@@ -60,7 +79,9 @@ long	 db_res_long(const struct db_res *r, int row, int col, long def);
 int	 db_res_bool(const struct db_res *r, int row, int col);
 
 /* Transactions: begin/commit/rollback. db_rollback is safe when no
- * transaction is open, so cleanup paths call it unconditionally. */
+ * transaction is open, so cleanup paths call it unconditionally. BEGIN is
+ * sent with the transaction's first statement (one round trip, not two),
+ * and a transaction that ran nothing costs none. */
 int	 db_begin(struct db *db);
 int	 db_commit(struct db *db);
 void	 db_rollback(struct db *db);

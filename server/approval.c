@@ -40,7 +40,7 @@ approval_refresh(struct db *db, long id)
 	const char *p[1] = { sid };
 
 	snprintf(sid, sizeof(sid), "%ld", id);
-	return db_cmd(db, "UPDATE discussions d SET approval = n.approval, "
+	return db_defer(db, "UPDATE discussions d SET approval = n.approval, "
 	    "approval_by = NULL, approval_at = NULL, approval_note = NULL, "
 	    "approval_missing = NULL FROM (SELECT x.id, CASE WHEN NOT "
 	    "a.require_approval_single_agency OR x.planned_classification = "

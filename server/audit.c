@@ -34,7 +34,7 @@ audit_record(struct db *db, const struct auth_user *u, const char *action,
 	p[4] = entity_id ? eid : NULL;
 	p[5] = b;
 	p[6] = a;
-	rc = db_cmd(db, "INSERT INTO audit_log (authority_id, user_id, action, "
+	rc = db_defer(db, "INSERT INTO audit_log (authority_id, user_id, action, "
 	    "entity, entity_id, before, after) VALUES ($1, $2, $3, $4, $5, "
 	    "$6::jsonb, $7::jsonb)", 7, p);
 out:

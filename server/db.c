@@ -74,6 +74,8 @@ db_close(struct db *db)
 		PQfinish(db->conn);
 	db->conn = NULL;
 	db->in_tx = 0;
+	db->begin_pending = 0;
+	db->npend = 0;
 	/* Prepared statements die with the server session. */
 	free(db->prep);
 	db->prep = NULL;
@@ -171,6 +173,152 @@ db_last_sqlstate(void)
 	return last_sqlstate;
 }
 
+/* Keep and log the SQLSTATE of a failed statement (res may be NULL). */
+static void
+fail_note(struct db *db, const PGresult *res)
+{
+	const char *state;
+
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	str_copy(last_sqlstate, state ? state : "", sizeof(last_sqlstate));
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		db->broken = 1;
+	if (state != NULL && strncmp(state, "53", 2) == 0)
+		db->starved = 1;
+	/* Constraint violations are expected input errors, mapped by callers;
+	 * anything else is worth a log line (state only: the message may
+	 * quote data). */
+	if (state == NULL || strncmp(state, "23", 2) != 0)
+		log_error("db", "statement failed sqlstate=%s",
+		    state ? state : "none");
+}
+
+/*
+ * The pipeline. A booking used to be 16 round trips, and PostgreSQL spent
+ * two thirds of its transaction waiting for the next one (ClientRead,
+ * docs/performance.md). In libpq's pipeline mode, BEGIN goes with the first
+ * statement and the deferred statements with the next one or the COMMIT:
+ * messages are queued, then one Sync, then every result is read in order.
+ * After an error the server skips the rest up to the Sync (aborted).
+ */
+static int	pipe_sync(struct db *, struct db_res *);
+
+/* Queue sql: by name, preparing it in the same pipeline the first time;
+ * unnamed once the connection's cache is full. */
+static int
+pipe_send(struct db *db, const char *sql, int nparams,
+    const char *const *params)
+{
+	unsigned char h[16];
+	char name[16];
+	size_t len = strlen(sql);
+	int slot = -1;
+
+	if (db->npend + 2 > DB_PIPELINE_MAX && pipe_sync(db, NULL) != 0)
+		return -1;
+	if (PQpipelineStatus(db->conn) == PQ_PIPELINE_OFF &&
+	    PQenterPipelineMode(db->conn) != 1)
+		goto broken;
+	sql_hash(sql, len, h);
+	prep_name(db, h, len, nparams, name, sizeof(name));
+	if (name[0] == '\0' && db->nprep < DB_PREPARED_MAX &&
+	    (db->prep != NULL || (db->prep = calloc(DB_PREPARED_MAX,
+	    sizeof(*db->prep))) != NULL)) {
+		slot = db->nprep;
+		snprintf(name, sizeof(name), "p%d", slot);
+		if (PQsendPrepare(db->conn, name, sql, nparams, NULL) != 1)
+			goto broken;
+		memcpy(db->prep[slot].hash, h, 16);
+		db->prep[slot].len = len;
+		db->prep[slot].nparams = nparams;
+		db->nprep++;
+		db->pend_prep[db->npend++] = slot;
+	}
+	if ((name[0] != '\0' ? PQsendQueryPrepared(db->conn, name, nparams,
+	    params, NULL, NULL, 0) : PQsendQueryParams(db->conn, sql, nparams,
+	    NULL, params, NULL, NULL, 0)) != 1)
+		goto broken;
+	db->pend_prep[db->npend++] = -1;
+	return 0;
+broken:
+	db->broken = 1;
+	return -1;
+}
+
+/* BEGIN, when it is still to be sent, ahead of what comes next. */
+static int
+pipe_begin(struct db *db)
+{
+	if (!db->begin_pending)
+		return 0;
+	db->begin_pending = 0;
+	return pipe_send(db, "BEGIN", 0, NULL);
+}
+
+/* Read one queued statement's result: 1 when it succeeded (kept in keep
+ * when given, else freed), 0 when it failed or was skipped. */
+static int
+pipe_read(struct db *db, int i, int first_error, PGresult **keep)
+{
+	PGresult *res, *more;
+	ExecStatusType st;
+	int slot = db->pend_prep[i];
+
+	res = PQgetResult(db->conn);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (res == NULL)
+		db->broken = 1;
+	while (res != NULL && (more = PQgetResult(db->conn)) != NULL)
+		PQclear(more);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (keep != NULL)
+			*keep = res;
+		else
+			PQclear(res);
+		return 1;
+	}
+	if (first_error && st != PGRES_PIPELINE_ABORTED)
+		fail_note(db, res);
+	/* A statement that was not prepared must be prepared again; the
+	 * failures are the pipeline's tail, so its slots are the last. */
+	if (slot >= 0 && slot < db->nprep)
+		db->nprep = slot;
+	PQclear(res);
+	return 0;
+}
+
+/* Sync and read every queued result; the last one's into last when it is
+ * given. 0 when all succeeded. */
+static int
+pipe_sync(struct db *db, struct db_res *last)
+{
+	PGresult *res;
+	int i, ok = 1, n = db->npend;
+
+	if (last != NULL)
+		db_res_init(last);
+	if (PQpipelineSync(db->conn) != 1)
+		db->broken = 1;
+	for (i = 0; i < n && !db->broken; i++)
+		if (!pipe_read(db, i, ok, last != NULL && i == n - 1 ?
+		    &last->res : NULL))
+			ok = 0;
+	db->npend = 0;
+	if (db->broken)
+		return -1;
+	res = PQgetResult(db->conn);
+	if (res == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		db->broken = 1;
+	PQclear(res);
+	if (!db->broken && PQexitPipelineMode(db->conn) != 1)
+		db->broken = 1;
+	if (db->broken || !ok) {
+		db_res_free(last);
+		return -1;
+	}
+	return 0;
+}
+
 int
 db_exec(struct db *db, struct db_res *r, const char *sql, int nparams,
     const char *const *params)
@@ -179,13 +327,18 @@ db_exec(struct db *db, struct db_res *r, const char *sql, int nparams,
 	char name[16];
 	PGresult *res;
 	ExecStatusType st;
-	const char *state;
 	size_t len;
 
 	db_res_init(r);
 	last_sqlstate[0] = '\0';
 	if (db == NULL || db->conn == NULL || nparams > DB_MAX_PARAMS)
 		return -1;
+	if (db->begin_pending || db->npend > 0) {
+		if (pipe_begin(db) != 0 ||
+		    pipe_send(db, sql, nparams, params) != 0)
+			return -1;
+		return pipe_sync(db, r);
+	}
 	len = strlen(sql);
 	sql_hash(sql, len, h);
 	prep_name(db, h, len, nparams, name, sizeof(name));
@@ -199,20 +352,35 @@ db_exec(struct db *db, struct db_res *r, const char *sql, int nparams,
 		r->res = res;
 		return 0;
 	}
-	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	str_copy(last_sqlstate, state ? state : "", sizeof(last_sqlstate));
-	if (PQstatus(db->conn) != CONNECTION_OK)
-		db->broken = 1;
-	if (state != NULL && strncmp(state, "53", 2) == 0)
-		db->starved = 1;
-	/* Constraint violations are expected input errors, mapped by callers;
-	 * anything else is worth a log line (state only: the message may
-	 * quote data). */
-	if (state == NULL || strncmp(state, "23", 2) != 0)
-		log_error("db", "statement failed sqlstate=%s",
-		    state ? state : "none");
+	fail_note(db, res);
 	PQclear(res);
 	return -1;
+}
+
+int
+db_defer(struct db *db, const char *sql, int nparams,
+    const char *const *params)
+{
+	if (db == NULL || db->conn == NULL || nparams > DB_MAX_PARAMS)
+		return -1;
+	if (!db->in_tx)
+		return db_cmd(db, sql, nparams, params);
+	if (pipe_begin(db) != 0 || pipe_send(db, sql, nparams, params) != 0)
+		return -1;
+	return 0;
+}
+
+int
+db_flush(struct db *db)
+{
+	if (db == NULL || db->conn == NULL)
+		return -1;
+	if (!db->begin_pending && db->npend == 0)
+		return 0;
+	last_sqlstate[0] = '\0';
+	if (pipe_begin(db) != 0)
+		return -1;
+	return pipe_sync(db, NULL);
 }
 
 int
@@ -265,8 +433,11 @@ db_res_bool(const struct db_res *r, int row, int col)
 int
 db_begin(struct db *db)
 {
-	if (db_cmd(db, "BEGIN", 0, NULL) != 0)
+	if (db == NULL || db->conn == NULL)
 		return -1;
+	if (db->in_tx)
+		return 0;	/* as BEGIN in a transaction: still the one */
+	db->begin_pending = 1;
 	db->in_tx = 1;
 	return 0;
 }
@@ -274,12 +445,36 @@ db_begin(struct db *db)
 int
 db_commit(struct db *db)
 {
-	int rc;
+	PGTransactionStatusType ts;
+	int rc, ran;
 
-	if (!db->in_tx)
+	if (db == NULL || db->conn == NULL || !db->in_tx)
 		return -1;
-	rc = db_cmd(db, "COMMIT", 0, NULL);
+	ran = !db->begin_pending;
+	if (!ran && db->npend == 0) {
+		/* Nothing was run: nothing to commit, no round trip. */
+		db->begin_pending = 0;
+		db->in_tx = 0;
+		return 0;
+	}
+	last_sqlstate[0] = '\0';
+	if (db->begin_pending || db->npend > 0)
+		rc = pipe_begin(db) != 0 || pipe_send(db, "COMMIT", 0,
+		    NULL) != 0 ? -1 : pipe_sync(db, NULL);
+	else
+		rc = db_cmd(db, "COMMIT", 0, NULL);
 	db->in_tx = 0;
+	/* A deferred statement failed before COMMIT ran: the transaction is
+	 * still open, aborted, and must not reach the next borrower. */
+	ts = PQtransactionStatus(db->conn);
+	if (rc != 0 && !db->broken &&
+	    (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)) {
+		char state[sizeof(last_sqlstate)];
+
+		memcpy(state, last_sqlstate, sizeof(state));
+		(void)db_cmd(db, "ROLLBACK", 0, NULL);
+		memcpy(last_sqlstate, state, sizeof(state));
+	}
 	/* The database's notification reaches this instance's cache a moment
 	 * later; moving the generation now means whoever made a change sees
 	 * it in the next feed poll, whatever the scheduler does. */
@@ -291,10 +486,19 @@ db_commit(struct db *db)
 void
 db_rollback(struct db *db)
 {
-	if (db == NULL || !db->in_tx)
+	PGTransactionStatusType ts;
+
+	if (db == NULL || db->conn == NULL)
 		return;
-	(void)db_cmd(db, "ROLLBACK", 0, NULL);
+	db->begin_pending = 0;
+	if (db->npend > 0)
+		(void)pipe_sync(db, NULL);	/* read and drop */
 	db->in_tx = 0;
+	if (db->broken)
+		return;
+	ts = PQtransactionStatus(db->conn);
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+		(void)db_cmd(db, "ROLLBACK", 0, NULL);
 }
 
 struct db_pool *

@@ -57,7 +57,8 @@ apply_one(struct db *db, const struct migrate_file *f, const char *version)
 	long v;
 	int ok;
 
-	if (db_begin(db) != 0)
+	/* PQexec below is not db_exec: BEGIN must be sent first. */
+	if (db_begin(db) != 0 || db_flush(db) != 0)
 		return -1;
 	res = PQexec(db->conn, f->sql);
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -164,7 +165,7 @@ apply_grants(struct db *db, char *err, size_t errlen)
 	}
 	if (ensure_serve_role(db, err, errlen) != 0)
 		return -1;
-	if (db_begin(db) != 0) {
+	if (db_begin(db) != 0 || db_flush(db) != 0) {
 		snprintf(err, errlen, "could not grant to " MIGRATE_SERVE_ROLE);
 		return -1;
 	}

@@ -26,7 +26,7 @@ outbox_add(struct db *db, long discussion, long participant,
 	snprintf(did, sizeof(did), "%ld", discussion);
 	snprintf(pid, sizeof(pid), "%ld", participant);
 	snprintf(seq, sizeof(seq), "%ld", sequence);
-	return db_cmd(db, "INSERT INTO outbox (discussion_id, participant_id, "
+	return db_defer(db, "INSERT INTO outbox (discussion_id, participant_id, "
 	    "kind, method, sequence, recipient, message_id, message) VALUES "
 	    "($1, $2, $3, $4, $5, $6, $7, $8)", 8, p);
 }

@@ -87,6 +87,25 @@ char	*ics_calendar(enum ics_method m, const struct ics_event *ev, size_t n,
  */
 int	 ics_count_errors(const char *text);
 
+/*
+ * One change's invitation, built once and written out per recipient: the
+ * objects of one change differ only in the ORGANIZER address (invite.c).
+ * ics_invite_text gives ics_calendar's text for ev (n = 1) with
+ * organizer_email as ORGANIZER, or NULL when it cannot be written or,
+ * for the first object of its shape in this process, does not re-parse
+ * with no errors under libical's restriction checks (ics_count_errors).
+ */
+#define ICS_SHAPES_MAX		64	/* shapes remembered as checked */
+#define ICS_SHAPE_BYTES		16
+struct ics_invite;
+struct ics_invite *ics_invite_new(enum ics_method m,
+	    const struct ics_event *ev);
+char	*ics_invite_text(struct ics_invite *iv, const char *organizer_email,
+	    size_t *lenp);
+void	 ics_invite_free(struct ics_invite *iv);
+/* How many full checks ics_invite_text has run (for the tests). */
+long	 ics_checks_run(void);
+
 /* ics_calendar with the feed's name and refresh interval (fi may be NULL:
  * then exactly ics_calendar). */
 char	*ics_calendar_feed(enum ics_method m, const struct ics_event *ev,

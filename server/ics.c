@@ -7,11 +7,14 @@
  * times it describes come from ltime (libical's zone), and the unit tests
  * check that both agree across the clock changes.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <libical/ical.h>
+#include <sodium.h>
 
 #include "ics.h"
 #include "ltime.h"
@@ -344,18 +347,18 @@ ics_calendar(enum ics_method m, const struct ics_event *ev, size_t n,
 	return ics_calendar_feed(m, ev, n, NULL, lenp);
 }
 
-char *
-ics_calendar_feed(enum ics_method m, const struct ics_event *ev, size_t n,
-    const struct ics_feedinfo *fi, size_t *lenp)
+/* The VCALENDAR of ics_calendar_feed, as a component the caller frees. */
+static icalcomponent *
+calendar_build(enum ics_method m, const struct ics_event *ev, size_t n,
+    const struct ics_feedinfo *fi)
 {
-	icalcomponent *cal = NULL, *c, *tz;
-	char *text = NULL;
+	icalcomponent *cal, *c, *tz;
 	size_t i;
 
 	if (ltime_zone() == NULL || (n > 0 && ev == NULL))
-		goto out;
+		return NULL;
 	if ((cal = icalcomponent_new_vcalendar()) == NULL)
-		goto out;
+		return NULL;
 	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
 	icalcomponent_add_property(cal, icalproperty_new_prodid(ICS_PRODID));
 	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
@@ -369,21 +372,174 @@ ics_calendar_feed(enum ics_method m, const struct ics_event *ev, size_t n,
 		add_feedinfo(cal, fi);
 	if (n > 0) {
 		if ((tz = london_vtimezone()) == NULL)
-			goto out;
+			goto fail;
 		icalcomponent_add_component(cal, tz);
 	}
 	for (i = 0; i < n; i++) {
 		if ((c = build_event(&ev[i], m)) == NULL)
-			goto out;
+			goto fail;
 		icalcomponent_add_component(cal, c);
 	}
+	return cal;
+fail:
+	icalcomponent_free(cal);
+	return NULL;
+}
+
+char *
+ics_calendar_feed(enum ics_method m, const struct ics_event *ev, size_t n,
+    const struct ics_feedinfo *fi, size_t *lenp)
+{
+	icalcomponent *cal;
+	char *text;
+
+	if ((cal = calendar_build(m, ev, n, fi)) == NULL)
+		return NULL;
 	text = icalcomponent_as_ical_string_r(cal);
 	if (text != NULL && lenp != NULL)
 		*lenp = strlen(text);
-out:
-	if (cal != NULL)
-		icalcomponent_free(cal);
+	icalcomponent_free(cal);
 	return text;
+}
+
+/*
+ * Shapes already checked. libical's restriction check (RFC 5546) asks
+ * which properties each component has and how many (none, one, more),
+ * and looks at the values of METHOD and STATUS only; the re-parse before
+ * it finds what the serialiser cannot write. Both cost a fifth of a
+ * booking's CPU in Convene (docs/performance.md) and give the same answer
+ * for every object of one shape, so each shape is checked once per
+ * process. A shape is the hash of, component by component, its kind, the
+ * count of each property kind (capped at 2) and those two values.
+ */
+static pthread_mutex_t shapes_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char shapes[ICS_SHAPES_MAX][ICS_SHAPE_BYTES];
+static int nshapes;
+static atomic_long checks_run;
+
+static void
+shape_walk(crypto_generichash_state *st, icalcomponent *c)
+{
+	unsigned char count[ICAL_NO_PROPERTY + 1];
+	icalproperty *p;
+	icalcomponent *k;
+	int v[2];
+
+	memset(count, 0, sizeof(count));
+	v[0] = (int)icalcomponent_isa(c);
+	v[1] = 0;
+	for (p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY);
+	    p != NULL; p = icalcomponent_get_next_property(c,
+	    ICAL_ANY_PROPERTY)) {
+		icalproperty_kind pk = icalproperty_isa(p);
+
+		if ((int)pk >= 0 && pk <= ICAL_NO_PROPERTY && count[pk] < 2)
+			count[pk]++;
+		if (pk == ICAL_STATUS_PROPERTY)
+			v[1] += 1000 + (int)icalproperty_get_status(p);
+		else if (pk == ICAL_METHOD_PROPERTY)
+			v[1] += 100000 * (int)icalproperty_get_method(p);
+	}
+	crypto_generichash_update(st, (const unsigned char *)v, sizeof(v));
+	crypto_generichash_update(st, count, sizeof(count));
+	for (k = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);
+	    k != NULL; k = icalcomponent_get_next_component(c,
+	    ICAL_ANY_COMPONENT))
+		shape_walk(st, k);
+	v[0] = v[1] = -1;	/* the end of c's components */
+	crypto_generichash_update(st, (const unsigned char *)v, sizeof(v));
+}
+
+static int
+shape_known(const unsigned char *h)
+{
+	int i, known = 0;
+
+	pthread_mutex_lock(&shapes_mu);
+	for (i = 0; i < nshapes && !known; i++)
+		known = memcmp(shapes[i], h, ICS_SHAPE_BYTES) == 0;
+	pthread_mutex_unlock(&shapes_mu);
+	return known;
+}
+
+/* Once the table is full, further shapes are checked every time. */
+static void
+shape_add(const unsigned char *h)
+{
+	pthread_mutex_lock(&shapes_mu);
+	if (nshapes < ICS_SHAPES_MAX)
+		memcpy(shapes[nshapes++], h, ICS_SHAPE_BYTES);
+	pthread_mutex_unlock(&shapes_mu);
+}
+
+long
+ics_checks_run(void)
+{
+	return atomic_load(&checks_run);
+}
+
+struct ics_invite {
+	icalcomponent	*cal;
+	icalproperty	*organizer;	/* the VEVENT's, owned by cal */
+	unsigned char	 shape[ICS_SHAPE_BYTES];
+};
+
+struct ics_invite *
+ics_invite_new(enum ics_method m, const struct ics_event *ev)
+{
+	crypto_generichash_state st;
+	struct ics_invite *iv;
+	icalcomponent *vev;
+
+	if ((iv = calloc(1, sizeof(*iv))) == NULL)
+		return NULL;
+	if ((iv->cal = calendar_build(m, ev, 1, NULL)) == NULL ||
+	    (vev = icalcomponent_get_first_component(iv->cal,
+	    ICAL_VEVENT_COMPONENT)) == NULL ||
+	    (iv->organizer = icalcomponent_get_first_property(vev,
+	    ICAL_ORGANIZER_PROPERTY)) == NULL) {
+		ics_invite_free(iv);
+		return NULL;
+	}
+	crypto_generichash_init(&st, NULL, 0, ICS_SHAPE_BYTES);
+	shape_walk(&st, iv->cal);
+	crypto_generichash_final(&st, iv->shape, ICS_SHAPE_BYTES);
+	return iv;
+}
+
+char *
+ics_invite_text(struct ics_invite *iv, const char *organizer_email,
+    size_t *lenp)
+{
+	char addr[300], *text;
+
+	if (iv == NULL || organizer_email == NULL ||
+	    mailto(organizer_email, addr, sizeof(addr)) != 0)
+		return NULL;
+	icalproperty_set_organizer(iv->organizer, addr);
+	if ((text = icalcomponent_as_ical_string_r(iv->cal)) == NULL)
+		return NULL;
+	if (!shape_known(iv->shape)) {
+		atomic_fetch_add(&checks_run, 1);
+		if (ics_count_errors(text) != 0) {
+			free(text);
+			return NULL;
+		}
+		shape_add(iv->shape);
+	}
+	if (lenp != NULL)
+		*lenp = strlen(text);
+	return text;
+}
+
+void
+ics_invite_free(struct ics_invite *iv)
+{
+	if (iv == NULL)
+		return;
+	if (iv->cal != NULL)
+		icalcomponent_free(iv->cal);
+	free(iv);
 }
 
 int

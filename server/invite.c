@@ -555,35 +555,6 @@ queued_free(struct queued *q)
 }
 
 /*
- * The calendar object ev for one recipient as a new string (length in
- * *len); NULL, logged, when libical cannot build it or, with check, read
- * it back cleanly: such an object is never sent. The objects of one change
- * differ only in the ORGANIZER address (organizer_of), so the caller checks
- * the first: re-parsing with libical's restrictions for every recipient was
- * a tenth of a booking's CPU (perf, docs/performance.md).
- */
-static char *
-ics_one(const struct ics_event *ev, const char *method, long id, int check,
-    size_t *len)
-{
-	char *ics;
-
-	if ((ics = ics_calendar(strcmp(method, "REQUEST") == 0 ?
-	    ICS_METHOD_REQUEST : ICS_METHOD_CANCEL, ev, 1, len)) == NULL) {
-		log_error("invite", "could not build the invitation for "
-		    "meeting %ld", id);
-		return NULL;
-	}
-	if (check && ics_count_errors(ics) != 0) {
-		log_error("invite", "the invitation for meeting %ld does not "
-		    "re-parse cleanly; nothing queued", id);
-		free(ics);
-		return NULL;
-	}
-	return ics;
-}
-
-/*
  * The ORGANIZER (and From) of attendee i's messages, into org
  * (ORGANIZER_ADDR_MAX): the service mailbox plus the tag signed for this
  * participant of this meeting, so a reply that comes back to it can only
@@ -611,7 +582,7 @@ organizer_of(const unsigned char *key, const struct mtg *g, size_t i,
 static int
 queue_one(struct queued *q, const struct mtg *g, size_t i,
     const char *method, const struct tpls *t, struct mail_var *vars,
-    const char *subject, struct ics_event *ev, const unsigned char *key)
+    const char *subject, struct ics_invite *iv, const unsigned char *key)
 {
 	char accept[URL_MAX], tentative[URL_MAX], decline[URL_MAX];
 	char pack[URL_MAX], ptoken[PARTNER_TOKEN_MAX];
@@ -626,9 +597,14 @@ queue_one(struct queued *q, const struct mtg *g, size_t i,
 	buf_init(&b, MAIL_MESSAGE_MAX);
 	if (organizer_of(key, g, i, org) != 0)
 		goto out;
-	ev->organizer_email = org;
-	if ((ics = ics_one(ev, method, g->id, q->n == 0, &ics_len)) == NULL)
+	/* Never sent when libical cannot write it or read it back cleanly
+	 * (ics_invite_text). */
+	if ((ics = ics_invite_text(iv, org, &ics_len)) == NULL) {
+		log_error("invite", "the invitation for meeting %ld could not "
+		    "be built or does not re-parse cleanly; nothing queued",
+		    g->id);
 		goto out;
+	}
 	if (strcmp(method, "REQUEST") == 0 && (
 	    rsvp_url(key, g->pid[i], g->sequence, g->ends, RSVP_ACCEPT,
 	    accept) != 0 ||
@@ -678,7 +654,6 @@ queue_one(struct queued *q, const struct mtg *g, size_t i,
 	q->n++;
 	result = 0;
 out:
-	ev->organizer_email = settings.from;
 	vars[V_RECIPIENT].value = vars[V_ACCEPT].value = "";
 	vars[V_TENTATIVE].value = vars[V_DECLINE].value = "";
 	vars[V_PACK].value = "";
@@ -698,6 +673,7 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 	struct mail_var vars[NVARS];
 	unsigned char key[RSVP_KEY_BYTES];
 	struct ics_event ev;
+	struct ics_invite *iv = NULL;
 	struct tpls t;
 	struct mtg g;
 	char *summary = NULL, *description = NULL, *subject = NULL;
@@ -764,6 +740,12 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 	}
 	event_fill(&ev, &g, summary, description, att, natt);
 	ev.no_status = kind == INVITE_REMOVED;
+	if ((iv = ics_invite_new(strcmp(method, "REQUEST") == 0 ?
+	    ICS_METHOD_REQUEST : ICS_METHOD_CANCEL, &ev)) == NULL) {
+		log_error("invite", "could not build the invitation for "
+		    "meeting %ld", id);
+		goto out;
+	}
 	/* The key signs the RSVP links and every ORGANIZER address. */
 	if (rsvp_key(db, key) != 0)
 		goto out;
@@ -781,7 +763,7 @@ invite_queue(struct db *db, long id, enum invite_kind kind,
 		if (j < i)
 			continue;
 		seen[i] = 1;
-		if (queue_one(q, &g, i, method, &t, vars, subject, &ev,
+		if (queue_one(q, &g, i, method, &t, vars, subject, iv,
 		    key) != 0) {
 			log_error("invite", "could not queue a message for "
 			    "meeting %ld, participant %ld", id, g.pid[i]);
@@ -799,6 +781,7 @@ out:
 		queued_free(q);
 	free(q);
 	sodium_memzero(key, sizeof(key));
+	ics_invite_free(iv);
 	free(seen);
 	free(summary);
 	free(description);

@@ -197,6 +197,57 @@ test_new(void **state)
 	free(s);
 }
 
+/* An invitation built once gives, per organiser, exactly ics_calendar's
+ * text; the checks run once per shape. */
+static void
+test_invite_per_organizer(void **state)
+{
+	const char *orgs[2] = { "a+t1@convene.example", "a+t2@convene.example" };
+	struct ics_invite *iv;
+	struct ics_event e;
+	size_t len, wlen;
+	char *got, *want;
+	long checks;
+	int i;
+
+	(void)state;
+	event(&e, utc(2026, 12, 9, 10, 0), 0, 0);
+	e.location = NULL;	/* a shape no other case builds */
+	assert_non_null(iv = ics_invite_new(ICS_METHOD_REQUEST, &e));
+	checks = ics_checks_run();
+	for (i = 0; i < 2; i++) {
+		e.organizer_email = orgs[i];
+		assert_non_null(want = ics_calendar(ICS_METHOD_REQUEST, &e,
+		    1, &wlen));
+		assert_non_null(got = ics_invite_text(iv, orgs[i], &len));
+		assert_int_equal(len, wlen);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+	}
+	assert_int_equal(ics_checks_run(), checks + 1);
+	ics_invite_free(iv);
+	/* The same shape again (another time, sequence and summary): no
+	 * check; another shape (with a location): one. */
+	event(&e, utc(2027, 1, 5, 14, 0), 2, 0);
+	e.location = NULL;
+	e.summary = "Another summary";
+	assert_non_null(iv = ics_invite_new(ICS_METHOD_REQUEST, &e));
+	assert_non_null(got = ics_invite_text(iv, orgs[0], NULL));
+	assert_int_equal(ics_checks_run(), checks + 1);
+	free(got);
+	ics_invite_free(iv);
+	event(&e, utc(2027, 1, 5, 14, 0), 2, 0);
+	e.location = "Room 4";
+	assert_non_null(iv = ics_invite_new(ICS_METHOD_REQUEST, &e));
+	assert_non_null(got = ics_invite_text(iv, orgs[0], NULL));
+	assert_int_equal(ics_checks_run(), checks + 2);
+	free(got);
+	/* No address, no object. */
+	assert_null(ics_invite_text(iv, "", NULL));
+	ics_invite_free(iv);
+}
+
 static void
 test_updated(void **state)
 {
@@ -525,6 +576,7 @@ main(void)
 		cmocka_unit_test(test_cn_quotes),
 		cmocka_unit_test(test_class),
 		cmocka_unit_test(test_feedinfo),
+		cmocka_unit_test(test_invite_per_organizer),
 	};
 
 	icalerror_set_errors_are_fatal(0);

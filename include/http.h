@@ -27,6 +27,8 @@
 #define HTTP_PER_IP_LIMIT	128
 #define HTTP_LANE_THREADS	4		/* most threads for ROUTE_SLOW */
 #define HTTP_LANE_QUEUE		64		/* waiting slow requests */
+#define HTTP_WORK_THREADS_MAX	64		/* CONVENE_THREADS at most */
+#define HTTP_WORK_QUEUE		256		/* waiting database requests */
 
 struct app;
 struct route;

@@ -33,22 +33,37 @@
 
 struct ctx;
 
-/* The slow lane: a queue of suspended requests and the threads that run
- * them. Guarded by mu. */
+/*
+ * A lane: a queue of suspended requests and the threads that run them.
+ * Guarded by mu. The slow lane runs password hashing. The work lane runs
+ * every request that uses the database: libmicrohttpd keeps a connection
+ * on the server thread that accepted it, so with handlers that wait for
+ * PostgreSQL on that thread, eight connections that landed on two of four
+ * threads were served two at a time while the others idled
+ * (docs/performance.md). On the work lane any free thread takes the next
+ * request, whichever connection it came on; the server threads read and
+ * write, and answer the routes that need no database (feeds from memory,
+ * health, assets) themselves.
+ */
+struct http_server;
+
 struct lane {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	struct ctx		*head, *tail;
 	int			 queued;
+	int			 max_queued;
 	int			 stopping;
-	pthread_t		 th[HTTP_LANE_THREADS];
+	pthread_t		 th[HTTP_WORK_THREADS_MAX];
 	int			 nth;
+	struct http_server	*s;
 };
 
 struct http_server {
 	struct MHD_Daemon	*d;
 	struct app		*app;
-	struct lane		 lane;
+	struct lane		 lane;		/* slow */
+	struct lane		 work;		/* database */
 	struct deadline		*dl;
 };
 
@@ -643,8 +658,7 @@ run_request(struct http_server *s, struct ctx *cx)
 static void *
 lane_main(void *arg)
 {
-	struct http_server *s = arg;
-	struct lane *l = &s->lane;
+	struct lane *l = arg;
 	struct ctx *cx;
 
 	pthread_mutex_lock(&l->mu);
@@ -659,7 +673,7 @@ lane_main(void *arg)
 			l->tail = NULL;
 		l->queued--;
 		pthread_mutex_unlock(&l->mu);
-		run_request(s, cx);
+		run_request(l->s, cx);
 		cx->lane = LANE_DONE;
 		MHD_resume_connection(cx->mhd);
 		pthread_mutex_lock(&l->mu);
@@ -668,19 +682,18 @@ lane_main(void *arg)
 	return NULL;
 }
 
-/* Queue cx on the slow lane, suspending its connection. 0 when queued; 1
- * when the lane is full (the caller answers 503); -1 when the lane is not
+/* Queue cx on lane l, suspending its connection. 0 when queued; 1 when
+ * the lane is full (the caller answers 503); -1 when the lane is not
  * running (the caller runs the request itself). */
 static int
-lane_submit(struct http_server *s, struct ctx *cx, struct MHD_Connection *c)
+lane_submit(struct lane *l, struct ctx *cx, struct MHD_Connection *c)
 {
-	struct lane *l = &s->lane;
 	int rc = 0;
 
 	pthread_mutex_lock(&l->mu);
 	if (l->stopping || l->nth == 0)
 		rc = -1;
-	else if (l->queued >= HTTP_LANE_QUEUE)
+	else if (l->queued >= l->max_queued)
 		rc = 1;
 	else {
 		cx->lane = LANE_QUEUED;
@@ -697,6 +710,48 @@ lane_submit(struct http_server *s, struct ctx *cx, struct MHD_Connection *c)
 	}
 	pthread_mutex_unlock(&l->mu);
 	return rc;
+}
+
+static void
+lane_init(struct lane *l, struct http_server *s, int max_queued)
+{
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	l->s = s;
+	l->max_queued = max_queued;
+}
+
+static void
+lane_start(struct lane *l, int want)
+{
+	if (want > HTTP_WORK_THREADS_MAX)
+		want = HTTP_WORK_THREADS_MAX;
+	while (l->nth < want && pthread_create(&l->th[l->nth], NULL,
+	    lane_main, l) == 0)
+		l->nth++;
+}
+
+/* Finish what the lane holds (resuming each connection); later requests
+ * run on the server threads. */
+static void
+lane_stop(struct lane *l)
+{
+	int i;
+
+	pthread_mutex_lock(&l->mu);
+	l->stopping = 1;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	for (i = 0; i < l->nth; i++)
+		pthread_join(l->th[i], NULL);
+	l->nth = 0;
+}
+
+static void
+lane_destroy(struct lane *l)
+{
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
 }
 
 /* Send and log the response built in cx->rs. */
@@ -736,9 +791,10 @@ respond(struct http_server *s, struct ctx *cx, struct MHD_Connection *c,
 	buf_init(&cx->rs.body, HTTP_MAX_RESPONSE);
 	cx->rs_ready = 1;
 	cx->rs.status = 500;
-	if ((cx->rq.route->flags & ROUTE_SLOW) && cx->early_status == 0 &&
-	    !cx->rq.body_too_large) {
-		rc = lane_submit(s, cx, c);
+	if (cx->early_status == 0 && !cx->rq.body_too_large &&
+	    (cx->rq.route->flags & (ROUTE_SLOW | ROUTE_NO_DB)) != ROUTE_NO_DB) {
+		rc = lane_submit(cx->rq.route->flags & ROUTE_SLOW ? &s->lane :
+		    &s->work, cx, c);
 		if (rc == 0)
 			return MHD_YES;		/* resumed when done */
 		if (rc == 1) {
@@ -818,8 +874,8 @@ http_start(struct app *app, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
-	pthread_mutex_init(&s->lane.mu, NULL);
-	pthread_cond_init(&s->lane.cv, NULL);
+	lane_init(&s->lane, s, HTTP_LANE_QUEUE);
+	lane_init(&s->work, s, HTTP_WORK_QUEUE);
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
@@ -835,8 +891,8 @@ http_start(struct app *app, char *err, size_t errlen)
 	if (s->d == NULL) {
 		snprintf(err, errlen, "could not listen on %s: %s",
 		    app->cfg.listen, strerror(errno));
-		pthread_cond_destroy(&s->lane.cv);
-		pthread_mutex_destroy(&s->lane.mu);
+		lane_destroy(&s->lane);
+		lane_destroy(&s->work);
 		deadline_stop(s->dl);
 		free(s);
 		return NULL;
@@ -848,30 +904,22 @@ http_start(struct app *app, char *err, size_t errlen)
 	want = ncpu >= 4 ? (int)(ncpu / 2) : 1;
 	if (want > HTTP_LANE_THREADS)
 		want = HTTP_LANE_THREADS;
-	while (s->lane.nth < want && pthread_create(
-	    &s->lane.th[s->lane.nth], NULL, lane_main, s) == 0)
-		s->lane.nth++;
+	lane_start(&s->lane, want);
+	lane_start(&s->work, app->cfg.threads);
 	return s;
 }
 
 void
 http_stop(struct http_server *s)
 {
-	int i;
-
 	if (s == NULL)
 		return;
-	/* The lane finishes what it holds (resuming each connection) before
-	 * the daemon stops; later slow requests run on the server threads. */
-	pthread_mutex_lock(&s->lane.mu);
-	s->lane.stopping = 1;
-	pthread_cond_broadcast(&s->lane.cv);
-	pthread_mutex_unlock(&s->lane.mu);
-	for (i = 0; i < s->lane.nth; i++)
-		pthread_join(s->lane.th[i], NULL);
+	/* The lanes finish what they hold before the daemon stops. */
+	lane_stop(&s->lane);
+	lane_stop(&s->work);
 	MHD_stop_daemon(s->d);
 	deadline_stop(s->dl);
-	pthread_cond_destroy(&s->lane.cv);
-	pthread_mutex_destroy(&s->lane.mu);
+	lane_destroy(&s->lane);
+	lane_destroy(&s->work);
 	free(s);
 }

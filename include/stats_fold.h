@@ -9,8 +9,9 @@
 
 struct db;
 
-#define STATS_FOLD_BATCH	64	/* cases per fold transaction (one set, sql/036) */
+#define STATS_FOLD_BATCH	256	/* cases per fold transaction (one set, sql/036) */
 #define STATS_FOLD_IDLE_MS	500	/* between looks at an empty queue */
+#define STATS_FOLD_GATHER_MS	250	/* after a fold of less than a batch */
 #define STATS_FOLD_RETRY_MS	1000	/* between reconnection attempts */
 #define STATS_FOLD_READ_MAX	100000	/* cases a read may fold */
 

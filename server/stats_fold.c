@@ -97,8 +97,15 @@ run(void *arg)
 			    "failed; reconnecting");
 			db_close(&db);
 			bgthread_nap(&folder, STATS_FOLD_RETRY_MS);
-		} else if (n == 0)
-			bgthread_nap(&folder, STATS_FOLD_IDLE_MS);
+		} else if (n < STATS_FOLD_BATCH)
+			/* A fold has a fixed cost (five round trips, a
+			 * snapshot, ten statements) whatever its size: folding
+			 * as each booking committed took 20 cases at a time and
+			 * a sixth of a booking's database time. Waiting a
+			 * moment folds more at once, still within a second;
+			 * reads fold what is left themselves. */
+			bgthread_nap(&folder, n == 0 ? STATS_FOLD_IDLE_MS :
+			    STATS_FOLD_GATHER_MS);
 	}
 	db_close(&db);
 	return NULL;

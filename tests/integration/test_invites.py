@@ -890,9 +890,14 @@ class InvitesTest(unittest.TestCase):
                              {"chase_same_day_reminder_minutes": 120,
                               "chase_same_day_escalation_minutes": 119})
         self.assertEqual(st, 200, b)
-        soon = datetime.datetime.now(UTC) + datetime.timedelta(minutes=30)
+        now = datetime.datetime.now(UTC)
+        soon = now + datetime.timedelta(minutes=30)
+        # The concern an hour before now: "today at 09:00" comes after a
+        # start 30 minutes from now between midnight and 08:30.
         self.book(agencies=("social_care", "health"),
                   starts=soon.strftime("%Y-%m-%dT%H:%MZ"),
+                  concern_received_at=(now - datetime.timedelta(hours=1))
+                  .strftime("%Y-%m-%dT%H:%MZ"),
                   missing_agency_reason="Police already know the family")
         deadline = time.monotonic() + WAIT
         kinds = []

@@ -122,6 +122,26 @@ prep_name(const struct db *db, const unsigned char *h, size_t len,
 		}
 }
 
+/* Claim the next name for sql ("p<n>", into name) and remember it; -1 when
+ * the cache is full or cannot be allocated. */
+static int
+prep_claim(struct db *db, const unsigned char *h, size_t len, int nparams,
+    char *name, size_t namelen)
+{
+	int slot = db->nprep;
+
+	name[0] = '\0';
+	if (slot >= DB_PREPARED_MAX || (db->prep == NULL &&
+	    (db->prep = calloc(DB_PREPARED_MAX, sizeof(*db->prep))) == NULL))
+		return -1;
+	snprintf(name, namelen, "p%d", slot);
+	memcpy(db->prep[slot].hash, h, 16);
+	db->prep[slot].len = len;
+	db->prep[slot].nparams = nparams;
+	db->nprep++;
+	return slot;
+}
+
 /* Prepare sql under the next name; "" in name when it was not (the caller
  * runs it unprepared, and learns of any error from that). */
 static void
@@ -129,27 +149,19 @@ prep_add(struct db *db, const char *sql, const unsigned char *h, size_t len,
     int nparams, char *name, size_t namelen)
 {
 	PGresult *res;
-	int ok;
+	int ok, slot;
 
 	name[0] = '\0';
-	if (db->nprep >= DB_PREPARED_MAX ||
-	    PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+	if (PQtransactionStatus(db->conn) == PQTRANS_INERROR ||
+	    (slot = prep_claim(db, h, len, nparams, name, namelen)) < 0)
 		return;
-	if (db->prep == NULL && (db->prep = calloc(DB_PREPARED_MAX,
-	    sizeof(*db->prep))) == NULL)
-		return;
-	snprintf(name, namelen, "p%d", db->nprep);
 	res = PQprepare(db->conn, name, sql, nparams, NULL);
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	if (!ok) {
+		db->nprep = slot;
 		name[0] = '\0';
-		return;
 	}
-	memcpy(db->prep[db->nprep].hash, h, 16);
-	db->prep[db->nprep].len = len;
-	db->prep[db->nprep].nparams = nparams;
-	db->nprep++;
 }
 
 void
@@ -221,17 +233,10 @@ pipe_send(struct db *db, const char *sql, int nparams,
 		goto broken;
 	sql_hash(sql, len, h);
 	prep_name(db, h, len, nparams, name, sizeof(name));
-	if (name[0] == '\0' && db->nprep < DB_PREPARED_MAX &&
-	    (db->prep != NULL || (db->prep = calloc(DB_PREPARED_MAX,
-	    sizeof(*db->prep))) != NULL)) {
-		slot = db->nprep;
-		snprintf(name, sizeof(name), "p%d", slot);
+	if (name[0] == '\0' && (slot = prep_claim(db, h, len, nparams, name,
+	    sizeof(name))) >= 0) {
 		if (PQsendPrepare(db->conn, name, sql, nparams, NULL) != 1)
 			goto broken;
-		memcpy(db->prep[slot].hash, h, 16);
-		db->prep[slot].len = len;
-		db->prep[slot].nparams = nparams;
-		db->nprep++;
 		db->pend_prep[db->npend++] = slot;
 	}
 	if ((name[0] != '\0' ? PQsendQueryPrepared(db->conn, name, nparams,

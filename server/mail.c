@@ -24,7 +24,7 @@
 #include "mail.h"
 #include "str.h"
 
-#define B64_LINE	57	/* input bytes per 76-character base64 line */
+#define B64_COLS	76	/* characters per base64 body line */
 #define HDR_WIDTH	76	/* RFC 2047: no line with an encoded word longer */
 #define EW_OVERHEAD	12	/* "=?UTF-8?B?" and "?=" */
 
@@ -241,7 +241,7 @@ put_base64(struct buf *out, const void *data, size_t len)
 		goto out;
 	elen = strlen(enc);
 	for (at = 0; at < elen; at += n) {
-		n = elen - at < B64_LINE / 3 * 4 ? elen - at : B64_LINE / 3 * 4;
+		n = elen - at < B64_COLS ? elen - at : B64_COLS;
 		if (buf_append(out, enc + at, n) != 0 ||
 		    buf_append(out, "\r\n", 2) != 0)
 			goto out;

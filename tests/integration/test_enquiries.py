@@ -22,14 +22,29 @@ import os
 import re
 import sys
 import unittest
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convene_test as ct  # noqa: E402
 from record_fixture import RecordCase, at, child_entry  # noqa: E402
 
 
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
 def london_today():
-    return datetime.datetime.now(datetime.timezone.utc).date()
+    return datetime.datetime.now(LONDON).date()
+
+
+def today_start():
+    """Three hours ago, or London's midnight when that was yesterday: the
+    clocks count from the discussion's London date, so a discussion "three
+    hours ago" run just after midnight was on day 1, not day 0."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    midnight = datetime.datetime.combine(london_today(), datetime.time(0, 0),
+                                         LONDON)
+    return max(now - datetime.timedelta(hours=3), midnight).astimezone(
+        datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
 class Enquiries(RecordCase):
@@ -48,7 +63,7 @@ class Enquiries(RecordCase):
         return cookie, ct.session_csrf(self.db, cookie)
 
     def two_children_authorised(self, days_ago=0, decisions=None):
-        kw = {}
+        kw = {"starts": today_start()}
         if days_ago:
             kw = {"starts": at(days=-days_ago),
                   "concern_received_at": at(days=-days_ago - 1)}

@@ -132,7 +132,10 @@ class PartnerTest(unittest.TestCase):
     @classmethod
     def book(cls, agencies, starts=None):
         cls._n += 1
-        d = datetime.date.today() + datetime.timedelta(days=7)
+        # The concern came in yesterday (London): a start "three hours
+        # ago" is then never before it, whatever the time of day.
+        today = datetime.datetime.now(ct_london()).date()
+        d = today + datetime.timedelta(days=7)
         st, _, m = ct.api("POST", cls.srv.base, "/api/v1/meetings",
                           token=cls.sw, json={
                               "case_ref": "PT-%d" % cls._n,
@@ -142,7 +145,8 @@ class PartnerTest(unittest.TestCase):
                               "reason": "Disclosure at school about "
                                         "Perpetua Ravenscroft",
                               "concern_received_at":
-                                  london_str(datetime.date.today(), 9),
+                                  london_str(today - datetime.timedelta(days=1),
+                                             9),
                               "starts_at": starts or london_str(d),
                               "duration_minutes": 60,
                               "format": "video",

@@ -434,11 +434,13 @@ def statements_log(pg, title, bookings):
 
 # The reference is the plain transaction: the same rows on the same
 # database, without Convene's statistics machinery (issue 12: the stats_mark
-# triggers that queue each case for the fold). Switched off for pgbench's
-# runs only, by the superuser; the summaries are rebuilt after the part.
+# triggers that queue each case for the fold) or the list's kept totals
+# (sql/042). Switched off for pgbench's runs only, by the superuser; the
+# summaries and totals are rebuilt after the part.
 STATS_TRIGGERS_SQL = """DO $$ DECLARE t record; BEGIN
 FOR t IN SELECT c.relname, g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid =
-  g.tgrelid WHERE g.tgname LIKE 'stats\\_mark%%' AND NOT g.tgisinternal LOOP
+  g.tgrelid WHERE (g.tgname LIKE 'stats\\_mark%%' OR g.tgname LIKE
+  'list\\_totals%%') AND NOT g.tgisinternal LOOP
   EXECUTE format('ALTER TABLE %%I %s TRIGGER %%I', t.relname, t.tgname);
 END LOOP; END $$"""
 
@@ -740,8 +742,10 @@ def main():
                      book["convene_sent"][-1][0],
                      book["pgbench_sent"][-1][0]))
             drain(db)
-            # pgbench's bookings were not queued for the statistics.
-            ct.query(pg.url(dbname="convene"), "SELECT stats_rebuild()")
+            # pgbench's bookings were not queued for the statistics
+            # nor counted in the list's totals.
+            ct.query(pg.url(dbname="convene"), "SELECT stats_rebuild(), "
+                     "list_totals_rebuild()")
             results["booking_mode"] = "delivery" if \
                 a.booking_with_delivery else "queued"
             results["booking_rss_kb"] = rss_kb(srv.proc.pid)

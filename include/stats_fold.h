@@ -3,6 +3,8 @@
  * commit path. A thread with its own connection folds queued cases a few at
  * a time, as soon as they are committed; a statistics read folds whatever is
  * still queued first, so what it shows includes every acknowledged write.
+ * After a fold that found work, the same thread sums the meeting list's
+ * kept totals (sql/042_list_totals.sql) so that a list reads a few rows.
  */
 #ifndef CONVENE_STATS_FOLD_H
 #define CONVENE_STATS_FOLD_H

@@ -78,23 +78,20 @@ check_filter(const struct discussion_filter *f, char *from, char *to,
  * stays NULL.
  */
 /*
- * The total, by the cheapest count that gives it. Unfiltered (the list as
- * it opens), a team's count is its own discussions plus those of cases it
- * holds that another team booked, two index counts, not a join of every
- * discussion, case and team of the authority: at 16,000 discussions that
- * join was 8-10 ms and, with the list a quarter of the soak's requests,
- * over half of PostgreSQL's time (docs/performance.md). Each branch is an
- * InitPlan, run only when the CASE reaches it.
+ * The total. Unfiltered (the list as it opens), it is the scope's kept
+ * total (sql/042_list_totals.sql: $2's team, or 0 for the whole authority),
+ * a sum of a few rows: counting a team's discussions was two index scans
+ * over all of them, 13 ms at 45,000 and three quarters of PostgreSQL's time
+ * in the 200 requests/s soak (docs/performance.md). Filtered, it is a count
+ * of the matches. Each branch is an InitPlan, run only when the CASE
+ * reaches it.
  */
 #define LIST_TOTAL \
 	"SELECT CASE WHEN $3::date IS NULL AND $4::date IS NULL AND" \
 	" $5::text IS NULL AND $6::text IS NULL AND $7::text IS NULL AND" \
-	" $8::text IS NULL THEN CASE WHEN $2::bigint IS NULL THEN" \
-	" (SELECT count(*) FROM discussions d WHERE d.authority_id = $1)" \
-	" ELSE (SELECT count(*) FROM discussions d WHERE d.authority_id = $1" \
-	" AND d.team_id = $2) + (SELECT count(*) FROM discussions d JOIN" \
-	" cases c ON c.id = d.case_id WHERE d.authority_id = $1 AND" \
-	" c.team_id = $2 AND d.team_id <> $2) END" \
+	" $8::text IS NULL THEN (SELECT coalesce(sum(l.n), 0) FROM" \
+	" list_totals l WHERE l.authority_id = $1 AND" \
+	" l.team_id = coalesce($2::bigint, 0))" \
 	" ELSE (SELECT count(*)" LIST_WHERE ") END AS n"
 
 #define LIST_SQL \

@@ -66,6 +66,15 @@ out:
 	return done;
 }
 
+/* The list totals' rows summed (sql/042_list_totals.sql); after a fold
+ * that found something, as whatever added discussions queued their cases.
+ * 0, or -1 on error. */
+static int
+compact_list_totals(struct db *db)
+{
+	return db_cmd(db, "SELECT list_totals_compact()", 0, NULL);
+}
+
 int
 stats_fold_pending(struct db *db)
 {
@@ -92,7 +101,8 @@ run(void *arg)
 			bgthread_nap(&folder, STATS_FOLD_RETRY_MS);
 			continue;
 		}
-		if ((n = fold(&db, STATS_FOLD_BATCH, 0)) < 0) {
+		if ((n = fold(&db, STATS_FOLD_BATCH, 0)) < 0 ||
+		    (n > 0 && compact_list_totals(&db) != 0)) {
 			log_error("stats", "folding the statistics queue "
 			    "failed; reconnecting");
 			db_close(&db);

@@ -121,4 +121,21 @@ LANGUAGE sql AS $$
 	GROUP BY a, t;
 $$;
 
+-- The scopes whose kept total differs from a count of their discussions:
+-- 0 when all agree (docs/operations.md, the restore drill).
+CREATE FUNCTION list_totals_verify() RETURNS bigint
+LANGUAGE sql STABLE AS $$
+	WITH kept AS (SELECT authority_id, team_id, sum(n) AS n
+		FROM list_totals GROUP BY authority_id, team_id),
+	counted AS (SELECT a, t, count(*) AS n FROM (
+		SELECT d.authority_id AS a, 0::bigint AS t FROM discussions d
+		UNION ALL SELECT d.authority_id, d.team_id FROM discussions d
+		UNION ALL SELECT d.authority_id, c.team_id FROM discussions d
+		    JOIN cases c ON c.id = d.case_id
+		    WHERE c.team_id <> d.team_id) s GROUP BY a, t)
+	SELECT count(*) FROM kept k FULL JOIN counted c
+	    ON c.a = k.authority_id AND c.t = k.team_id
+	WHERE coalesce(k.n, 0) <> coalesce(c.n, 0)
+$$;
+
 DO $$ BEGIN PERFORM list_totals_rebuild(); END $$;

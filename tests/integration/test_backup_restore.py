@@ -147,6 +147,8 @@ class BackupRestoreTest(unittest.TestCase):
         got = {t: ct.query(url, "SELECT count(*) FROM %s" % t)[0][0]
                for t in self.live}
         self.assertEqual(ct.query(url, "SELECT stats_verify()")[0][0], 0)
+        self.assertEqual(ct.query(url, "SELECT list_totals_verify()"),
+                         [(0,)])
         self.assertEqual(got, self.live)
         self.assertEqual(got["discussions"], 10)
         self.assertGreater(got["stats_summary"], 0)
@@ -196,6 +198,8 @@ class BackupRestoreTest(unittest.TestCase):
             self.assertEqual(self.before_target, 7)
             ct.stats_fold(url)
             self.assertEqual(ct.query(url, "SELECT stats_verify()")[0][0], 0)
+            self.assertEqual(ct.query(url, "SELECT list_totals_verify()"),
+                         [(0,)])
             self.assertEqual(ct.query(url, "SELECT count(*) FROM "
                                       "stats_fact")[0][0], 7)
             self.assertIn("recovery stopping before commit",

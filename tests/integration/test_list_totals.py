@@ -15,7 +15,8 @@ one:
   - the folder sums each scope's rows into one, without changing a total;
   - moving a discussion to another team or case is refused (55000) and
     changes nothing;
-  - list_totals_rebuild() gives the same totals.
+  - list_totals_rebuild() gives the same totals; list_totals_verify()
+    finds 0 scopes wrong, and the one made wrong on purpose.
 
 Run: CONVENE_BIN=build-test/convene /usr/bin/python3 tests/integration/test_list_totals.py -v
 """
@@ -65,6 +66,8 @@ class ListTotals(RecordCase):
         self.assertGreater(len(rows), 1)
         for a, t, kept, counted in rows:
             self.assertEqual(kept, counted, "authority %d team %d" % (a, t))
+        self.assertEqual(ct.query(self.db, "SELECT list_totals_verify()"),
+                         [(0,)])
 
     def listed(self, token, query=""):
         """The list's total, its rows over every page, and the total of a
@@ -234,6 +237,13 @@ class ListTotals(RecordCase):
         after = ct.query(self.db, "SELECT authority_id, team_id, n FROM "
                          "list_totals ORDER BY 1, 2")
         self.assertEqual(after, before)
+        self.assertKept()
+        # A scope made wrong on purpose is found, then repaired.
+        ct.query(self.db, "INSERT INTO list_totals VALUES (%s, 0, 1)",
+                 (after[0][0],))
+        self.assertEqual(ct.query(self.db, "SELECT list_totals_verify()"),
+                         [(1,)])
+        ct.query(self.db, "SELECT list_totals_rebuild()")
         self.assertKept()
 
 

@@ -178,6 +178,7 @@ class RetentionTest(RecordCase):
         self.assertEqual(self.one("SELECT count(*) FROM stats_fact WHERE "
                                   "case_id = %s", (case_id,)), 0)
         self.assertEqual(self.one("SELECT stats_verify()"), 0)
+        self.assertEqual(self.one("SELECT list_totals_verify()"), 0)
 
         # ---- one instance at a time ---------------------------------------
         runs = self.one("SELECT count(*) FROM retention_runs")

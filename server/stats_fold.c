@@ -90,6 +90,7 @@ static void *
 run(void *arg)
 {
 	struct db db;
+	const char *what;
 	char err[256];
 	long n;
 
@@ -101,10 +102,14 @@ run(void *arg)
 			bgthread_nap(&folder, STATS_FOLD_RETRY_MS);
 			continue;
 		}
-		if ((n = fold(&db, STATS_FOLD_BATCH, 0)) < 0 ||
-		    (n > 0 && compact_list_totals(&db) != 0)) {
-			log_error("stats", "folding the statistics queue "
-			    "failed; reconnecting");
+		what = "folding the statistics queue";
+		if ((n = fold(&db, STATS_FOLD_BATCH, 0)) > 0) {
+			what = "summing the meeting list's totals";
+			if (compact_list_totals(&db) != 0)
+				n = -1;
+		}
+		if (n < 0) {
+			log_error("stats", "%s failed; reconnecting", what);
 			db_close(&db);
 			bgthread_nap(&folder, STATS_FOLD_RETRY_MS);
 		} else if (n < STATS_FOLD_BATCH)

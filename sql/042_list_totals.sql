@@ -20,10 +20,19 @@ CREATE TABLE list_totals (
 CREATE INDEX list_totals_scope ON list_totals (authority_id, team_id)
 	INCLUDE (n);
 
--- What discussions added or removed change in each scope: one for the
--- authority, one for the team that booked each, one for the team holding its
--- case when that is another team. The transition table is "changed" for
--- both triggers; an INSERT adds, a DELETE (retention) takes away.
+-- The scopes each discussion counts in: its authority (team_id 0), the team
+-- that booked it, and the team holding its case when that is another team.
+-- list_totals_rebuild() and list_totals_verify() count these; the trigger
+-- below writes the same three for the discussions a statement changed.
+CREATE VIEW list_totals_scopes AS
+	SELECT d.authority_id, 0::bigint AS team_id FROM discussions d
+	UNION ALL SELECT d.authority_id, d.team_id FROM discussions d
+	UNION ALL SELECT d.authority_id, c.team_id FROM discussions d
+	    JOIN cases c ON c.id = d.case_id WHERE c.team_id <> d.team_id;
+
+-- What discussions added or removed change in each scope (as
+-- list_totals_scopes, over the transition table "changed" of both
+-- triggers): an INSERT adds, a DELETE (retention) takes away.
 CREATE FUNCTION list_totals_discussions() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -112,13 +121,8 @@ LANGUAGE sql AS $$
 	LOCK TABLE discussions, cases IN SHARE MODE;
 	DELETE FROM list_totals;
 	INSERT INTO list_totals (authority_id, team_id, n)
-	SELECT a, t, count(*) FROM (
-		SELECT d.authority_id AS a, 0::bigint AS t FROM discussions d
-		UNION ALL SELECT d.authority_id, d.team_id FROM discussions d
-		UNION ALL SELECT d.authority_id, c.team_id FROM discussions d
-		    JOIN cases c ON c.id = d.case_id
-		    WHERE c.team_id <> d.team_id) s
-	GROUP BY a, t;
+	SELECT authority_id, team_id, count(*) FROM list_totals_scopes
+	GROUP BY authority_id, team_id;
 $$;
 
 -- The scopes whose kept total differs from a count of their discussions:
@@ -127,14 +131,10 @@ CREATE FUNCTION list_totals_verify() RETURNS bigint
 LANGUAGE sql STABLE AS $$
 	WITH kept AS (SELECT authority_id, team_id, sum(n) AS n
 		FROM list_totals GROUP BY authority_id, team_id),
-	counted AS (SELECT a, t, count(*) AS n FROM (
-		SELECT d.authority_id AS a, 0::bigint AS t FROM discussions d
-		UNION ALL SELECT d.authority_id, d.team_id FROM discussions d
-		UNION ALL SELECT d.authority_id, c.team_id FROM discussions d
-		    JOIN cases c ON c.id = d.case_id
-		    WHERE c.team_id <> d.team_id) s GROUP BY a, t)
+	counted AS (SELECT authority_id, team_id, count(*) AS n
+		FROM list_totals_scopes GROUP BY authority_id, team_id)
 	SELECT count(*) FROM kept k FULL JOIN counted c
-	    ON c.a = k.authority_id AND c.t = k.team_id
+	    USING (authority_id, team_id)
 	WHERE coalesce(k.n, 0) <> coalesce(c.n, 0)
 $$;
 

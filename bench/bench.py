@@ -68,6 +68,48 @@ def cpu_ticks(pid):
     return int(v[11]) + int(v[12])	# utime + stime
 
 
+def pg_cpu_ticks(pg):
+    """PostgreSQL's CPU: the postmaster, its live children, and the
+    children it has reaped (pgbench's backends exit with their run)."""
+    with open(os.path.join(pg.data, "postmaster.pid")) as f:
+        pm = int(f.readline())
+    with open("/proc/%d/stat" % pm) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    total = sum(int(x) for x in v[11:15])	# utime stime cutime cstime
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                v = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(v[1]) == pm:
+            total += int(v[11]) + int(v[12])
+    return total
+
+
+def cpu_snapshot(pg, srv):
+    """(convene, postgres, client) CPU ticks; the client is every process
+    this script has waited for (wrk, pgbench)."""
+    import resource
+    # A client's backends exit as it does; until the postmaster reaps them
+    # their time is neither live nor in its children's total.
+    time.sleep(0.5)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    hz = os.sysconf("SC_CLK_TCK")
+    return (cpu_ticks(srv.proc.pid) if srv else 0, pg_cpu_ticks(pg),
+            (ru.ru_utime + ru.ru_stime) * hz)
+
+
+def cpu_per(before, after, n):
+    """Milliseconds of CPU per transaction for each of cpu_snapshot's
+    three, as text."""
+    ms = 1000.0 / os.sysconf("SC_CLK_TCK") / max(n, 1)
+    d = [(b - a) * ms for a, b in zip(before, after)]
+    return "cpu ms each: convene %.2f, postgres %.2f, client %.2f" % tuple(d)
+
+
 def wait_cpu_idle(pid, timeout=120):
     """Wait until process pid uses no CPU for a second; seconds waited."""
     t0 = time.monotonic()
@@ -377,14 +419,20 @@ def booking_pairs_queued(a, srv, pg, db, lua, pgs, conns, book):
         ct.query(db, "VACUUM (ANALYZE)")
         if a.statements:
             statements_reset(pg)
+        c0 = cpu_snapshot(pg, srv)
         rps, p99, err = wrk(srv.base + "/api/v1/meetings", a.seconds,
                             conns, script=lua)
+        log("booking run %d convene: %s" % (r + 1, cpu_per(
+            c0, cpu_snapshot(pg, srv), rps * a.seconds)))
         book["convene"].append((rps, p99, err))
         if a.statements:
             statements_log(pg, "convene booking run %d" % (r + 1), rps *
                            a.seconds)
         ct.query(db, "VACUUM (ANALYZE)")
+        c0 = cpu_snapshot(pg, None)
         tps, failed = pgbench_plain(pg, pgs, a.seconds, conns)
+        log("booking run %d pgbench: %s" % (r + 1, cpu_per(
+            c0, cpu_snapshot(pg, None), tps * a.seconds)))
         book["pgbench"].append((tps, 0, failed))
         # Convene prepares its statements (db.c); pgbench's default sends
         # each one to be parsed and planned afresh. Its prepared mode is
@@ -407,7 +455,7 @@ STATEMENTS_CONF = ("shared_preload_libraries = 'pg_stat_statements'\n"
 def statements_reset(pg):
     url = pg.url(dbname="convene")
     ct.query(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-    ct.query(url, "SELECT pg_stat_statements_reset()")
+    ct.query(url, "SELECT pg_stat_statements_reset(), pg_stat_reset()")
 
 
 def statements_log(pg, title, bookings):
@@ -430,6 +478,24 @@ def statements_log(pg, title, bookings):
         log("  %7.2f %7.3f %6.1f%% %8.3f  %s" % (calls / n, tot / n,
                                                  100.0 * tot / total, mean,
                                                  q))
+    # Inside functions and triggers (the fold's own statements), and the
+    # tables read by sequential scan, which a growing table makes dearer.
+    rows = ct.query(pg.url(dbname="convene"),
+                    "SELECT s.calls, s.total_exec_time, s.mean_exec_time, "
+                    "left(regexp_replace(s.query, '\\s+', ' ', 'g'), 90) "
+                    "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = "
+                    "s.userid WHERE r.rolname <> 'postgres' AND NOT "
+                    "s.toplevel ORDER BY 2 DESC LIMIT 12")
+    log("  nested statements (calls/n, ms/n, mean ms):")
+    for calls, tot, mean, q in rows:
+        log("  %7.2f %7.3f %8.3f  %s" % (calls / n, tot / n, mean, q))
+    rows = ct.query(pg.url(dbname="convene"),
+                    "SELECT relname, seq_scan, seq_tup_read, n_live_tup "
+                    "FROM pg_stat_user_tables WHERE seq_scan > 0 ORDER BY "
+                    "seq_tup_read DESC LIMIT 8")
+    log("  sequential scans (table, scans/n, rows read/n, live rows): " +
+        "; ".join("%s %.2f %.0f %d" % (t, sc / n, tr / n, live)
+                  for t, sc, tr, live in rows))
 
 
 # The reference is the plain transaction: the same rows on the same
@@ -579,8 +645,10 @@ def main():
     ap.add_argument("--soak2-minutes", type=float, default=10,
                     help="the second, faster soak (0: none)")
     ap.add_argument("--soak2-rate", type=float, default=200)
-    ap.add_argument("--discussions", type=int, default=100000,
-                    help="discussions seeded before the feed and the soak")
+    ap.add_argument("--discussions", type=int, default=None,
+                    help="discussions seeded before the feed and the soak "
+                    "(100,000 unless given), and before a booking part run "
+                    "without them when given")
     ap.add_argument("--threads", type=int, default=0,
                     help="CONVENE_THREADS for convene (0: its default)")
     ap.add_argument("--booking-with-delivery", action="store_true",
@@ -619,7 +687,10 @@ def main():
                                json=booking_body(contacts, i,
                                                  7 + i % 120))
             assert st == 201, b
-        if parts & {"feed", "soak"} and a.discussions > 0:
+        wanted = {"feed", "soak"} | ({"booking"} if a.discussions else set())
+        if a.discussions is None:
+            a.discussions = 100000
+        if parts & wanted and a.discussions > 0:
             t0 = time.monotonic()
             results["discussions"] = seed(db, a.discussions, b["id"])
             results["feed_contact_meetings"] = ct.query(

@@ -687,6 +687,10 @@ def main():
                                json=booking_body(contacts, i,
                                                  7 + i % 120))
             assert st == 201, b
+        # pgbench's template: a booking made through the API, so that the
+        # reference writes every row Convene writes (a seeded discussion
+        # has no invites and no audit row).
+        booked = b["id"]
         wanted = {"feed", "soak"} | ({"booking"} if a.discussions else set())
         if a.discussions is None:
             a.discussions = 100000
@@ -764,7 +768,16 @@ def main():
             tmpl_body["starts_at"] = "BENCHDAY" + tmpl_body["starts_at"][10:]
             with open(lua, "w") as fl:
                 fl.write(WRK_LUA % (tok["sw"], json.dumps(tmpl_body)))
-            tmpl = ct.query(db, "SELECT max(id) FROM discussions")[0][0]
+            tmpl = booked
+            rows = ct.query(db, "SELECT (SELECT count(*) FROM participants "
+                            "WHERE discussion_id = %s), (SELECT count(*) "
+                            "FROM outbox WHERE discussion_id = %s), (SELECT "
+                            "count(*) FROM audit_log WHERE entity = "
+                            "'discussion' AND entity_id = %s AND action = "
+                            "'meeting.create')", (tmpl, tmpl, tmpl))[0]
+            log("bench: pgbench's template, discussion %d: %d participants, "
+                "%d invites, %d audit rows" % ((tmpl,) + tuple(rows)))
+            assert rows[1] > 0 and rows[2] == 1, "template without invites"
             pgs = os.path.join(work, "book.sql")
             with open(pgs, "w") as fl:
                 fl.write(PGBENCH_SQL % {"t": tmpl})

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
-#define DB_MAX_PARAMS	32
+#define DB_MAX_PARAMS	64
 #define DB_POOL_MAX	32
 
 #define DB_PREPARED_MAX	128	/* statements kept prepared per connection */

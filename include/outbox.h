@@ -28,6 +28,24 @@ struct outbox_item {
 	size_t	 len;
 };
 
+#define OUTBOX_ROWS_PER_INSERT	6	/* rows per INSERT statement (outbox.c) */
+
+/* One message to queue; the strings are the caller's. */
+struct outbox_row {
+	long		 discussion;
+	long		 participant;	/* 0: none */
+	const char	*kind;
+	const char	*method;
+	long		 sequence;
+	const char	*recipient;
+	const char	*message_id;
+	const char	*message;
+};
+
+/* Add n messages, in order, in the caller's transaction (deferred, db.h:
+ * a failure shows at the next statement or the COMMIT). 0 on success. */
+int	 outbox_add_many(struct db *db, const struct outbox_row *rows,
+	    size_t n);
 /* Add one message (in the caller's transaction). participant may be 0. */
 int	 outbox_add(struct db *db, long discussion, long participant,
 	    const char *kind, const char *method, long sequence,

@@ -530,18 +530,25 @@ struct queued {
 };
 
 /* Add the messages of q to the outbox of meeting g in the caller's
- * transaction, in participant order (each a prepared statement, db.c). */
+ * transaction, in participant order (outbox_add_many: a few statements). */
 static int
 outbox_add_rows(struct db *db, const struct mtg *g, const char *kind,
     const char *method, const struct queued *q)
 {
+	struct outbox_row rows[MAX_PARTS];
 	size_t i;
 
-	for (i = 0; i < q->n; i++)
-		if (outbox_add(db, g->id, q->pid[i], kind, method, g->sequence,
-		    q->recipient[i], q->msgid[i], q->msg[i]) != 0)
-			return -1;
-	return 0;
+	for (i = 0; i < q->n; i++) {
+		rows[i].discussion = g->id;
+		rows[i].participant = q->pid[i];
+		rows[i].kind = kind;
+		rows[i].method = method;
+		rows[i].sequence = g->sequence;
+		rows[i].recipient = q->recipient[i];
+		rows[i].message_id = q->msgid[i];
+		rows[i].message = q->msg[i];
+	}
+	return outbox_add_many(db, rows, q->n);
 }
 
 static void

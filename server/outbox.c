@@ -14,21 +14,85 @@
 
 #define ID_LEN	24
 
+/*
+ * A booking queues one message per invitee. Each INSERT statement pays
+ * PostgreSQL's executor start and the compilation of the outbox's CHECK
+ * constraints, so up to OUTBOX_ROWS_PER_INSERT rows go in one statement
+ * (docs/performance.md, session 11). The statements are fixed texts, one per
+ * row count, each prepared once per connection (db.c).
+ */
+#define OUTBOX_INSERT	"INSERT INTO outbox (discussion_id, participant_id, " \
+	"kind, method, sequence, recipient, message_id, message) VALUES "
+#define R(a, b, c, d, e, f, g, h) "($" #a ", $" #b ", $" #c ", $" #d \
+	", $" #e ", $" #f ", $" #g ", $" #h ")"
+#define R1	R(1, 2, 3, 4, 5, 6, 7, 8)
+#define R2	R1 ", " R(9, 10, 11, 12, 13, 14, 15, 16)
+#define R3	R2 ", " R(17, 18, 19, 20, 21, 22, 23, 24)
+#define R4	R3 ", " R(25, 26, 27, 28, 29, 30, 31, 32)
+#define R5	R4 ", " R(33, 34, 35, 36, 37, 38, 39, 40)
+#define R6	R5 ", " R(41, 42, 43, 44, 45, 46, 47, 48)
+
+static const char *const insert_sql[] = {
+	NULL, OUTBOX_INSERT R1, OUTBOX_INSERT R2, OUTBOX_INSERT R3,
+	OUTBOX_INSERT R4, OUTBOX_INSERT R5, OUTBOX_INSERT R6,
+};
+_Static_assert(sizeof(insert_sql) / sizeof(insert_sql[0]) ==
+    OUTBOX_ROWS_PER_INSERT + 1, "one statement per row count");
+_Static_assert(OUTBOX_ROWS_PER_INSERT * 8 <= DB_MAX_PARAMS,
+    "a statement's parameters fit db.c's limit");
+
+/* The numbers of one row, formatted for its statement. */
+struct row_text {
+	char	 did[ID_LEN], pid[ID_LEN], seq[ID_LEN];
+};
+
+static int
+add_some(struct db *db, const struct outbox_row *rows, size_t n)
+{
+	struct row_text t[OUTBOX_ROWS_PER_INSERT];
+	const char *p[OUTBOX_ROWS_PER_INSERT * 8];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(t[i].did, ID_LEN, "%ld", rows[i].discussion);
+		snprintf(t[i].pid, ID_LEN, "%ld", rows[i].participant);
+		snprintf(t[i].seq, ID_LEN, "%ld", rows[i].sequence);
+		p[i * 8] = t[i].did;
+		p[i * 8 + 1] = rows[i].participant > 0 ? t[i].pid : NULL;
+		p[i * 8 + 2] = rows[i].kind;
+		p[i * 8 + 3] = rows[i].method;
+		p[i * 8 + 4] = t[i].seq;
+		p[i * 8 + 5] = rows[i].recipient;
+		p[i * 8 + 6] = rows[i].message_id;
+		p[i * 8 + 7] = rows[i].message;
+	}
+	return db_defer(db, insert_sql[n], (int)(n * 8), p);
+}
+
+int
+outbox_add_many(struct db *db, const struct outbox_row *rows, size_t n)
+{
+	size_t k;
+
+	while (n > 0) {
+		k = n < OUTBOX_ROWS_PER_INSERT ? n : OUTBOX_ROWS_PER_INSERT;
+		if (add_some(db, rows, k) != 0)
+			return -1;
+		rows += k;
+		n -= k;
+	}
+	return 0;
+}
+
 int
 outbox_add(struct db *db, long discussion, long participant,
     const char *kind, const char *method, long sequence,
     const char *recipient, const char *message_id, const char *message)
 {
-	char did[ID_LEN], pid[ID_LEN], seq[ID_LEN];
-	const char *p[8] = { did, participant > 0 ? pid : NULL, kind, method,
-		seq, recipient, message_id, message };
+	struct outbox_row r = { discussion, participant, kind, method,
+		sequence, recipient, message_id, message };
 
-	snprintf(did, sizeof(did), "%ld", discussion);
-	snprintf(pid, sizeof(pid), "%ld", participant);
-	snprintf(seq, sizeof(seq), "%ld", sequence);
-	return db_defer(db, "INSERT INTO outbox (discussion_id, participant_id, "
-	    "kind, method, sequence, recipient, message_id, message) VALUES "
-	    "($1, $2, $3, $4, $5, $6, $7, $8)", 8, p);
+	return outbox_add_many(db, &r, 1);
 }
 
 int

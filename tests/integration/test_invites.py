@@ -453,6 +453,34 @@ class InvitesTest(unittest.TestCase):
         mids = [g[2]["Message-ID"] for g in self.msgs_for(uid)]
         self.assertEqual(len(mids), len(set(mids)))
 
+    def test_more_invitees_than_one_insert_holds(self):
+        """Outbox rows go in statements of up to OUTBOX_ROWS_PER_INSERT (6,
+        include/outbox.h): nine invitees are two statements, and every
+        one gets their own message, queued in participant order."""
+        extra = [{"name": "Extra Person %d" % i,
+                  "email": "extra%d@partner.example" % i,
+                  "agency": "education", "organisation": "Northtown Academy",
+                  "role": "Teacher"} for i in range(5)]
+        m = self.book(participants=[{"contact_id": self.contact[a]} for a in
+                                    ("social_care", "police", "health",
+                                     "education")] + extra)
+        want = [p["email"].lower() for p in m["participants"]]
+        self.assertEqual(len(want), 9)
+        rows = ct.query(self.db, "SELECT o.recipient, o.participant_id, "
+                        "p.email, o.message_id, o.kind, o.method, "
+                        "o.sequence FROM outbox o JOIN participants p ON "
+                        "p.id = o.participant_id WHERE o.discussion_id = %s "
+                        "ORDER BY o.id", (m["id"],))
+        self.assertEqual([r[0].lower() for r in rows], want)
+        self.assertEqual([r[1] for r in rows],
+                         [p["id"] for p in m["participants"]])
+        self.assertEqual([r[2].lower() for r in rows], want)
+        self.assertEqual(len({r[3] for r in rows}), 9)
+        self.assertEqual({(r[4], r[5], r[6]) for r in rows},
+                         {("new", "REQUEST", 0)})
+        got = self.wait_for(m["uid"], 9)
+        self.assertEqual(self.recipients(got), sorted(want))
+
     def test_clock_changes(self):
         """10:00 London on the last Sundays of March and October."""
         for month, utc_hour in ((3, 9), (10, 10)):

@@ -3,7 +3,8 @@ Started by bench/run.sh (which installs the references and builds a
 Release convene); see docs/performance.md for what each part measures.
 
   1. feed: GET /feeds/<token>.ics of upcoming meetings, from Convene, from
-     nginx (the same bytes as a static file) and from Radicale (the same
+     nginx (the same bytes as a static file), from a bare libmicrohttpd
+     server (bench/feed_control.c, the control) and from Radicale (the same
      events in a calendar collection): wrk -c32, requests/s and p99
   2. booking: POST /api/v1/meetings (4 participants, invites queued) vs
      pgbench running the same rows as a plain transaction on the same
@@ -258,6 +259,23 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
     os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
     p = subprocess.Popen(["nginx", "-c", conf, "-p", root],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = "http://127.0.0.1:%d/feed.ics" % port
+    wait_http(url)
+    return p, url
+
+
+def control_start(work, body):
+    """bench/feed_control.c: a bare libmicrohttpd server answering the
+    same bytes from memory, the control beside nginx (not a target)."""
+    exe = os.path.join(work, "feed_control")
+    subprocess.run(["cc", "-O2", "-o", exe,
+                    os.path.join(ROOT, "bench", "feed_control.c"),
+                    "-lmicrohttpd"], check=True)
+    path = os.path.join(work, "feed_control.ics")
+    with open(path, "wb") as f:
+        f.write(body)
+    port = free_port()
+    p = subprocess.Popen([exe, path, str(port)])
     url = "http://127.0.0.1:%d/feed.ics" % port
     wait_http(url)
     return p, url
@@ -716,6 +734,8 @@ def main():
         if "feed" in parts:
             ng, ngurl = nginx_start(work, body)
             procs.append(ng)
+            ctl, ctlurl = control_start(work, body)
+            procs.append(ctl)
             rad, radurl, radauth, nrad = radicale_start(work, body)
             procs.append(rad)
             got = wait_http(radurl, {"Authorization": radauth.split(": ", 1)[1]})
@@ -723,10 +743,12 @@ def main():
             results["feed_bytes"], results["feed_events"] = len(body), nev
 
             # 1. feed, alternately
-            feed = {"convene": [], "nginx": [], "radicale": []}
+            feed = {"convene": [], "nginx": [], "control": [],
+                    "radicale": []}
             for r in range(a.runs):
                 for name, url, hdr in (("convene", srv.base + feed_path, ()),
                                        ("nginx", ngurl, ()),
+                                       ("control", ctlurl, ()),
                                        ("radicale", radurl, (radauth,))):
                     # Radicale takes seconds per 1,000-event answer: a
                     # 5-second run would see one or none of them.
@@ -908,6 +930,12 @@ def report(r, a):
                 k, v["rps"], v["p99_ms"], v["errors"]))
         x = f["convene"]["rps"] / f["nginx"]["rps"]
         row("feed vs nginx (req/s)", "%.2fx" % x, ">= 1.2x", x >= 1.2)
+        if "control" in f:
+            # Not a target: what libmicrohttpd alone does here.
+            print("  control (bare libmicrohttpd, same bytes from memory) "
+                  "vs nginx: %.2fx; convene vs control: %.2fx" % (
+                      f["control"]["rps"] / f["nginx"]["rps"],
+                      f["convene"]["rps"] / f["control"]["rps"]))
         if f["radicale"]["rps"] > 0:
             y = f["convene"]["rps"] / f["radicale"]["rps"]
             row("feed vs Radicale (req/s)", "%.1fx" % y, ">= 500x",

@@ -15,6 +15,7 @@
 
 #include "model.h"
 #include "vocab.h"
+#include "str.h"
 
 /* A discussion built by hand, with a child's name and free text that must
  * never reach the audit log. */
@@ -228,7 +229,7 @@ undecided(json_t *view, char *first, size_t len)
 	for (i = 0; i < nl; i++)
 		if (!is_decided(leaves[i], paths, np)) {
 			if (bad++ == 0)
-				snprintf(first, len, "%s", leaves[i]);
+				str_copy(first, leaves[i], len);
 		}
 	return bad;
 }

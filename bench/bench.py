@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -63,9 +64,15 @@ def wrk(url, seconds, conns=32, script=None, headers=()):
     return rps, p99, nerr
 
 
+def proc_stat(pid):
+    """/proc/<pid>/stat's fields after the command name: [0] state,
+    [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime."""
+    with open("/proc/%s/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
 def cpu_ticks(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        v = f.read().rsplit(")", 1)[1].split()
+    v = proc_stat(pid)
     return int(v[11]) + int(v[12])	# utime + stime
 
 
@@ -74,15 +81,12 @@ def pg_cpu_ticks(pg):
     children it has reaped (pgbench's backends exit with their run)."""
     with open(os.path.join(pg.data, "postmaster.pid")) as f:
         pm = int(f.readline())
-    with open("/proc/%d/stat" % pm) as f:
-        v = f.read().rsplit(")", 1)[1].split()
-    total = sum(int(x) for x in v[11:15])	# utime stime cutime cstime
+    total = sum(int(x) for x in proc_stat(pm)[11:15])
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
-            with open("/proc/%s/stat" % d) as f:
-                v = f.read().rsplit(")", 1)[1].split()
+            v = proc_stat(d)
         except OSError:
             continue
         if int(v[1]) == pm:
@@ -93,7 +97,6 @@ def pg_cpu_ticks(pg):
 def cpu_snapshot(pg, srv):
     """(convene, postgres, client) CPU ticks; the client is every process
     this script has waited for (wrk, pgbench)."""
-    import resource
     # A client's backends exit as it does; until the postmaster reaps them
     # their time is neither live nor in its children's total.
     time.sleep(0.5)
@@ -714,7 +717,7 @@ def main():
             a.discussions = 100000
         if parts & wanted and a.discussions > 0:
             t0 = time.monotonic()
-            results["discussions"] = seed(db, a.discussions, b["id"])
+            results["discussions"] = seed(db, a.discussions, booked)
             results["feed_contact_meetings"] = ct.query(
                 db, "SELECT count(*) FROM participants WHERE contact_id = "
                 "%s", (contacts["police"],))[0][0]

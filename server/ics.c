@@ -478,11 +478,66 @@ ics_checks_run(void)
 	return atomic_load(&checks_run);
 }
 
+/*
+ * The text is written whole once; each recipient's object is that text
+ * with the ORGANIZER content line, as libical writes that property alone,
+ * in place of the first one. libical writes a component as the
+ * concatenation of its properties' own texts, so the result is the same
+ * bytes as writing the whole object again (test_ics), for a quarter of the
+ * cost with four recipients. When the line cannot be found exactly once,
+ * every object is written whole.
+ */
 struct ics_invite {
 	icalcomponent	*cal;
 	icalproperty	*organizer;	/* the VEVENT's, owned by cal */
 	unsigned char	 shape[ICS_SHAPE_BYTES];
+	char		*text;		/* the whole object, or NULL */
+	size_t		 at, oldlen;	/* where its ORGANIZER line is */
 };
+
+/* Find the ORGANIZER line of iv's whole text; leaves iv->text NULL when it
+ * is not there exactly once, at the start of a line. */
+static void
+invite_template(struct ics_invite *iv)
+{
+	char *line = NULL, *hit, *again;
+
+	if ((iv->text = icalcomponent_as_ical_string_r(iv->cal)) == NULL ||
+	    (line = icalproperty_as_ical_string_r(iv->organizer)) == NULL)
+		goto none;
+	hit = strstr(iv->text, line);
+	if (hit == NULL || hit == iv->text || hit[-1] != '\n')
+		goto none;
+	again = strstr(hit + 1, line);
+	if (again != NULL)
+		goto none;
+	iv->at = (size_t)(hit - iv->text);
+	iv->oldlen = strlen(line);
+	free(line);
+	return;
+none:
+	free(line);
+	free(iv->text);
+	iv->text = NULL;
+}
+
+/* iv's text with line in place of its ORGANIZER line, into a new string. */
+static char *
+invite_splice(const struct ics_invite *iv, const char *line, size_t *lenp)
+{
+	size_t total = strlen(iv->text), n = strlen(line), len;
+	char *out;
+
+	len = total - iv->oldlen + n;
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(out, iv->text, iv->at);
+	memcpy(out + iv->at, line, n);
+	memcpy(out + iv->at + n, iv->text + iv->at + iv->oldlen,
+	    total - iv->at - iv->oldlen + 1);
+	*lenp = len;
+	return out;
+}
 
 struct ics_invite *
 ics_invite_new(enum ics_method m, const struct ics_event *ev)
@@ -504,6 +559,7 @@ ics_invite_new(enum ics_method m, const struct ics_event *ev)
 	crypto_generichash_init(&st, NULL, 0, ICS_SHAPE_BYTES);
 	shape_walk(&st, iv->cal);
 	crypto_generichash_final(&st, iv->shape, ICS_SHAPE_BYTES);
+	invite_template(iv);
 	return iv;
 }
 
@@ -511,14 +567,25 @@ char *
 ics_invite_text(struct ics_invite *iv, const char *organizer_email,
     size_t *lenp)
 {
-	char addr[300], *text;
+	char addr[300], *text, *line;
+	size_t len;
 
 	if (iv == NULL || organizer_email == NULL ||
 	    mailto(organizer_email, addr, sizeof(addr)) != 0)
 		return NULL;
 	icalproperty_set_organizer(iv->organizer, addr);
-	if ((text = icalcomponent_as_ical_string_r(iv->cal)) == NULL)
+	if (iv->text != NULL) {
+		if ((line = icalproperty_as_ical_string_r(iv->organizer)) ==
+		    NULL)
+			return NULL;
+		text = invite_splice(iv, line, &len);
+		free(line);
+		if (text == NULL)
+			return NULL;
+	} else if ((text = icalcomponent_as_ical_string_r(iv->cal)) == NULL)
 		return NULL;
+	else
+		len = strlen(text);
 	if (!shape_known(iv->shape)) {
 		atomic_fetch_add(&checks_run, 1);
 		if (ics_count_errors(text) != 0) {
@@ -528,7 +595,7 @@ ics_invite_text(struct ics_invite *iv, const char *organizer_email,
 		shape_add(iv->shape);
 	}
 	if (lenp != NULL)
-		*lenp = strlen(text);
+		*lenp = len;
 	return text;
 }
 
@@ -539,6 +606,7 @@ ics_invite_free(struct ics_invite *iv)
 		return;
 	if (iv->cal != NULL)
 		icalcomponent_free(iv->cal);
+	free(iv->text);
 	free(iv);
 }
 

@@ -2,7 +2,7 @@
  * mail: the email side of invites. Templates are plain files with {{name}}
  * placeholders so an authority can reword them without a rebuild; values
  * are escaped for HTML bodies and left alone in text bodies. Messages are
- * assembled as RFC 5322 + MIME with CRLF line ends, base64 bodies (libsodium
+ * assembled as RFC 5322 + MIME with CRLF line ends, base64 bodies (GLib
  * encodes) and RFC 2047 encoded words for non-ASCII header text; libcurl
  * speaks SMTP. A message is rendered once, when it is queued, and sent byte
  * for byte afterwards, so a retry repeats the same Message-ID.
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <glib.h>
 #include <sodium.h>
 
 #include "buf.h"
@@ -222,24 +223,29 @@ is_ascii_printable(const char *s)
 }
 
 /* Append base64 of data in lines of 76 characters, each ending CRLF. The
- * whole of it is encoded in one call: line by line, libsodium's
- * constant-time encoder was a tenth of a booking's CPU in Convene. */
+ * whole of it is encoded in one call, by GLib (pango's, already linked):
+ * the bodies are not secret, and libsodium's constant-time encoder was an
+ * eighth of a booking's CPU in Convene (docs/performance.md). */
 static int
 put_base64(struct buf *out, const void *data, size_t len)
 {
 	size_t elen, n, at;
+	gint state = 0, save = 0;
 	char *enc;
 	int rc = -1;
 
 	if (len == 0)
 		return 0;
-	elen = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	if (len > ((size_t)-1 - 8) / 4 * 3)
+		return -1;
+	/* GLib's bound without line breaks: 4 per 3, one group more for
+	 * what is carried, and the close. */
+	elen = (len / 3 + 1) * 4 + 4;
 	if ((enc = malloc(elen)) == NULL)
 		return -1;
-	if (sodium_bin2base64(enc, elen, data, len,
-	    sodium_base64_VARIANT_ORIGINAL) == NULL)
-		goto out;
-	elen = strlen(enc);
+	n = g_base64_encode_step(data, len, FALSE, enc, &state, &save);
+	n += g_base64_encode_close(FALSE, enc + n, &state, &save);
+	elen = n;
 	for (at = 0; at < elen; at += n) {
 		n = elen - at < B64_COLS ? elen - at : B64_COLS;
 		if (buf_append(out, enc + at, n) != 0 ||

@@ -202,7 +202,10 @@ test_new(void **state)
 static void
 test_invite_per_organizer(void **state)
 {
-	const char *orgs[2] = { "a+t1@convene.example", "a+t2@convene.example" };
+	/* The third is long enough for its line to be folded. */
+	const char *orgs[3] = { "a+t1@convene.example", "a+t2@convene.example",
+		"strategy-meetings+0123456789abcdef0123456789abcdef0123456789"
+		"abcdef@convene.example" };
 	struct ics_invite *iv;
 	struct ics_event e;
 	size_t len, wlen;
@@ -215,7 +218,7 @@ test_invite_per_organizer(void **state)
 	e.location = NULL;	/* a shape no other case builds */
 	assert_non_null(iv = ics_invite_new(ICS_METHOD_REQUEST, &e));
 	checks = ics_checks_run();
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		e.organizer_email = orgs[i];
 		assert_non_null(want = ics_calendar(ICS_METHOD_REQUEST, &e,
 		    1, &wlen));

@@ -177,6 +177,59 @@ test_build_notice(void **state)
 	buf_free(&b);
 }
 
+/*
+ * Bodies of every length round-trip through the base64 of a notice: lines
+ * of exactly 76 characters but the last, which decodes (libsodium, strict)
+ * to the bytes given, whatever the remainder of the length by 3.
+ */
+static void
+test_base64_round_trip(void **state)
+{
+	static const size_t lens[] = { 1, 2, 3, 56, 57, 58, 113, 114, 115,
+		1000, 4096 };
+	unsigned char back[4200];
+	char text[4200], joined[6000];
+	struct mail_msg m;
+	struct buf b;
+	const char *s, *p, *nl;
+	size_t i, j, used, got;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		for (j = 0; j < lens[i]; j++)
+			text[j] = (char)('!' + (j * 7 + i) % 90);
+		text[lens[i]] = '\0';
+		m = message();
+		m.ics = NULL;
+		m.html = NULL;
+		m.method = NULL;
+		m.text = text;
+		buf_init(&b, MAIL_MESSAGE_MAX);
+		assert_int_equal(mail_build_notice(&m, &b), 0);
+		s = buf_cstr(&b);
+		p = strstr(s, "Content-Transfer-Encoding: base64\r\n\r\n");
+		assert_non_null(p);
+		p += strlen("Content-Transfer-Encoding: base64\r\n\r\n");
+		used = 0;
+		for (; *p != '\0'; p = nl + 2) {
+			nl = strstr(p, "\r\n");
+			assert_non_null(nl);
+			if (nl[2] != '\0')
+				assert_int_equal(nl - p, 76);
+			else
+				assert_true(nl - p <= 76 && nl - p > 0);
+			assert_true(used + (size_t)(nl - p) < sizeof(joined));
+			memcpy(joined + used, p, (size_t)(nl - p));
+			used += (size_t)(nl - p);
+		}
+		assert_int_equal(sodium_base642bin(back, sizeof(back), joined,
+		    used, NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+		assert_int_equal(got, lens[i]);
+		assert_memory_equal(back, text, lens[i]);
+		buf_free(&b);
+	}
+}
+
 static void
 test_build_refuses(void **state)
 {
@@ -349,6 +402,7 @@ main(void)
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_build_refuses),
 		cmocka_unit_test(test_build_notice),
+		cmocka_unit_test(test_base64_round_trip),
 		cmocka_unit_test(test_encoded_subject),
 		cmocka_unit_test(test_encoded_line_length),
 		cmocka_unit_test(test_message_id),

@@ -94,6 +94,9 @@ int	 ics_count_errors(const char *text);
  * organizer_email as ORGANIZER, or NULL when it cannot be written or,
  * for the first object of its shape in this process, does not re-parse
  * with no errors under libical's restriction checks (ics_count_errors).
+ * libical writes the object once; each recipient's text is that text with
+ * libical's own serialization of their ORGANIZER property put in place of
+ * the first one (a whole serialization when the line is not found once).
  */
 #define ICS_SHAPES_MAX		64	/* shapes remembered as checked */
 #define ICS_SHAPE_BYTES		16
